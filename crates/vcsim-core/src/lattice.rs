@@ -1,0 +1,268 @@
+//! The lattice: a regular grid of cubic voxels over a patch of arterial wall.
+//!
+//! Axes: `x` is radial (depth from the lumen, x = 0 is the lumen surface), `y`
+//! is circumferential (periodic), `z` is axial (periodic; absent in 2D).
+//! Storage order is `[z][y][x]` with x fastest, so a radial line is contiguous.
+
+use std::fmt;
+
+/// Which tissue a voxel belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[repr(u8)]
+pub enum Region {
+    /// The endothelial layer facing the lumen.
+    Endothelium = 0,
+    /// An elastic lamina (internal, inter-lamellar or external).
+    Lamina = 1,
+    /// A smooth-muscle layer of the media, between two laminae.
+    Media = 2,
+    /// The adventitia, outside the external elastic lamina.
+    Adventitia = 3,
+}
+
+impl Region {
+    /// All regions in code order.
+    pub const ALL: [Region; 4] = [
+        Region::Endothelium,
+        Region::Lamina,
+        Region::Media,
+        Region::Adventitia,
+    ];
+
+    /// Lower-case name used in files and configs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Region::Endothelium => "endothelium",
+            Region::Lamina => "lamina",
+            Region::Media => "media",
+            Region::Adventitia => "adventitia",
+        }
+    }
+}
+
+/// Geometry of the wall patch, in µm. Built into a [`Lattice`] by
+/// [`Lattice::from_wall`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct WallGeometry {
+    /// 2 (a cross-section: radial × circumferential) or 3 (plus axial).
+    pub ndim: usize,
+    /// Voxel edge length, µm.
+    pub dx_um: f64,
+    /// Thickness of the endothelial layer, µm (at least one voxel is used).
+    pub endothelium_um: f64,
+    /// Number of lamellar units (an elastic lamina plus a smooth-muscle layer).
+    pub lamellar_units: usize,
+    /// Thickness of one lamellar unit, µm.
+    pub lamellar_unit_um: f64,
+    /// Thickness of one elastic lamina, µm (at least one voxel is used).
+    pub lamina_um: f64,
+    /// Thickness of the adventitia, µm.
+    pub adventitia_um: f64,
+    /// Extent along the circumference, µm (periodic).
+    pub circumference_um: f64,
+    /// Extent along the vessel axis, µm (periodic; ignored in 2D).
+    pub axial_um: f64,
+}
+
+/// Why a geometry cannot be built.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GeometryError(pub String);
+
+impl fmt::Display for GeometryError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for GeometryError {}
+
+/// The voxel grid and the tissue region of every voxel.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Lattice {
+    /// 2 or 3.
+    pub ndim: usize,
+    /// `[nz, ny, nx]`; `nz == 1` in 2D.
+    pub shape: [usize; 3],
+    /// Voxel edge length, µm.
+    pub dx_um: f64,
+    /// Region code of every voxel, `[z][y][x]` order.
+    pub region: Vec<Region>,
+}
+
+/// Largest number of voxels a lattice may have (keeps indices in `u32`).
+pub const MAX_VOXELS: usize = u32::MAX as usize - 1;
+
+impl Lattice {
+    /// A lattice of the given shape whose every voxel is `fill`; used by tests
+    /// and benchmarks that need no wall structure.
+    pub fn uniform(ndim: usize, shape: [usize; 3], dx_um: f64, fill: Region) -> Self {
+        let n = shape.iter().product();
+        Self {
+            ndim,
+            shape,
+            dx_um,
+            region: vec![fill; n],
+        }
+    }
+
+    /// Builds the wall: endothelium at the lumen, then `lamellar_units` times an
+    /// elastic lamina followed by a smooth-muscle layer, then the external
+    /// elastic lamina, then the adventitia.
+    pub fn from_wall(g: &WallGeometry) -> Result<Self, GeometryError> {
+        if g.ndim != 2 && g.ndim != 3 {
+            return Err(GeometryError(format!("ndim must be 2 or 3, got {}", g.ndim)));
+        }
+        let positive = [
+            ("dx_um", g.dx_um),
+            ("lamellar_unit_um", g.lamellar_unit_um),
+            ("lamina_um", g.lamina_um),
+            ("circumference_um", g.circumference_um),
+        ];
+        for (name, v) in positive {
+            if !(v.is_finite() && v > 0.0) {
+                return Err(GeometryError(format!("{name} must be > 0, got {v}")));
+            }
+        }
+        if g.lamina_um >= g.lamellar_unit_um {
+            return Err(GeometryError(format!(
+                "lamina_um ({}) must be smaller than lamellar_unit_um ({})",
+                g.lamina_um, g.lamellar_unit_um
+            )));
+        }
+        let dx = g.dx_um;
+        let vox = |um: f64| ((um / dx).round() as usize).max(1);
+        // Radial profile, built voxel by voxel so that thin laminae keep at least
+        // one voxel and every smooth-muscle layer keeps at least one.
+        let mut radial = Vec::new();
+        radial.extend(std::iter::repeat_n(Region::Endothelium, vox(g.endothelium_um)));
+        let lamina = vox(g.lamina_um);
+        let smc = vox(g.lamellar_unit_um - g.lamina_um);
+        for _ in 0..g.lamellar_units {
+            radial.extend(std::iter::repeat_n(Region::Lamina, lamina));
+            radial.extend(std::iter::repeat_n(Region::Media, smc));
+        }
+        radial.extend(std::iter::repeat_n(Region::Lamina, lamina));
+        if g.adventitia_um > 0.0 {
+            radial.extend(std::iter::repeat_n(Region::Adventitia, vox(g.adventitia_um)));
+        }
+        let nx = radial.len();
+        let ny = vox(g.circumference_um);
+        let nz = if g.ndim == 3 { vox(g.axial_um) } else { 1 };
+        if ny < 3 || (g.ndim == 3 && nz < 3) {
+            return Err(GeometryError(format!(
+                "periodic axes need at least 3 voxels; circumference_um / dx_um gives {ny}{}",
+                if g.ndim == 3 { format!(", axial_um / dx_um gives {nz}") } else { String::new() }
+            )));
+        }
+        let total = nx.checked_mul(ny).and_then(|v| v.checked_mul(nz));
+        match total {
+            Some(t) if t <= MAX_VOXELS => {}
+            _ => {
+                return Err(GeometryError(format!(
+                    "the lattice {nx} x {ny} x {nz} has more than {MAX_VOXELS} voxels"
+                )));
+            }
+        }
+        let mut region = Vec::with_capacity(nx * ny * nz);
+        for _ in 0..ny * nz {
+            region.extend_from_slice(&radial);
+        }
+        Ok(Self {
+            ndim: g.ndim,
+            shape: [nz, ny, nx],
+            dx_um: dx,
+            region,
+        })
+    }
+
+    /// Total number of voxels.
+    pub fn len(&self) -> usize {
+        self.region.len()
+    }
+
+    /// True if the lattice has no voxel.
+    pub fn is_empty(&self) -> bool {
+        self.region.is_empty()
+    }
+
+    /// Linear index of voxel `(z, y, x)`.
+    #[inline]
+    pub fn index(&self, z: usize, y: usize, x: usize) -> usize {
+        (z * self.shape[1] + y) * self.shape[2] + x
+    }
+
+    /// `(z, y, x)` of a linear index.
+    #[inline]
+    pub fn coords(&self, i: usize) -> (usize, usize, usize) {
+        let nx = self.shape[2];
+        let ny = self.shape[1];
+        (i / (nx * ny), (i / nx) % ny, i % nx)
+    }
+
+    /// Number of voxels in each region, in [`Region::ALL`] order.
+    pub fn region_counts(&self) -> [usize; 4] {
+        let mut c = [0; 4];
+        for r in &self.region {
+            c[*r as usize] += 1;
+        }
+        c
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wall() -> WallGeometry {
+        WallGeometry {
+            ndim: 2,
+            dx_um: 5.0,
+            endothelium_um: 5.0,
+            lamellar_units: 3,
+            lamellar_unit_um: 20.0,
+            lamina_um: 3.0,
+            adventitia_um: 10.0,
+            circumference_um: 50.0,
+            axial_um: 0.0,
+        }
+    }
+
+    #[test]
+    fn wall_layers_in_order() {
+        let l = Lattice::from_wall(&wall()).expect("valid");
+        // 1 endothelium + 3 × (1 lamina + 3 media) + 1 lamina + 2 adventitia.
+        assert_eq!(l.shape, [1, 10, 16]);
+        let radial: Vec<u8> = l.region[..16].iter().map(|r| *r as u8).collect();
+        assert_eq!(radial, vec![0, 1, 2, 2, 2, 1, 2, 2, 2, 1, 2, 2, 2, 1, 3, 3]);
+        assert_eq!(l.region_counts(), [10, 40, 90, 20]);
+        // Every circumferential row repeats the radial profile.
+        assert_eq!(&l.region[16 * 7..16 * 8], &l.region[..16]);
+    }
+
+    #[test]
+    fn three_d_and_indexing() {
+        let mut g = wall();
+        g.ndim = 3;
+        g.axial_um = 15.0;
+        let l = Lattice::from_wall(&g).expect("valid");
+        assert_eq!(l.shape, [3, 10, 16]);
+        for i in [0, 17, 159, l.len() - 1] {
+            let (z, y, x) = l.coords(i);
+            assert_eq!(l.index(z, y, x), i);
+        }
+    }
+
+    #[test]
+    fn bad_geometry_is_an_error() {
+        let mut g = wall();
+        g.lamina_um = 25.0;
+        assert!(Lattice::from_wall(&g).is_err());
+        let mut g = wall();
+        g.circumference_um = 5.0;
+        let e = Lattice::from_wall(&g).expect_err("too few voxels");
+        assert!(e.0.contains("at least 3"), "{e}");
+        let mut g = wall();
+        g.dx_um = f64::NAN;
+        assert!(Lattice::from_wall(&g).is_err());
+    }
+}
