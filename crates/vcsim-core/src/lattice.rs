@@ -110,7 +110,10 @@ impl Lattice {
     /// elastic lamina, then the adventitia.
     pub fn from_wall(g: &WallGeometry) -> Result<Self, GeometryError> {
         if g.ndim != 2 && g.ndim != 3 {
-            return Err(GeometryError(format!("ndim must be 2 or 3, got {}", g.ndim)));
+            return Err(GeometryError(format!(
+                "ndim must be 2 or 3, got {}",
+                g.ndim
+            )));
         }
         let positive = [
             ("dx_um", g.dx_um),
@@ -134,7 +137,10 @@ impl Lattice {
         // Radial profile, built voxel by voxel so that thin laminae keep at least
         // one voxel and every smooth-muscle layer keeps at least one.
         let mut radial = Vec::new();
-        radial.extend(std::iter::repeat_n(Region::Endothelium, vox(g.endothelium_um)));
+        radial.extend(std::iter::repeat_n(
+            Region::Endothelium,
+            vox(g.endothelium_um),
+        ));
         let lamina = vox(g.lamina_um);
         let smc = vox(g.lamellar_unit_um - g.lamina_um);
         for _ in 0..g.lamellar_units {
@@ -143,7 +149,10 @@ impl Lattice {
         }
         radial.extend(std::iter::repeat_n(Region::Lamina, lamina));
         if g.adventitia_um > 0.0 {
-            radial.extend(std::iter::repeat_n(Region::Adventitia, vox(g.adventitia_um)));
+            radial.extend(std::iter::repeat_n(
+                Region::Adventitia,
+                vox(g.adventitia_um),
+            ));
         }
         let nx = radial.len();
         let ny = vox(g.circumference_um);
@@ -151,7 +160,11 @@ impl Lattice {
         if ny < 3 || (g.ndim == 3 && nz < 3) {
             return Err(GeometryError(format!(
                 "periodic axes need at least 3 voxels; circumference_um / dx_um gives {ny}{}",
-                if g.ndim == 3 { format!(", axial_um / dx_um gives {nz}") } else { String::new() }
+                if g.ndim == 3 {
+                    format!(", axial_um / dx_um gives {nz}")
+                } else {
+                    String::new()
+                }
             )));
         }
         let total = nx.checked_mul(ny).and_then(|v| v.checked_mul(nz));

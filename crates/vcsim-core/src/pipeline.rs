@@ -45,7 +45,9 @@ pub struct Pipeline<W> {
 
 impl<W> std::fmt::Debug for Pipeline<W> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Pipeline").field("stages", &self.times.names).finish()
+        f.debug_struct("Pipeline")
+            .field("stages", &self.times.names)
+            .finish()
     }
 }
 

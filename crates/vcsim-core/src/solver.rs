@@ -158,7 +158,11 @@ fn factor(a: &[f64], b: &[f64], c: &[f64]) -> (Vec<f64>, Vec<f64>) {
     let mut inv = vec![0.0; n];
     let mut cp = vec![0.0; n];
     for k in 0..n {
-        let denom = if k == 0 { b[0] } else { b[k] - a[k] * cp[k - 1] };
+        let denom = if k == 0 {
+            b[0]
+        } else {
+            b[k] - a[k] * cp[k - 1]
+        };
         inv[k] = 1.0 / denom;
         cp[k] = c[k] * inv[k];
     }
@@ -170,7 +174,11 @@ fn thomas_solve(inv: &[f64], cp: &[f64], a: f64, d: &[f64]) -> Vec<f64> {
     let mut x = vec![0.0; n];
     let mut prev = 0.0;
     for k in 0..n {
-        prev = if k == 0 { d[0] * inv[0] } else { (d[k] - a * prev) * inv[k] };
+        prev = if k == 0 {
+            d[0] * inv[0]
+        } else {
+            (d[k] - a * prev) * inv[k]
+        };
         x[k] = prev;
     }
     for k in (0..n.saturating_sub(1)).rev() {
@@ -360,9 +368,18 @@ impl DiffusionSolver {
     pub fn step(&self, store: &mut FieldStore) {
         for (f, (decay, axes)) in self.fields.iter().enumerate() {
             let faces = [
-                [store.dirichlet(f, crate::Face { axis: 0, side: 0 }), store.dirichlet(f, crate::Face { axis: 0, side: 1 })],
-                [store.dirichlet(f, crate::Face { axis: 1, side: 0 }), store.dirichlet(f, crate::Face { axis: 1, side: 1 })],
-                [store.dirichlet(f, crate::Face { axis: 2, side: 0 }), store.dirichlet(f, crate::Face { axis: 2, side: 1 })],
+                [
+                    store.dirichlet(f, crate::Face { axis: 0, side: 0 }),
+                    store.dirichlet(f, crate::Face { axis: 0, side: 1 }),
+                ],
+                [
+                    store.dirichlet(f, crate::Face { axis: 1, side: 0 }),
+                    store.dirichlet(f, crate::Face { axis: 1, side: 1 }),
+                ],
+                [
+                    store.dirichlet(f, crate::Face { axis: 2, side: 0 }),
+                    store.dirichlet(f, crate::Face { axis: 2, side: 1 }),
+                ],
             ];
             let values = store.values_mut(f);
             let mut scale = *decay;
@@ -386,20 +403,26 @@ impl DiffusionSolver {
         }
     }
 
-    fn sweep(&self, values: &mut [f32], axis: usize, fa: &AxisFactors, scale: f64, lo: f64, hi: f64) {
+    fn sweep(
+        &self,
+        values: &mut [f32],
+        axis: usize,
+        fa: &AxisFactors,
+        scale: f64,
+        lo: f64,
+        hi: f64,
+    ) {
         let [nz, ny, nx] = self.shape;
         match axis {
             0 => {
-                values
-                    .par_chunks_mut(nx * ROWS_PER_ITEM)
-                    .for_each_init(
-                        || vec![0.0f64; nx],
-                        |tmp, rows| {
-                            for line in rows.chunks_mut(nx) {
-                                solve_line(line, fa, scale, lo, hi, tmp);
-                            }
-                        },
-                    );
+                values.par_chunks_mut(nx * ROWS_PER_ITEM).for_each_init(
+                    || vec![0.0f64; nx],
+                    |tmp, rows| {
+                        for line in rows.chunks_mut(nx) {
+                            solve_line(line, fa, scale, lo, hi, tmp);
+                        }
+                    },
+                );
             }
             1 | 2 => {
                 // Lanes are contiguous: x within a z-plane for the y sweep, the
@@ -425,7 +448,17 @@ impl DiffusionSolver {
                         // their element sets are disjoint, and all lie inside
                         // `values`, which is borrowed mutably for the sweep.
                         unsafe {
-                            solve_lanes(ptr, p * plane_stride + l0, k_stride, w, fa, scale, lo, hi, tmp)
+                            solve_lanes(
+                                ptr,
+                                p * plane_stride + l0,
+                                k_stride,
+                                w,
+                                fa,
+                                scale,
+                                lo,
+                                hi,
+                                tmp,
+                            )
                         };
                     },
                 );
