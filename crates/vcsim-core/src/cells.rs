@@ -120,6 +120,12 @@ impl<C: Columns> CellStore<C> {
         }
     }
 
+    /// Ids and voxels (read-only) alongside the mutable columns, so that a
+    /// stage can update every cell in parallel while reading where it is.
+    pub fn parts_mut(&mut self) -> (&[CellId], &[u32], &mut C) {
+        (&self.ids, &self.voxels, &mut self.data)
+    }
+
     /// The id the next inserted cell will get.
     pub fn next_id(&self) -> u64 {
         self.next_id

@@ -1,0 +1,401 @@
+//! Scenario configuration: TOML text plus `--set` overrides → a validated
+//! [`Scenario`], and back to the fully resolved TOML that runs record.
+//!
+//! Every section rejects unknown keys and fills missing ones with defaults.
+//! Every error names the key path and says what was expected.
+
+use crate::params::*;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// What a solute sees at the outer (adventitial) face of the wall.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum OuterBoundary {
+    /// No flux: the media is avascular (abdominal aorta, Wolinsky 1969).
+    #[default]
+    NoFlux,
+    /// Held at the serum value (adventitial vasa vasorum).
+    Serum,
+}
+
+/// Boundary settings (`[boundary]`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct BoundaryParams {
+    /// Outer face for every solute: `"no_flux"` or `"serum"`.
+    pub outer: OuterBoundary,
+}
+
+/// Transport of every solute (`[solutes.*]`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct SolutesParams {
+    /// `[solutes.phosphate]`
+    pub phosphate: PhosphateTransport,
+    /// `[solutes.calcium]`
+    pub calcium: CalciumTransport,
+    /// `[solutes.fetuin_a]`
+    pub fetuin_a: FetuinTransport,
+}
+
+/// A whole scenario: everything a run needs besides the thread count.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct Scenario {
+    /// Free-text name of the scenario, recorded in the output.
+    pub name: String,
+    /// `[simulation]`
+    pub simulation: SimulationParams,
+    /// `[geometry]`
+    pub geometry: GeometryParams,
+    /// `[boundary]`
+    pub boundary: BoundaryParams,
+    /// `[serum]`
+    pub serum: SerumParams,
+    /// `[solutes.*]`
+    pub solutes: SolutesParams,
+    /// `[cells]`
+    pub cells: CellParams,
+    /// `[mineral]`
+    pub mineral: MineralParams,
+}
+
+/// Largest lattice a scenario may ask for (about 10 GB of state).
+pub const MAX_SCENARIO_VOXELS: f64 = 5.0e8;
+
+/// A configuration that cannot be used, with every problem found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConfigError {
+    /// One message per problem; each names the key path.
+    pub problems: Vec<String>,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.problems.as_slice() {
+            [one] => f.write_str(one),
+            many => {
+                write!(f, "{} problems in the configuration:", many.len())?;
+                for p in many {
+                    write!(f, "\n  - {p}")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl ConfigError {
+    fn one(msg: String) -> Self {
+        Self {
+            problems: vec![msg],
+        }
+    }
+}
+
+/// One `--set key.path=value` override.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Override {
+    /// Dotted key path, e.g. `serum.phosphate_mM`.
+    pub path: Vec<String>,
+    /// The value, parsed as a TOML value (a bare word that is not valid TOML is taken as a string).
+    pub value: toml::Value,
+    /// The text as given, for messages.
+    pub text: String,
+}
+
+impl Override {
+    /// Parses `a.b.c=value`.
+    pub fn parse(text: &str) -> Result<Self, ConfigError> {
+        let Some((key, value)) = text.split_once('=') else {
+            return Err(ConfigError::one(format!(
+                "--set '{text}': expected KEY=VALUE, e.g. serum.phosphate_mM=1.8"
+            )));
+        };
+        let key = key.trim();
+        let path: Vec<String> = key.split('.').map(|s| s.trim().to_string()).collect();
+        if path.iter().any(|s| s.is_empty()) {
+            return Err(ConfigError::one(format!(
+                "--set '{text}': the key '{key}' has an empty part; expected a dotted path such as cells.pi_hill"
+            )));
+        }
+        let value_text = value.trim();
+        let value = match toml::from_str::<toml::Table>(&format!("v = {value_text}")) {
+            Ok(mut t) => t
+                .remove("v")
+                .unwrap_or_else(|| toml::Value::String(value_text.into())),
+            Err(_) => toml::Value::String(value_text.to_string()),
+        };
+        Ok(Self {
+            path,
+            value,
+            text: text.to_string(),
+        })
+    }
+
+    fn apply(&self, table: &mut toml::Table) -> Result<(), ConfigError> {
+        let mut cur = table;
+        let (last, parents) = self
+            .path
+            .split_last()
+            .ok_or_else(|| ConfigError::one(format!("--set '{}': empty key", self.text)))?;
+        for (depth, part) in parents.iter().enumerate() {
+            let entry = cur
+                .entry(part.clone())
+                .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+            match entry {
+                toml::Value::Table(t) => cur = t,
+                _ => {
+                    return Err(ConfigError::one(format!(
+                        "--set '{}': '{}' is a value, not a section",
+                        self.text,
+                        self.path[..=depth].join(".")
+                    )));
+                }
+            }
+        }
+        cur.insert(last.clone(), self.value.clone());
+        Ok(())
+    }
+}
+
+impl Scenario {
+    /// Parses TOML text, applies overrides in order, and validates.
+    /// `origin` names the text in messages (usually the file path).
+    pub fn from_toml(
+        text: &str,
+        origin: &str,
+        overrides: &[Override],
+    ) -> Result<Self, ConfigError> {
+        let mut table: toml::Table = toml::from_str(text).map_err(|e| {
+            ConfigError::one(format!(
+                "{origin}: not valid TOML: {}",
+                e.to_string().trim_end()
+            ))
+        })?;
+        for o in overrides {
+            o.apply(&mut table)?;
+        }
+        let scenario: Scenario = serde_path_to_error::deserialize(table).map_err(|e| {
+            let path = e.path().to_string();
+            let from_set = overrides
+                .iter()
+                .find(|o| {
+                    let key = o.path.join(".");
+                    path == key
+                        || path.starts_with(&format!("{key}."))
+                        || key.starts_with(&format!("{path}."))
+                })
+                .map(|o| format!(" (from --set {})", o.text))
+                .unwrap_or_default();
+            let inner = e.into_inner().to_string();
+            // toml appends "in `key`" on a second line; the path is given already.
+            let inner = inner.lines().next().unwrap_or("").trim_end();
+            if path == "." {
+                ConfigError::one(format!("{origin}: {inner}{from_set}"))
+            } else {
+                ConfigError::one(format!("{origin}: key '{path}': {inner}{from_set}"))
+            }
+        })?;
+        scenario.validate().map_err(|mut e| {
+            for p in &mut e.problems {
+                *p = format!("{origin}: {p}");
+            }
+            e
+        })?;
+        Ok(scenario)
+    }
+
+    /// Checks ranges and the relations between parameters.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let mut errs = Vec::new();
+        self.simulation.validate(&mut errs);
+        self.geometry.validate(&mut errs);
+        self.serum.validate(&mut errs);
+        self.solutes.phosphate.validate(&mut errs);
+        self.solutes.calcium.validate(&mut errs);
+        self.solutes.fetuin_a.validate(&mut errs);
+        self.cells.validate(&mut errs);
+        self.mineral.validate(&mut errs);
+        let c = &self.cells;
+        if c.switch_off_runx2 >= c.switch_on_runx2 {
+            errs.push(format!(
+                "cells.switch_off_runx2 = {} must be below cells.switch_on_runx2 = {} (hysteresis)",
+                c.switch_off_runx2, c.switch_on_runx2
+            ));
+        }
+        let g = &self.geometry;
+        if g.lamina_um >= g.lamellar_unit_um {
+            errs.push(format!(
+                "geometry.lamina_um = {} must be smaller than geometry.lamellar_unit_um = {}",
+                g.lamina_um, g.lamellar_unit_um
+            ));
+        }
+        if g.dx_um.is_finite() && g.dx_um > 0.0 {
+            let radial = g.endothelium_um
+                + g.lamellar_units as f64 * g.lamellar_unit_um
+                + g.lamina_um
+                + g.adventitia_um;
+            let axial = if g.ndim == 3 {
+                g.axial_um / g.dx_um
+            } else {
+                1.0
+            };
+            let voxels = (radial / g.dx_um) * (g.circumference_um / g.dx_um) * axial;
+            if voxels > MAX_SCENARIO_VOXELS {
+                errs.push(format!(
+                    "geometry: the lattice would have about {voxels:.3e} voxels, more than the limit of {MAX_SCENARIO_VOXELS:.0e}; increase geometry.dx_um or shrink the patch"
+                ));
+            }
+            if g.circumference_um / g.dx_um < 2.5 || (g.ndim == 3 && g.axial_um / g.dx_um < 2.5) {
+                errs.push(format!(
+                    "geometry.circumference_um{} must span at least 3 voxels of geometry.dx_um = {}",
+                    if g.ndim == 3 { " and geometry.axial_um" } else { "" },
+                    g.dx_um
+                ));
+            }
+        }
+        let s = &self.simulation;
+        if s.dt_h > 0.0 && s.duration_days * 24.0 / s.dt_h > 1.0e9 {
+            errs.push(format!(
+                "simulation: duration_days = {} with dt_h = {} gives more than 1e9 steps",
+                s.duration_days, s.dt_h
+            ));
+        }
+        if errs.is_empty() {
+            Ok(())
+        } else {
+            Err(ConfigError { problems: errs })
+        }
+    }
+
+    /// The fully resolved configuration (every key, defaults included) as TOML.
+    pub fn to_toml(&self) -> String {
+        // Serialising plain structs of numbers and strings cannot fail.
+        toml::to_string(self).unwrap_or_else(|e| format!("# cannot serialise the scenario: {e}\n"))
+    }
+
+    /// Number of steps of the run.
+    pub fn n_steps(&self) -> u64 {
+        (self.simulation.duration_days * 24.0 / self.simulation.dt_h).round() as u64
+    }
+
+    /// Steps between full frames (at least 1).
+    pub fn frame_every_steps(&self) -> u64 {
+        ((self.simulation.frame_every_h / self.simulation.dt_h).round() as u64).max(1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str, sets: &[&str]) -> Result<Scenario, ConfigError> {
+        let o: Vec<Override> = sets
+            .iter()
+            .map(|s| Override::parse(s))
+            .collect::<Result<_, _>>()?;
+        Scenario::from_toml(text, "test.toml", &o)
+    }
+
+    fn check_err(text: &str, sets: &[&str], needles: &[&str]) {
+        let e = load(text, sets).expect_err("must fail").to_string();
+        for n in needles {
+            assert!(e.contains(n), "error {e:?} lacks {n:?}");
+        }
+    }
+
+    #[test]
+    fn empty_config_is_all_defaults() {
+        assert_eq!(load("", &[]).expect("valid"), Scenario::default());
+    }
+
+    #[test]
+    fn resolved_toml_round_trips_exactly() {
+        let s = load(
+            "[serum]\nphosphate_mM = 1.8\n",
+            &["cells.pi_hill=3.3", "name=x"],
+        )
+        .expect("valid");
+        assert_eq!(s.serum.phosphate_mM, 1.8);
+        assert_eq!(s.cells.pi_hill, 3.3);
+        assert_eq!(s.name, "x");
+        let again = load(&s.to_toml(), &[]).expect("resolved config loads");
+        assert_eq!(again, s);
+    }
+
+    #[test]
+    fn bad_inputs_name_the_key() {
+        check_err(
+            "[serum]\nphosphat_mM = 1.0\n",
+            &[],
+            &["serum", "phosphat_mM", "unknown field"],
+        );
+        check_err("[nonsense]\n", &[], &["unknown field `nonsense`"]);
+        check_err("", &["no_such.key=1"], &["no_such", "--set no_such.key=1"]);
+        check_err(
+            "",
+            &["serum.phosphate_mM=abc"],
+            &["serum.phosphate_mM", "expected f64", "--set"],
+        );
+        check_err(
+            "[serum]\nphosphate_mM = \"high\"\n",
+            &[],
+            &["serum.phosphate_mM", "expected f64"],
+        );
+        check_err(
+            "[serum]\nphosphate_mM = -1.0\n",
+            &[],
+            &["serum.phosphate_mM = -1", "mM"],
+        );
+        check_err(
+            "[geometry]\nlamellar_units = 2.5\n",
+            &[],
+            &["geometry.lamellar_units", "expected usize"],
+        );
+        check_err(
+            "[geometry]\nlamellar_units = -3\n",
+            &[],
+            &["geometry.lamellar_units"],
+        );
+        check_err(
+            "[geometry]\nndim = 4\n",
+            &[],
+            &["geometry.ndim = 4", "from 2 to 3"],
+        );
+        check_err(
+            "[boundary]\nouter = \"wall\"\n",
+            &[],
+            &["boundary.outer", "no_flux", "serum"],
+        );
+        check_err("serum = 3\n", &[], &["serum", "expected struct"]);
+        check_err("[serum\n", &[], &["test.toml", "not valid TOML"]);
+        check_err(
+            "[serum]\nphosphate_mM = 1.0\n",
+            &["serum.phosphate_mM.x=1"],
+            &["serum.phosphate_mM", "not a section"],
+        );
+        check_err(
+            "",
+            &["serum.phosphate_mM.x=1"],
+            &["serum.phosphate_mM", "expected f64", "--set"],
+        );
+        check_err("", &["serum.phosphate_mM"], &["KEY=VALUE"]);
+        check_err("", &["serum..x=1"], &["empty part"]);
+        check_err("", &["cells.switch_off_runx2=5"], &["hysteresis"]);
+        check_err(
+            "",
+            &[
+                "geometry.dx_um=0.5",
+                "geometry.circumference_um=1e6",
+                "geometry.ndim=3",
+                "geometry.axial_um=1e6",
+            ],
+            &["voxels"],
+        );
+        check_err("[simulation]\ndt_h = nan\n", &[], &["simulation.dt_h"]);
+    }
+}
