@@ -170,8 +170,16 @@ impl Simulation {
             p: s.cells.clone(),
             m: s.mineral.clone(),
         });
+        let d_min = s
+            .solutes
+            .calcium
+            .diffusion_um2_per_h
+            .min(s.solutes.phosphate.diffusion_um2_per_h);
+        let exchange =
+            1.0 + 2.0 * lattice.ndim as f64 * d_min * dt_h / (lattice.dx_um * lattice.dx_um);
         pipeline.push(MineralStage {
             m: s.mineral.clone(),
+            exchange,
         });
         pipeline.push(DiffusionStage { solver });
         Ok(Self {
@@ -374,6 +382,9 @@ impl Stage<World> for DiffusionStage {
 /// `mineral`: nucleation and growth, taking Ca and Pi out of the fields.
 struct MineralStage {
     m: MineralParams,
+    /// 1 + 2·ndim·r with r = D·dt/dx² of the slower of Ca and Pi: how many
+    /// voxels' worth of ion a voxel can draw on within one step.
+    exchange: f64,
 }
 
 /// Voxels per parallel work item of the mineral stage.
@@ -409,11 +420,15 @@ impl Stage<World> for MineralStage {
                     if dphi <= 0.0 {
                         continue;
                     }
-                    // Mineral cannot take more than half of what the voxel holds in
-                    // one step; diffusion refills the voxel before the next step.
+                    // Within one step a voxel can give up what it holds plus what
+                    // diffusion brings from its 2·ndim neighbours (the exchange
+                    // factor r = D·dt/dx² each); take at most half of that. With
+                    // the usual r ≫ 1 this never binds, and the implicit solve that
+                    // follows refills the voxel; it only guards extreme settings.
                     let want_ca = dphi * HA_CALCIUM_MM;
-                    let limit = (0.5 * c / want_ca)
-                        .min(0.5 * p / (want_ca * HA_PI_PER_CA))
+                    let reach = self.exchange;
+                    let limit = (0.5 * c * reach / want_ca)
+                        .min(0.5 * p * reach / (want_ca * HA_PI_PER_CA))
                         .min(1.0);
                     dphi *= limit.max(0.0);
                     let dca = dphi * HA_CALCIUM_MM;

@@ -1,0 +1,312 @@
+//! The `run` and `check` commands.
+
+use anyhow::{Context, Result, bail};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::io::{IsTerminal, Read};
+use std::path::Path;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use vcsim_hdf5::{GridInfo, Provenance, RunInfo, RunWriter};
+use vcsim_rules::{Override, Scenario, Simulation, Summary};
+
+/// How progress is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ProgressMode {
+    /// A bar on a terminal, log lines otherwise.
+    Auto,
+    /// Always a bar.
+    Bar,
+    /// Plain log lines (cluster jobs).
+    Log,
+    /// Nothing.
+    None,
+}
+
+/// Reads and validates a scenario file with its overrides.
+pub fn load_scenario(path: &Path, seed: Option<u64>, sets: &[String]) -> Result<Scenario> {
+    let text = read_text(path)?;
+    let mut overrides = Vec::with_capacity(sets.len() + 1);
+    for s in sets {
+        overrides.push(Override::parse(s)?);
+    }
+    if let Some(seed) = seed {
+        overrides.push(Override::parse(&format!("simulation.seed={seed}"))?);
+    }
+    Ok(Scenario::from_toml(
+        &text,
+        &path.display().to_string(),
+        &overrides,
+    )?)
+}
+
+fn read_text(path: &Path) -> Result<String> {
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_to_end(&mut bytes))
+        .with_context(|| format!("cannot read config file '{}'", path.display()))?;
+    String::from_utf8(bytes).map_err(|e| {
+        anyhow::anyhow!(
+            "config file '{}' is not UTF-8 text (byte {})",
+            path.display(),
+            e.utf8_error().valid_up_to()
+        )
+    })
+}
+
+/// `vcsim check`: validate and print the resolved configuration.
+pub fn check(config: &Path, seed: Option<u64>, sets: &[String]) -> Result<()> {
+    let scenario = load_scenario(config, seed, sets)?;
+    let sim = Simulation::new(&scenario)?;
+    let [nz, ny, nx] = sim.world.lattice.shape;
+    println!(
+        "# {}: valid. {} steps of {} h; lattice {nx} x {ny}{} voxels of {} µm; {} cells.",
+        config.display(),
+        scenario.n_steps(),
+        scenario.simulation.dt_h,
+        if sim.world.lattice.ndim == 3 {
+            format!(" x {nz}")
+        } else {
+            String::new()
+        },
+        scenario.geometry.dx_um,
+        sim.world.cells.len()
+    );
+    print!("{}", scenario.to_toml());
+    Ok(())
+}
+
+/// Refuses outputs that would destroy something that is not a previous run.
+fn check_output_path(output: &Path, config: &Path) -> Result<()> {
+    if let (Ok(a), Ok(b)) = (output.canonicalize(), config.canonicalize())
+        && a == b
+    {
+        bail!(
+            "refusing to write the output over the config file '{}'",
+            config.display()
+        );
+    }
+    if output.is_dir() {
+        bail!(
+            "output path '{}' is a directory; expected a file name such as run.h5",
+            output.display()
+        );
+    }
+    if output.exists() {
+        let mut magic = [0u8; 8];
+        let is_hdf5 = std::fs::File::open(output)
+            .and_then(|mut f| f.read_exact(&mut magic))
+            .map(|_| &magic == b"\x89HDF\r\n\x1a\n")
+            .unwrap_or(false);
+        if !is_hdf5 {
+            bail!(
+                "refusing to overwrite '{}': it exists and is not an HDF5 file; choose another output path",
+                output.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|s| s.trim().to_string())
+        .or_else(|_| std::env::var("HOSTNAME"))
+        .unwrap_or_else(|_| "unknown".into())
+}
+
+/// Shows progress as a bar or as periodic log lines.
+struct Progress {
+    bar: Option<ProgressBar>,
+    log: bool,
+    total: u64,
+    started: Instant,
+    last_log: Instant,
+    next_fraction: f64,
+}
+
+impl Progress {
+    fn new(mode: ProgressMode, total: u64) -> Self {
+        let tty = std::io::stderr().is_terminal();
+        let (bar, log) = match mode {
+            ProgressMode::Auto if tty => (true, false),
+            ProgressMode::Auto => (false, true),
+            ProgressMode::Bar => (true, false),
+            ProgressMode::Log => (false, true),
+            ProgressMode::None => (false, false),
+        };
+        let bar = bar.then(|| {
+            let b = ProgressBar::new(total);
+            let style = ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} steps  ETA {eta}  {msg}",
+            );
+            if let Ok(style) = style {
+                b.set_style(style);
+            }
+            b
+        });
+        let now = Instant::now();
+        Self {
+            bar,
+            log,
+            total,
+            started: now,
+            last_log: now,
+            next_fraction: 0.1,
+        }
+    }
+
+    fn update(&mut self, done: u64, s: &Summary) {
+        let msg = format!(
+            "t = {:.1} d, osteogenic {}, calcified {:.2}%",
+            s.time_h / 24.0,
+            s.n_osteogenic,
+            100.0 * s.calcified_fraction
+        );
+        if let Some(b) = &self.bar {
+            b.set_position(done);
+            if done % 16 == 0 || done == self.total {
+                b.set_message(msg);
+            }
+            return;
+        }
+        if !self.log {
+            return;
+        }
+        let fraction = done as f64 / self.total.max(1) as f64;
+        let now = Instant::now();
+        if fraction >= self.next_fraction
+            || now - self.last_log >= Duration::from_secs(60)
+            || done == self.total
+        {
+            while self.next_fraction <= fraction {
+                self.next_fraction += 0.1;
+            }
+            self.last_log = now;
+            let elapsed = (now - self.started).as_secs_f64();
+            let eta = if done > 0 {
+                elapsed / done as f64 * (self.total - done) as f64
+            } else {
+                0.0
+            };
+            eprintln!(
+                "vcsim: step {done}/{} ({:.0}%), elapsed {elapsed:.1} s, ETA {eta:.1} s, {msg}",
+                self.total,
+                100.0 * fraction
+            );
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(b) = &self.bar {
+            b.finish();
+        }
+    }
+}
+
+/// `vcsim run`.
+pub fn run(
+    config: &Path,
+    seed: Option<u64>,
+    sets: &[String],
+    output: &Path,
+    threads: Option<usize>,
+    progress: ProgressMode,
+) -> Result<()> {
+    let started = Instant::now();
+    let started_unix_s = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0);
+    let scenario = load_scenario(config, seed, sets)?;
+    if threads == Some(0) {
+        bail!("--threads must be at least 1");
+    }
+    let mut pool = rayon::ThreadPoolBuilder::new();
+    if let Some(n) = threads {
+        pool = pool.num_threads(n);
+    }
+    let pool = pool.build().context("cannot start the worker threads")?;
+    check_output_path(output, config)?;
+    let mut sim = Simulation::new(&scenario)?;
+    let lattice = &sim.world.lattice;
+    let info = RunInfo {
+        config_toml: scenario.to_toml(),
+        vcsim_version: env!("CARGO_PKG_VERSION").to_string(),
+        seed: scenario.simulation.seed,
+        scenario: scenario.name.clone(),
+    };
+    let grid = GridInfo {
+        ndim: lattice.ndim,
+        shape: lattice.shape,
+        spacing_um: lattice.dx_um,
+    };
+    let mut writer = RunWriter::create(
+        output,
+        &info,
+        &grid,
+        &Simulation::FRAME_FIELDS,
+        &Summary::NAMES,
+    )?;
+    let codes: Vec<u8> = lattice.region.iter().map(|r| *r as u8).collect();
+    let names: Vec<&str> = vcsim_core::Region::ALL.iter().map(|r| r.name()).collect();
+    writer.write_regions(&codes, &names)?;
+
+    let n_steps = scenario.n_steps();
+    let frame_every = scenario.frame_every_steps();
+    let threshold = scenario.mineral.calcified_fraction;
+    let mut progress_display = Progress::new(progress, n_steps);
+    let write_frame = |writer: &mut RunWriter, sim: &Simulation| -> Result<()> {
+        let frame = sim.frame();
+        let slices: Vec<&[f32]> = frame.iter().map(|v| v.as_slice()).collect();
+        writer.write_frame(sim.time_h(), sim.world.step, &slices)?;
+        Ok(())
+    };
+    let outcome = pool.install(|| -> Result<()> {
+        let first = sim.summary(threshold);
+        writer.append_series(&first.values())?;
+        write_frame(&mut writer, &sim)?;
+        for done in 1..=n_steps {
+            sim.step();
+            let s = sim.summary(threshold);
+            if let Err(what) = s.check_finite() {
+                bail!("the simulation became numerically invalid ({what}); the output up to the previous step is in '{}'", output.display());
+            }
+            writer.append_series(&s.values())?;
+            if done % frame_every == 0 || done == n_steps {
+                write_frame(&mut writer, &sim)?;
+            }
+            progress_display.update(done, &s);
+        }
+        Ok(())
+    });
+    progress_display.finish();
+    let times = sim.stage_times();
+    let provenance = Provenance {
+        wall_time_s: started.elapsed().as_secs_f64(),
+        host: host_name(),
+        threads: pool.current_num_threads(),
+        steps_run: sim.world.step,
+        stage_names: times.names.iter().map(|s| s.to_string()).collect(),
+        stage_seconds: times.seconds.clone(),
+        started_unix_s,
+    };
+    // Record provenance and close the file even when the loop failed, so
+    // that what was written stays readable.
+    let closed = writer
+        .write_provenance(&provenance)
+        .and_then(|()| writer.finish());
+    outcome?;
+    closed?;
+    let s = sim.summary(threshold);
+    eprintln!(
+        "vcsim: wrote '{}': {} steps ({:.1} d) in {:.1} s on {} threads; osteogenic {}, contractile {}, calcified {:.2}% of the wall",
+        output.display(),
+        n_steps,
+        s.time_h / 24.0,
+        provenance.wall_time_s,
+        provenance.threads,
+        s.n_osteogenic,
+        s.n_contractile,
+        100.0 * s.calcified_fraction
+    );
+    Ok(())
+}

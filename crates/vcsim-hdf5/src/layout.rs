@@ -1,0 +1,165 @@
+//! # Layout of a vcsim run file (schema version 1)
+//!
+//! A run file is an HDF5 file. Attributes are written below as `<object>@<name>`.
+//! Arrays are stored row-major; for a field frame the last axis (x, the radial depth
+//! from the lumen) varies fastest, then y (circumferential), then z (axial).
+//! `t` counts frames, `n` counts series rows.
+//!
+//! | Object | Type | Shape | Content |
+//! |---|---|---|---|
+//! | `/@config` | variable-length UTF-8 string | scalar | the configuration, TOML text, verbatim |
+//! | `/@vcsim_version` | variable-length UTF-8 string | scalar | version of the program that wrote the file |
+//! | `/@seed` | u64 | scalar | random seed |
+//! | `/@scenario` | variable-length UTF-8 string | scalar | scenario name |
+//! | `/@schema_version` | u32 | scalar | [`SCHEMA_VERSION`](crate::SCHEMA_VERSION) |
+//! | `/@ndim` | u32 | scalar | 2 or 3 |
+//! | `/@spacing_um` | f64 | scalar | voxel edge length, µm |
+//! | `/timeseries/<name>` | f64 | (n,) | one value per summary row; the first series is `time_h` |
+//! | `/fields/<name>` | f32 | (t, ny, nx) in 2D, (t, nz, ny, nx) in 3D | one frame per `write_frame` call |
+//! | `/fields/time_h` | f64 | (t,) | simulated time of each frame, hours |
+//! | `/fields/step` | u64 | (t,) | step number of each frame |
+//! | `/fields/x_um` | f64 | (nx,) | voxel centre coordinates, `(i + 0.5) * spacing_um` |
+//! | `/fields/y_um` | f64 | (ny,) | same along y |
+//! | `/fields/z_um` | f64 | (nz,) | same along z; 3D files only |
+//! | `/grid/region` | u8 | (ny, nx) in 2D, (nz, ny, nx) in 3D | region code of each voxel |
+//! | `/grid/region@names` | variable-length UTF-8 string | scalar | code list, e.g. `0=endothelium,1=lamina,2=media,3=adventitia` |
+//! | `/provenance@wall_time_s` | f64 | scalar | wall-clock duration, s |
+//! | `/provenance@host` | variable-length UTF-8 string | scalar | host name |
+//! | `/provenance@threads` | u64 | scalar | worker threads |
+//! | `/provenance@steps_run` | u64 | scalar | steps completed |
+//! | `/provenance@started_unix_s` | f64 | scalar | start time, s since the Unix epoch |
+//! | `/provenance/stage_names` | variable-length UTF-8 string | (k,) | names of the timed stages |
+//! | `/provenance/stage_seconds` | f64 | (k,) | seconds spent in each stage, parallel to `stage_names` |
+//!
+//! Storage details:
+//! - `/timeseries/*` and `/fields/time_h`, `/fields/step` are resizable without limit along
+//!   their only axis and chunked (4096 values for series, 1024 for the frame index), not
+//!   compressed.
+//! - `/fields/<name>` are resizable without limit along `t`, chunked one frame per chunk,
+//!   compressed with shuffle + deflate level 4. A frame larger than 4 MiB is split along
+//!   z (then y, then x) so that no chunk exceeds 4 MiB.
+//! - `/grid/region` is chunked with the same rule (1-byte values) and deflate level 4.
+//! - The groups `/timeseries` and `/fields` track link creation order, so
+//!   [`RunReader::series_names`](crate::RunReader::series_names) and
+//!   [`RunReader::field_names`](crate::RunReader::field_names) return the caller's order.
+//! - `/grid/region` exists only once `write_regions` was called, `/provenance` only once
+//!   `write_provenance` was called.
+//!
+//! Reproducibility: object modification-time tracking is disabled for the root group,
+//! every group and every dataset (`H5Pset_obj_track_times(false)`), so two runs with
+//! identical inputs give identical objects everywhere outside `/provenance`; with identical
+//! provenance too, the files are byte-for-byte identical.
+//!
+//! Crash safety: `write_frame` and `flush` call `H5Fflush`. Series rows are buffered in
+//! memory and written at each flush (and whenever 4096 rows are pending, without
+//! `H5Fflush`), so a crash loses at most the rows since the last flush.
+
+/// Root group.
+pub(crate) const ROOT: &str = "/";
+/// Group of the summary time series.
+pub(crate) const TIMESERIES: &str = "timeseries";
+/// Group of the field frames.
+pub(crate) const FIELDS: &str = "fields";
+/// Group of the static grid data.
+pub(crate) const GRID: &str = "grid";
+/// Group of the provenance.
+pub(crate) const PROVENANCE: &str = "provenance";
+/// Region map dataset in [`GRID`].
+pub(crate) const REGION: &str = "region";
+/// Frame time dataset in [`FIELDS`].
+pub(crate) const FRAME_TIME: &str = "time_h";
+/// Frame step dataset in [`FIELDS`].
+pub(crate) const FRAME_STEP: &str = "step";
+/// Coordinate datasets in [`FIELDS`], for x, y, z.
+pub(crate) const COORDS: [&str; 3] = ["x_um", "y_um", "z_um"];
+/// Name the first series must have.
+pub(crate) const FIRST_SERIES: &str = "time_h";
+
+/// Names in [`FIELDS`] that are not fields.
+pub(crate) const FIELDS_RESERVED: [&str; 5] = [FRAME_TIME, FRAME_STEP, "x_um", "y_um", "z_um"];
+
+/// Chunk length of the series datasets.
+pub(crate) const SERIES_CHUNK: usize = 4096;
+/// Chunk length of the frame index datasets.
+pub(crate) const FRAME_INDEX_CHUNK: usize = 1024;
+/// Upper bound of a field chunk, bytes.
+pub(crate) const MAX_CHUNK_BYTES: usize = 4 << 20;
+/// Deflate level of fields and the region map.
+pub(crate) const DEFLATE_LEVEL: u8 = 4;
+
+/// Absolute path of `name` in group `group`.
+pub(crate) fn object(group: &str, name: &str) -> String {
+    format!("/{group}/{name}")
+}
+
+/// Address of attribute `attr` of the object at absolute path `object`.
+pub(crate) fn attribute(object: &str, attr: &str) -> String {
+    format!("{object}@{attr}")
+}
+
+/// Chunk shape for an array of `dims` with `elem_bytes`-byte values: the whole array when
+/// it fits in [`MAX_CHUNK_BYTES`], otherwise the outer axes are cut first.
+pub(crate) fn chunk_shape(dims: &[usize], elem_bytes: usize) -> Vec<usize> {
+    let mut chunk: Vec<usize> = dims.iter().map(|&d| d.max(1)).collect();
+    for i in 0..chunk.len() {
+        let inner = chunk[i + 1..]
+            .iter()
+            .fold(elem_bytes, |acc, &d| acc.saturating_mul(d));
+        if chunk[i].saturating_mul(inner) <= MAX_CHUNK_BYTES {
+            break;
+        }
+        chunk[i] = (MAX_CHUNK_BYTES / inner).max(1);
+        if chunk[i].saturating_mul(inner) <= MAX_CHUNK_BYTES {
+            break;
+        }
+    }
+    chunk
+}
+
+/// Checks that `name` can be the last component of an HDF5 path.
+pub(crate) fn check_name(name: &str) -> Result<(), String> {
+    if name.is_empty() {
+        return Err("a name is empty".to_owned());
+    }
+    if name == "." || name == ".." {
+        return Err(format!("'{name}' is not a valid name"));
+    }
+    if name.contains('/') || name.contains('\0') {
+        return Err(format!("name {name:?} contains '/' or a NUL character"));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn small_frames_are_one_chunk() {
+        assert_eq!(chunk_shape(&[3, 40, 50], 4), vec![3, 40, 50]);
+        assert_eq!(chunk_shape(&[1024, 1024], 4), vec![1024, 1024]);
+    }
+
+    #[test]
+    fn big_frames_are_cut_along_the_outer_axis_first() {
+        // 100 * 500 * 500 * 4 B = 100 MB; one z layer is 1 MB, so 4 layers per chunk.
+        assert_eq!(chunk_shape(&[100, 500, 500], 4), vec![4, 500, 500]);
+        // One z layer alone is 16 MB: cut along y too.
+        assert_eq!(chunk_shape(&[10, 2000, 2000], 4), vec![1, 524, 2000]);
+        // One row alone is too big: cut along x.
+        assert_eq!(chunk_shape(&[2, 2_000_000], 4), vec![1, 1_048_576]);
+        for dims in [[100, 500, 500], [10, 2000, 2000], [7, 3, 5]] {
+            let c = chunk_shape(&dims, 4);
+            assert!(c.iter().product::<usize>() * 4 <= MAX_CHUNK_BYTES);
+        }
+    }
+
+    #[test]
+    fn names_are_checked() {
+        assert!(check_name("calcium").is_ok());
+        assert!(check_name("").is_err());
+        assert!(check_name("a/b").is_err());
+        assert!(check_name(".").is_err());
+        assert!(check_name("a\0").is_err());
+    }
+}

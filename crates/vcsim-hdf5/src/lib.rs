@@ -1,0 +1,83 @@
+//! HDF5 run files of vcsim: writing them, reading them back, and comparing two of them.
+//!
+//! This crate does:
+//! - create a run file and write its root attributes, grid coordinates and region map
+//!   ([`RunWriter`]),
+//! - append summary time series rows and field frames while a run goes on, flushing them
+//!   to disk so that a crashed run leaves a readable file,
+//! - record provenance (timings, host, threads) in `/provenance`,
+//! - read the file back ([`RunReader`]) and compare two files object by object
+//!   ([`diff_files`]).
+//!
+//! This crate does not:
+//! - know any biology: fields, series and regions are names and numbers handed to it by
+//!   the caller, and units are not recorded here;
+//! - decide when to write: the caller chooses which steps become frames or series rows;
+//! - parse the configuration: the TOML text is stored verbatim.
+//!
+//! It is the only crate of the workspace that links libhdf5; the other crates see plain
+//! slices and the typed [`OutputError`].
+//!
+//! The on-disk layout is described in [`layout`].
+
+#![warn(missing_docs)]
+
+mod diff;
+mod error;
+pub mod layout;
+mod nd;
+mod reader;
+mod writer;
+
+pub use diff::diff_files;
+pub use error::OutputError;
+pub use reader::RunReader;
+pub use writer::RunWriter;
+
+/// Version of the file layout described in [`layout`], stored as the root attribute
+/// `schema_version`. Bump it whenever the layout changes incompatibly.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// What identifies a run: stored as root attributes.
+#[derive(Debug, Clone)]
+pub struct RunInfo {
+    /// The full configuration, as TOML text (stored verbatim).
+    pub config_toml: String,
+    /// Version of the vcsim program that wrote the file.
+    pub vcsim_version: String,
+    /// Seed of the random number generator.
+    pub seed: u64,
+    /// Name of the scenario that was run.
+    pub scenario: String,
+}
+
+/// Geometry of the voxel grid.
+#[derive(Debug, Clone)]
+pub struct GridInfo {
+    /// 2 or 3.
+    pub ndim: usize,
+    /// (nz, ny, nx); nz == 1 when ndim == 2. x is the radial axis (depth from the lumen), y circumferential, z axial.
+    pub shape: [usize; 3],
+    /// voxel edge length, µm
+    pub spacing_um: f64,
+}
+
+/// How a run went, as opposed to what it computed; the only part of a run file that may
+/// differ between two runs with identical inputs.
+#[derive(Debug, Clone, Default)]
+pub struct Provenance {
+    /// Wall-clock duration of the run, seconds.
+    pub wall_time_s: f64,
+    /// Name of the machine the run ran on.
+    pub host: String,
+    /// Number of worker threads.
+    pub threads: usize,
+    /// Number of simulation steps completed.
+    pub steps_run: u64,
+    /// Names of the timed stages of a step, parallel to `stage_seconds`.
+    pub stage_names: Vec<String>,
+    /// Total seconds spent in each stage, parallel to `stage_names`.
+    pub stage_seconds: Vec<f64>,
+    /// Start of the run, seconds since the Unix epoch.
+    pub started_unix_s: f64,
+}

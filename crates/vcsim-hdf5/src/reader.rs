@@ -1,0 +1,200 @@
+//! [`RunReader`]: reads what [`crate::RunWriter`] wrote.
+
+use std::path::Path;
+
+use hdf5::types::VarLenUnicode;
+use hdf5::{Dataset, File, Group, H5Type, IndexType, IterationOrder};
+
+use crate::error::{Ctx, OutputError};
+use crate::layout::{self, ROOT};
+use crate::{SCHEMA_VERSION, nd};
+
+/// Read access to a run file. Opening checks that the file is a vcsim run file of
+/// [`SCHEMA_VERSION`].
+#[derive(Debug)]
+pub struct RunReader {
+    ctx: Ctx,
+    file: File,
+}
+
+impl RunReader {
+    /// Opens `path` read-only.
+    pub fn open(path: &Path) -> Result<Self, OutputError> {
+        let file = File::open(path).map_err(|e| OutputError::Open {
+            path: path.to_path_buf(),
+            detail: e.to_string(),
+        })?;
+        let reader = Self {
+            ctx: Ctx::new(path),
+            file,
+        };
+        let version: u32 = reader.root_attr("schema_version")?;
+        if version != SCHEMA_VERSION {
+            return Err(reader.ctx.layout(
+                layout::attribute(ROOT, "schema_version"),
+                format!("the file has schema version {version}, this build reads version {SCHEMA_VERSION}"),
+            ));
+        }
+        Ok(reader)
+    }
+
+    /// The configuration TOML text (root attribute `config`).
+    pub fn config_toml(&self) -> Result<String, OutputError> {
+        self.root_string("config")
+    }
+
+    /// The vcsim version that wrote the file (root attribute `vcsim_version`).
+    pub fn vcsim_version(&self) -> Result<String, OutputError> {
+        self.root_string("vcsim_version")
+    }
+
+    /// The scenario name (root attribute `scenario`).
+    pub fn scenario(&self) -> Result<String, OutputError> {
+        self.root_string("scenario")
+    }
+
+    /// The random seed (root attribute `seed`).
+    pub fn seed(&self) -> Result<u64, OutputError> {
+        self.root_attr("seed")
+    }
+
+    /// All values of the series `name` (`/timeseries/<name>`), one per row.
+    pub fn series(&self, name: &str) -> Result<Vec<f64>, OutputError> {
+        let (ds, object) = self.dataset(layout::TIMESERIES, name)?;
+        self.check_ndim(&ds, &object, 1)?;
+        ds.read_raw::<f64>().map_err(self.ctx.h5("read", object))
+    }
+
+    /// Names of the series, in the order the writer was given them.
+    pub fn series_names(&self) -> Result<Vec<String>, OutputError> {
+        self.member_names(layout::TIMESERIES)
+    }
+
+    /// Names of the fields, in the order the writer was given them (without the frame
+    /// index and coordinate datasets).
+    pub fn field_names(&self) -> Result<Vec<String>, OutputError> {
+        let mut names = self.member_names(layout::FIELDS)?;
+        names.retain(|n| !layout::FIELDS_RESERVED.contains(&n.as_str()));
+        Ok(names)
+    }
+
+    /// Frame `frame` (counted from 0) of field `name`, laid out `[z][y][x]` (x fastest).
+    pub fn field_frame(&self, name: &str, frame: usize) -> Result<Vec<f32>, OutputError> {
+        if layout::FIELDS_RESERVED.contains(&name) {
+            return Err(self.ctx.invalid(
+                layout::object(layout::FIELDS, name),
+                format!("'{name}' is not a field"),
+            ));
+        }
+        let (ds, object) = self.dataset(layout::FIELDS, name)?;
+        let shape = ds.shape();
+        if !(3..=4).contains(&shape.len()) {
+            return Err(self.ctx.layout(
+                object,
+                format!("expected 3 or 4 axes, found shape {shape:?}"),
+            ));
+        }
+        if frame >= shape[0] {
+            return Err(self.ctx.invalid(
+                object,
+                format!(
+                    "frame {frame} does not exist, the field has {} frames",
+                    shape[0]
+                ),
+            ));
+        }
+        nd::read_block::<f32>(&ds, nd::index_then_all(frame, shape.len() - 1))
+            .map_err(self.ctx.h5("read frame of", object))
+    }
+
+    /// Number of frames written (length of `/fields/time_h`).
+    pub fn n_frames(&self) -> Result<usize, OutputError> {
+        let (ds, object) = self.dataset(layout::FIELDS, layout::FRAME_TIME)?;
+        self.check_ndim(&ds, &object, 1)?;
+        Ok(ds.shape()[0])
+    }
+
+    /// Simulated time of every frame, hours (`/fields/time_h`).
+    pub fn frame_times_h(&self) -> Result<Vec<f64>, OutputError> {
+        let (ds, object) = self.dataset(layout::FIELDS, layout::FRAME_TIME)?;
+        self.check_ndim(&ds, &object, 1)?;
+        ds.read_raw::<f64>().map_err(self.ctx.h5("read", object))
+    }
+
+    /// Step number of every frame (`/fields/step`).
+    pub fn frame_steps(&self) -> Result<Vec<u64>, OutputError> {
+        let (ds, object) = self.dataset(layout::FIELDS, layout::FRAME_STEP)?;
+        self.check_ndim(&ds, &object, 1)?;
+        ds.read_raw::<u64>().map_err(self.ctx.h5("read", object))
+    }
+
+    fn root_attr<T: H5Type>(&self, name: &str) -> Result<T, OutputError> {
+        let addr = layout::attribute(ROOT, name);
+        if !self
+            .file
+            .attr_names()
+            .map_err(self.ctx.h5("list attributes of", ROOT))?
+            .iter()
+            .any(|n| n == name)
+        {
+            return Err(self.ctx.not_found(addr));
+        }
+        let attr = self
+            .file
+            .attr(name)
+            .map_err(self.ctx.h5("open attribute", addr.clone()))?;
+        attr.read_scalar::<T>()
+            .map_err(self.ctx.h5("read attribute", addr))
+    }
+
+    fn root_string(&self, name: &str) -> Result<String, OutputError> {
+        let value: VarLenUnicode = self.root_attr(name)?;
+        String::from_utf8(value.as_bytes().to_vec()).map_err(|_| {
+            self.ctx
+                .layout(layout::attribute(ROOT, name), "the text is not valid UTF-8")
+        })
+    }
+
+    fn group(&self, gname: &str) -> Result<Group, OutputError> {
+        let object = format!("/{gname}");
+        if !self.file.link_exists(gname) {
+            return Err(self.ctx.not_found(object));
+        }
+        self.file
+            .group(gname)
+            .map_err(self.ctx.h5("open group", object))
+    }
+
+    fn dataset(&self, gname: &str, name: &str) -> Result<(Dataset, String), OutputError> {
+        let object = layout::object(gname, name);
+        let group = self.group(gname)?;
+        if name.contains('/') || !group.link_exists(name) {
+            return Err(self.ctx.not_found(object));
+        }
+        let ds = group
+            .dataset(name)
+            .map_err(self.ctx.h5("open dataset", object.clone()))?;
+        Ok((ds, object))
+    }
+
+    fn check_ndim(&self, ds: &Dataset, object: &str, ndim: usize) -> Result<(), OutputError> {
+        let shape = ds.shape();
+        if shape.len() == ndim {
+            Ok(())
+        } else {
+            Err(self.ctx.layout(
+                object,
+                format!("expected {ndim} axes, found shape {shape:?}"),
+            ))
+        }
+    }
+
+    /// Member names of a group, in creation order when the group records it.
+    fn member_names(&self, gname: &str) -> Result<Vec<String>, OutputError> {
+        let group = self.group(gname)?;
+        group
+            .member_names_by(IndexType::CreationOrder, IterationOrder::Increasing)
+            .or_else(|_| group.member_names_by(IndexType::Name, IterationOrder::Increasing))
+            .map_err(self.ctx.h5("list members of", format!("/{gname}")))
+    }
+}

@@ -1,0 +1,614 @@
+//! [`RunWriter`]: creates a run file and appends to it while the run goes on.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::path::Path;
+
+use hdf5::plist::group_create::LinkCreationOrder;
+use hdf5::types::VarLenUnicode;
+use hdf5::{Dataset, Extent, File, Group, H5Type, Location, SimpleExtents};
+
+use crate::error::{Ctx, OutputError};
+use crate::layout::{self, ROOT};
+use crate::nd;
+use crate::{GridInfo, Provenance, RunInfo, SCHEMA_VERSION};
+
+/// Writes one run file. See [`crate::layout`] for what ends up where.
+///
+/// Call [`RunWriter::finish`] at the end; dropping the writer without it makes a
+/// best-effort flush whose errors are lost.
+pub struct RunWriter {
+    ctx: Ctx,
+    file: File,
+    grid: GridInfo,
+    /// Spatial shape of one frame: (ny, nx) or (nz, ny, nx).
+    frame_dims: Vec<usize>,
+    voxels: usize,
+    field_names: Vec<String>,
+    fields: Vec<Dataset>,
+    frame_time: Dataset,
+    frame_step: Dataset,
+    n_frames: usize,
+    series_names: Vec<String>,
+    series: Vec<Dataset>,
+    /// Pending rows, one column per series.
+    series_pending: Vec<Vec<f64>>,
+    series_written: usize,
+    regions_written: bool,
+    finished: bool,
+}
+
+impl fmt::Debug for RunWriter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RunWriter")
+            .field("path", &self.ctx.path)
+            .field("grid", &self.grid)
+            .field("fields", &self.field_names)
+            .field("series", &self.series_names)
+            .field("frames_written", &self.n_frames)
+            .field("series_rows_written", &self.series_written)
+            .field("series_rows_pending", &self.pending_rows())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Checks the grid and returns the spatial shape of a frame.
+fn frame_dims(ctx: &Ctx, grid: &GridInfo) -> Result<Vec<usize>, OutputError> {
+    let [nz, ny, nx] = grid.shape;
+    let dims = match grid.ndim {
+        2 if nz == 1 => vec![ny, nx],
+        2 => {
+            return Err(ctx.invalid(
+                ROOT,
+                format!("a 2-D grid must have nz == 1, got shape {:?}", grid.shape),
+            ));
+        }
+        3 => vec![nz, ny, nx],
+        n => return Err(ctx.invalid(ROOT, format!("ndim must be 2 or 3, got {n}"))),
+    };
+    if dims.contains(&0) {
+        return Err(ctx.invalid(
+            ROOT,
+            format!("grid shape {:?} has an empty axis", grid.shape),
+        ));
+    }
+    if dims
+        .iter()
+        .try_fold(1usize, |acc, &d| acc.checked_mul(d))
+        .is_none()
+    {
+        return Err(ctx.invalid(ROOT, format!("grid shape {:?} is too large", grid.shape)));
+    }
+    if !(grid.spacing_um.is_finite() && grid.spacing_um > 0.0) {
+        return Err(ctx.invalid(
+            ROOT,
+            format!(
+                "spacing_um must be a positive number, got {}",
+                grid.spacing_um
+            ),
+        ));
+    }
+    Ok(dims)
+}
+
+/// Checks a list of names for one group: valid, unique, none of `reserved`.
+fn check_names(
+    ctx: &Ctx,
+    group: &str,
+    names: &[&str],
+    reserved: &[&str],
+) -> Result<(), OutputError> {
+    let mut seen = HashSet::new();
+    for name in names {
+        layout::check_name(name).map_err(|d| ctx.invalid(format!("/{group}"), d))?;
+        if reserved.contains(name) {
+            return Err(ctx.invalid(
+                layout::object(group, name),
+                format!("'{name}' is reserved in /{group}"),
+            ));
+        }
+        if !seen.insert(*name) {
+            return Err(ctx.invalid(
+                layout::object(group, name),
+                format!("'{name}' is given twice"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn vlen_str(ctx: &Ctx, object: &str, s: &str) -> Result<VarLenUnicode, OutputError> {
+    s.parse::<VarLenUnicode>().map_err(|_| {
+        ctx.invalid(
+            object,
+            "text contains a NUL character, which HDF5 strings cannot hold",
+        )
+    })
+}
+
+/// Writes a scalar attribute.
+fn scalar_attr<T: H5Type>(
+    ctx: &Ctx,
+    loc: &Location,
+    owner: &str,
+    name: &str,
+    value: &T,
+) -> Result<(), OutputError> {
+    let addr = layout::attribute(owner, name);
+    loc.new_attr::<T>()
+        .create(name)
+        .and_then(|a| a.as_writer().write_scalar(value))
+        .map_err(ctx.h5("write attribute", addr))
+}
+
+/// Writes a scalar string attribute.
+fn string_attr(
+    ctx: &Ctx,
+    loc: &Location,
+    owner: &str,
+    name: &str,
+    value: &str,
+) -> Result<(), OutputError> {
+    let v = vlen_str(ctx, &layout::attribute(owner, name), value)?;
+    scalar_attr(ctx, loc, owner, name, &v)
+}
+
+/// Creates a group without time tracking; `ordered` records link creation order.
+fn new_group(ctx: &Ctx, parent: &Group, name: &str, ordered: bool) -> Result<Group, OutputError> {
+    let order = if ordered {
+        LinkCreationOrder::Indexed
+    } else {
+        LinkCreationOrder::Untracked
+    };
+    parent
+        .create_group_builder()
+        .obj_track_times(false)
+        .with_gcpl(|p| p.link_creation_order(order))
+        .create(name)
+        .map_err(ctx.h5("create group", format!("/{name}")))
+}
+
+/// Creates an empty 1-D dataset that grows without limit.
+fn growing_1d<T: H5Type>(
+    ctx: &Ctx,
+    group: &Group,
+    gname: &str,
+    name: &str,
+    chunk: usize,
+) -> Result<Dataset, OutputError> {
+    group
+        .new_dataset::<T>()
+        .shape(SimpleExtents::from_vec(vec![Extent::resizable(0)]))
+        .chunk(vec![chunk])
+        .obj_track_times(false)
+        .create(name)
+        .map_err(ctx.h5("create dataset", layout::object(gname, name)))
+}
+
+/// Creates a fixed 1-D dataset holding `data`.
+fn fixed_1d<T: H5Type>(
+    ctx: &Ctx,
+    group: &Group,
+    gname: &str,
+    name: &str,
+    data: &[T],
+) -> Result<Dataset, OutputError> {
+    let object = layout::object(gname, name);
+    let ds = group
+        .new_dataset::<T>()
+        .shape(data.len())
+        .obj_track_times(false)
+        .create(name)
+        .map_err(ctx.h5("create dataset", object.clone()))?;
+    if !data.is_empty() {
+        ds.as_writer()
+            .write_raw(data)
+            .map_err(ctx.h5("write", object))?;
+    }
+    Ok(ds)
+}
+
+impl RunWriter {
+    /// Creates (truncates) the file, writes root attributes and static grid data.
+    ///
+    /// `field_names` become `/fields/<name>` (none may be `time_h`, `step`, `x_um`, `y_um`
+    /// or `z_um`); `series_names` become `/timeseries/<name>`, and the first of them must
+    /// be `time_h`. Names must be unique, non-empty and free of `/`.
+    pub fn create(
+        path: &Path,
+        info: &RunInfo,
+        grid: &GridInfo,
+        field_names: &[&str],
+        series_names: &[&str],
+    ) -> Result<Self, OutputError> {
+        let ctx = Ctx::new(path);
+        let dims = frame_dims(&ctx, grid)?;
+        let voxels = dims.iter().product();
+        check_names(&ctx, layout::FIELDS, field_names, &layout::FIELDS_RESERVED)?;
+        check_names(&ctx, layout::TIMESERIES, series_names, &[])?;
+        if series_names.first() != Some(&layout::FIRST_SERIES) {
+            return Err(ctx.invalid(
+                format!("/{}", layout::TIMESERIES),
+                format!(
+                    "the first series must be '{}', got {series_names:?}",
+                    layout::FIRST_SERIES
+                ),
+            ));
+        }
+        // Convert the strings before touching the disk, so bad text leaves no file behind.
+        let config = vlen_str(&ctx, &layout::attribute(ROOT, "config"), &info.config_toml)?;
+        vlen_str(
+            &ctx,
+            &layout::attribute(ROOT, "vcsim_version"),
+            &info.vcsim_version,
+        )?;
+        vlen_str(&ctx, &layout::attribute(ROOT, "scenario"), &info.scenario)?;
+
+        let file = File::with_options()
+            .with_fcpl(|p| p.obj_track_times(false))
+            .create(path)
+            .map_err(|e| OutputError::Create {
+                path: path.to_path_buf(),
+                detail: e.to_string(),
+            })?;
+
+        let root: &Group = &file;
+        scalar_attr(&ctx, root, ROOT, "config", &config)?;
+        string_attr(&ctx, root, ROOT, "vcsim_version", &info.vcsim_version)?;
+        scalar_attr(&ctx, root, ROOT, "seed", &info.seed)?;
+        string_attr(&ctx, root, ROOT, "scenario", &info.scenario)?;
+        scalar_attr(&ctx, root, ROOT, "schema_version", &SCHEMA_VERSION)?;
+        // ndim is 2 or 3 here.
+        scalar_attr(&ctx, root, ROOT, "ndim", &(grid.ndim as u32))?;
+        scalar_attr(&ctx, root, ROOT, "spacing_um", &grid.spacing_um)?;
+
+        let ts_group = new_group(&ctx, root, layout::TIMESERIES, true)?;
+        let series = series_names
+            .iter()
+            .map(|name| {
+                growing_1d::<f64>(
+                    &ctx,
+                    &ts_group,
+                    layout::TIMESERIES,
+                    name,
+                    layout::SERIES_CHUNK,
+                )
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+
+        let fields_group = new_group(&ctx, root, layout::FIELDS, true)?;
+        let mut extents = vec![Extent::resizable(0)];
+        extents.extend(dims.iter().map(|&d| Extent::fixed(d)));
+        let mut chunk = vec![1];
+        chunk.extend(layout::chunk_shape(&dims, size_of::<f32>()));
+        let fields = field_names
+            .iter()
+            .map(|name| {
+                fields_group
+                    .new_dataset::<f32>()
+                    .shape(SimpleExtents::from_vec(extents.clone()))
+                    .chunk(chunk.clone())
+                    .shuffle()
+                    .deflate(layout::DEFLATE_LEVEL)
+                    .obj_track_times(false)
+                    .create(*name)
+                    .map_err(ctx.h5("create dataset", layout::object(layout::FIELDS, name)))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let frame_time = growing_1d::<f64>(
+            &ctx,
+            &fields_group,
+            layout::FIELDS,
+            layout::FRAME_TIME,
+            layout::FRAME_INDEX_CHUNK,
+        )?;
+        let frame_step = growing_1d::<u64>(
+            &ctx,
+            &fields_group,
+            layout::FIELDS,
+            layout::FRAME_STEP,
+            layout::FRAME_INDEX_CHUNK,
+        )?;
+        // Coordinates: dims are outermost first, COORDS are x, y, z.
+        for (&n, name) in dims.iter().rev().zip(layout::COORDS) {
+            let centres: Vec<f64> = (0..n).map(|i| (i as f64 + 0.5) * grid.spacing_um).collect();
+            fixed_1d(&ctx, &fields_group, layout::FIELDS, name, &centres)?;
+        }
+
+        new_group(&ctx, root, layout::GRID, false)?;
+
+        let mut writer = Self {
+            ctx,
+            file,
+            grid: grid.clone(),
+            frame_dims: dims,
+            voxels,
+            field_names: field_names.iter().map(|s| (*s).to_owned()).collect(),
+            fields,
+            frame_time,
+            frame_step,
+            n_frames: 0,
+            series_names: series_names.iter().map(|s| (*s).to_owned()).collect(),
+            series_pending: vec![Vec::new(); series.len()],
+            series,
+            series_written: 0,
+            regions_written: false,
+            finished: false,
+        };
+        writer.flush()?;
+        Ok(writer)
+    }
+
+    /// Static per-voxel region map, written once: dataset `/grid/region` (u8, shape (ny, nx)
+    /// or (nz, ny, nx)), with attribute `names` = a string listing the region codes, e.g.
+    /// `"0=endothelium,1=lamina,2=media,3=adventitia"` (the caller passes names in code order).
+    ///
+    /// Every code in `regions` must have a name; names may not contain `,` or `=`.
+    pub fn write_regions(&mut self, regions: &[u8], names: &[&str]) -> Result<(), OutputError> {
+        let object = layout::object(layout::GRID, layout::REGION);
+        if self.regions_written {
+            return Err(self
+                .ctx
+                .invalid(object, "the region map was already written"));
+        }
+        if regions.len() != self.voxels {
+            return Err(self.ctx.invalid(
+                object,
+                format!(
+                    "expected {} region codes (one per voxel), got {}",
+                    self.voxels,
+                    regions.len()
+                ),
+            ));
+        }
+        if names.len() > usize::from(u8::MAX) + 1 {
+            return Err(self.ctx.invalid(
+                object,
+                format!("{} region names, but codes are u8", names.len()),
+            ));
+        }
+        for name in names {
+            if name.is_empty() || name.contains([',', '=', '\0']) {
+                return Err(self.ctx.invalid(
+                    layout::attribute(&object, "names"),
+                    format!("region name {name:?} is empty or contains ',', '=' or NUL"),
+                ));
+            }
+        }
+        if let Some(pos) = regions.iter().position(|&c| usize::from(c) >= names.len()) {
+            return Err(self.ctx.invalid(
+                object,
+                format!(
+                    "voxel {pos} has region code {} but only {} region names were given",
+                    regions[pos],
+                    names.len()
+                ),
+            ));
+        }
+        let listing = names
+            .iter()
+            .enumerate()
+            .map(|(code, name)| format!("{code}={name}"))
+            .collect::<Vec<_>>()
+            .join(",");
+
+        let grid = self
+            .file
+            .group(layout::GRID)
+            .map_err(self.ctx.h5("open group", format!("/{}", layout::GRID)))?;
+        let ds = grid
+            .new_dataset::<u8>()
+            .shape(self.frame_dims.clone())
+            .chunk(layout::chunk_shape(&self.frame_dims, 1))
+            .deflate(layout::DEFLATE_LEVEL)
+            .obj_track_times(false)
+            .create(layout::REGION)
+            .map_err(self.ctx.h5("create dataset", object.clone()))?;
+        ds.as_writer()
+            .write_raw(regions)
+            .map_err(self.ctx.h5("write", object.clone()))?;
+        string_attr(&self.ctx, &ds, &object, "names", &listing)?;
+        self.regions_written = true;
+        Ok(())
+    }
+
+    /// One row of summary time series; `values.len() == series_names.len()`. Buffered in
+    /// memory; written by [`flush`](Self::flush).
+    ///
+    /// Rows are also written (without `H5Fflush`) whenever 4096 of them are pending, to
+    /// bound memory use.
+    pub fn append_series(&mut self, values: &[f64]) -> Result<(), OutputError> {
+        if values.len() != self.series.len() {
+            return Err(self.ctx.invalid(
+                format!("/{}", layout::TIMESERIES),
+                format!(
+                    "expected {} values (one per series: {}), got {}",
+                    self.series.len(),
+                    self.series_names.join(", "),
+                    values.len()
+                ),
+            ));
+        }
+        for (column, &v) in self.series_pending.iter_mut().zip(values) {
+            column.push(v);
+        }
+        if self.pending_rows() >= layout::SERIES_CHUNK {
+            self.write_pending_series()?;
+        }
+        Ok(())
+    }
+
+    /// One frame of every field, in `field_names` order; each slice has `nz*ny*nx` values laid
+    /// out `[z][y][x]` (x fastest). Appends to `/fields/<name>`; also appends `time_h` and
+    /// `step` to `/fields/time_h` (f64) and `/fields/step` (u64). Then calls [`flush`](Self::flush).
+    ///
+    /// All lengths are checked before anything is written. If writing fails half-way, the
+    /// frame count is not advanced, and a retry overwrites the same frame.
+    pub fn write_frame(
+        &mut self,
+        time_h: f64,
+        step: u64,
+        fields: &[&[f32]],
+    ) -> Result<(), OutputError> {
+        if fields.len() != self.fields.len() {
+            return Err(self.ctx.invalid(
+                format!("/{}", layout::FIELDS),
+                format!(
+                    "expected {} field slices (one per field: {}), got {}",
+                    self.fields.len(),
+                    self.field_names.join(", "),
+                    fields.len()
+                ),
+            ));
+        }
+        for (name, data) in self.field_names.iter().zip(fields) {
+            if data.len() != self.voxels {
+                return Err(self.ctx.invalid(
+                    layout::object(layout::FIELDS, name),
+                    format!(
+                        "expected {} values (one per voxel), got {}",
+                        self.voxels,
+                        data.len()
+                    ),
+                ));
+            }
+        }
+        let t = self.n_frames;
+        let mut shape = vec![t + 1];
+        shape.extend_from_slice(&self.frame_dims);
+        for ((name, ds), data) in self.field_names.iter().zip(&self.fields).zip(fields) {
+            let object = layout::object(layout::FIELDS, name);
+            ds.resize(shape.as_slice())
+                .map_err(self.ctx.h5("resize", object.clone()))?;
+            nd::write_block(
+                ds,
+                data,
+                &self.frame_dims,
+                nd::index_then_all(t, self.frame_dims.len()),
+            )
+            .map_err(self.ctx.h5("write frame of", object))?;
+        }
+        self.append_frame_index(layout::FRAME_TIME, t, &[time_h])?;
+        self.append_frame_index(layout::FRAME_STEP, t, &[step])?;
+        self.n_frames = t + 1;
+        self.flush()
+    }
+
+    fn append_frame_index<T: H5Type>(
+        &self,
+        name: &str,
+        t: usize,
+        value: &[T],
+    ) -> Result<(), OutputError> {
+        let ds = if name == layout::FRAME_TIME {
+            &self.frame_time
+        } else {
+            &self.frame_step
+        };
+        let object = layout::object(layout::FIELDS, name);
+        ds.resize(t + 1)
+            .map_err(self.ctx.h5("resize", object.clone()))?;
+        ds.as_writer()
+            .write_slice(value, t..t + 1)
+            .map_err(self.ctx.h5("write", object))
+    }
+
+    fn pending_rows(&self) -> usize {
+        self.series_pending.first().map_or(0, Vec::len)
+    }
+
+    /// Writes the pending series rows to their datasets (no `H5Fflush`).
+    fn write_pending_series(&mut self) -> Result<(), OutputError> {
+        let rows = self.pending_rows();
+        if rows == 0 {
+            return Ok(());
+        }
+        let (start, end) = (self.series_written, self.series_written + rows);
+        for ((name, ds), column) in self
+            .series_names
+            .iter()
+            .zip(&self.series)
+            .zip(&self.series_pending)
+        {
+            let object = layout::object(layout::TIMESERIES, name);
+            ds.resize(end)
+                .map_err(self.ctx.h5("resize", object.clone()))?;
+            ds.as_writer()
+                .write_slice(column.as_slice(), start..end)
+                .map_err(self.ctx.h5("write", object))?;
+        }
+        // Only now: a failure above leaves the rows pending, and a retry rewrites them in place.
+        self.series_written = end;
+        self.series_pending.iter_mut().for_each(Vec::clear);
+        Ok(())
+    }
+
+    /// Writes buffered series rows and calls H5Fflush so that what was written survives a crash.
+    pub fn flush(&mut self) -> Result<(), OutputError> {
+        self.write_pending_series()?;
+        self.file.flush().map_err(self.ctx.h5("flush", ROOT))
+    }
+
+    /// Writes `/provenance`: attributes `wall_time_s` (f64), `host` (string), `threads`
+    /// (u64), `steps_run` (u64), `started_unix_s` (f64) on the group, and the per-stage
+    /// timings as two parallel 1-D datasets `stage_names` (strings) and `stage_seconds`
+    /// (f64). Calling it again replaces the previous provenance.
+    pub fn write_provenance(&mut self, p: &Provenance) -> Result<(), OutputError> {
+        let object = format!("/{}", layout::PROVENANCE);
+        if p.stage_names.len() != p.stage_seconds.len() {
+            return Err(self.ctx.invalid(
+                &object,
+                format!(
+                    "{} stage names but {} stage timings",
+                    p.stage_names.len(),
+                    p.stage_seconds.len()
+                ),
+            ));
+        }
+        let names_object = layout::object(layout::PROVENANCE, "stage_names");
+        let names = p
+            .stage_names
+            .iter()
+            .map(|s| vlen_str(&self.ctx, &names_object, s))
+            .collect::<Result<Vec<_>, _>>()?;
+        vlen_str(&self.ctx, &layout::attribute(&object, "host"), &p.host)?;
+
+        let root: &Group = &self.file;
+        if root.link_exists(layout::PROVENANCE) {
+            root.unlink(layout::PROVENANCE)
+                .map_err(self.ctx.h5("replace", object.clone()))?;
+        }
+        let g = new_group(&self.ctx, root, layout::PROVENANCE, false)?;
+        scalar_attr(&self.ctx, &g, &object, "wall_time_s", &p.wall_time_s)?;
+        string_attr(&self.ctx, &g, &object, "host", &p.host)?;
+        scalar_attr(&self.ctx, &g, &object, "threads", &(p.threads as u64))?;
+        scalar_attr(&self.ctx, &g, &object, "steps_run", &p.steps_run)?;
+        scalar_attr(&self.ctx, &g, &object, "started_unix_s", &p.started_unix_s)?;
+        fixed_1d(&self.ctx, &g, layout::PROVENANCE, "stage_names", &names)?;
+        fixed_1d(
+            &self.ctx,
+            &g,
+            layout::PROVENANCE,
+            "stage_seconds",
+            &p.stage_seconds,
+        )?;
+        Ok(())
+    }
+
+    /// flush + close. Must be called; Drop should try a best-effort flush too.
+    pub fn finish(mut self) -> Result<(), OutputError> {
+        let result = self.flush();
+        self.finished = true;
+        // Dropping `self` closes the datasets and then the file.
+        result
+    }
+}
+
+impl Drop for RunWriter {
+    fn drop(&mut self) {
+        if !self.finished {
+            // Best effort: there is nobody to report an error to.
+            let _ = self.flush();
+        }
+    }
+}
