@@ -90,6 +90,16 @@ fn check_output_path(output: &Path, config: &Path) -> Result<()> {
             output.display()
         );
     }
+    if let Some(parent) = output.parent()
+        && !parent.as_os_str().is_empty()
+        && !parent.is_dir()
+    {
+        bail!(
+            "cannot write '{}': the directory '{}' does not exist",
+            output.display(),
+            parent.display()
+        );
+    }
     if output.exists() {
         let mut magic = [0u8; 8];
         let is_hdf5 = std::fs::File::open(output)

@@ -40,6 +40,7 @@ pub(crate) fn check_range(
     errors: &mut Vec<String>,
 ) {
     if !(value.is_finite() && value >= min && value <= max) {
+        let unit = if unit == "1" { "dimensionless" } else { unit };
         errors.push(format!(
             "{section}.{key} = {value} is out of range: expected a number from {min} to {max} ({unit})"
         ));

@@ -1,0 +1,281 @@
+//! End-to-end tests of the `vcsim` binary: the files it writes and the errors
+//! it gives. Data-driven where the cases are many.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn vcsim() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_vcsim"))
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn config(name: &str) -> PathBuf {
+    root().join("configs").join(name)
+}
+
+fn run(args: &[&str]) -> Output {
+    vcsim()
+        .args(args)
+        .output()
+        .expect("the vcsim binary starts")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn smoke_output_is_bitwise_identical_for_1_and_2_threads() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let smoke = config("smoke.toml");
+    let mut outs = Vec::new();
+    for threads in ["1", "2"] {
+        let out = dir.path().join(format!("smoke-{threads}.h5"));
+        let o = run(&[
+            "run",
+            smoke.to_str().expect("utf-8 path"),
+            "-o",
+            out.to_str().expect("utf-8 path"),
+            "--threads",
+            threads,
+            "--progress",
+            "log",
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        outs.push(out);
+    }
+    let diffs =
+        vcsim_hdf5::diff_files(&outs[0], &outs[1], &["/provenance"]).expect("both files open");
+    assert!(
+        diffs.is_empty(),
+        "files differ outside /provenance: {diffs:#?}"
+    );
+    // The comparison is not vacuous: provenance records the thread counts.
+    let with_prov = vcsim_hdf5::diff_files(&outs[0], &outs[1], &[]).expect("both files open");
+    assert!(
+        with_prov.iter().any(|d| d.contains("threads")),
+        "{with_prov:#?}"
+    );
+
+    let r = vcsim_hdf5::RunReader::open(&outs[0]).expect("opens");
+    let n_steps = 30 * 24 / 4;
+    let time = r.series("time_h").expect("time_h");
+    assert_eq!(time.len(), n_steps + 1);
+    assert_eq!(time[n_steps], 720.0);
+    assert_eq!(r.seed().expect("seed"), 7);
+    // Frames at t = 0, every 240 h, and at the end.
+    assert_eq!(r.n_frames().expect("frames"), 4);
+    let calcified = r.series("calcified_fraction").expect("series");
+    assert!(calcified.iter().all(|c| (0.0..=1.0).contains(c)));
+    assert!(
+        *calcified.last().expect("rows") > 0.0,
+        "the smoke run calcifies"
+    );
+    // The recorded config is the resolved one and loads back to the same scenario.
+    let recorded = r.config_toml().expect("config");
+    let again = vcsim_rules::Scenario::from_toml(&recorded, "recorded", &[]).expect("valid");
+    assert_eq!(again.to_toml(), recorded);
+}
+
+#[test]
+fn seed_changes_the_output_and_is_recorded() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let smoke = config("smoke.toml");
+    let a = dir.path().join("a.h5");
+    let b = dir.path().join("b.h5");
+    for (out, seed) in [(&a, "7"), (&b, "8")] {
+        let o = run(&[
+            "run",
+            smoke.to_str().expect("utf-8"),
+            "-o",
+            out.to_str().expect("utf-8"),
+            "--seed",
+            seed,
+            "--progress",
+            "none",
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    let diffs = vcsim_hdf5::diff_files(&a, &b, &["/provenance"]).expect("open");
+    assert!(diffs.iter().any(|d| d.contains("seed")), "{diffs:#?}");
+    assert!(
+        diffs.iter().any(|d| d.contains("/fields/runx2")),
+        "{diffs:#?}"
+    );
+    assert_eq!(
+        vcsim_hdf5::RunReader::open(&b)
+            .expect("open")
+            .seed()
+            .expect("seed"),
+        8
+    );
+}
+
+#[test]
+fn check_prints_a_resolved_config_that_checks_again() {
+    let o = run(&[
+        "check",
+        config("smoke.toml").to_str().expect("utf-8"),
+        "--set",
+        "serum.phosphate_mM=1.9",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = String::from_utf8(o.stdout).expect("utf-8");
+    assert!(text.contains("phosphate_mM = 1.9"), "{text}");
+    assert!(
+        text.contains("[mineral]") && text.contains("growth_product_mM2"),
+        "defaults are filled in: {text}"
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let resolved = dir.path().join("resolved.toml");
+    std::fs::write(&resolved, &text).expect("write");
+    let o2 = run(&["check", resolved.to_str().expect("utf-8")]);
+    assert!(o2.status.success(), "{}", stderr(&o2));
+    let text2 = String::from_utf8(o2.stdout).expect("utf-8");
+    // Identical apart from the first comment line naming the file.
+    assert_eq!(
+        text.lines().skip(1).collect::<Vec<_>>(),
+        text2.lines().skip(1).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn every_shipped_config_is_valid() {
+    let mut n = 0;
+    for entry in std::fs::read_dir(root().join("configs")).expect("configs/") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            let o = run(&["check", path.to_str().expect("utf-8")]);
+            assert!(o.status.success(), "{}: {}", path.display(), stderr(&o));
+            n += 1;
+        }
+    }
+    assert!(n >= 2);
+}
+
+/// Bad inputs: each must exit with code 1 (or 2 for usage errors), print one
+/// message containing the given fragments, and never panic.
+#[test]
+fn bad_inputs_give_clear_errors_and_no_panic() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let smoke = config("smoke.toml");
+    let smoke = smoke.to_str().expect("utf-8");
+    let write = |name: &str, text: &[u8]| {
+        let p = d.join(name);
+        std::fs::write(&p, text).expect("write");
+        p.to_str().expect("utf-8").to_string()
+    };
+    let unknown = write("unknown.toml", b"[serum]\nphosphate_mm = 1.8\n");
+    let badtype = write("badtype.toml", b"[geometry]\nndim = \"two\"\n");
+    let syntax = write("syntax.toml", b"[serum\nphosphate_mM = 1\n");
+    let binary = write("binary.toml", &[0xff, 0xfe, 0x00, 0x41]);
+    let range = write("range.toml", b"[simulation]\ndt_h = 0.0\n");
+    let not_h5 = write("notes.txt", b"precious notes");
+    let out = d.join("out.h5");
+    let out = out.to_str().expect("utf-8");
+    let missing_dir = d.join("no/such/dir/out.h5");
+    let missing_dir = missing_dir.to_str().expect("utf-8");
+    let d_str = d.to_str().expect("utf-8");
+    let cases: Vec<(Vec<&str>, i32, Vec<&str>)> = vec![
+        (
+            vec!["run", &unknown, "-o", out],
+            1,
+            vec!["serum", "phosphate_mm", "unknown field"],
+        ),
+        (
+            vec!["run", &badtype, "-o", out],
+            1,
+            vec!["geometry.ndim", "expected usize"],
+        ),
+        (
+            vec!["run", &syntax, "-o", out],
+            1,
+            vec!["syntax.toml", "not valid TOML"],
+        ),
+        (
+            vec!["run", &binary, "-o", out],
+            1,
+            vec!["binary.toml", "UTF-8"],
+        ),
+        (
+            vec!["run", &range, "-o", out],
+            1,
+            vec!["simulation.dt_h = 0", "h"],
+        ),
+        (
+            vec!["run", "/no/such/config.toml", "-o", out],
+            1,
+            vec!["/no/such/config.toml", "cannot read"],
+        ),
+        (
+            vec!["run", smoke, "-o", out, "--set", "no_such.key=1"],
+            1,
+            vec!["no_such", "--set no_such.key=1"],
+        ),
+        (
+            vec!["run", smoke, "-o", out, "--set", "serum.phosphate_mM=lots"],
+            1,
+            vec!["serum.phosphate_mM", "expected f64"],
+        ),
+        (
+            vec!["run", smoke, "-o", out, "--set", "serum"],
+            1,
+            vec!["KEY=VALUE"],
+        ),
+        (
+            vec!["run", smoke, "-o", out, "--set", "geometry.ndim=7"],
+            1,
+            vec!["geometry.ndim = 7", "from 2 to 3"],
+        ),
+        (
+            vec!["run", smoke, "-o", out, "--threads", "0"],
+            1,
+            vec!["--threads"],
+        ),
+        (
+            vec!["run", smoke, "-o", missing_dir],
+            1,
+            vec!["no/such/dir/out.h5"],
+        ),
+        (vec!["run", smoke, "-o", d_str], 1, vec!["is a directory"]),
+        (
+            vec!["run", smoke, "-o", &not_h5],
+            1,
+            vec!["refusing to overwrite", "notes.txt"],
+        ),
+        (
+            vec!["run", &unknown, "-o", &unknown],
+            1,
+            vec!["phosphate_mm"],
+        ),
+        (vec!["run", smoke, "-o", smoke], 1, vec!["config file"]),
+        (vec!["run", smoke], 2, vec!["--output"]),
+        (
+            vec!["run", smoke, "-o", out, "--threads", "many"],
+            2,
+            vec!["--threads"],
+        ),
+        (vec!["frobnicate"], 2, vec!["frobnicate"]),
+        (vec!["check", &unknown], 1, vec!["phosphate_mm"]),
+    ];
+    for (args, code, needles) in cases {
+        let o = run(&args);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(code), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{args:?} panicked: {err}");
+        for n in needles {
+            assert!(err.contains(n), "{args:?}: {err:?} lacks {n:?}");
+        }
+    }
+    // Nothing was lost: the non-HDF5 file and the config are untouched.
+    assert_eq!(std::fs::read(&not_h5).expect("read"), b"precious notes");
+    assert!(
+        std::fs::read_to_string(config("smoke.toml"))
+            .expect("read")
+            .contains("name = \"smoke\"")
+    );
+}
