@@ -279,3 +279,19 @@ fn bad_inputs_give_clear_errors_and_no_panic() {
             .contains("name = \"smoke\"")
     );
 }
+
+#[test]
+fn parameter_reference_doc_is_current() {
+    let o = run(&["params"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let generated = String::from_utf8(o.stdout).expect("utf-8");
+    assert!(
+        generated.contains("| `pi_half_max_mM` | mM | 2 |"),
+        "{generated}"
+    );
+    let doc = std::fs::read_to_string(root().join("docs/parameters.md")).unwrap_or_default();
+    assert!(
+        doc == generated,
+        "docs/parameters.md is out of date: regenerate it with `cargo run -p vcsim-cli -- params > docs/parameters.md`"
+    );
+}

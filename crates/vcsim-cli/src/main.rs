@@ -2,6 +2,7 @@
 //!
 //! - `vcsim run CONFIG -o OUT.h5 [--threads N] [--seed S] [--set KEY=VALUE]...`
 //! - `vcsim check CONFIG [--seed S] [--set KEY=VALUE]...`
+//! - `vcsim params` (the parameter reference)
 //!
 //! Exit codes: 0 success, 1 a run or configuration error (one paragraph on
 //! stderr), 2 a command-line usage error.
@@ -54,6 +55,8 @@ enum Command {
         #[command(flatten)]
         scenario: ScenarioArgs,
     },
+    /// Print the reference of every parameter (unit, default, range, source) as Markdown.
+    Params,
 }
 
 fn main() -> ExitCode {
@@ -73,6 +76,10 @@ fn main() -> ExitCode {
             progress,
         ),
         Command::Check { scenario } => run::check(&scenario.config, scenario.seed, &scenario.sets),
+        Command::Params => {
+            print!("{}", vcsim_rules::params::reference_markdown());
+            Ok(())
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

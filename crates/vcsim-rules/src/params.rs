@@ -309,6 +309,31 @@ pub fn all_meta() -> Vec<ParamMeta> {
     v
 }
 
+/// The parameter reference as a Markdown document (`docs/parameters.md` is
+/// this text; a test keeps the two equal).
+pub fn reference_markdown() -> String {
+    let mut out = String::from(
+        "# Parameter reference\n\n\
+         Generated from the parameter declarations in `crates/vcsim-rules/src/params.rs` by\n\
+         `vcsim params > docs/parameters.md`; a test fails when the two differ.\n\
+         Every key can be set in a scenario file or with `--set section.key=value`.\n",
+    );
+    let mut section = "";
+    for m in all_meta() {
+        if m.section != section {
+            section = m.section;
+            out.push_str(&format!(
+                "\n## `[{section}]`\n\n| key | unit | default | range | meaning | source |\n|---|---|---|---|---|---|\n"
+            ));
+        }
+        out.push_str(&format!(
+            "| `{}` | {} | {} | {} – {} | {} | {} |\n",
+            m.key, m.unit, m.default, m.min, m.max, m.doc, m.source
+        ));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

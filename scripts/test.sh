@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The whole test suite: Rust unit, integration, doc and benchmark-smoke tests,
+# then the Python tests that read run files back.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+# Link the serial HDF5 even if the MPI variant was installed since.
+if [ -d /usr/lib/x86_64-linux-gnu/hdf5/serial ]; then
+  export HDF5_DIR="${HDF5_DIR:-/usr/lib/x86_64-linux-gnu/hdf5/serial}"
+fi
+cargo test --workspace --all-targets
+cargo test --workspace --doc
+cargo build -p vcsim-cli
+python3 -m pytest -q scripts/tests

@@ -1,0 +1,111 @@
+"""A smoke run read back from Python: layout, units and internal consistency."""
+
+import subprocess
+
+import h5py
+import numpy as np
+import pytest
+
+from vcsim_analysis import open_run
+
+
+def test_root_attributes_and_config(smoke_run):
+    run = open_run(smoke_run)
+    assert run.attrs["schema_version"] == 1
+    assert run.attrs["seed"] == 7
+    assert run.attrs["scenario"] == "smoke"
+    cfg = run.config
+    assert cfg["serum"]["phosphate_mM"] == 2.4
+    # The resolved config holds every section, defaults included.
+    assert {"simulation", "geometry", "boundary", "serum", "solutes", "cells", "mineral"} <= set(cfg)
+    assert cfg["solutes"]["fetuin_a"]["partition"] == pytest.approx(0.15)
+
+
+def test_time_series_are_consistent(smoke_run):
+    run = open_run(smoke_run)
+    s = run.series
+    n = 30 * 24 // 4 + 1
+    assert all(len(v) == n for v in s.values()), {k: len(v) for k, v in s.items()}
+    assert np.allclose(np.diff(s["time_h"]), 4.0)
+    cells = s["n_contractile"] + s["n_osteogenic"]
+    assert np.all(cells == cells[0]), "no cell is created or removed in this version"
+    assert s["n_osteogenic"][0] == 0 and s["n_osteogenic"][-1] > 0
+    assert np.all(np.diff(s["mineral_volume_um3"]) >= 0), "mineral is irreversible"
+    assert 0 < s["calcified_fraction"][-1] <= 1
+    assert s["mean_runx2"][0] == pytest.approx(1.0)
+    assert s["mean_runx2"][-1] > 2.0
+
+
+def test_fields_match_the_grid_and_the_series(smoke_run):
+    run = open_run(smoke_run)
+    nx, ny = len(run.coords_um["x_um"]), len(run.coords_um["y_um"])
+    assert run.region.shape == (ny, nx)
+    assert run.region_names == {0: "endothelium", 1: "lamina", 2: "media", 3: "adventitia"}
+    assert list(run.frame_times_h) == [0.0, 240.0, 480.0, 720.0]
+    assert set(run.field_names) == {"phosphate", "calcium", "fetuin_a", "mineral", "runx2", "phenotype"}
+    dx = run.attrs["spacing_um"]
+    assert np.allclose(run.coords_um["x_um"], (np.arange(nx) + 0.5) * dx)
+
+    pheno = run.field("phenotype")
+    runx2 = run.field("runx2")
+    assert pheno.shape == (ny, nx)
+    assert set(np.unique(pheno)) <= {-1.0, 0.0, 1.0}
+    # Cells live only in media voxels, and Runx2 is defined exactly where a cell is.
+    assert np.all(run.region[pheno >= 0] == 2)
+    assert np.array_equal(np.isnan(runx2), pheno < 0)
+    # The last frame is the last time-series row.
+    assert (pheno == 1).sum() == run.series["n_osteogenic"][-1]
+    assert np.nanmean(runx2) == pytest.approx(run.series["mean_runx2"][-1], rel=1e-5)
+    mineral = run.fields("mineral")
+    assert mineral.shape == (4, ny, nx)
+    assert mineral.min() >= 0 and mineral.max() <= run.config["mineral"]["max_fraction"] + 1e-6
+    voxel_um3 = dx ** 3
+    assert mineral[-1].sum() * voxel_um3 == pytest.approx(run.series["mineral_volume_um3"][-1], rel=1e-4)
+    # Serum at the lumen face: the endothelial column holds about the serum value.
+    pi = run.field("phosphate")
+    assert pi[:, 0].mean() == pytest.approx(2.4, rel=0.01)
+
+
+def test_fields_are_chunked_and_compressed(smoke_run):
+    with h5py.File(smoke_run, "r") as f:
+        ds = f["fields/phosphate"]
+        assert ds.chunks[0] == 1 and ds.compression == "gzip" and ds.shuffle
+        assert ds.maxshape[0] is None
+        assert ds.dtype == np.float32
+
+
+def test_provenance_is_recorded(smoke_run):
+    run = open_run(smoke_run)
+    p = run.provenance
+    assert p["threads"] == 2
+    assert p["steps_run"] == 180
+    assert set(p["stage_seconds"]) == {"serum", "cells", "mineral", "diffusion"}
+
+
+def test_thread_count_changes_only_provenance(tmp_path, vcsim, smoke_run):
+    from conftest import ROOT
+
+    out = tmp_path / "one.h5"
+    subprocess.run(
+        [str(vcsim), "run", str(ROOT / "configs" / "smoke.toml"), "-o", str(out), "--threads", "1", "--progress", "none"],
+        check=True,
+    )
+    seen = []
+
+    def compare(name, obj):
+        if name.startswith("provenance"):
+            return
+        seen.append(name)
+        other = g[name]
+        for k, v in obj.attrs.items():
+            assert np.array_equal(np.asarray(v), np.asarray(other.attrs[k])), (name, k)
+        if isinstance(obj, h5py.Dataset):
+            a, b = obj[...], other[...]
+            assert a.dtype == b.dtype and a.shape == b.shape, name
+            assert a.tobytes() == b.tobytes(), name
+
+    with h5py.File(smoke_run, "r") as f, h5py.File(out, "r") as g:
+        for k in f.attrs:
+            assert np.array_equal(np.asarray(f.attrs[k]), np.asarray(g.attrs[k])), k
+        f.visititems(compare)
+    assert "fields/mineral" in seen and "timeseries/time_h" in seen

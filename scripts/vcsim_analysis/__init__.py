@@ -1,0 +1,118 @@
+"""Read vcsim run files (HDF5) into NumPy.
+
+>>> from vcsim_analysis import open_run
+>>> run = open_run("ckd5d.h5")                   # doctest: +SKIP
+>>> run.series["calcified_fraction"][-1]         # doctest: +SKIP
+>>> run.field("mineral", frame=-1).shape         # (ny, nx) in 2D   # doctest: +SKIP
+
+The file layout is documented in docs/output-format.md.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List
+
+import h5py
+import numpy as np
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    tomllib = None
+
+__all__ = ["open_run", "Run", "PHENOTYPES", "REGIONS"]
+
+#: Phenotype codes used in /fields/phenotype (-1 marks a voxel without a cell).
+PHENOTYPES = {0: "contractile", 1: "osteogenic"}
+
+
+def _parse_codes(text: str) -> Dict[int, str]:
+    out = {}
+    for item in text.split(","):
+        code, _, name = item.partition("=")
+        out[int(code)] = name
+    return out
+
+
+#: Default region codes of /grid/region (the file's own `names` attribute is authoritative).
+REGIONS = {0: "endothelium", 1: "lamina", 2: "media", 3: "adventitia"}
+
+
+def _text(value) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+@dataclass
+class Run:
+    """Everything in a run file except the field frames, which are read on demand."""
+
+    path: Path
+    attrs: Dict[str, object]
+    config_text: str
+    series: Dict[str, np.ndarray]
+    frame_times_h: np.ndarray
+    frame_steps: np.ndarray
+    field_names: List[str]
+    coords_um: Dict[str, np.ndarray]
+    region: np.ndarray
+    region_names: Dict[int, str]
+    provenance: Dict[str, object] = field(default_factory=dict)
+
+    @property
+    def config(self) -> dict:
+        """The resolved configuration as a dict (needs Python 3.11+ for tomllib)."""
+        if tomllib is None:  # pragma: no cover
+            raise RuntimeError("reading the config needs Python 3.11 or newer (tomllib)")
+        return tomllib.loads(self.config_text)
+
+    def field(self, name: str, frame: int = -1) -> np.ndarray:
+        """One frame of a field: shape (ny, nx) in 2D or (nz, ny, nx) in 3D."""
+        if name not in self.field_names:
+            raise KeyError(f"{self.path}: no field {name!r}; fields are {self.field_names}")
+        with h5py.File(self.path, "r") as f:
+            return f["fields"][name][frame]
+
+    def fields(self, name: str) -> np.ndarray:
+        """Every frame of a field: shape (t, ny, nx) or (t, nz, ny, nx)."""
+        if name not in self.field_names:
+            raise KeyError(f"{self.path}: no field {name!r}; fields are {self.field_names}")
+        with h5py.File(self.path, "r") as f:
+            return f["fields"][name][...]
+
+
+def open_run(path) -> Run:
+    """Reads the metadata, time series and grid of a vcsim run file."""
+    path = Path(path)
+    with h5py.File(path, "r") as f:
+        attrs = {k: (_text(v) if isinstance(v, (bytes, str)) else v) for k, v in f.attrs.items()}
+        ts = f["timeseries"]
+        series = {name: ts[name][...] for name in ts}
+        fg = f["fields"]
+        reserved = {"time_h", "step", "x_um", "y_um", "z_um"}
+        field_names = [n for n in fg if n not in reserved]
+        coords = {n: fg[n][...] for n in ("x_um", "y_um", "z_um") if n in fg}
+        region = f["grid"]["region"][...]
+        region_names = _parse_codes(_text(f["grid"]["region"].attrs["names"]))
+        prov = {}
+        if "provenance" in f:
+            p = f["provenance"]
+            prov = {k: (_text(v) if isinstance(v, (bytes, str)) else v) for k, v in p.attrs.items()}
+            if "stage_names" in p:
+                names = [_text(n) for n in p["stage_names"][...]]
+                prov["stage_seconds"] = dict(zip(names, p["stage_seconds"][...].tolist()))
+        return Run(
+            path=path,
+            attrs=attrs,
+            config_text=attrs.get("config", ""),
+            series=series,
+            frame_times_h=fg["time_h"][...],
+            frame_steps=fg["step"][...],
+            field_names=field_names,
+            coords_um=coords,
+            region=region,
+            region_names=region_names,
+            provenance=prov,
+        )
