@@ -5,8 +5,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 use std::io::{IsTerminal, Read};
 use std::path::Path;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use vcsim_core::{Observer, StepContext};
 use vcsim_hdf5::{GridInfo, Provenance, RunInfo, RunWriter};
-use vcsim_rules::{Override, Scenario, Simulation, Summary};
+use vcsim_rules::{Override, Scenario, Simulation, Summary, World};
 
 /// How progress is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -212,6 +213,55 @@ impl Progress {
     }
 }
 
+/// Records a run into its HDF5 file: a summary row after every step, a frame
+/// every `frame_every` steps and after the last, and the progress display.
+struct Recorder {
+    writer: RunWriter,
+    output: std::path::PathBuf,
+    frame_every: u64,
+    n_steps: u64,
+    threshold: f64,
+    progress: Progress,
+}
+
+impl Recorder {
+    /// Row 0 and frame 0: the state before the first step.
+    fn record_start(&mut self, world: &World) -> Result<()> {
+        self.writer
+            .append_series(&world.summary(self.threshold).values())?;
+        self.write_frame(world)
+    }
+
+    fn write_frame(&mut self, world: &World) -> Result<()> {
+        let frame = world.frame();
+        let slices: Vec<&[f32]> = frame.iter().map(|v| v.as_slice()).collect();
+        self.writer
+            .write_frame(world.time_h(), world.step, &slices)?;
+        Ok(())
+    }
+}
+
+impl Observer<World> for Recorder {
+    type Error = anyhow::Error;
+
+    fn after_step(&mut self, world: &World, _ctx: &StepContext) -> Result<()> {
+        let s = world.summary(self.threshold);
+        if let Err(what) = s.check_finite() {
+            bail!(
+                "the simulation became numerically invalid ({what}); the output up to the previous step is in '{}'",
+                self.output.display()
+            );
+        }
+        self.writer.append_series(&s.values())?;
+        let done = world.step;
+        if done % self.frame_every == 0 || done == self.n_steps {
+            self.write_frame(world)?;
+        }
+        self.progress.update(done, &s);
+        Ok(())
+    }
+}
+
 /// `vcsim run`.
 pub fn run(
     config: &Path,
@@ -249,45 +299,30 @@ pub fn run(
         shape: lattice.shape,
         spacing_um: lattice.dx_um,
     };
-    let mut writer = RunWriter::create(
-        output,
-        &info,
-        &grid,
-        &Simulation::FRAME_FIELDS,
-        &Summary::NAMES,
-    )?;
+    let mut writer =
+        RunWriter::create(output, &info, &grid, &World::FRAME_FIELDS, &Summary::NAMES)?;
     let codes: Vec<u8> = lattice.region.iter().map(|r| *r as u8).collect();
     let names: Vec<&str> = vcsim_core::Region::ALL.iter().map(|r| r.name()).collect();
     writer.write_regions(&codes, &names)?;
 
     let n_steps = scenario.n_steps();
-    let frame_every = scenario.frame_every_steps();
-    let threshold = scenario.mineral.calcified_fraction;
-    let mut progress_display = Progress::new(progress, n_steps);
-    let write_frame = |writer: &mut RunWriter, sim: &Simulation| -> Result<()> {
-        let frame = sim.frame();
-        let slices: Vec<&[f32]> = frame.iter().map(|v| v.as_slice()).collect();
-        writer.write_frame(sim.time_h(), sim.world.step, &slices)?;
-        Ok(())
+    let mut recorder = Recorder {
+        writer,
+        output: output.to_path_buf(),
+        frame_every: scenario.frame_every_steps(),
+        n_steps,
+        threshold: scenario.mineral.calcified_fraction,
+        progress: Progress::new(progress, n_steps),
     };
     let outcome = pool.install(|| -> Result<()> {
-        let first = sim.summary(threshold);
-        writer.append_series(&first.values())?;
-        write_frame(&mut writer, &sim)?;
-        for done in 1..=n_steps {
-            sim.step();
-            let s = sim.summary(threshold);
-            if let Err(what) = s.check_finite() {
-                bail!("the simulation became numerically invalid ({what}); the output up to the previous step is in '{}'", output.display());
-            }
-            writer.append_series(&s.values())?;
-            if done % frame_every == 0 || done == n_steps {
-                write_frame(&mut writer, &sim)?;
-            }
-            progress_display.update(done, &s);
-        }
-        Ok(())
+        recorder.record_start(&sim.world)?;
+        sim.run(n_steps, &mut recorder)
     });
+    let Recorder {
+        mut writer,
+        progress: progress_display,
+        ..
+    } = recorder;
     progress_display.finish();
     let times = sim.stage_times();
     let provenance = Provenance {
@@ -306,7 +341,7 @@ pub fn run(
         .and_then(|()| writer.finish());
     outcome?;
     closed?;
-    let s = sim.summary(threshold);
+    let s = sim.world.summary(scenario.mineral.calcified_fraction);
     eprintln!(
         "vcsim: wrote '{}': {} steps ({:.1} d) in {:.1} s on {} threads; osteogenic {}, contractile {}, calcified {:.2}% of the wall",
         output.display(),

@@ -27,7 +27,7 @@
 //! for _ in 0..24 {
 //!     sim.step();
 //! }
-//! let summary = sim.summary(s.mineral.calcified_fraction);
+//! let summary = sim.world.summary(s.mineral.calcified_fraction);
 //! assert_eq!(summary.time_h, 24.0);
 //! assert!(summary.n_contractile > 0.0);
 //! ```

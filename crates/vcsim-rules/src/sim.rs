@@ -20,8 +20,8 @@ use rand_distr::{Distribution, LogNormal};
 use rayon::prelude::*;
 use std::fmt;
 use vcsim_core::{
-    Boundary, CellStore, DiffusionSolver, Face, FieldSpec, FieldStore, Lattice, Pipeline, Region,
-    Stage, StageTimes, StepContext, Stream, WallGeometry, det_sum,
+    Boundary, CellStore, DiffusionSolver, Face, FieldSpec, FieldStore, Lattice, Observer, Pipeline,
+    Region, Stage, StageTimes, StepContext, Stream, WallGeometry, det_sum,
 };
 
 /// Field index of phosphate.
@@ -57,6 +57,8 @@ pub struct World {
     pub mineral: Vec<f32>,
     /// Steps taken so far.
     pub step: u64,
+    /// Length of a step, h.
+    pub dt_h: f64,
 }
 
 /// A scenario that cannot be turned into a simulation.
@@ -189,6 +191,7 @@ impl Simulation {
                 cells,
                 mineral,
                 step: 0,
+                dt_h,
             },
             pipeline,
             seed,
@@ -200,7 +203,7 @@ impl Simulation {
     pub fn step(&mut self) -> StepContext {
         let ctx = StepContext {
             step: self.world.step,
-            time_h: self.time_h(),
+            time_h: self.world.time_h(),
             dt_h: self.dt_h,
             seed: self.seed,
         };
@@ -209,22 +212,35 @@ impl Simulation {
         ctx
     }
 
-    /// Simulated time now, h.
-    pub fn time_h(&self) -> f64 {
-        self.world.step as f64 * self.dt_h
-    }
-
     /// Accumulated wall-clock time per stage.
     pub fn stage_times(&self) -> &StageTimes {
         self.pipeline.times()
     }
 
-    /// Summary of the current state.
-    pub fn summary(&self, calcified_threshold: f64) -> Summary {
-        Summary::of(&self.world, self.time_h(), calcified_threshold)
+    /// Takes `n` steps, handing the world to `observer` after each one. Stops
+    /// at the first observer error (the world is then one step past what the
+    /// observer recorded last).
+    pub fn run<O: Observer<World>>(&mut self, n: u64, observer: &mut O) -> Result<(), O::Error> {
+        for _ in 0..n {
+            let ctx = self.step();
+            observer.after_step(&self.world, &ctx)?;
+        }
+        Ok(())
+    }
+}
+
+impl World {
+    /// Simulated time now, h.
+    pub fn time_h(&self) -> f64 {
+        self.step as f64 * self.dt_h
     }
 
-    /// Names of the per-voxel maps of [`Simulation::frame`], in order.
+    /// Summary of the current state.
+    pub fn summary(&self, calcified_threshold: f64) -> Summary {
+        Summary::of(self, calcified_threshold)
+    }
+
+    /// Names of the per-voxel maps of [`World::frame`], in order.
     pub const FRAME_FIELDS: [&'static str; 6] = [
         "phosphate",
         "calcium",
@@ -238,7 +254,7 @@ impl Simulation {
     /// fraction, Runx2 (NaN where there is no cell) and phenotype code (−1
     /// where there is no cell).
     pub fn frame(&self) -> Vec<Vec<f32>> {
-        let w = &self.world;
+        let w = self;
         let n = w.lattice.len();
         let mut runx2 = vec![f32::NAN; n];
         let mut phenotype = vec![-1.0f32; n];
@@ -494,7 +510,8 @@ impl Summary {
 
     /// Reduces the world; every sum has a fixed order, so the result does not
     /// depend on the thread count.
-    pub fn of(w: &World, time_h: f64, calcified_threshold: f64) -> Self {
+    pub fn of(w: &World, calcified_threshold: f64) -> Self {
+        let time_h = w.time_h();
         let region = &w.lattice.region;
         let n_cells = w.cells.len();
         let ph = &w.cells.data.phenotype;
@@ -579,7 +596,7 @@ mod tests {
             for _ in 0..steps {
                 sim.step();
             }
-            sim.summary(0.05).mineral_volume_um3
+            sim.world.summary(0.05).mineral_volume_um3
         };
         let fine = grow("0.5", 2000);
         let coarse = grow("4.0", 250);
@@ -632,5 +649,34 @@ mod tests {
             ((taken - made) / made).abs() < 1e-4,
             "Ca taken {taken} mM·voxel, mineral {made}"
         );
+    }
+
+    #[test]
+    fn run_hands_every_step_to_the_observer_and_stops_on_error() {
+        struct Count(Vec<u64>, u64);
+        impl Observer<World> for Count {
+            type Error = String;
+            fn after_step(&mut self, w: &World, ctx: &StepContext) -> Result<(), String> {
+                assert_eq!(
+                    w.step,
+                    ctx.step + 1,
+                    "the observer sees the world after the step"
+                );
+                self.0.push(w.step);
+                if w.step == self.1 {
+                    Err(format!("full at {}", w.step))
+                } else {
+                    Ok(())
+                }
+            }
+        }
+        let mut sim = Simulation::new(&scenario(&[])).expect("builds");
+        let mut obs = Count(Vec::new(), 100);
+        assert_eq!(sim.run(5, &mut obs), Ok(()));
+        assert_eq!(obs.0, vec![1, 2, 3, 4, 5]);
+        obs.1 = 7;
+        assert_eq!(sim.run(10, &mut obs), Err("full at 7".to_string()));
+        assert_eq!(sim.world.step, 7);
+        assert_eq!(sim.world.time_h(), 7.0);
     }
 }

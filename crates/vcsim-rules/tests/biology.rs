@@ -20,7 +20,7 @@ fn run(sets: &[&str], days: f64) -> Summary {
     for _ in 0..s.n_steps() {
         sim.step();
     }
-    sim.summary(s.mineral.calcified_fraction)
+    sim.world.summary(s.mineral.calcified_fraction)
 }
 
 fn show(label: &str, s: &Summary) {
@@ -147,8 +147,15 @@ fn same_state_for_any_thread_count() {
                 for _ in 0..300 {
                     sim.step();
                 }
-                let frame: Vec<u32> = sim.frame().iter().flatten().map(|v| v.to_bits()).collect();
+                let frame: Vec<u32> = sim
+                    .world
+                    .frame()
+                    .iter()
+                    .flatten()
+                    .map(|v| v.to_bits())
+                    .collect();
                 let summary: Vec<u64> = sim
+                    .world
                     .summary(0.05)
                     .values()
                     .iter()

@@ -68,7 +68,10 @@ fn exercise(text: &str, sets: &[String]) {
     if let Ok(mut sim) = Simulation::new(&s) {
         sim.step();
         sim.step();
-        let _ = sim.summary(s.mineral.calcified_fraction).check_finite();
+        let _ = sim
+            .world
+            .summary(s.mineral.calcified_fraction)
+            .check_finite();
     }
 }
 
