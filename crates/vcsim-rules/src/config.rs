@@ -235,16 +235,7 @@ impl Scenario {
             ));
         }
         if g.dx_um.is_finite() && g.dx_um > 0.0 {
-            let radial = g.endothelium_um
-                + g.lamellar_units as f64 * g.lamellar_unit_um
-                + g.lamina_um
-                + g.adventitia_um;
-            let axial = if g.ndim == 3 {
-                g.axial_um / g.dx_um
-            } else {
-                1.0
-            };
-            let voxels = (radial / g.dx_um) * (g.circumference_um / g.dx_um) * axial;
+            let voxels = self.estimated_voxels();
             if voxels > MAX_SCENARIO_VOXELS {
                 errs.push(format!(
                     "geometry: the lattice would have about {voxels:.3e} voxels, more than the limit of {MAX_SCENARIO_VOXELS:.0e}; increase geometry.dx_um or shrink the patch"
@@ -276,6 +267,22 @@ impl Scenario {
     pub fn to_toml(&self) -> String {
         // Serialising plain structs of numbers and strings cannot fail.
         toml::to_string(self).unwrap_or_else(|e| format!("# cannot serialise the scenario: {e}\n"))
+    }
+
+    /// Approximate number of voxels of the lattice (before rounding layers to
+    /// whole voxels), for size checks before anything is allocated.
+    pub fn estimated_voxels(&self) -> f64 {
+        let g = &self.geometry;
+        let radial = g.endothelium_um
+            + g.lamellar_units as f64 * g.lamellar_unit_um
+            + g.lamina_um
+            + g.adventitia_um;
+        let axial = if g.ndim == 3 {
+            g.axial_um / g.dx_um
+        } else {
+            1.0
+        };
+        (radial / g.dx_um) * (g.circumference_um / g.dx_um) * axial
     }
 
     /// Number of steps of the run.

@@ -52,17 +52,7 @@ fn exercise(text: &str, sets: &[String]) {
     let Ok(s) = Scenario::from_toml(text, "fuzz", &overrides) else {
         return;
     };
-    let g = &s.geometry;
-    let radial = g.endothelium_um
-        + g.lamellar_units as f64 * g.lamellar_unit_um
-        + g.lamina_um
-        + g.adventitia_um;
-    let axial = if g.ndim == 3 {
-        g.axial_um / g.dx_um
-    } else {
-        1.0
-    };
-    if radial / g.dx_um * (g.circumference_um / g.dx_um) * axial > 2.0e4 {
+    if s.estimated_voxels() > 2.0e4 {
         return; // valid but too big to build in a test
     }
     if let Ok(mut sim) = Simulation::new(&s) {
