@@ -8,7 +8,9 @@
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use std::time::Duration;
-use vcsim_core::{Boundary, DiffusionSolver, Face, FieldSpec, FieldStore, Lattice, Region};
+use vcsim_core::{
+    Boundary, DiffusionSolver, Face, FieldKind, FieldSpec, FieldStore, Lattice, Region,
+};
 use vcsim_rules::{Override, Scenario, Simulation};
 
 fn pool(threads: usize) -> rayon::ThreadPool {
@@ -31,6 +33,7 @@ fn specs(n: usize) -> Vec<FieldSpec> {
                 [Boundary::Periodic; 2],
             ],
             initial: 1.0,
+            kind: FieldKind::Transient,
         })
         .collect()
 }
@@ -50,7 +53,7 @@ fn solver(c: &mut Criterion) {
             group.throughput(Throughput::Elements((lattice.len() * n_solutes) as u64));
             for threads in [1, 2] {
                 let specs = specs(n_solutes);
-                let solver = DiffusionSolver::new(&lattice, &specs, 1.0).expect("valid");
+                let mut solver = DiffusionSolver::new(&lattice, &specs, 1.0).expect("valid");
                 let mut fields = FieldStore::new(specs, lattice.len());
                 for f in 0..n_solutes {
                     fields.set_dirichlet(f, Face::LUMEN, 2.0);

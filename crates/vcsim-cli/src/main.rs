@@ -3,11 +3,13 @@
 //! - `vcsim run CONFIG -o OUT.h5 [--threads N] [--seed S] [--set KEY=VALUE]...`
 //! - `vcsim check CONFIG [--seed S] [--set KEY=VALUE]...`
 //! - `vcsim params` (the parameter reference)
+//! - `vcsim validate [--quick] [-o DIR]` (the validation suite)
 //!
 //! Exit codes: 0 success, 1 a run or configuration error (one paragraph on
 //! stderr), 2 a command-line usage error.
 
 mod run;
+mod validate;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -57,6 +59,24 @@ enum Command {
     },
     /// Print the reference of every parameter (unit, default, range, source) as Markdown.
     Params,
+    /// Run the virtual experiments and check every claim against the literature.
+    Validate {
+        /// Directory of experiment files.
+        #[arg(long, default_value = "configs/experiments")]
+        dir: PathBuf,
+        /// Output directory for report.json, curves.json and summary.md.
+        #[arg(short, long, default_value = "docs/validation")]
+        output: PathBuf,
+        /// The reduced suite: smaller tissues, one replicate, claims checked for direction only.
+        #[arg(long)]
+        quick: bool,
+        /// Run only the experiments with these names (repeatable).
+        #[arg(long)]
+        only: Vec<String>,
+        /// Worker threads (default: all cores).
+        #[arg(long)]
+        threads: Option<usize>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -76,6 +96,9 @@ fn main() -> ExitCode {
             progress,
         ),
         Command::Check { scenario } => run::check(&scenario.config, scenario.seed, &scenario.sets),
+        Command::Validate { dir, output, quick, only, threads } => {
+            validate::validate(&dir, &output, quick, &only, threads)
+        }
         Command::Params => {
             print!("{}", vcsim_rules::params::reference_markdown());
             Ok(())

@@ -28,6 +28,20 @@ impl Face {
     pub const OUTER: Face = Face { axis: 0, side: 1 };
 }
 
+/// How a field is advanced each step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FieldKind {
+    /// Decays and diffuses over the step (backward Euler).
+    #[default]
+    Transient,
+    /// Relaxes within the step to the steady state of `D∇²u − k·u + S = 0`.
+    /// Before the solve the caller stores `S / k` in the field (the local
+    /// steady state without diffusion); the solve then spreads it over the
+    /// decay length √(D/k). For short-lived species such as H2O2, whose life
+    /// time (ms–s) is far below any useful step. Needs `decay_per_h > 0`.
+    QuasiSteady,
+}
+
 /// What a solute is and how it moves.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FieldSpec {
@@ -43,6 +57,8 @@ pub struct FieldSpec {
     pub boundary: [[Boundary; 2]; 3],
     /// Initial uniform concentration.
     pub initial: f64,
+    /// Transient or quasi-steady.
+    pub kind: FieldKind,
 }
 
 /// The values of every solute field, plus the Dirichlet values of their faces.
@@ -96,6 +112,15 @@ impl FieldStore {
     /// Mutable values of field `f`.
     pub fn values_mut(&mut self, f: usize) -> &mut [f32] {
         &mut self.values[f]
+    }
+
+    /// Mutable values of several distinct fields at once, or `None` if an
+    /// index repeats or is out of range.
+    pub fn many_mut<const N: usize>(&mut self, fields: [usize; N]) -> Option<[&mut [f32]; N]> {
+        self.values
+            .get_disjoint_mut(fields)
+            .ok()
+            .map(|vs| vs.map(|v| v.as_mut_slice()))
     }
 
     /// Mutable values of two distinct fields at once.

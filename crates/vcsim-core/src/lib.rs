@@ -30,10 +30,11 @@
 //!     decay_per_h: 0.0,
 //!     boundary: [[Boundary::NoFlux; 2], [Boundary::Periodic; 2], [Boundary::Periodic; 2]],
 //!     initial: 0.0,
+//!     kind: Default::default(),
 //! };
 //! let mut fields = FieldStore::new(vec![spec.clone()], lattice.len());
 //! fields.values_mut(0)[5] = 128.0;
-//! let solver = DiffusionSolver::new(&lattice, &[spec], 24.0).unwrap();
+//! let mut solver = DiffusionSolver::new(&lattice, &[spec], 24.0).unwrap();
 //! solver.step(&mut fields); // a day in one step: stable, and mass is kept
 //! assert!((det_sum_f32(fields.values(0)) - 128.0).abs() < 1e-3);
 //! ```
@@ -47,7 +48,7 @@ mod rng;
 mod solver;
 
 pub use cells::{CellId, CellStore, Columns, Occupied};
-pub use field::{Boundary, Face, FieldSpec, FieldStore};
+pub use field::{Boundary, Face, FieldKind, FieldSpec, FieldStore};
 pub use lattice::{GeometryError, Lattice, MAX_VOXELS, Region, WallGeometry};
 pub use pipeline::{Observer, Pipeline, Stage, StageTimes, StepContext};
 pub use reduce::{REDUCE_CHUNK, det_sum, det_sum_f32};

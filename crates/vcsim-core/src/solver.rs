@@ -26,7 +26,7 @@
 //! it, so the result is bitwise identical for any number of threads.
 //! Arithmetic is f64 inside a sweep; fields are stored as f32.
 
-use crate::field::{Boundary, FieldSpec, FieldStore};
+use crate::field::{Boundary, FieldKind, FieldSpec, FieldStore};
 use crate::lattice::Lattice;
 use rayon::prelude::*;
 use std::fmt;
@@ -187,8 +187,16 @@ fn thomas_solve(inv: &[f64], cp: &[f64], a: f64, d: &[f64]) -> Vec<f64> {
     x
 }
 
-/// Solves one contiguous line in place.
-fn solve_line(line: &mut [f32], f: &AxisFactors, scale: f64, lo: f64, hi: f64, tmp: &mut [f64]) {
+/// Solves one contiguous line in place. Returns the amounts (concentration ×
+/// voxels) that entered through the low and the high Dirichlet face.
+fn solve_line(
+    line: &mut [f32],
+    f: &AxisFactors,
+    scale: f64,
+    lo: f64,
+    hi: f64,
+    tmp: &mut [f64],
+) -> [f64; 2] {
     let n = f.n;
     let tmp = &mut tmp[..n];
     let mut prev = 0.0;
@@ -217,6 +225,15 @@ fn solve_line(line: &mut [f32], f: &AxisFactors, scale: f64, lo: f64, hi: f64, t
     for k in 0..n {
         line[k] = tmp[k] as f32;
     }
+    face_fluxes(f, lo, hi, tmp[0], tmp[n - 1])
+}
+
+/// Amount entering through each Dirichlet face during the solve: the row of a
+/// Dirichlet voxel reads `u − u_old = r·(neighbour − u) + 2r·(g − u)`, so the
+/// face contributes `2r·(g − u_new)`, i.e. `rhs term − weight · u_new`.
+#[inline]
+fn face_fluxes(f: &AxisFactors, lo: f64, hi: f64, first: f64, last: f64) -> [f64; 2] {
+    [lo - f.lo_weight * first, hi - f.hi_weight * last]
 }
 
 /// A raw pointer that may be shared between the threads of one sweep.
@@ -243,7 +260,7 @@ unsafe fn solve_lanes(
     lo: f64,
     hi: f64,
     tmp: &mut [f64],
-) {
+) -> [f64; 2] {
     let n = f.n;
     let row = |k: usize| {
         // SAFETY: guaranteed by the caller (see the function's contract).
@@ -290,6 +307,13 @@ unsafe fn solve_lanes(
             dst[l] = tmp[k * w + l] as f32;
         }
     }
+    let mut flux = [0.0; 2];
+    for l in 0..w {
+        let [a, b] = face_fluxes(f, lo, hi, tmp[l], tmp[(n - 1) * w + l]);
+        flux[0] += a;
+        flux[1] += b;
+    }
+    flux
 }
 
 /// The LOD solver for a fixed lattice, set of fields and time step.
@@ -299,6 +323,9 @@ pub struct DiffusionSolver {
     dt_h: f64,
     /// Per field: decay factor over one step and the factors of each active axis.
     fields: Vec<(f64, [Option<AxisFactors>; 3])>,
+    /// Per field, `[axis][side]`: amount (concentration × voxels) that entered
+    /// through each face during the last step.
+    flux: Vec<[[f64; 2]; 3]>,
 }
 
 impl DiffusionSolver {
@@ -324,7 +351,21 @@ impl DiffusionSolver {
                     s.name, s.decay_per_h
                 )));
             }
-            let r = s.diffusion_um2_per_h * dt_h / (lattice.dx_um * lattice.dx_um);
+            // A quasi-steady field is one backward-Euler step of length 1/k
+            // applied to S/k: (I − D/k·∇²) u = S/k, i.e. D∇²u − k·u + S = 0.
+            let (solve_dt, decay) = match s.kind {
+                FieldKind::Transient => (dt_h, (-s.decay_per_h * dt_h).exp()),
+                FieldKind::QuasiSteady => {
+                    if s.decay_per_h <= 0.0 {
+                        return Err(SolverError(format!(
+                            "field '{}': a quasi-steady field needs a decay rate > 0 1/h",
+                            s.name
+                        )));
+                    }
+                    (1.0 / s.decay_per_h, 1.0)
+                }
+            };
+            let r = s.diffusion_um2_per_h * solve_dt / (lattice.dx_um * lattice.dx_um);
             let mut axes: [Option<AxisFactors>; 3] = [None, None, None];
             for (axis, slot) in axes.iter_mut().enumerate() {
                 let [lo, hi] = s.boundary[axis];
@@ -350,11 +391,12 @@ impl DiffusionSolver {
                 }
                 *slot = Some(AxisFactors::new(n, r, lo, hi));
             }
-            fields.push(((-s.decay_per_h * dt_h).exp(), axes));
+            fields.push((decay, axes));
         }
         Ok(Self {
             shape: lattice.shape,
             dt_h,
+            flux: vec![[[0.0; 2]; 3]; fields.len()],
             fields,
         })
     }
@@ -364,9 +406,24 @@ impl DiffusionSolver {
         self.dt_h
     }
 
+    /// Factor by which decay multiplies field `f` over one step (1 for a
+    /// quasi-steady field, whose decay is part of its steady state).
+    pub fn decay_factor(&self, f: usize) -> f64 {
+        self.fields[f].0
+    }
+
+    /// Amount (concentration × voxels) of field `f` that entered through each
+    /// face, `[axis][side]`, during the last step; negative means it left.
+    /// Only Dirichlet faces exchange anything.
+    pub fn boundary_flux(&self, f: usize) -> [[f64; 2]; 3] {
+        self.flux[f]
+    }
+
     /// Advances every field by one time step.
-    pub fn step(&self, store: &mut FieldStore) {
+    pub fn step(&mut self, store: &mut FieldStore) {
+        let shape = self.shape;
         for (f, (decay, axes)) in self.fields.iter().enumerate() {
+            self.flux[f] = [[0.0; 2]; 3];
             let faces = [
                 [
                     store.dirichlet(f, crate::Face { axis: 0, side: 0 }),
@@ -388,7 +445,7 @@ impl DiffusionSolver {
                 let Some(fa) = factors else { continue };
                 let lo = fa.lo_weight * faces[axis][0];
                 let hi = fa.hi_weight * faces[axis][1];
-                self.sweep(values, axis, fa, scale, lo, hi);
+                self.flux[f][axis] = sweep(shape, values, axis, fa, scale, lo, hi);
                 scale = 1.0;
                 any_axis = true;
             }
@@ -402,41 +459,52 @@ impl DiffusionSolver {
             }
         }
     }
+}
 
-    fn sweep(
-        &self,
-        values: &mut [f32],
-        axis: usize,
-        fa: &AxisFactors,
-        scale: f64,
-        lo: f64,
-        hi: f64,
-    ) {
-        let [nz, ny, nx] = self.shape;
-        match axis {
-            0 => {
-                values.par_chunks_mut(nx * ROWS_PER_ITEM).for_each_init(
-                    || vec![0.0f64; nx],
-                    |tmp, rows| {
-                        for line in rows.chunks_mut(nx) {
-                            solve_line(line, fa, scale, lo, hi, tmp);
-                        }
-                    },
-                );
-            }
-            1 | 2 => {
-                // Lanes are contiguous: x within a z-plane for the y sweep, the
-                // whole (y, x) plane for the z sweep.
-                let (planes, lanes, k_stride, plane_stride) = if axis == 1 {
-                    (nz, nx, nx, nx * ny)
-                } else {
-                    (1, nx * ny, nx * ny, 0)
-                };
-                let blocks = lanes.div_ceil(LANE_BLOCK);
-                let n = fa.n;
-                let ptr = SharedPtr(values.as_mut_ptr());
-                debug_assert_eq!(values.len(), nx * ny * nz);
-                (0..planes * blocks).into_par_iter().for_each_init(
+/// Solves every line of one axis; returns the face fluxes summed over lines in
+/// a fixed order (work items in index order), so the sums do not depend on the
+/// thread count.
+fn sweep(
+    shape: [usize; 3],
+    values: &mut [f32],
+    axis: usize,
+    fa: &AxisFactors,
+    scale: f64,
+    lo: f64,
+    hi: f64,
+) -> [f64; 2] {
+    let [nz, ny, nx] = shape;
+    let per_item: Vec<[f64; 2]> = match axis {
+        0 => values
+            .par_chunks_mut(nx * ROWS_PER_ITEM)
+            .map_init(
+                || vec![0.0f64; nx],
+                |tmp, rows| {
+                    let mut flux = [0.0; 2];
+                    for line in rows.chunks_mut(nx) {
+                        let [a, b] = solve_line(line, fa, scale, lo, hi, tmp);
+                        flux[0] += a;
+                        flux[1] += b;
+                    }
+                    flux
+                },
+            )
+            .collect(),
+        1 | 2 => {
+            // Lanes are contiguous: x within a z-plane for the y sweep, the
+            // whole (y, x) plane for the z sweep.
+            let (planes, lanes, k_stride, plane_stride) = if axis == 1 {
+                (nz, nx, nx, nx * ny)
+            } else {
+                (1, nx * ny, nx * ny, 0)
+            };
+            let blocks = lanes.div_ceil(LANE_BLOCK);
+            let n = fa.n;
+            let ptr = SharedPtr(values.as_mut_ptr());
+            debug_assert_eq!(values.len(), nx * ny * nz);
+            (0..planes * blocks)
+                .into_par_iter()
+                .map_init(
                     || vec![0.0f64; n * LANE_BLOCK],
                     |tmp, item| {
                         let (p, b) = (item / blocks, item % blocks);
@@ -459,11 +527,14 @@ impl DiffusionSolver {
                                 hi,
                                 tmp,
                             )
-                        };
+                        }
                     },
-                );
-            }
-            _ => unreachable!("axis is 0, 1 or 2"),
+                )
+                .collect()
         }
-    }
+        _ => unreachable!("axis is 0, 1 or 2"),
+    };
+    per_item
+        .iter()
+        .fold([0.0; 2], |acc, f| [acc[0] + f[0], acc[1] + f[1]])
 }

@@ -2,7 +2,7 @@
 //! and thread-count determinism.
 
 use vcsim_core::{
-    Boundary, DiffusionSolver, Face, FieldSpec, FieldStore, Lattice, Region, det_sum_f32,
+    Boundary, DiffusionSolver, Face, FieldKind, FieldSpec, FieldStore, Lattice, Region, det_sum_f32,
 };
 
 const P: [Boundary; 2] = [Boundary::Periodic; 2];
@@ -16,6 +16,7 @@ fn spec(d: f64, k: f64, boundary: [[Boundary; 2]; 3]) -> FieldSpec {
         decay_per_h: k,
         boundary,
         initial: 0.0,
+        kind: FieldKind::Transient,
     }
 }
 
@@ -32,7 +33,7 @@ fn exponential_profile_error(dx: f64, dt: f64) -> f64 {
     let s = spec(d, k, [[Boundary::Dirichlet, Boundary::NoFlux], P, P]);
     let mut f = FieldStore::new(vec![s.clone()], lat.len());
     f.set_dirichlet(0, Face::LUMEN, 1.0);
-    let solver = DiffusionSolver::new(&lat, &[s], dt).expect("valid");
+    let mut solver = DiffusionSolver::new(&lat, &[s], dt).expect("valid");
     // Relaxation time ~ 1/k and L²/D; 40 h is far past both.
     let steps = (40.0 / dt).round() as usize;
     for _ in 0..steps {
@@ -113,7 +114,7 @@ fn gaussian_error(ndim: usize, dx: f64, dt: f64) -> f64 {
         let (z, y, x) = lat.coords(i);
         f.values_mut(0)[i] = gauss(var0, z, y, x) as f32;
     }
-    let solver = DiffusionSolver::new(&lat, &[s], dt).expect("valid");
+    let mut solver = DiffusionSolver::new(&lat, &[s], dt).expect("valid");
     for _ in 0..(t / dt).round() as usize {
         solver.step(&mut f);
     }
@@ -151,7 +152,7 @@ fn mass_is_conserved_with_no_flux_and_no_decay() {
             *v = ((i * 7919) % 97) as f32 * 0.37;
         }
         let before = det_sum_f32(f.values(0));
-        let solver = DiffusionSolver::new(&lat, &[s], 24.0).expect("valid");
+        let mut solver = DiffusionSolver::new(&lat, &[s], 24.0).expect("valid");
         for _ in 0..50 {
             solver.step(&mut f);
         }
@@ -184,7 +185,7 @@ fn no_blow_up_at_one_day_steps() {
         *v = if i % 13 == 0 { 5.0 } else { 0.0 };
     }
     f.set_dirichlet(0, Face::LUMEN, 2.0);
-    let solver = DiffusionSolver::new(&lat, &[s], 24.0).expect("valid");
+    let mut solver = DiffusionSolver::new(&lat, &[s], 24.0).expect("valid");
     for _ in 0..365 {
         solver.step(&mut f);
         // Backward Euler is monotone: no value leaves [0, max(initial, boundary)].
@@ -204,7 +205,7 @@ fn decay_alone_is_exact() {
     let s = spec(0.0, 0.3, [N, P, P]);
     let mut f = FieldStore::new(vec![s.clone()], lat.len());
     f.values_mut(0).fill(1.0);
-    let solver = DiffusionSolver::new(&lat, &[s], 2.0).expect("valid");
+    let mut solver = DiffusionSolver::new(&lat, &[s], 2.0).expect("valid");
     solver.step(&mut f);
     let expect = (-0.6f64).exp() as f32;
     assert!(f.values(0).iter().all(|v| (*v - expect).abs() < 1e-7));
@@ -225,7 +226,8 @@ fn same_bits_for_any_thread_count() {
                 *v = ((i * 31) % 17) as f32;
             }
             f.set_dirichlet(0, Face::LUMEN, 3.0);
-            let solver = DiffusionSolver::new(&lat, std::slice::from_ref(&s), 0.5).expect("valid");
+            let mut solver =
+                DiffusionSolver::new(&lat, std::slice::from_ref(&s), 0.5).expect("valid");
             for _ in 0..5 {
                 solver.step(&mut f);
             }
@@ -247,4 +249,71 @@ fn inconsistent_boundaries_are_errors() {
     assert!(e.0.contains("at least 3"), "{e}");
     assert!(DiffusionSolver::new(&lat, &[spec(-1.0, 0.0, [N, P, P])], 1.0).is_err());
     assert!(DiffusionSolver::new(&lat, &[spec(1.0, 0.0, [N, P, P])], 0.0).is_err());
+}
+
+#[test]
+fn quasi_steady_field_matches_the_steady_point_source() {
+    // D u'' − k u + q δ(x) = 0 has u = q / (2√(Dk)) · exp(−|x|/λ), λ = √(D/k).
+    let (d, k, dx, n): (f64, f64, f64, usize) = (400.0, 1.0, 1.0, 201);
+    let lambda: f64 = (d / k).sqrt();
+    let lat = lattice(2, [1, 3, n], dx);
+    let mut s = spec(d, k, [N, P, P]);
+    s.kind = FieldKind::QuasiSteady;
+    let mut f = FieldStore::new(vec![s.clone()], lat.len());
+    let source = 5.0; // per hour, in the centre voxel of each row
+    for y in 0..3 {
+        f.values_mut(0)[lat.index(0, y, n / 2)] = (source / k) as f32;
+    }
+    // A huge step length must not matter: the result is the steady state.
+    let mut solver = DiffusionSolver::new(&lat, &[s], 1000.0).expect("valid");
+    solver.step(&mut f);
+    let q = source * dx;
+    for off in [0usize, 5, 20, 40] {
+        let exact = q / (2.0 * (d * k).sqrt()) * (-(off as f64) * dx / lambda).exp();
+        let got = f64::from(f.values(0)[lat.index(0, 1, n / 2 + off)]);
+        assert!(
+            (got - exact).abs() < 0.03 * exact,
+            "offset {off}: {got} vs {exact}"
+        );
+    }
+    // And the total equals source / k, as production balances decay.
+    let row: f64 = (0..n)
+        .map(|x| f64::from(f.values(0)[lat.index(0, 1, x)]))
+        .sum();
+    assert!((row - source / k).abs() < 1e-4, "{row}");
+}
+
+#[test]
+fn boundary_flux_accounts_for_every_change_of_mass() {
+    for ndim in [2, 3] {
+        let shape = if ndim == 2 { [1, 7, 12] } else { [4, 5, 12] };
+        let lat = lattice(ndim, shape, 5.0);
+        let s = spec(
+            2.0e4,
+            0.0,
+            [[Boundary::Dirichlet, Boundary::Dirichlet], P, P],
+        );
+        let mut f = FieldStore::new(vec![s.clone()], lat.len());
+        for (i, v) in f.values_mut(0).iter_mut().enumerate() {
+            *v = (i % 5) as f32;
+        }
+        let mut solver = DiffusionSolver::new(&lat, &[s], 0.5).expect("valid");
+        let start = det_sum_f32(f.values(0));
+        let mut entered = 0.0;
+        for step in 0..400 {
+            f.set_dirichlet(0, Face::LUMEN, 3.0 + (step as f64 * 0.1).sin());
+            f.set_dirichlet(0, Face::OUTER, 0.5);
+            solver.step(&mut f);
+            let flux = solver.boundary_flux(0);
+            assert_eq!(flux[1], [0.0; 2], "periodic faces exchange nothing");
+            entered += flux[0][0] + flux[0][1];
+        }
+        let end = det_sum_f32(f.values(0));
+        assert!(entered.abs() > 1.0, "the test must move mass: {entered}");
+        assert!(
+            ((end - start) - entered).abs() < 1e-6 * end.abs().max(start.abs()),
+            "{ndim}D: change {} vs boundary flux {entered}",
+            end - start
+        );
+    }
 }

@@ -19,12 +19,36 @@ pub enum OuterBoundary {
     Serum,
 }
 
-/// Boundary settings (`[boundary]`).
+/// What the solutes see at the lumen face of the wall.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum LumenBoundary {
+    /// Held at the serum value × partition.
+    #[default]
+    Serum,
+    /// No flux: a closed wall (for mass-balance checks and ex-vivo settings).
+    Closed,
+}
+
+/// Boundary settings (`[boundary]`), tissue mode.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields, default)]
 pub struct BoundaryParams {
+    /// Lumen face for every solute: `"serum"` or `"closed"`.
+    pub lumen: LumenBoundary,
     /// Outer face for every solute: `"no_flux"` or `"serum"`.
     pub outer: OuterBoundary,
+}
+
+/// Which of the two settings of the same model a scenario runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// A patch of arterial wall with a lumen boundary.
+    #[default]
+    Tissue,
+    /// A monolayer of VSMCs under well-mixed medium, changed every few days.
+    Culture,
 }
 
 /// Transport of every solute (`[solutes.*]`).
@@ -35,8 +59,18 @@ pub struct SolutesParams {
     pub phosphate: PhosphateTransport,
     /// `[solutes.calcium]`
     pub calcium: CalciumTransport,
+    /// `[solutes.magnesium]`
+    pub magnesium: MagnesiumTransport,
+    /// `[solutes.ppi]`
+    pub ppi: PpiTransport,
     /// `[solutes.fetuin_a]`
     pub fetuin_a: FetuinTransport,
+    /// `[solutes.ros]`
+    pub ros: RosTransport,
+    /// `[solutes.rankl]`
+    pub rankl: RanklTransport,
+    /// `[solutes.opg]`
+    pub opg: OpgTransport,
 }
 
 /// A whole scenario: everything a run needs besides the thread count.
@@ -45,20 +79,28 @@ pub struct SolutesParams {
 pub struct Scenario {
     /// Free-text name of the scenario, recorded in the output.
     pub name: String,
+    /// `"tissue"` (arterial wall) or `"culture"` (monolayer under medium).
+    pub mode: Mode,
     /// `[simulation]`
     pub simulation: SimulationParams,
     /// `[geometry]`
     pub geometry: GeometryParams,
     /// `[boundary]`
     pub boundary: BoundaryParams,
-    /// `[serum]`
+    /// `[serum]`, tissue mode
     pub serum: SerumParams,
+    /// `[culture]`, culture mode
+    pub culture: CultureParams,
     /// `[solutes.*]`
     pub solutes: SolutesParams,
     /// `[cells]`
     pub cells: CellParams,
     /// `[mineral]`
     pub mineral: MineralParams,
+    /// `[interventions]`
+    pub interventions: InterventionParams,
+    /// `[binding]`
+    pub binding: BindingParams,
 }
 
 /// Largest lattice a scenario may ask for (about 10 GB of state).
@@ -215,11 +257,35 @@ impl Scenario {
         self.simulation.validate(&mut errs);
         self.geometry.validate(&mut errs);
         self.serum.validate(&mut errs);
-        self.solutes.phosphate.validate(&mut errs);
-        self.solutes.calcium.validate(&mut errs);
-        self.solutes.fetuin_a.validate(&mut errs);
+        self.culture.validate(&mut errs);
+        let t = &self.solutes;
+        t.phosphate.validate(&mut errs);
+        t.calcium.validate(&mut errs);
+        t.magnesium.validate(&mut errs);
+        t.ppi.validate(&mut errs);
+        t.fetuin_a.validate(&mut errs);
+        t.ros.validate(&mut errs);
+        t.rankl.validate(&mut errs);
+        t.opg.validate(&mut errs);
         self.cells.validate(&mut errs);
         self.mineral.validate(&mut errs);
+        self.interventions.validate(&mut errs);
+        self.binding.validate(&mut errs);
+        if !(t.ros.decay_per_h > 0.0) {
+            errs.push(format!(
+                "solutes.ros.decay_per_h = {} must be > 0 (1/h): ROS is solved as a quasi-steady field",
+                t.ros.decay_per_h
+            ));
+        }
+        if self.mode == Mode::Culture
+            && self.geometry.dx_um > 0.0
+            && self.culture.side_um / self.geometry.dx_um < 2.5
+        {
+            errs.push(format!(
+                "culture.side_um = {} must span at least 3 voxels of geometry.dx_um = {}",
+                self.culture.side_um, self.geometry.dx_um
+            ));
+        }
         let c = &self.cells;
         if c.switch_off_runx2 >= c.switch_on_runx2 {
             errs.push(format!(
@@ -273,6 +339,9 @@ impl Scenario {
     /// whole voxels), for size checks before anything is allocated.
     pub fn estimated_voxels(&self) -> f64 {
         let g = &self.geometry;
+        if self.mode == Mode::Culture {
+            return (self.culture.side_um / g.dx_um).powi(2);
+        }
         let radial = g.endothelium_um
             + g.lamellar_units as f64 * g.lamellar_unit_um
             + g.lamina_um

@@ -33,6 +33,7 @@
 //! ```
 
 pub mod config;
+pub mod experiment;
 pub mod model;
 pub mod params;
 pub mod sim;

@@ -1,34 +1,56 @@
-//! The VSMC rules, as pure functions of a cell's state and what it senses.
+//! The rules of the VSMC model, as pure functions of a cell's state and what
+//! it senses. Each function is one named mechanism of `MECHANISMS.md` (M1–M11)
+//! with its equation; the stages in [`crate::sim`] apply them to every cell
+//! and voxel, and [`crate::rules`] lists them as a signal → behaviour table.
 //!
-//! Every function here is one documented mechanism of `MECHANISMS.md`; the
-//! stages in [`crate::sim`] apply them to every cell and voxel.
-//!
-//! Units: concentrations in mM (phosphate, calcium) and g/L (fetuin-A), time
-//! in hours, Runx2 as a fold of the basal level of a contractile VSMC.
+//! Units: phosphate, calcium, magnesium in mM; pyrophosphate in µM; fetuin-A
+//! in g/L; ROS (as H2O2) in µM; RANKL and OPG in pM; denosumab in nM; PTH in
+//! pg/mL; time in hours; Runx2 as a fold of the basal level of a contractile
+//! VSMC; ALP and OPN as a fraction of their maximal expression.
 
-use crate::params::{CellParams, MineralParams};
+use crate::params::{BindingParams, CellParams, InterventionParams, MineralParams};
 use vcsim_core::Columns;
 
-/// Phenotype of a vascular smooth muscle cell.
+/// Phenotype of a VSMC, or what remains of it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[repr(u8)]
 pub enum Phenotype {
     /// The normal, contractile VSMC (SM22α, α-SMA).
     Contractile = 0,
-    /// Osteoblast-like, Runx2-high VSMC that releases matrix vesicles.
+    /// Osteochondrogenic, Runx2-high VSMC: ALP, OPN, RANKL, matrix vesicles.
     Osteogenic = 1,
+    /// A cell in apoptosis (hours).
+    Apoptotic = 2,
+    /// What apoptosis leaves: an apoptotic body, a nucleation site.
+    ApoptoticBody = 3,
+    /// An apoptotic body whose voxel has calcified.
+    Calcified = 4,
 }
 
 impl Phenotype {
     /// All phenotypes, code order.
-    pub const ALL: [Phenotype; 2] = [Phenotype::Contractile, Phenotype::Osteogenic];
+    pub const ALL: [Phenotype; 5] = [
+        Phenotype::Contractile,
+        Phenotype::Osteogenic,
+        Phenotype::Apoptotic,
+        Phenotype::ApoptoticBody,
+        Phenotype::Calcified,
+    ];
 
     /// Lower-case name used in files.
     pub fn name(self) -> &'static str {
         match self {
             Phenotype::Contractile => "contractile",
             Phenotype::Osteogenic => "osteogenic",
+            Phenotype::Apoptotic => "apoptotic",
+            Phenotype::ApoptoticBody => "apoptotic_body",
+            Phenotype::Calcified => "calcified",
         }
+    }
+
+    /// A living VSMC that senses, signals and secretes.
+    pub fn is_viable(self) -> bool {
+        matches!(self, Phenotype::Contractile | Phenotype::Osteogenic)
     }
 }
 
@@ -37,12 +59,20 @@ impl Phenotype {
 pub struct VsmcColumns {
     /// Current phenotype.
     pub phenotype: Vec<Phenotype>,
-    /// Runx2 level, fold of basal.
+    /// Runx2, fold of basal.
     pub runx2: Vec<f32>,
+    /// ALP (TNAP) expression, 0–1.
+    pub alp: Vec<f32>,
+    /// Osteopontin expression, 0–1.
+    pub opn: Vec<f32>,
+    /// Intracellular phosphate, mM.
+    pub pi_in: Vec<f32>,
     /// This cell's PiT-1 expression relative to the population mean (drawn at birth).
     pub pit1: Vec<f32>,
-    /// Set during the cell stage when the cell nucleates mineral this step.
-    pub nucleate: Vec<bool>,
+    /// Change of intracellular Pi during the last step, mM of cell volume
+    /// (negative: released, e.g. at death). Applied to the voxel by the
+    /// secretion stage.
+    pub pi_uptake: Vec<f32>,
 }
 
 /// One new cell.
@@ -52,6 +82,8 @@ pub struct VsmcRow {
     pub phenotype: Phenotype,
     /// Runx2 at birth, fold of basal.
     pub runx2: f32,
+    /// Intracellular Pi at birth, mM.
+    pub pi_in: f32,
     /// Relative PiT-1 expression.
     pub pit1: f32,
 }
@@ -64,47 +96,132 @@ impl Columns for VsmcColumns {
     fn push(&mut self, row: VsmcRow) {
         self.phenotype.push(row.phenotype);
         self.runx2.push(row.runx2);
+        self.alp.push(0.0);
+        self.opn.push(0.0);
+        self.pi_in.push(row.pi_in);
         self.pit1.push(row.pit1);
-        self.nucleate.push(false);
+        self.pi_uptake.push(0.0);
     }
     fn swap_remove(&mut self, i: usize) {
         self.phenotype.swap_remove(i);
         self.runx2.swap_remove(i);
+        self.alp.swap_remove(i);
+        self.opn.swap_remove(i);
+        self.pi_in.swap_remove(i);
         self.pit1.swap_remove(i);
-        self.nucleate.swap_remove(i);
+        self.pi_uptake.swap_remove(i);
     }
 }
 
-/// **M1, PiT-1 phosphate sensing.** Pi enters the cell through the type III
-/// Na-Pi cotransporter PiT-1; the osteogenic signal saturates in Pi:
-///
-/// `signal = pit1 · Piⁿ / (Kⁿ + Piⁿ)`, with `K = pi_half_max_mM`, `n = pi_hill`
-/// and `pit1` the cell's PiT-1 expression (0 for the knock-out).
-pub fn pit1_signal(pi_mM: f64, pit1: f64, p: &CellParams) -> f64 {
-    let pi = pi_mM.max(0.0);
-    let x = (pi / p.pi_half_max_mM).powf(p.pi_hill);
-    pit1 * x / (1.0 + x)
+/// `x / (half + x)` for x ≥ 0 (0 for x ≤ 0).
+#[inline]
+pub fn saturating(x: f64, half: f64) -> f64 {
+    if x <= 0.0 { 0.0 } else { x / (half + x) }
 }
 
-/// **M1, Runx2 up-regulation.** Runx2 is made in proportion to the PiT-1
-/// signal on top of a basal rate and degraded at a first-order rate
-/// `k = ln 2 / runx2_half_life_h`:
+/// Hill function `xⁿ / (Kⁿ + xⁿ)` for x ≥ 0 (0 for x ≤ 0).
+#[inline]
+pub fn hill(x: f64, half: f64, n: f64) -> f64 {
+    if x <= 0.0 {
+        return 0.0;
+    }
+    let r = (x / half).powf(n);
+    r / (1.0 + r)
+}
+
+/// Exact relaxation of `v` towards `target` at `rate` over `dt`.
+#[inline]
+pub fn relax(v: f64, target: f64, rate_per_h: f64, dt_h: f64) -> f64 {
+    target + (v - target) * (-rate_per_h * dt_h).exp()
+}
+
+/// Probability that an event of rate `rate_per_h` happens within `dt_h`.
+pub fn event_probability(rate_per_h: f64, dt_h: f64) -> f64 {
+    1.0 - (-rate_per_h * dt_h).exp()
+}
+
+/// **M1, M2 + CaSR: effective PiT-1.** High Ca up-regulates PiT-1; the
+/// VSMC Ca-sensing receptor, activated by Ca and by calcimimetics, damps that
+/// effect:
 ///
-/// `dR/dt = k · (1 + (runx2_max_fold − 1) · signal) − k · R`
+/// `PiT-1 = pit1 · pit1_expression · (1 + ca_pit1_gain · H(Ca; ca_half_max, ca_hill) / (1 + casr_protection · A))`,
+/// `A = casr_expression · (Ca / (casr_half_max + Ca) + calcimimetic)`.
+pub fn pit1_effective(pit1_cell: f64, ca_mM: f64, p: &CellParams, iv: &InterventionParams) -> f64 {
+    let casr = iv.casr_expression * (saturating(ca_mM, p.casr_half_max_mM) + iv.calcimimetic);
+    let ca_up = p.ca_pit1_gain * hill(ca_mM, p.ca_half_max_mM, p.ca_hill)
+        / (1.0 + p.casr_protection * casr);
+    pit1_cell * iv.pit1_expression * (1.0 + ca_up)
+}
+
+/// **M1, PiT-1 uptake.** Intracellular Pi follows uptake, which saturates in
+/// extracellular Pi: target `pi_in = pi_in_max · PiT-1 · Pi / (pit1_km + Pi)`.
+pub fn pi_in_target(pi_mM: f64, pit1_eff: f64, p: &CellParams) -> f64 {
+    p.pi_in_max_mM * pit1_eff * saturating(pi_mM, p.pit1_km_mM)
+}
+
+/// **M1, M6, Mg/TRPM7: the osteogenic Pi signal.** A Hill function of
+/// intracellular Pi, lowered by PPi (which prevents Pi-induced
+/// differentiation) and by Mg entering through TRPM7:
 ///
-/// so the steady state is `R* = 1 + (max_fold − 1) · signal` (1 = basal). The
-/// update is the exact solution over `dt`, stable for any step.
-pub fn runx2_step(runx2: f64, signal: f64, dt_h: f64, p: &CellParams) -> f64 {
-    let target = 1.0 + (p.runx2_max_fold - 1.0) * signal;
-    let k = std::f64::consts::LN_2 / p.runx2_half_life_h;
-    target + (runx2 - target) * (-k * dt_h).exp()
+/// `s = H(pi_in; pi_in_half_max, pi_hill) / (1 + PPi_eq / ppi_signal_half) / (1 + trpm7 · Mg / mg_signal_half)`.
+pub fn pi_signal(
+    pi_in_mM: f64,
+    ppi_eq_uM: f64,
+    mg_mM: f64,
+    p: &CellParams,
+    iv: &InterventionParams,
+) -> f64 {
+    hill(pi_in_mM, p.pi_in_half_max_mM, p.pi_hill)
+        / (1.0 + ppi_eq_uM.max(0.0) / p.ppi_signal_half_uM)
+        / (1.0 + iv.trpm7_expression * mg_mM.max(0.0) / p.mg_signal_half_mM)
+}
+
+/// **M1, M7, M9: Runx2 drive.** The sum of the Pi signal, free RANKL
+/// signalling and PTH (uremic serum):
+///
+/// `d = s_Pi + rankl_weight · RANKL_free / (rankl_half + RANKL_free) + pth_weight · PTH / (pth_half + PTH)`.
+pub fn runx2_drive(pi_signal: f64, free_rankl_pM: f64, pth_pg_per_mL: f64, p: &CellParams) -> f64 {
+    pi_signal
+        + p.rankl_weight * saturating(free_rankl_pM, p.rankl_half_max_pM)
+        + p.pth_weight * saturating(pth_pg_per_mL, p.pth_half_max_pg_per_mL)
+}
+
+/// **M3: ROS stabilises Runx2.** ROS blocks Runx2 ubiquitination through
+/// Akt/FOXO; the degradation rate is divided by `1 + Akt · ROS / ros_half_max`
+/// (Akt = 1 − akt_inhibition). Returns that factor.
+pub fn ros_stabilisation(ros_uM: f64, p: &CellParams, iv: &InterventionParams) -> f64 {
+    1.0 + (1.0 - iv.akt_inhibition) * ros_uM.max(0.0) / p.ros_half_max_uM
+}
+
+/// **M1, M3: Runx2 production and degradation.**
+///
+/// `dR/dt = k₀ · P − (k₀ / σ) · R`, `P = runx2_expression · (1 + (runx2_max_fold − 1) · d + runx2_overexpression)`,
+/// `k₀ = ln 2 / runx2_half_life_h`, σ = [`ros_stabilisation`]. The update is
+/// the exact solution over `dt`, stable for any step.
+pub fn runx2_step(
+    runx2: f64,
+    drive: f64,
+    stabilisation: f64,
+    dt_h: f64,
+    p: &CellParams,
+    iv: &InterventionParams,
+) -> f64 {
+    let production =
+        iv.runx2_expression * (1.0 + (p.runx2_max_fold - 1.0) * drive + iv.runx2_overexpression);
+    let k = std::f64::consts::LN_2 / p.runx2_half_life_h / stabilisation;
+    relax(runx2, production * stabilisation, k, dt_h)
+}
+
+/// **Runx2 → ALP, OPN.** Target expression `x² / (half² + x²)` with
+/// `x = Runx2 − 1` (the part above basal).
+pub fn runx2_target_expression(runx2: f64, half: f64) -> f64 {
+    hill(runx2 - 1.0, half, 2.0)
 }
 
 /// **Phenotype switching with hysteresis.** A contractile cell turns
-/// osteogenic at rate `switch_on_per_h` while Runx2 ≥ `switch_on_runx2`; an
-/// osteogenic cell returns at rate `switch_off_per_h` only once Runx2 has
-/// fallen to ≤ `switch_off_runx2` (below the switch-on level). Returns the
-/// phenotype the cell may switch to and the rate (1/h), or `None`.
+/// osteogenic at `switch_on_per_h` while Runx2 ≥ `switch_on_runx2`; an
+/// osteogenic cell returns at `switch_off_per_h` only once Runx2 ≤
+/// `switch_off_runx2` (below the switch-on level).
 pub fn switch_rate(phenotype: Phenotype, runx2: f64, p: &CellParams) -> Option<(Phenotype, f64)> {
     match phenotype {
         Phenotype::Contractile if runx2 >= p.switch_on_runx2 && p.switch_on_per_h > 0.0 => {
@@ -117,77 +234,278 @@ pub fn switch_rate(phenotype: Phenotype, runx2: f64, p: &CellParams) -> Option<(
     }
 }
 
-/// Probability that an event of rate `rate_per_h` happens within `dt_h`.
-pub fn event_probability(rate_per_h: f64, dt_h: f64) -> f64 {
-    1.0 - (-rate_per_h * dt_h).exp()
+/// **Apoptosis (M5 and the source review).** Rises with the free Ca·Pi
+/// product, mineral load of the voxel and ROS; fetuin-A lowers it:
+///
+/// `rate = apoptosis_per_h · (1 + g_P · H(S; S_half, n) + g_M · φ/(φ_calc + φ) + g_R · ROS/(ROS_half + ROS)) / (1 + fetuin / fetuin_half)`.
+pub fn apoptosis_rate(
+    free_product_mM2: f64,
+    mineral: f64,
+    ros_uM: f64,
+    fetuin_g_per_L: f64,
+    p: &CellParams,
+    m: &MineralParams,
+) -> f64 {
+    let raise = 1.0
+        + p.apoptosis_product_gain * hill(free_product_mM2, p.apoptosis_product_half_mM2, p.apoptosis_product_hill)
+        + p.apoptosis_mineral_gain * saturating(mineral, m.calcified_fraction)
+        + p.apoptosis_ros_gain * saturating(ros_uM, p.ros_half_max_uM);
+    p.apoptosis_per_h * raise / (1.0 + fetuin_g_per_L.max(0.0) / p.fetuin_apoptosis_half_g_per_L)
 }
 
-/// **M5, fetuin-A raises the nucleation threshold.** Fetuin-A binds Ca·Pi into
-/// calciprotein particles and blocks nucleation in matrix vesicles:
-///
-/// `threshold = nucleation_product_mM2 · (1 + fetuin / fetuin_half_effect)`.
-pub fn nucleation_threshold(fetuin_g_per_L: f64, m: &MineralParams) -> f64 {
-    m.nucleation_product_mM2 * (1.0 + fetuin_g_per_L.max(0.0) / m.fetuin_half_effect_g_per_L)
+/// **M3: Nox4 ROS of a VSMC**, as the local level it sustains (µM): basal plus
+/// the uremic toxin (indoxyl sulfate) induction, × Nox4 expression, minus
+/// what an antioxidant scavenges.
+pub fn cell_ros_uM(toxin_uM: f64, p: &CellParams, iv: &InterventionParams) -> f64 {
+    iv.nox4_expression
+        * (p.ros_basal_uM + p.ros_toxin_max_uM * saturating(toxin_uM, p.toxin_half_max_uM))
+        * (1.0 - iv.antioxidant)
 }
 
-/// **Matrix-vesicle nucleation (M2, M5).** An osteogenic cell nucleates
-/// mineral in its voxel at a rate proportional to the relative excess of the
-/// local Ca·Pi product over the fetuin-dependent threshold:
-///
-/// `rate = nucleation_per_h · max(0, Ca·Pi / threshold − 1)`.
-pub fn nucleation_rate(ca_mM: f64, pi_mM: f64, fetuin_g_per_L: f64, m: &MineralParams) -> f64 {
-    let threshold = nucleation_threshold(fetuin_g_per_L, m);
-    let product = ca_mM.max(0.0) * pi_mM.max(0.0);
-    if threshold <= 0.0 {
-        return m.nucleation_per_h;
+/// **M4: endothelial ROS.** High Pi makes the endothelium shed
+/// microparticles and raise ROS: `endothelial_ros_per_mM · max(0, Pi − 1.2)`.
+pub fn endothelial_ros_uM(pi_mM: f64, p: &CellParams, iv: &InterventionParams) -> f64 {
+    p.endothelial_ros_per_mM * (pi_mM - 1.2).max(0.0) * (1.0 - iv.antioxidant)
+}
+
+/// **M7: free RANKL.** OPG and denosumab are decoys in excess of RANKL:
+/// `free = RANKL / (1 + OPG / Kd_OPG + denosumab / Kd_den)`.
+pub fn free_rankl(rankl_pM: f64, opg_pM: f64, denosumab_nM: f64, b: &BindingParams) -> f64 {
+    rankl_pM.max(0.0)
+        / (1.0
+            + opg_pM.max(0.0) / b.opg_rankl_kd_pM
+            + denosumab_nM.max(0.0) / b.denosumab_rankl_kd_nM)
+}
+
+/// **M7: RANKL secretion** of a viable VSMC, pM/h: basal, plus Runx2 above
+/// basal (Runx2 binds the RANKL promoter), plus a transgene.
+pub fn rankl_secretion(runx2: f64, p: &CellParams, iv: &InterventionParams) -> f64 {
+    p.rankl_basal_pM_per_h
+        + p.rankl_runx2_pM_per_h * (runx2 - 1.0).max(0.0)
+        + iv.rankl_overexpression_pM_per_h
+}
+
+/// **M7: OPG secretion** of a viable VSMC, pM/h; lower in osteogenic cells.
+pub fn opg_secretion(phenotype: Phenotype, p: &CellParams, iv: &InterventionParams) -> f64 {
+    let f = if phenotype == Phenotype::Osteogenic {
+        p.opg_osteogenic_factor
+    } else {
+        1.0
+    };
+    p.opg_pM_per_h * f * iv.opg_expression
+}
+
+/// **M6: PPi hydrolysis by ALP (TNAP)**, 1/h, in the voxel of a cell with
+/// ALP expression `alp`; levamisole inhibits it.
+pub fn ppi_hydrolysis_rate(alp: f64, p: &CellParams, iv: &InterventionParams) -> f64 {
+    p.alp_ppi_hydrolysis_per_h * alp.max(0.0) * (1.0 - iv.tnap_inhibition)
+}
+
+/// **M5: calciprotein particles.** Fetuin-A binds Ca·Pi into CPPs; the free
+/// product is `Ca · Pi / (1 + fetuin / cpp_half)`.
+pub fn free_product(ca_mM: f64, pi_mM: f64, fetuin_g_per_L: f64, m: &MineralParams) -> f64 {
+    ca_mM.max(0.0) * pi_mM.max(0.0) / (1.0 + fetuin_g_per_L.max(0.0) / m.cpp_half_g_per_L)
+}
+
+/// PPi plus the PPi-equivalent of a bisphosphonate (a non-hydrolysable
+/// analogue), µM.
+pub fn ppi_equivalent(ppi_uM: f64, bisphosphonate_uM: f64, m: &MineralParams) -> f64 {
+    ppi_uM.max(0.0) + m.bisphosphonate_potency * bisphosphonate_uM.max(0.0)
+}
+
+/// **M6, Mg: nucleation threshold** without fetuin-A:
+/// `nucleation_product · (1 + Mg / mg_half) · (1 + PPi_eq / ppi_half)`.
+pub fn base_threshold(mg_mM: f64, ppi_eq_uM: f64, m: &MineralParams) -> f64 {
+    m.nucleation_product_mM2
+        * (1.0 + mg_mM.max(0.0) / m.mg_nucleation_half_mM)
+        * (1.0 + ppi_eq_uM.max(0.0) / m.ppi_nucleation_half_uM)
+}
+
+/// Where a nucleus may form in a voxel.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Site {
+    /// Matrix vesicles of an osteogenic cell with this ALP expression.
+    Vesicle { alp: f64 },
+    /// An apoptotic cell or body.
+    Body,
+    /// An elastic lamina.
+    Lamina,
+    /// A voxel next to existing mineral.
+    NextToMineral,
+}
+
+/// **Nucleation (M5, M6, M11).** Rate (1/h) at which a nucleus forms at a
+/// site, proportional to the relative excess of the site's product over its
+/// threshold:
+/// - vesicle: product × (1 + vesicle_alp_boost · ALP), threshold × (1 + fetuin_vesicle_max · fetuin / (half + fetuin));
+/// - apoptotic body: product, base threshold;
+/// - lamina: product, base threshold × lamina_threshold_factor;
+/// - next to mineral: product over the growth product (secondary nucleation).
+pub fn nucleation_rate(
+    site: Site,
+    free_product: f64,
+    base_threshold: f64,
+    fetuin_g_per_L: f64,
+    m: &MineralParams,
+) -> f64 {
+    let excess = |s: f64, thr: f64| {
+        if thr > 0.0 {
+            (s / thr - 1.0).max(0.0)
+        } else {
+            1.0
+        }
+    };
+    match site {
+        Site::Vesicle { alp } => {
+            let s = free_product * (1.0 + m.vesicle_alp_boost * alp.max(0.0));
+            let thr = base_threshold
+                * (1.0
+                    + m.fetuin_vesicle_max
+                        * saturating(fetuin_g_per_L, m.fetuin_vesicle_half_g_per_L));
+            m.vesicle_nucleation_per_h * excess(s, thr)
+        }
+        Site::Body => m.body_nucleation_per_h * excess(free_product, base_threshold),
+        Site::Lamina => {
+            m.lamina_nucleation_per_h
+                * excess(free_product, base_threshold * m.lamina_threshold_factor)
+        }
+        Site::NextToMineral => {
+            m.spread_nucleation_per_h * excess(free_product, m.growth_product_mM2)
+        }
     }
-    m.nucleation_per_h * (product / threshold - 1.0).max(0.0)
 }
 
-/// **Crystal growth on existing mineral.** Hydroxyapatite grows on its own
-/// surface (∝ fraction^(2/3)) at a rate proportional to the Ca·Pi product in
-/// excess of the growth threshold. Returns d(fraction)/dt, 1/h. Growth is
-/// irreversible: there is no dissolution term.
-pub fn growth_rate(ca_mM: f64, pi_mM: f64, fraction: f64, m: &MineralParams) -> f64 {
+/// **Crystal growth on existing mineral (M6, Mg).** d(fraction)/dt, 1/h:
+/// `k · max(0, S_free − growth_product) · φ^(2/3) / (1 + PPi_eq / ppi_growth_half) / (1 + Mg / mg_growth_half)`.
+/// Irreversible: there is no dissolution term.
+pub fn growth_rate(
+    free_product: f64,
+    fraction: f64,
+    ppi_eq_uM: f64,
+    mg_mM: f64,
+    m: &MineralParams,
+) -> f64 {
     if fraction <= 0.0 {
         return 0.0;
     }
-    let excess = (ca_mM.max(0.0) * pi_mM.max(0.0) - m.growth_product_mM2).max(0.0);
+    let excess = (free_product - m.growth_product_mM2).max(0.0);
     m.growth_per_mM2_h * excess * fraction.powf(2.0 / 3.0)
+        / (1.0 + ppi_eq_uM.max(0.0) / m.ppi_growth_half_uM)
+        / (1.0 + mg_mM.max(0.0) / m.mg_growth_half_mM)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn runx2_rises_with_phosphate_and_saturates() {
-        let p = CellParams::default();
-        let steady = |pi| {
-            let mut r = 1.0;
-            for _ in 0..200 {
-                r = runx2_step(r, pit1_signal(pi, 1.0, &p), 1.0, &p);
-            }
-            r
-        };
-        let levels: Vec<f64> = [1.0, 1.4, 2.0, 3.0, 10.0]
-            .iter()
-            .map(|&pi| steady(pi))
-            .collect();
-        assert!(levels.windows(2).all(|w| w[1] > w[0]), "{levels:?}");
-        // Physiological Pi keeps Runx2 below the switch; 2 mM is 2–4× basal.
-        assert!(levels[1] < p.switch_on_runx2, "{levels:?}");
-        assert!(levels[2] > 2.0 && levels[2] < 4.0, "{levels:?}");
-        assert!(levels[4] <= p.runx2_max_fold + 1e-9);
-        // PiT-1 knock-out: no induction at any Pi.
-        assert_eq!(pit1_signal(3.0, 0.0, &p), 0.0);
+    fn defaults() -> (CellParams, MineralParams, InterventionParams, BindingParams) {
+        Default::default()
+    }
+
+    fn steady_runx2(pi: f64, ca: f64, ros: f64, iv: &InterventionParams) -> f64 {
+        let (p, ..) = defaults();
+        let pit1 = pit1_effective(1.0, ca, &p, iv);
+        let pi_in = pi_in_target(pi, pit1, &p);
+        let d = runx2_drive(pi_signal(pi_in, 0.0, 0.8, &p, iv), 0.0, 0.0, &p);
+        let mut r = 1.0;
+        for _ in 0..400 {
+            r = runx2_step(r, d, ros_stabilisation(ros, &p, iv), 1.0, &p, iv);
+        }
+        r
     }
 
     #[test]
-    fn runx2_update_is_stable_for_long_steps() {
-        let p = CellParams::default();
-        let r = runx2_step(1.0, 0.5, 1.0e4, &p);
-        assert!((r - (1.0 + 3.0 * 0.5)).abs() < 1e-9);
+    fn runx2_rises_with_phosphate_and_pit1_knockout_blocks_it() {
+        let iv = InterventionParams::default();
+        let levels: Vec<f64> = [1.0, 1.4, 2.0, 3.0]
+            .iter()
+            .map(|&pi| steady_runx2(pi, 1.8, 0.0, &iv))
+            .collect();
+        assert!(levels.windows(2).all(|w| w[1] > w[0]), "{levels:?}");
+        assert!(
+            levels[1] < CellParams::default().switch_on_runx2,
+            "{levels:?}"
+        );
+        assert!(
+            levels[2] > 2.0 && levels[2] < 4.0,
+            "2 mM Pi: Runx2 2–4× ({levels:?})"
+        );
+        let ko = InterventionParams {
+            pit1_expression: 0.0,
+            ..InterventionParams::default()
+        };
+        assert!((steady_runx2(3.0, 1.8, 0.0, &ko) - 1.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn calcium_raises_pit1_and_the_casr_damps_it() {
+        let (p, ..) = defaults();
+        let wt = InterventionParams::default();
+        assert!(pit1_effective(1.0, 3.0, &p, &wt) > 1.3 * pit1_effective(1.0, 1.8, &p, &wt));
+        let cinacalcet = InterventionParams {
+            calcimimetic: 2.0,
+            ..InterventionParams::default()
+        };
+        let casr_ko = InterventionParams {
+            casr_expression: 0.0,
+            ..InterventionParams::default()
+        };
+        let hi = |iv: &InterventionParams| pit1_effective(1.0, 3.0, &p, iv);
+        assert!(hi(&cinacalcet) < hi(&wt) && hi(&wt) < hi(&casr_ko));
+    }
+
+    #[test]
+    fn ros_raises_runx2_through_akt() {
+        let wt = InterventionParams::default();
+        let base = steady_runx2(1.4, 1.8, 0.0, &wt);
+        let oxidised = steady_runx2(1.4, 1.8, 200.0, &wt);
+        assert!(
+            oxidised / base > 2.0 && oxidised / base < 3.5,
+            "{base} → {oxidised}"
+        );
+        let akt = InterventionParams {
+            akt_inhibition: 1.0,
+            ..InterventionParams::default()
+        };
+        assert!((steady_runx2(1.4, 1.8, 200.0, &akt) - base).abs() < 1e-9);
+    }
+
+    #[test]
+    fn inhibitors_act_on_the_mineral() {
+        let (_, m, ..) = defaults();
+        let thr = base_threshold(0.8, 3.0, &m);
+        assert!(base_threshold(2.5, 3.0, &m) > thr && base_threshold(0.8, 10.0, &m) > thr);
+        let s = free_product(2.3, 1.8, 0.0, &m);
+        assert!(free_product(2.3, 1.8, 0.6, &m) < s);
+        let v = |alp, fet| nucleation_rate(Site::Vesicle { alp }, s, thr, fet, &m);
+        assert!(v(1.0, 0.0) > v(0.0, 0.0), "ALP raises vesicle nucleation");
+        assert!(
+            v(1.0, 0.5) < v(1.0, 0.0),
+            "fetuin-A blocks vesicle nucleation"
+        );
+        assert!(growth_rate(s, 0.1, 0.0, 0.8, &m) > growth_rate(s, 0.1, 3.0, 0.8, &m));
+        assert!(growth_rate(s, 0.1, 3.0, 0.8, &m) > growth_rate(s, 0.1, 3.0, 3.0, &m));
+        assert_eq!(growth_rate(s, 0.0, 0.0, 0.0, &m), 0.0);
+        assert!(ppi_equivalent(1.0, 1.0, &m) > 1.0);
+    }
+
+    #[test]
+    fn opg_and_denosumab_bind_rankl() {
+        let b = BindingParams::default();
+        let free = free_rankl(10.0, 0.0, 0.0, &b);
+        assert_eq!(free, 10.0);
+        assert!(free_rankl(10.0, 50.0, 0.0, &b) < free / 5.0);
+        assert!(free_rankl(10.0, 0.0, 1.0, &b) < free / 100.0);
+    }
+
+    #[test]
+    fn apoptosis_rises_with_load_and_falls_with_fetuin() {
+        let (p, m, ..) = defaults();
+        let base = apoptosis_rate(2.6, 0.0, 2.0, 0.1, &p, &m);
+        assert!(apoptosis_rate(6.0, 0.0, 2.0, 0.1, &p, &m) > base);
+        assert!(apoptosis_rate(2.6, 0.3, 2.0, 0.1, &p, &m) > base);
+        assert!(apoptosis_rate(2.6, 0.0, 200.0, 0.1, &p, &m) > base);
+        assert!(apoptosis_rate(2.6, 0.0, 2.0, 1.0, &p, &m) < base);
     }
 
     #[test]
@@ -204,27 +522,24 @@ mod tests {
             switch_rate(Phenotype::Osteogenic, p.switch_off_runx2, &p),
             Some((Phenotype::Contractile, _))
         ));
+        assert_eq!(switch_rate(Phenotype::ApoptoticBody, 10.0, &p), None);
     }
 
     #[test]
-    fn fetuin_raises_the_nucleation_threshold() {
-        let m = MineralParams::default();
-        let (ca, pi) = (2.3, 1.8);
-        let none = nucleation_rate(ca, pi, 0.0, &m);
-        let some = nucleation_rate(ca, pi, 0.1, &m);
-        let lots = nucleation_rate(ca, pi, 1.0, &m);
-        assert!(none > some && some > lots, "{none} {some} {lots}");
-        assert_eq!(lots, 0.0);
-        // More phosphate, more nucleation.
-        assert!(nucleation_rate(ca, 2.5, 0.1, &m) > some);
-    }
-
-    #[test]
-    fn growth_needs_mineral_and_supersaturation() {
-        let m = MineralParams::default();
-        assert_eq!(growth_rate(2.3, 1.8, 0.0, &m), 0.0);
-        assert_eq!(growth_rate(0.5, 1.0, 0.1, &m), 0.0);
-        assert!(growth_rate(2.3, 1.8, 0.1, &m) > growth_rate(2.3, 1.2, 0.1, &m));
-        assert!(event_probability(0.0, 1.0) == 0.0 && event_probability(1e9, 1.0) == 1.0);
+    fn toxin_and_phosphate_raise_ros_and_nox4_knockdown_or_antioxidant_lower_it() {
+        let (p, _, iv, _) = defaults();
+        assert!(cell_ros_uM(200.0, &p, &iv) > 10.0 * cell_ros_uM(3.0, &p, &iv).max(0.1) / 10.0);
+        assert!(cell_ros_uM(200.0, &p, &iv) > cell_ros_uM(3.0, &p, &iv));
+        let kd = InterventionParams {
+            nox4_expression: 0.0,
+            ..InterventionParams::default()
+        };
+        assert_eq!(cell_ros_uM(200.0, &p, &kd), 0.0);
+        let tempol = InterventionParams {
+            antioxidant: 0.8,
+            ..InterventionParams::default()
+        };
+        assert!(cell_ros_uM(200.0, &p, &tempol) < 0.3 * cell_ros_uM(200.0, &p, &iv));
+        assert!(endothelial_ros_uM(2.0, &p, &iv) > endothelial_ros_uM(1.0, &p, &iv));
     }
 }

@@ -1,35 +1,62 @@
-//! The tissue simulation: the world, its stages, and per-step summaries.
+//! The simulation: the world, its stages, and per-step summaries.
 //!
 //! One step (see `ARCHITECTURE.md`):
-//! 1. `serum`: lumen (and optionally outer) boundary values from the serum;
-//! 2. `cells`: every VSMC, in parallel, senses Pi, updates Runx2, may switch
-//!    phenotype and may nucleate mineral in its own voxel;
-//! 3. `mineral`: new nuclei are placed, existing mineral grows and takes Ca
-//!    and Pi out of its voxel;
-//! 4. `diffusion`: implicit diffusion–decay of phosphate, calcium, fetuin-A.
+//! 1. `environment`: tissue — the lumen (and optionally outer) boundary values
+//!    from the serum; culture — a medium change when one is due;
+//! 2. `cells`: every VSMC, in parallel, senses its voxel, updates its
+//!    intracellular Pi, Runx2, ALP and OPN, may switch phenotype, may enter
+//!    apoptosis; apoptotic cells become apoptotic bodies;
+//! 3. `secretion`: per voxel, the cell's uptake and secretion (Pi, PPi and its
+//!    hydrolysis by ALP, RANKL, OPG) and the ROS sources (cells, endothelium);
+//! 4. `mineral`: nucleation at vesicles, apoptotic bodies, laminae and next to
+//!    mineral; growth, taking Ca and Pi out of the voxel;
+//! 5. `transport`: tissue — implicit diffusion of every solute (ROS
+//!    quasi-steady); culture — the medium is well mixed with the layer.
 //!
-//! Mineral runs before diffusion on purpose: its uptake is a reaction term,
-//! and the implicit solve that follows refills depleted voxels within the same
-//! step, so cells and summaries see relaxed fields rather than the transient
-//! dip of a voxel that has just grown mineral.
+//! Reactions (secretion, mineral) run before transport on purpose: the
+//! implicit solve that follows refills depleted voxels within the same step,
+//! so cells and summaries see relaxed fields.
 
-use crate::config::{OuterBoundary, Scenario};
-use crate::model::{self, Phenotype, VsmcColumns, VsmcRow};
-use crate::params::{CellParams, HA_CALCIUM_MM, HA_PI_PER_CA, MineralParams};
+use crate::config::{LumenBoundary, Mode, OuterBoundary, Scenario};
+use crate::model::{self, Phenotype, Site, VsmcColumns, VsmcRow};
+use crate::params::{
+    BindingParams, CellParams, HA_CALCIUM_MM, HA_PI_PER_CA, InterventionParams, MineralParams,
+};
 use rand_distr::{Distribution, LogNormal};
 use rayon::prelude::*;
 use std::fmt;
 use vcsim_core::{
-    Boundary, CellStore, DiffusionSolver, Face, FieldSpec, FieldStore, Lattice, Observer, Pipeline,
-    Region, Stage, StageTimes, StepContext, Stream, WallGeometry, det_sum,
+    Boundary, CellStore, DiffusionSolver, Face, FieldKind, FieldSpec, FieldStore, Lattice,
+    Observer, Pipeline, Region, Stage, StageTimes, StepContext, Stream, WallGeometry, det_sum,
 };
 
-/// Field index of phosphate.
+/// Field index of phosphate (mM).
 pub const PHOSPHATE: usize = 0;
-/// Field index of calcium.
+/// Field index of calcium (mM).
 pub const CALCIUM: usize = 1;
-/// Field index of fetuin-A.
-pub const FETUIN_A: usize = 2;
+/// Field index of magnesium (mM).
+pub const MAGNESIUM: usize = 2;
+/// Field index of pyrophosphate (µM).
+pub const PPI: usize = 3;
+/// Field index of fetuin-A (g/L).
+pub const FETUIN_A: usize = 4;
+/// Field index of ROS, as H2O2 (µM; quasi-steady).
+pub const ROS: usize = 5;
+/// Field index of total RANKL (pM).
+pub const RANKL: usize = 6;
+/// Field index of total OPG (pM).
+pub const OPG: usize = 7;
+/// Names and units of the fields, index order.
+pub const FIELDS: [(&str, &str); 8] = [
+    ("phosphate", "mM"),
+    ("calcium", "mM"),
+    ("magnesium", "mM"),
+    ("ppi", "µM"),
+    ("fetuin_a", "g/L"),
+    ("ros", "µM"),
+    ("rankl", "pM"),
+    ("opg", "pM"),
+];
 
 /// Purposes of the random streams, one per kind of decision.
 pub mod purpose {
@@ -40,8 +67,27 @@ pub mod purpose {
     pub const PIT1: Purpose = Purpose(2);
     /// Phenotype switching.
     pub const SWITCH: Purpose = Purpose(3);
-    /// Mineral nucleation.
+    /// Mineral nucleation (keyed on the voxel).
     pub const NUCLEATION: Purpose = Purpose(4);
+    /// Entry into apoptosis.
+    pub const APOPTOSIS: Purpose = Purpose(5);
+    /// Completion of apoptosis.
+    pub const CLEARANCE: Purpose = Purpose(6);
+}
+
+/// Levels that are uniform over the tissue: systemic hormones, toxins and drugs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Systemic {
+    /// PTH, pg/mL.
+    pub pth_pg_per_mL: f64,
+    /// Indoxyl sulfate, µM.
+    pub toxin_uM: f64,
+    /// Bisphosphonate, µM.
+    pub bisphosphonate_uM: f64,
+    /// Denosumab, nM.
+    pub denosumab_nM: f64,
+    /// Exogenous H2O2, µM.
+    pub h2o2_uM: f64,
 }
 
 /// Everything that evolves during a run.
@@ -49,16 +95,29 @@ pub mod purpose {
 pub struct World {
     /// The voxel grid and its regions.
     pub lattice: Lattice,
-    /// Phosphate, calcium and fetuin-A.
+    /// The solutes, [`FIELDS`] order.
     pub fields: FieldStore,
-    /// The VSMCs.
+    /// The VSMCs and what remains of them.
     pub cells: CellStore<VsmcColumns>,
     /// Mineral (hydroxyapatite) volume fraction of each voxel.
     pub mineral: Vec<f32>,
+    /// Culture mode: concentration of each field in the medium pool.
+    pub medium: Vec<f64>,
+    /// Amount of each field (concentration × voxels) that entered through
+    /// the boundaries or medium changes since the start.
+    pub exchanged: Vec<f64>,
+    /// Uniform levels.
+    pub systemic: Systemic,
     /// Steps taken so far.
     pub step: u64,
     /// Length of a step, h.
     pub dt_h: f64,
+    /// Medium volume per layer volume (culture mode), 0 in tissue mode.
+    pub medium_ratio: f64,
+    /// Fraction of a cell-holding voxel taken by the cell.
+    pub cell_volume_fraction: f64,
+    /// Protein per cell, ng (culture readout).
+    pub protein_ng_per_cell: f64,
 }
 
 /// A scenario that cannot be turned into a simulation.
@@ -91,55 +150,118 @@ impl fmt::Debug for Simulation {
     }
 }
 
-fn field_specs(s: &Scenario) -> Vec<FieldSpec> {
+/// Concentrations the environment supplies (lumen or fresh medium), per
+/// field, after interventions. ROS is produced in the tissue, never supplied.
+pub fn supply(s: &Scenario) -> [f64; 8] {
+    let iv = &s.interventions;
+    let (pi, ca, mg, ppi, fet, opg, rankl) = match s.mode {
+        Mode::Tissue => {
+            let v = &s.serum;
+            let t = &s.solutes;
+            (
+                v.phosphate_mM * t.phosphate.partition,
+                v.calcium_mM * t.calcium.partition,
+                (v.magnesium_mM + iv.magnesium_extra_mM) * t.magnesium.partition,
+                (v.ppi_uM + iv.exogenous_ppi_uM) * t.ppi.partition,
+                v.fetuin_a_g_per_L * iv.fetuin_a_expression * t.fetuin_a.partition,
+                v.opg_pM * iv.opg_expression * t.opg.partition,
+                v.rankl_pM * t.rankl.partition,
+            )
+        }
+        Mode::Culture => {
+            let c = &s.culture;
+            (
+                c.phosphate_mM,
+                c.calcium_mM,
+                c.magnesium_mM + iv.magnesium_extra_mM,
+                c.ppi_uM + iv.exogenous_ppi_uM,
+                c.fetuin_a_g_per_L * iv.fetuin_a_expression,
+                c.opg_pM,
+                c.rankl_pM,
+            )
+        }
+    };
+    [pi, ca, mg, ppi, fet, 0.0, rankl, opg]
+}
+
+fn systemic(s: &Scenario) -> Systemic {
+    let iv = &s.interventions;
+    let (pth, toxin) = match s.mode {
+        Mode::Tissue => (s.serum.pth_pg_per_mL, s.serum.indoxyl_sulfate_uM),
+        Mode::Culture => (s.culture.pth_pg_per_mL, s.culture.indoxyl_sulfate_uM),
+    };
+    Systemic {
+        pth_pg_per_mL: pth,
+        toxin_uM: toxin,
+        bisphosphonate_uM: iv.bisphosphonate_uM,
+        denosumab_nM: iv.denosumab_nM,
+        h2o2_uM: iv.h2o2_uM,
+    }
+}
+
+fn field_specs(s: &Scenario, initial: &[f64; 8]) -> Vec<FieldSpec> {
+    let t = &s.solutes;
+    let transport = [
+        (t.phosphate.diffusion_um2_per_h, t.phosphate.decay_per_h),
+        (t.calcium.diffusion_um2_per_h, t.calcium.decay_per_h),
+        (t.magnesium.diffusion_um2_per_h, t.magnesium.decay_per_h),
+        (t.ppi.diffusion_um2_per_h, t.ppi.decay_per_h),
+        (t.fetuin_a.diffusion_um2_per_h, t.fetuin_a.decay_per_h),
+        (t.ros.diffusion_um2_per_h, t.ros.decay_per_h),
+        (t.rankl.diffusion_um2_per_h, t.rankl.decay_per_h),
+        (t.opg.diffusion_um2_per_h, t.opg.decay_per_h),
+    ];
+    let lumen = match s.boundary.lumen {
+        LumenBoundary::Serum => Boundary::Dirichlet,
+        LumenBoundary::Closed => Boundary::NoFlux,
+    };
     let outer = match s.boundary.outer {
         OuterBoundary::NoFlux => Boundary::NoFlux,
         OuterBoundary::Serum => Boundary::Dirichlet,
     };
-    let bc = [
-        [Boundary::Dirichlet, outer],
-        [Boundary::Periodic; 2],
-        [Boundary::Periodic; 2],
-    ];
-    let t = &s.solutes;
-    let make = |name: &str, unit: &str, d: f64, k: f64, initial: f64| FieldSpec {
-        name: name.into(),
-        unit: unit.into(),
-        diffusion_um2_per_h: d,
-        decay_per_h: k,
-        boundary: bc,
-        initial,
-    };
-    vec![
-        make(
-            "phosphate",
-            "mM",
-            t.phosphate.diffusion_um2_per_h,
-            t.phosphate.decay_per_h,
-            s.serum.phosphate_mM * t.phosphate.partition,
-        ),
-        make(
-            "calcium",
-            "mM",
-            t.calcium.diffusion_um2_per_h,
-            t.calcium.decay_per_h,
-            s.serum.calcium_mM * t.calcium.partition,
-        ),
-        make(
-            "fetuin_a",
-            "g/L",
-            t.fetuin_a.diffusion_um2_per_h,
-            t.fetuin_a.decay_per_h,
-            s.serum.fetuin_a_g_per_L * t.fetuin_a.partition,
-        ),
-    ]
+    FIELDS
+        .iter()
+        .enumerate()
+        .map(|(f, (name, unit))| {
+            let quasi_steady = f == ROS;
+            let x = match s.mode {
+                Mode::Tissue if !quasi_steady => [lumen, outer],
+                // A monolayer is periodic in both directions.
+                Mode::Culture => [Boundary::Periodic; 2],
+                Mode::Tissue => [Boundary::NoFlux; 2],
+            };
+            // In culture the medium mixes ions and proteins; only ROS spreads
+            // by diffusion over its short range.
+            let d = if s.mode == Mode::Culture && !quasi_steady {
+                0.0
+            } else {
+                transport[f].0
+            };
+            FieldSpec {
+                name: (*name).into(),
+                unit: (*unit).into(),
+                diffusion_um2_per_h: d,
+                decay_per_h: transport[f].1,
+                boundary: [x, [Boundary::Periodic; 2], [Boundary::Periodic; 2]],
+                initial: initial[f],
+                kind: if quasi_steady {
+                    FieldKind::QuasiSteady
+                } else {
+                    FieldKind::Transient
+                },
+            }
+        })
+        .collect()
 }
 
-impl Simulation {
-    /// Builds the lattice, fields, cells and pipeline of a validated scenario.
-    pub fn new(s: &Scenario) -> Result<Self, BuildError> {
-        let g = &s.geometry;
-        let lattice = Lattice::from_wall(&WallGeometry {
+fn lattice(s: &Scenario) -> Result<Lattice, BuildError> {
+    let g = &s.geometry;
+    match s.mode {
+        Mode::Culture => {
+            let n = ((s.culture.side_um / g.dx_um).round() as usize).max(3);
+            Ok(Lattice::uniform(2, [1, n, n], g.dx_um, Region::Media))
+        }
+        Mode::Tissue => Lattice::from_wall(&WallGeometry {
             ndim: g.ndim,
             dx_um: g.dx_um,
             endothelium_um: g.endothelium_um,
@@ -150,48 +272,83 @@ impl Simulation {
             circumference_um: g.circumference_um,
             axial_um: g.axial_um,
         })
-        .map_err(|e| BuildError(format!("geometry: {e}")))?;
-        let specs = field_specs(s);
+        .map_err(|e| BuildError(format!("geometry: {e}"))),
+    }
+}
+
+impl Simulation {
+    /// Builds the lattice, fields, cells and pipeline of a validated scenario.
+    pub fn new(s: &Scenario) -> Result<Self, BuildError> {
+        let lattice = lattice(s)?;
+        let supplied = supply(s);
+        let specs = field_specs(s, &supplied);
         let dt_h = s.simulation.dt_h;
         let solver = DiffusionSolver::new(&lattice, &specs, dt_h)
             .map_err(|e| BuildError(format!("solutes: {e}")))?;
         let seed = s.simulation.seed;
         let fields = FieldStore::new(specs, lattice.len());
-        let cells = place_cells(&lattice, s.geometry.cell_fill, s.cells.pit1_cell_cv, seed);
-        let mineral = vec![0.0; lattice.len()];
+        let sys = systemic(s);
+        let cells = place_cells(&lattice, s, &supplied, seed);
+        let medium_ratio = match s.mode {
+            Mode::Culture => s.culture.medium_height_um / s.geometry.dx_um,
+            Mode::Tissue => 0.0,
+        };
         let mut pipeline = Pipeline::new();
-        pipeline.push(SerumStage {
-            values: [
-                s.serum.phosphate_mM * s.solutes.phosphate.partition,
-                s.serum.calcium_mM * s.solutes.calcium.partition,
-                s.serum.fetuin_a_g_per_L * s.solutes.fetuin_a.partition,
-            ],
+        pipeline.push(EnvironmentStage {
+            mode: s.mode,
+            supply: supplied,
+            lumen: s.boundary.lumen,
             outer: s.boundary.outer,
+            change_every_steps: ((s.culture.medium_change_days * 24.0 / dt_h).round() as u64)
+                .max(1),
         });
         pipeline.push(CellStage {
             p: s.cells.clone(),
             m: s.mineral.clone(),
+            iv: s.interventions.clone(),
+            b: s.binding.clone(),
+        });
+        pipeline.push(SecretionStage {
+            p: s.cells.clone(),
+            iv: s.interventions.clone(),
+            lumen_pi_mM: supplied[PHOSPHATE],
         });
         let d_min = s
             .solutes
             .calcium
             .diffusion_um2_per_h
             .min(s.solutes.phosphate.diffusion_um2_per_h);
-        let exchange =
-            1.0 + 2.0 * lattice.ndim as f64 * d_min * dt_h / (lattice.dx_um * lattice.dx_um);
+        let exchange = match s.mode {
+            Mode::Tissue => {
+                1.0 + 2.0 * lattice.ndim as f64 * d_min * dt_h / (lattice.dx_um * lattice.dx_um)
+            }
+            Mode::Culture => 1.0 + medium_ratio,
+        };
         pipeline.push(MineralStage {
             m: s.mineral.clone(),
             exchange,
+            nuclei: vec![0; lattice.len()],
         });
-        pipeline.push(DiffusionStage { solver });
+        pipeline.push(TransportStage {
+            solver,
+            mode: s.mode,
+        });
+        let n_fields = FIELDS.len();
+        let n_voxels = lattice.len();
         Ok(Self {
             world: World {
                 lattice,
                 fields,
                 cells,
-                mineral,
+                mineral: vec![0.0; n_voxels],
+                medium: supplied.to_vec(),
+                exchanged: vec![0.0; n_fields],
+                systemic: sys,
                 step: 0,
                 dt_h,
+                medium_ratio,
+                cell_volume_fraction: s.cells.cell_volume_fraction,
+                protein_ng_per_cell: s.culture.protein_ng_per_cell,
             },
             pipeline,
             seed,
@@ -210,6 +367,24 @@ impl Simulation {
         self.pipeline.step(&mut self.world, &ctx);
         self.world.step += 1;
         ctx
+    }
+
+    /// Continues with a changed scenario — an intervention started or stopped
+    /// part-way: the pipeline and the uniform levels are rebuilt from `s`, the
+    /// state (fields, cells, mineral, step) is kept. The lattice and the step
+    /// length must not change.
+    pub fn reconfigure(&mut self, s: &Scenario) -> Result<(), BuildError> {
+        let mut next = Simulation::new(s)?;
+        if next.world.lattice != self.world.lattice || next.dt_h != self.dt_h {
+            return Err(BuildError(
+                "a running simulation cannot change its geometry, mode or time step".into(),
+            ));
+        }
+        std::mem::swap(&mut next.world, &mut self.world);
+        self.world.systemic = next.world.systemic;
+        self.pipeline = next.pipeline;
+        self.seed = next.seed;
+        Ok(())
     }
 
     /// Accumulated wall-clock time per stage.
@@ -241,50 +416,94 @@ impl World {
     }
 
     /// Names of the per-voxel maps of [`World::frame`], in order.
-    pub const FRAME_FIELDS: [&'static str; 6] = [
+    pub const FRAME_FIELDS: [&'static str; 12] = [
         "phosphate",
         "calcium",
+        "magnesium",
+        "ppi",
         "fetuin_a",
+        "ros",
+        "rankl",
+        "opg",
         "mineral",
         "runx2",
+        "alp",
         "phenotype",
     ];
 
-    /// Per-voxel maps for an output frame: the three solutes, mineral volume
-    /// fraction, Runx2 (NaN where there is no cell) and phenotype code (−1
-    /// where there is no cell).
+    /// Per-voxel maps for an output frame: the eight solutes, mineral volume
+    /// fraction, Runx2 and ALP (NaN where there is no viable cell) and the
+    /// phenotype code (−1 where there is no cell).
     pub fn frame(&self) -> Vec<Vec<f32>> {
-        let w = self;
-        let n = w.lattice.len();
+        let n = self.lattice.len();
         let mut runx2 = vec![f32::NAN; n];
+        let mut alp = vec![f32::NAN; n];
         let mut phenotype = vec![-1.0f32; n];
-        for (row, &v) in w.cells.voxels().iter().enumerate() {
-            runx2[v as usize] = w.cells.data.runx2[row];
-            phenotype[v as usize] = f32::from(w.cells.data.phenotype[row] as u8);
+        let d = &self.cells.data;
+        for (row, &v) in self.cells.voxels().iter().enumerate() {
+            let v = v as usize;
+            phenotype[v] = f32::from(d.phenotype[row] as u8);
+            if d.phenotype[row].is_viable() {
+                runx2[v] = d.runx2[row];
+                alp[v] = d.alp[row];
+            }
         }
-        vec![
-            w.fields.values(PHOSPHATE).to_vec(),
-            w.fields.values(CALCIUM).to_vec(),
-            w.fields.values(FETUIN_A).to_vec(),
-            w.mineral.clone(),
-            runx2,
-            phenotype,
-        ]
+        let mut out: Vec<Vec<f32>> = (0..FIELDS.len())
+            .map(|f| self.fields.values(f).to_vec())
+            .collect();
+        out.push(self.mineral.clone());
+        out.push(runx2);
+        out.push(alp);
+        out.push(phenotype);
+        out
+    }
+
+    /// Total amount of calcium (concentration × voxels): free and
+    /// particle-bound in the fields, in mineral, and in the medium pool.
+    pub fn calcium_amount(&self) -> f64 {
+        let n = self.lattice.len() as f64;
+        let field = det_sum(self.lattice.len(), |i| {
+            f64::from(self.fields.values(CALCIUM)[i])
+        });
+        let mineral = det_sum(self.lattice.len(), |i| f64::from(self.mineral[i])) * HA_CALCIUM_MM;
+        field + mineral + self.medium_ratio * n * self.medium[CALCIUM]
+    }
+
+    /// Total amount of phosphate (concentration × voxels): in the fields,
+    /// in mineral, inside cells, and in the medium pool.
+    pub fn phosphate_amount(&self) -> f64 {
+        let n = self.lattice.len() as f64;
+        let field = det_sum(self.lattice.len(), |i| {
+            f64::from(self.fields.values(PHOSPHATE)[i])
+        });
+        let mineral = det_sum(self.lattice.len(), |i| f64::from(self.mineral[i]))
+            * HA_CALCIUM_MM
+            * HA_PI_PER_CA;
+        let pi_in = &self.cells.data.pi_in;
+        let cells = det_sum(pi_in.len(), |i| f64::from(pi_in[i])) * self.cell_volume_fraction;
+        field + mineral + cells + self.medium_ratio * n * self.medium[PHOSPHATE]
     }
 }
 
-/// Puts a contractile VSMC in each media voxel with probability `fill`, each
-/// with a log-normal PiT-1 expression of mean 1 and the given CV.
-fn place_cells(lattice: &Lattice, fill: f64, pit1_cv: f64, seed: u64) -> CellStore<VsmcColumns> {
+/// Puts a contractile VSMC in each media voxel with probability
+/// `geometry.cell_fill`, each with a log-normal PiT-1 expression of mean 1 and
+/// its intracellular Pi at equilibrium with the supplied Pi.
+fn place_cells(
+    lattice: &Lattice,
+    s: &Scenario,
+    supplied: &[f64; 8],
+    seed: u64,
+) -> CellStore<VsmcColumns> {
     let mut cells = CellStore::new(lattice.len());
-    let pit1_dist = if pit1_cv > 0.0 {
-        LogNormal::from_mean_cv(1.0, pit1_cv).ok()
+    let cv = s.cells.pit1_cell_cv;
+    let pit1_dist = if cv > 0.0 {
+        LogNormal::from_mean_cv(1.0, cv).ok()
     } else {
         None
     };
     for (v, r) in lattice.region.iter().enumerate() {
         if *r != Region::Media
-            || !Stream::new(seed, 0, v as u64, purpose::PLACEMENT).bernoulli(fill)
+            || !Stream::new(seed, 0, v as u64, purpose::PLACEMENT).bernoulli(s.geometry.cell_fill)
         {
             continue;
         }
@@ -293,9 +512,12 @@ fn place_cells(lattice: &Lattice, fill: f64, pit1_cv: f64, seed: u64) -> CellSto
             Some(d) => d.sample(&mut Stream::new(seed, 0, id, purpose::PIT1)),
             None => 1.0,
         };
+        let eff = model::pit1_effective(pit1, supplied[CALCIUM], &s.cells, &s.interventions);
+        let pi_in = model::pi_in_target(supplied[PHOSPHATE], eff, &s.cells);
         let row = VsmcRow {
             phenotype: Phenotype::Contractile,
-            runx2: 1.0,
+            runx2: s.interventions.runx2_expression as f32,
+            pi_in: pi_in as f32,
             pit1: pit1 as f32,
         };
         // Voxels are visited once each, so the voxel is always empty.
@@ -304,30 +526,62 @@ fn place_cells(lattice: &Lattice, fill: f64, pit1_cv: f64, seed: u64) -> CellSto
     cells
 }
 
-/// `serum`: sets the boundary values the solutes see.
-struct SerumStage {
-    values: [f64; 3],
+/// `environment`: boundary values (tissue) or medium changes (culture).
+struct EnvironmentStage {
+    mode: Mode,
+    supply: [f64; 8],
+    lumen: LumenBoundary,
     outer: OuterBoundary,
+    change_every_steps: u64,
 }
 
-impl Stage<World> for SerumStage {
+impl Stage<World> for EnvironmentStage {
     fn name(&self) -> &'static str {
-        "serum"
+        "environment"
     }
-    fn run(&mut self, w: &mut World, _: &StepContext) {
-        for (f, &v) in self.values.iter().enumerate() {
-            w.fields.set_dirichlet(f, Face::LUMEN, v);
-            if self.outer == OuterBoundary::Serum {
-                w.fields.set_dirichlet(f, Face::OUTER, v);
+    fn run(&mut self, w: &mut World, ctx: &StepContext) {
+        match self.mode {
+            Mode::Tissue => {
+                for (f, &v) in self.supply.iter().enumerate() {
+                    if self.lumen == LumenBoundary::Serum {
+                        w.fields.set_dirichlet(f, Face::LUMEN, v);
+                    }
+                    if self.outer == OuterBoundary::Serum {
+                        w.fields.set_dirichlet(f, Face::OUTER, v);
+                    }
+                }
+            }
+            Mode::Culture => {
+                if ctx.step == 0 || ctx.step % self.change_every_steps != 0 {
+                    return;
+                }
+                // Fresh medium replaces the pool and the fluid of the layer;
+                // what leaves and what arrives is recorded as exchange.
+                let n = w.lattice.len() as f64;
+                for f in 0..FIELDS.len() {
+                    if f == ROS {
+                        continue;
+                    }
+                    let fresh = self.supply[f];
+                    let old_layer = det_sum(w.lattice.len(), |i| f64::from(w.fields.values(f)[i]));
+                    let old = old_layer + w.medium_ratio * n * w.medium[f];
+                    let new_layer = fresh as f32;
+                    w.fields.values_mut(f).fill(new_layer);
+                    w.medium[f] = fresh;
+                    let new = f64::from(new_layer) * n + w.medium_ratio * n * fresh;
+                    w.exchanged[f] += new - old;
+                }
             }
         }
     }
 }
 
-/// `cells`: Runx2, switching and nucleation decisions for every cell.
+/// `cells`: the cell rules, every cell in parallel.
 struct CellStage {
     p: CellParams,
     m: MineralParams,
+    iv: InterventionParams,
+    b: BindingParams,
 }
 
 impl Stage<World> for CellStage {
@@ -335,76 +589,229 @@ impl Stage<World> for CellStage {
         "cells"
     }
     fn run(&mut self, w: &mut World, ctx: &StepContext) {
-        let (p, m) = (&self.p, &self.m);
-        let pi = w.fields.values(PHOSPHATE);
-        let ca = w.fields.values(CALCIUM);
-        let fet = w.fields.values(FETUIN_A);
+        let (p, m, iv, b) = (&self.p, &self.m, &self.iv, &self.b);
+        let f = &w.fields;
+        let (pi, ca, mg, ppi, fet, ros, rankl, opg) = (
+            f.values(PHOSPHATE),
+            f.values(CALCIUM),
+            f.values(MAGNESIUM),
+            f.values(PPI),
+            f.values(FETUIN_A),
+            f.values(ROS),
+            f.values(RANKL),
+            f.values(OPG),
+        );
+        let sys = w.systemic;
         let mineral = &w.mineral;
+        let dt = ctx.dt_h;
         let (ids, voxels, data) = w.cells.parts_mut();
         let VsmcColumns {
             phenotype,
             runx2,
+            alp,
+            opn,
+            pi_in,
             pit1,
-            nucleate,
+            pi_uptake,
         } = data;
         (
             phenotype.par_iter_mut(),
             runx2.par_iter_mut(),
-            nucleate.par_iter_mut(),
+            alp.par_iter_mut(),
+            opn.par_iter_mut(),
+            pi_in.par_iter_mut(),
+            pi_uptake.par_iter_mut(),
             pit1.par_iter(),
             ids.par_iter(),
             voxels.par_iter(),
         )
             .into_par_iter()
-            .with_min_len(1024)
-            .for_each(|(ph, r, nuc, &cell_pit1, id, &v)| {
+            .with_min_len(512)
+            .for_each(|(ph, r, a, o, pin, uptake, &cell_pit1, id, &v)| {
                 let v = v as usize;
-                let pi_v = f64::from(pi[v]);
-                let signal = model::pit1_signal(pi_v, f64::from(cell_pit1) * p.pit1_expression, p);
-                let r_new = model::runx2_step(f64::from(*r), signal, ctx.dt_h, p);
+                *uptake = 0.0;
+                match *ph {
+                    Phenotype::ApoptoticBody => {
+                        if f64::from(mineral[v]) >= m.calcified_fraction {
+                            *ph = Phenotype::Calcified;
+                        }
+                        return;
+                    }
+                    Phenotype::Calcified => return,
+                    Phenotype::Apoptotic => {
+                        let mut s = Stream::new(ctx.seed, ctx.step, id.0, purpose::CLEARANCE);
+                        if s.bernoulli(model::event_probability(p.apoptotic_clearance_per_h, dt)) {
+                            // The body releases the cell's phosphate.
+                            *uptake = -*pin;
+                            *pin = 0.0;
+                            *ph = Phenotype::ApoptoticBody;
+                        }
+                        return;
+                    }
+                    Phenotype::Contractile | Phenotype::Osteogenic => {}
+                }
+                let (pi_v, ca_v, mg_v) = (f64::from(pi[v]), f64::from(ca[v]), f64::from(mg[v]));
+                let fet_v = f64::from(fet[v]);
+                let ros_v = f64::from(ros[v]) + sys.h2o2_uM;
+                let ppi_eq = model::ppi_equivalent(f64::from(ppi[v]), sys.bisphosphonate_uM, m);
+                // M1, M2: PiT-1 uptake into the intracellular pool.
+                let eff = model::pit1_effective(f64::from(cell_pit1), ca_v, p, iv);
+                let target = model::pi_in_target(pi_v, eff, p);
+                let old = f64::from(*pin);
+                let new = model::relax(old, target, p.pi_exchange_per_h, dt);
+                *pin = new as f32;
+                *uptake = (f64::from(*pin) - old) as f32;
+                // M1, M3, M6, M7, M9: Runx2.
+                let signal = model::pi_signal(new, ppi_eq, mg_v, p, iv);
+                let free =
+                    model::free_rankl(f64::from(rankl[v]), f64::from(opg[v]), sys.denosumab_nM, b);
+                let drive = model::runx2_drive(signal, free, sys.pth_pg_per_mL, p);
+                let stab = model::ros_stabilisation(ros_v, p, iv);
+                let r_new = model::runx2_step(f64::from(*r), drive, stab, dt, p, iv);
                 *r = r_new as f32;
+                // Runx2 → ALP, OPN.
+                *a = model::relax(
+                    f64::from(*a),
+                    model::runx2_target_expression(r_new, p.alp_runx2_half),
+                    p.alp_rate_per_h,
+                    dt,
+                ) as f32;
+                *o = model::relax(
+                    f64::from(*o),
+                    model::runx2_target_expression(r_new, p.opn_runx2_half),
+                    p.opn_rate_per_h,
+                    dt,
+                ) as f32;
+                // Apoptosis.
+                let product = model::free_product(ca_v, pi_v, fet_v, m);
+                let apo = model::apoptosis_rate(product, f64::from(mineral[v]), ros_v, fet_v, p, m);
+                let mut s = Stream::new(ctx.seed, ctx.step, id.0, purpose::APOPTOSIS);
+                if s.bernoulli(model::event_probability(apo, dt)) {
+                    *ph = Phenotype::Apoptotic;
+                    return;
+                }
+                // Phenotype switch with hysteresis.
                 if let Some((to, rate)) = model::switch_rate(*ph, r_new, p) {
                     let mut s = Stream::new(ctx.seed, ctx.step, id.0, purpose::SWITCH);
-                    if s.bernoulli(model::event_probability(rate, ctx.dt_h)) {
+                    if s.bernoulli(model::event_probability(rate, dt)) {
                         *ph = to;
-                    }
-                }
-                *nuc = false;
-                if *ph == Phenotype::Osteogenic && mineral[v] == 0.0 {
-                    let rate = model::nucleation_rate(f64::from(ca[v]), pi_v, f64::from(fet[v]), m);
-                    if rate > 0.0 {
-                        let mut s = Stream::new(ctx.seed, ctx.step, id.0, purpose::NUCLEATION);
-                        *nuc = s.bernoulli(model::event_probability(rate, ctx.dt_h));
                     }
                 }
             });
     }
 }
 
-/// `diffusion`: the implicit solve of every solute.
-struct DiffusionStage {
-    solver: DiffusionSolver,
+/// Voxels per parallel work item of the voxel stages.
+const VOXEL_CHUNK: usize = 4096;
+
+/// `secretion`: what each cell and the endothelium put into or take out of
+/// their voxel, field by field, voxels in parallel.
+struct SecretionStage {
+    p: CellParams,
+    iv: InterventionParams,
+    /// Phosphate the endothelium sees in the lumen.
+    lumen_pi_mM: f64,
 }
 
-impl Stage<World> for DiffusionStage {
+impl Stage<World> for SecretionStage {
     fn name(&self) -> &'static str {
-        "diffusion"
+        "secretion"
     }
-    fn run(&mut self, w: &mut World, _: &StepContext) {
-        self.solver.step(&mut w.fields);
+    fn run(&mut self, w: &mut World, ctx: &StepContext) {
+        let (p, iv) = (&self.p, &self.iv);
+        let dt = ctx.dt_h;
+        let cells = &w.cells;
+        let d = &cells.data;
+        let region = &w.lattice.region;
+        let f_cell = w.cell_volume_fraction as f32;
+        let toxin = w.systemic.toxin_uM;
+        let viable = |v: usize| cells.cell_at(v).filter(|&row| d.phenotype[row].is_viable());
+        // Phosphate: intracellular uptake (or release at death).
+        w.fields
+            .values_mut(PHOSPHATE)
+            .par_chunks_mut(VOXEL_CHUNK)
+            .enumerate()
+            .for_each(|(c, chunk)| {
+                for (i, u) in chunk.iter_mut().enumerate() {
+                    if let Some(row) = cells.cell_at(c * VOXEL_CHUNK + i) {
+                        *u -= f_cell * d.pi_uptake[row];
+                    }
+                }
+            });
+        // ROS sources before the quasi-steady solve: the field holds S/k, the
+        // level each source would sustain alone.
+        let endothelial = model::endothelial_ros_uM(self.lumen_pi_mM, p, iv);
+        let cell_ros = model::cell_ros_uM(toxin, p, iv);
+        w.fields
+            .values_mut(ROS)
+            .par_chunks_mut(VOXEL_CHUNK)
+            .enumerate()
+            .for_each(|(c, chunk)| {
+                for (i, u) in chunk.iter_mut().enumerate() {
+                    let v = c * VOXEL_CHUNK + i;
+                    let mut level = if viable(v).is_some() { cell_ros } else { 0.0 };
+                    if region[v] == Region::Endothelium {
+                        level += endothelial;
+                    }
+                    *u = level as f32;
+                }
+            });
+        // PPi: made by viable VSMCs, hydrolysed by their ALP (exact over dt).
+        w.fields
+            .values_mut(PPI)
+            .par_chunks_mut(VOXEL_CHUNK)
+            .enumerate()
+            .for_each(|(c, chunk)| {
+                for (i, u) in chunk.iter_mut().enumerate() {
+                    if let Some(row) = viable(c * VOXEL_CHUNK + i) {
+                        let k = model::ppi_hydrolysis_rate(f64::from(d.alp[row]), p, iv);
+                        let src = p.ppi_secretion_uM_per_h;
+                        let old = f64::from(*u);
+                        *u = if k > 0.0 {
+                            let e = (-k * dt).exp();
+                            old * e + src / k * (1.0 - e)
+                        } else {
+                            old + src * dt
+                        } as f32;
+                    }
+                }
+            });
+        // RANKL and OPG secretion.
+        w.fields
+            .values_mut(RANKL)
+            .par_chunks_mut(VOXEL_CHUNK)
+            .enumerate()
+            .for_each(|(c, chunk)| {
+                for (i, u) in chunk.iter_mut().enumerate() {
+                    if let Some(row) = viable(c * VOXEL_CHUNK + i) {
+                        *u += (model::rankl_secretion(f64::from(d.runx2[row]), p, iv) * dt) as f32;
+                    }
+                }
+            });
+        w.fields
+            .values_mut(OPG)
+            .par_chunks_mut(VOXEL_CHUNK)
+            .enumerate()
+            .for_each(|(c, chunk)| {
+                for (i, u) in chunk.iter_mut().enumerate() {
+                    if let Some(row) = viable(c * VOXEL_CHUNK + i) {
+                        *u += (model::opg_secretion(d.phenotype[row], p, iv) * dt) as f32;
+                    }
+                }
+            });
     }
 }
 
 /// `mineral`: nucleation and growth, taking Ca and Pi out of the fields.
 struct MineralStage {
     m: MineralParams,
-    /// 1 + 2·ndim·r with r = D·dt/dx² of the slower of Ca and Pi: how many
-    /// voxels' worth of ion a voxel can draw on within one step.
+    /// How many voxels' worth of ion a voxel can draw on within one step:
+    /// tissue 1 + 2·ndim·r (r = D·dt/dx² of the slower of Ca and Pi), culture
+    /// 1 + medium volume per voxel.
     exchange: f64,
+    /// Scratch: 1 where a nucleus forms this step.
+    nuclei: Vec<u8>,
 }
-
-/// Voxels per parallel work item of the mineral stage.
-const MINERAL_CHUNK: usize = 4096;
 
 impl Stage<World> for MineralStage {
     fn name(&self) -> &'static str {
@@ -412,141 +819,354 @@ impl Stage<World> for MineralStage {
     }
     fn run(&mut self, w: &mut World, ctx: &StepContext) {
         let m = &self.m;
-        // Nuclei first: one cell per voxel, so every write goes to its own voxel.
-        for (row, &v) in w.cells.voxels().iter().enumerate() {
-            if w.cells.data.nucleate[row] {
-                let cell = &mut w.mineral[v as usize];
-                *cell = cell.max(m.nucleus_fraction as f32);
-            }
-        }
-        let (pi, ca) = w.fields.pair_mut(PHOSPHATE, CALCIUM);
-        w.mineral
-            .par_chunks_mut(MINERAL_CHUNK)
-            .zip(ca.par_chunks_mut(MINERAL_CHUNK))
-            .zip(pi.par_chunks_mut(MINERAL_CHUNK))
-            .for_each(|((min, ca), pi)| {
-                for i in 0..min.len() {
-                    let phi = f64::from(min[i]);
-                    if phi <= 0.0 {
-                        continue;
+        let dt = ctx.dt_h;
+        let sys = w.systemic;
+        let lattice = &w.lattice;
+        let [nz, ny, nx] = lattice.shape;
+        let cells = &w.cells;
+        let d = &cells.data;
+        {
+            let f = &w.fields;
+            let (pi, ca, mg, ppi, fet) = (
+                f.values(PHOSPHATE),
+                f.values(CALCIUM),
+                f.values(MAGNESIUM),
+                f.values(PPI),
+                f.values(FETUIN_A),
+            );
+            let mineral = &w.mineral;
+            // Pass 1: which empty voxels nucleate, from last step's mineral.
+            self.nuclei
+                .par_chunks_mut(VOXEL_CHUNK)
+                .enumerate()
+                .for_each(|(c, chunk)| {
+                    for (i, flag) in chunk.iter_mut().enumerate() {
+                        let v = c * VOXEL_CHUNK + i;
+                        *flag = 0;
+                        if mineral[v] > 0.0
+                            || !matches!(lattice.region[v], Region::Media | Region::Lamina)
+                        {
+                            continue;
+                        }
+                        let fet_v = f64::from(fet[v]);
+                        let s = model::free_product(f64::from(ca[v]), f64::from(pi[v]), fet_v, m);
+                        let ppi_eq =
+                            model::ppi_equivalent(f64::from(ppi[v]), sys.bisphosphonate_uM, m);
+                        let thr = model::base_threshold(f64::from(mg[v]), ppi_eq, m);
+                        let mut rate = 0.0;
+                        if let Some(row) = cells.cell_at(v) {
+                            let site = match d.phenotype[row] {
+                                Phenotype::Osteogenic => Some(Site::Vesicle {
+                                    alp: f64::from(d.alp[row]),
+                                }),
+                                Phenotype::Apoptotic | Phenotype::ApoptoticBody => Some(Site::Body),
+                                _ => None,
+                            };
+                            if let Some(site) = site {
+                                rate += model::nucleation_rate(site, s, thr, fet_v, m);
+                            }
+                        }
+                        if lattice.region[v] == Region::Lamina {
+                            rate += model::nucleation_rate(Site::Lamina, s, thr, fet_v, m);
+                        }
+                        if has_mineral_neighbour(
+                            mineral,
+                            [nz, ny, nx],
+                            lattice.ndim,
+                            v,
+                            m.spread_min_fraction as f32,
+                        ) {
+                            rate += model::nucleation_rate(Site::NextToMineral, s, thr, fet_v, m);
+                        }
+                        if rate > 0.0 {
+                            let mut st =
+                                Stream::new(ctx.seed, ctx.step, v as u64, purpose::NUCLEATION);
+                            if st.bernoulli(model::event_probability(rate, dt)) {
+                                *flag = 1;
+                            }
+                        }
                     }
-                    let (c, p) = (f64::from(ca[i]), f64::from(pi[i]));
-                    let mut dphi =
-                        (model::growth_rate(c, p, phi, m) * ctx.dt_h).min(m.max_fraction - phi);
+                });
+        }
+        // Pass 2: place nuclei and grow, taking Ca and Pi from the voxel.
+        let Some([pi, ca, mg, ppi, fet]) = w
+            .fields
+            .many_mut([PHOSPHATE, CALCIUM, MAGNESIUM, PPI, FETUIN_A])
+        else {
+            return;
+        };
+        let (mg, ppi, fet) = (&*mg, &*ppi, &*fet);
+        let exchange = self.exchange;
+        let nuclei = &self.nuclei;
+        w.mineral
+            .par_chunks_mut(VOXEL_CHUNK)
+            .zip(ca.par_chunks_mut(VOXEL_CHUNK))
+            .zip(pi.par_chunks_mut(VOXEL_CHUNK))
+            .enumerate()
+            .for_each(|(c, ((min, ca), pi))| {
+                for i in 0..min.len() {
+                    let v = c * VOXEL_CHUNK + i;
+                    let mut phi = f64::from(min[i]);
+                    let mut dphi = 0.0;
+                    if nuclei[v] == 1 {
+                        dphi = m.nucleus_fraction;
+                    } else if phi > 0.0 {
+                        let s = model::free_product(
+                            f64::from(ca[i]),
+                            f64::from(pi[i]),
+                            f64::from(fet[v]),
+                            m,
+                        );
+                        let ppi_eq =
+                            model::ppi_equivalent(f64::from(ppi[v]), sys.bisphosphonate_uM, m);
+                        dphi = model::growth_rate(s, phi, ppi_eq, f64::from(mg[v]), m) * dt;
+                    }
+                    dphi = dphi.min(m.max_fraction - phi);
                     if dphi <= 0.0 {
                         continue;
                     }
+                    let (c_ca, c_pi) = (f64::from(ca[i]), f64::from(pi[i]));
                     // Within one step a voxel can give up what it holds plus what
-                    // diffusion brings from its 2·ndim neighbours (the exchange
-                    // factor r = D·dt/dx² each); take at most half of that. With
-                    // the usual r ≫ 1 this never binds, and the implicit solve that
-                    // follows refills the voxel; it only guards extreme settings.
+                    // transport brings (`exchange` voxels' worth); take at most
+                    // half of that. With the usual exchange ≫ 1 this never binds.
                     let want_ca = dphi * HA_CALCIUM_MM;
-                    let reach = self.exchange;
-                    let limit = (0.5 * c * reach / want_ca)
-                        .min(0.5 * p * reach / (want_ca * HA_PI_PER_CA))
+                    let limit = (0.5 * c_ca * exchange / want_ca)
+                        .min(0.5 * c_pi * exchange / (want_ca * HA_PI_PER_CA))
                         .min(1.0);
                     dphi *= limit.max(0.0);
                     let dca = dphi * HA_CALCIUM_MM;
-                    min[i] = (phi + dphi) as f32;
-                    ca[i] = (c - dca) as f32;
-                    pi[i] = (p - dca * HA_PI_PER_CA) as f32;
+                    phi += dphi;
+                    min[i] = phi as f32;
+                    ca[i] = (c_ca - dca) as f32;
+                    pi[i] = (c_pi - dca * HA_PI_PER_CA) as f32;
                 }
             });
     }
 }
 
-/// Per-step summary of a world: what goes into `/timeseries`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Summary {
-    /// Simulated time, h.
-    pub time_h: f64,
-    /// Number of contractile cells.
-    pub n_contractile: f64,
-    /// Number of osteogenic cells.
-    pub n_osteogenic: f64,
-    /// Fraction of media and lamina voxels whose mineral fraction reaches the calcified threshold.
-    pub calcified_fraction: f64,
-    /// Total mineral volume, µm³.
-    pub mineral_volume_um3: f64,
-    /// Mean Runx2 over cells, fold of basal.
-    pub mean_runx2: f64,
-    /// Mean phosphate over media voxels, mM.
-    pub media_phosphate_mM: f64,
-    /// Mean calcium over media voxels, mM.
-    pub media_calcium_mM: f64,
-    /// Mean fetuin-A over media voxels, g/L.
-    pub media_fetuin_a_g_per_L: f64,
+/// True if a face neighbour of `v` (periodic in y and z, bounded in x) holds
+/// at least `min` mineral.
+fn has_mineral_neighbour(
+    mineral: &[f32],
+    shape: [usize; 3],
+    ndim: usize,
+    v: usize,
+    min: f32,
+) -> bool {
+    let [nz, ny, nx] = shape;
+    let (z, y, x) = (v / (nx * ny), (v / nx) % ny, v % nx);
+    let at = |z: usize, y: usize, x: usize| mineral[(z * ny + y) * nx + x] >= min;
+    (x > 0 && at(z, y, x - 1))
+        || (x + 1 < nx && at(z, y, x + 1))
+        || at(z, (y + ny - 1) % ny, x)
+        || at(z, (y + 1) % ny, x)
+        || (ndim == 3 && (at((z + nz - 1) % nz, y, x) || at((z + 1) % nz, y, x)))
+}
+
+/// `transport`: diffusion (tissue) or mixing with the medium (culture).
+struct TransportStage {
+    solver: DiffusionSolver,
+    mode: Mode,
+}
+
+impl Stage<World> for TransportStage {
+    fn name(&self) -> &'static str {
+        "transport"
+    }
+    fn run(&mut self, w: &mut World, _: &StepContext) {
+        self.solver.step(&mut w.fields);
+        match self.mode {
+            Mode::Tissue => {
+                for f in 0..FIELDS.len() {
+                    if f == ROS {
+                        continue;
+                    }
+                    let flux = self.solver.boundary_flux(f);
+                    w.exchanged[f] += flux.iter().map(|a| a[0] + a[1]).sum::<f64>();
+                }
+            }
+            Mode::Culture => {
+                // The layer and the medium pool mix completely within a step.
+                let n = w.lattice.len();
+                let ratio = w.medium_ratio;
+                for f in 0..FIELDS.len() {
+                    if f == ROS {
+                        continue;
+                    }
+                    let decay = self.solver.decay_factor(f);
+                    let layer = det_sum(n, |i| f64::from(w.fields.values(f)[i]));
+                    let pool = ratio * n as f64 * w.medium[f] * decay;
+                    let mixed = (layer + pool) / (n as f64 * (1.0 + ratio));
+                    let stored = mixed as f32;
+                    w.fields.values_mut(f).fill(stored);
+                    // Keep the total exact: the pool takes the rounding of the layer.
+                    w.medium[f] =
+                        (layer + pool - f64::from(stored) * n as f64) / (ratio * n as f64);
+                }
+            }
+        }
+    }
+}
+
+/// Declares [`Summary`]: one documented field per time series, with its unit.
+macro_rules! summary {
+    ($( #[doc = $doc:literal] $field:ident : $unit:literal, )*) => {
+        /// Per-step summary of a world: what goes into `/timeseries`.
+        #[derive(Debug, Clone, PartialEq, Default)]
+        pub struct Summary {
+            $( #[doc = $doc] pub $field: f64, )*
+        }
+
+        impl Summary {
+            /// Names of [`Summary::values`], in order.
+            pub const NAMES: &'static [&'static str] = &[$( stringify!($field), )*];
+            /// Units, parallel to [`Summary::NAMES`].
+            pub const UNITS: &'static [&'static str] = &[$( $unit, )*];
+            /// Meanings, parallel to [`Summary::NAMES`].
+            pub const DOCS: &'static [&'static str] = &[$( $doc, )*];
+
+            /// Values in the order of [`Summary::NAMES`].
+            pub fn values(&self) -> Vec<f64> {
+                vec![$( self.$field, )*]
+            }
+        }
+    };
+}
+
+summary! {
+    /// Simulated time.
+    time_h: "h",
+    /// Contractile VSMCs.
+    n_contractile: "cells",
+    /// Osteogenic (Runx2-high) VSMCs.
+    n_osteogenic: "cells",
+    /// Cells in apoptosis.
+    n_apoptotic: "cells",
+    /// Apoptotic bodies (dead cells) not yet in a calcified voxel.
+    n_apoptotic_body: "cells",
+    /// Apoptotic bodies in a calcified voxel.
+    n_calcified: "cells",
+    /// Fraction of media and lamina voxels whose mineral fraction reaches mineral.calcified_fraction.
+    calcified_fraction: "1",
+    /// Total hydroxyapatite volume.
+    mineral_volume_um3: "µm³",
+    /// Share of the mineral volume that sits in elastic-lamina voxels.
+    lamina_mineral_share: "1",
+    /// Share of the wall (media + lamina) voxels that are lamina, for comparison with lamina_mineral_share.
+    lamina_volume_share: "1",
+    /// Mean Runx2 of viable cells.
+    mean_runx2: "fold",
+    /// Mean ALP (TNAP) expression of viable cells.
+    mean_alp: "1",
+    /// Mean osteopontin expression of viable cells.
+    mean_opn: "1",
+    /// Mean intracellular phosphate of viable cells.
+    mean_pi_in_mM: "mM",
+    /// Calcium in mineral per cell protein, the in-vitro readout (all cells present at the start).
+    ca_deposit_ug_per_mg_protein: "µg/mg",
+    /// Mean phosphate over media voxels.
+    media_phosphate_mM: "mM",
+    /// Mean calcium over media voxels.
+    media_calcium_mM: "mM",
+    /// Mean magnesium over media voxels.
+    media_magnesium_mM: "mM",
+    /// Mean pyrophosphate over media voxels.
+    media_ppi_uM: "µM",
+    /// Mean fetuin-A over media voxels.
+    media_fetuin_a_g_per_L: "g/L",
+    /// Mean ROS (H2O2) over media voxels, without exogenous H2O2.
+    media_ros_uM: "µM",
+    /// Mean total RANKL over media voxels.
+    media_rankl_pM: "pM",
+    /// Mean total OPG over media voxels.
+    media_opg_pM: "pM",
+    /// All calcium: fields, mineral, medium.
+    calcium_total_fmol: "fmol",
+    /// All phosphate: fields, mineral, inside cells, medium.
+    phosphate_total_fmol: "fmol",
+    /// Calcium that entered through boundaries or medium changes since the start.
+    calcium_exchanged_fmol: "fmol",
+    /// Phosphate that entered through boundaries or medium changes since the start.
+    phosphate_exchanged_fmol: "fmol",
 }
 
 impl Summary {
-    /// Names of [`Summary::values`], in order.
-    pub const NAMES: [&'static str; 9] = [
-        "time_h",
-        "n_contractile",
-        "n_osteogenic",
-        "calcified_fraction",
-        "mineral_volume_um3",
-        "mean_runx2",
-        "media_phosphate_mM",
-        "media_calcium_mM",
-        "media_fetuin_a_g_per_L",
-    ];
-
-    /// Values in the order of [`Summary::NAMES`].
-    pub fn values(&self) -> [f64; 9] {
-        [
-            self.time_h,
-            self.n_contractile,
-            self.n_osteogenic,
-            self.calcified_fraction,
-            self.mineral_volume_um3,
-            self.mean_runx2,
-            self.media_phosphate_mM,
-            self.media_calcium_mM,
-            self.media_fetuin_a_g_per_L,
-        ]
-    }
-
     /// Reduces the world; every sum has a fixed order, so the result does not
     /// depend on the thread count.
     pub fn of(w: &World, calcified_threshold: f64) -> Self {
-        let time_h = w.time_h();
         let region = &w.lattice.region;
+        let nv = region.len();
+        let d = &w.cells.data;
         let n_cells = w.cells.len();
-        let ph = &w.cells.data.phenotype;
-        let n_osteogenic = det_sum(n_cells, |i| {
-            f64::from(u8::from(ph[i] == Phenotype::Osteogenic))
-        });
-        let runx2 = &w.cells.data.runx2;
-        let sum_runx2 = det_sum(n_cells, |i| f64::from(runx2[i]));
+        let count = |ph: Phenotype| det_sum(n_cells, |i| f64::from(u8::from(d.phenotype[i] == ph)));
+        let viable = |i: usize| d.phenotype[i].is_viable();
+        let n_viable = det_sum(n_cells, |i| f64::from(u8::from(viable(i))));
+        let mean_cells = |col: &[f32]| {
+            ratio(
+                det_sum(n_cells, |i| if viable(i) { f64::from(col[i]) } else { 0.0 }),
+                n_viable,
+            )
+        };
         let is_media = |i: usize| region[i] == Region::Media;
         let is_wall = |i: usize| matches!(region[i], Region::Media | Region::Lamina);
-        let n_media = det_sum(region.len(), |i| f64::from(u8::from(is_media(i))));
-        let n_wall = det_sum(region.len(), |i| f64::from(u8::from(is_wall(i))));
+        let n_media = det_sum(nv, |i| f64::from(u8::from(is_media(i))));
+        let n_wall = det_sum(nv, |i| f64::from(u8::from(is_wall(i))));
+        let n_lamina = det_sum(nv, |i| f64::from(u8::from(region[i] == Region::Lamina)));
         let mineral = &w.mineral;
-        let calcified = det_sum(region.len(), |i| {
+        let calcified = det_sum(nv, |i| {
             f64::from(u8::from(
                 is_wall(i) && f64::from(mineral[i]) >= calcified_threshold,
             ))
         });
         let voxel_um3 = w.lattice.dx_um.powi(3);
-        let mineral_volume = det_sum(mineral.len(), |i| f64::from(mineral[i])) * voxel_um3;
+        let mineral_sum = det_sum(nv, |i| f64::from(mineral[i]));
+        let lamina_mineral = det_sum(nv, |i| {
+            if region[i] == Region::Lamina {
+                f64::from(mineral[i])
+            } else {
+                0.0
+            }
+        });
         let media_mean = |f: usize| {
             let v = w.fields.values(f);
-            det_sum(v.len(), |i| if is_media(i) { f64::from(v[i]) } else { 0.0 }) / n_media.max(1.0)
+            ratio(
+                det_sum(nv, |i| if is_media(i) { f64::from(v[i]) } else { 0.0 }),
+                n_media,
+            )
         };
-        let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { 0.0 };
+        // mM · µm³ = 1e-18 mol = 1e-3 fmol.
+        let fmol = voxel_um3 * 1e-3;
+        // Ca in mineral: fraction × 31.46 mol/L × voxel volume, in µg (40.08 g/mol).
+        let ca_ug = mineral_sum * HA_CALCIUM_MM * voxel_um3 * 1e-18 * 40.08 * 1e6;
+        let protein_mg = n_cells as f64 * w.protein_ng_per_cell * 1e-6;
         Self {
-            time_h,
-            n_contractile: n_cells as f64 - n_osteogenic,
-            n_osteogenic,
+            time_h: w.time_h(),
+            n_contractile: count(Phenotype::Contractile),
+            n_osteogenic: count(Phenotype::Osteogenic),
+            n_apoptotic: count(Phenotype::Apoptotic),
+            n_apoptotic_body: count(Phenotype::ApoptoticBody),
+            n_calcified: count(Phenotype::Calcified),
             calcified_fraction: ratio(calcified, n_wall),
-            mineral_volume_um3: mineral_volume,
-            mean_runx2: ratio(sum_runx2, n_cells as f64),
+            mineral_volume_um3: mineral_sum * voxel_um3,
+            lamina_mineral_share: ratio(lamina_mineral, mineral_sum),
+            lamina_volume_share: ratio(n_lamina, n_wall),
+            mean_runx2: mean_cells(&d.runx2),
+            mean_alp: mean_cells(&d.alp),
+            mean_opn: mean_cells(&d.opn),
+            mean_pi_in_mM: mean_cells(&d.pi_in),
+            ca_deposit_ug_per_mg_protein: ratio(ca_ug, protein_mg),
             media_phosphate_mM: media_mean(PHOSPHATE),
             media_calcium_mM: media_mean(CALCIUM),
+            media_magnesium_mM: media_mean(MAGNESIUM),
+            media_ppi_uM: media_mean(PPI),
             media_fetuin_a_g_per_L: media_mean(FETUIN_A),
+            media_ros_uM: media_mean(ROS),
+            media_rankl_pM: media_mean(RANKL),
+            media_opg_pM: media_mean(OPG),
+            calcium_total_fmol: w.calcium_amount() * fmol,
+            phosphate_total_fmol: w.phosphate_amount() * fmol,
+            calcium_exchanged_fmol: w.exchanged[CALCIUM] * fmol,
+            phosphate_exchanged_fmol: w.exchanged[PHOSPHATE] * fmol,
         }
     }
 
@@ -561,122 +1181,6 @@ impl Summary {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::config::Override;
-
-    fn scenario(sets: &[&str]) -> Scenario {
-        let mut all = vec![
-            "geometry.lamellar_units=2",
-            "geometry.circumference_um=60.0",
-            "mineral.nucleation_per_h=0",
-        ];
-        all.extend_from_slice(sets);
-        let o: Vec<Override> = all
-            .iter()
-            .map(|s| Override::parse(s).expect("override"))
-            .collect();
-        Scenario::from_toml("", "test", &o).expect("valid")
-    }
-
-    /// Regression: mineral growth was once capped at half a voxel's own ions
-    /// per step, which made the growth rate scale with 1/dt.
-    #[test]
-    fn mineral_growth_does_not_depend_on_the_time_step() {
-        let grow = |dt: &str, steps: usize| {
-            let s = scenario(&[&format!("simulation.dt_h={dt}"), "serum.phosphate_mM=2.0"]);
-            let mut sim = Simulation::new(&s).expect("builds");
-            let media: Vec<usize> = (0..sim.world.lattice.len())
-                .filter(|&i| sim.world.lattice.region[i] == Region::Media)
-                .collect();
-            for &v in media.iter().step_by(3) {
-                sim.world.mineral[v] = 0.01;
-            }
-            for _ in 0..steps {
-                sim.step();
-            }
-            sim.world.summary(0.05).mineral_volume_um3
-        };
-        let fine = grow("0.5", 2000);
-        let coarse = grow("4.0", 250);
-        let start = grow("1.0", 0);
-        assert!(fine > 2.0 * start, "mineral must grow: {start} -> {fine}");
-        assert!(
-            ((coarse - fine) / fine).abs() < 0.05,
-            "dt 0.5 h: {fine}, dt 4 h: {coarse}"
-        );
-    }
-
-    #[test]
-    fn mineral_conserves_calcium() {
-        // One mineral stage on its own, before diffusion refills the voxel: the
-        // calcium leaving the field is the calcium entering the mineral.
-        let s = scenario(&["serum.phosphate_mM=2.0"]);
-        let mut sim = Simulation::new(&s).expect("builds");
-        sim.world.mineral[sim.world.lattice.index(0, 2, 4)] = 0.02;
-        let ca_before: f64 = sim
-            .world
-            .fields
-            .values(CALCIUM)
-            .iter()
-            .map(|&v| f64::from(v))
-            .sum();
-        let min_before: f64 = sim.world.mineral.iter().map(|&v| f64::from(v)).sum();
-        let mut stage = MineralStage {
-            m: s.mineral.clone(),
-            exchange: 1.0e6,
-        };
-        let ctx = StepContext {
-            step: 0,
-            time_h: 0.0,
-            dt_h: 1.0,
-            seed: 1,
-        };
-        stage.run(&mut sim.world, &ctx);
-        let ca_after: f64 = sim
-            .world
-            .fields
-            .values(CALCIUM)
-            .iter()
-            .map(|&v| f64::from(v))
-            .sum();
-        let min_after: f64 = sim.world.mineral.iter().map(|&v| f64::from(v)).sum();
-        let taken = ca_before - ca_after;
-        let made = (min_after - min_before) * HA_CALCIUM_MM;
-        assert!(taken > 0.0);
-        assert!(
-            ((taken - made) / made).abs() < 1e-4,
-            "Ca taken {taken} mM·voxel, mineral {made}"
-        );
-    }
-
-    #[test]
-    fn run_hands_every_step_to_the_observer_and_stops_on_error() {
-        struct Count(Vec<u64>, u64);
-        impl Observer<World> for Count {
-            type Error = String;
-            fn after_step(&mut self, w: &World, ctx: &StepContext) -> Result<(), String> {
-                assert_eq!(
-                    w.step,
-                    ctx.step + 1,
-                    "the observer sees the world after the step"
-                );
-                self.0.push(w.step);
-                if w.step == self.1 {
-                    Err(format!("full at {}", w.step))
-                } else {
-                    Ok(())
-                }
-            }
-        }
-        let mut sim = Simulation::new(&scenario(&[])).expect("builds");
-        let mut obs = Count(Vec::new(), 100);
-        assert_eq!(sim.run(5, &mut obs), Ok(()));
-        assert_eq!(obs.0, vec![1, 2, 3, 4, 5]);
-        obs.1 = 7;
-        assert_eq!(sim.run(10, &mut obs), Err("full at 7".to_string()));
-        assert_eq!(sim.world.step, 7);
-        assert_eq!(sim.world.time_h(), 7.0);
-    }
+fn ratio(a: f64, b: f64) -> f64 {
+    if b > 0.0 { a / b } else { 0.0 }
 }

@@ -1,0 +1,366 @@
+//! Virtual experiments: a base scenario, arms that change it, and claims
+//! that compare the arms' readouts against the expected outcome from the
+//! literature. `vcsim validate` runs every file in `configs/experiments/`.
+//!
+//! An experiment file:
+//!
+//! ```toml
+//! name = "pi_dose_response"
+//! title = "Pi dose-response in vitro"
+//! source = "Jono 2000"
+//! days = 14.0            # readouts are taken at the end unless `@day` says otherwise
+//! replicates = 3         # seeds 1..=replicates; readouts are means over them
+//! base = """             # a scenario, as TOML text
+//! mode = "culture"
+//! """
+//! [[arms]]
+//! name = "pi_2.0"
+//! set = ["culture.phosphate_mM=2.0"]
+//! # optional: a change during the run
+//! # later = { day = 60.0, set = ["interventions.opg_expression=1"] }
+//! [[claims]]
+//! text = "Mineral rises with Pi above 1.4 mM"
+//! kind = "increasing"     # see ClaimKind
+//! arms = ["pi_1.4", "pi_2.0", "pi_3.0"]
+//! readout = "ca_deposit_ug_per_mg_protein"
+//! how = "dose-dependent → strictly increasing means"
+//! ```
+
+use crate::config::{ConfigError, Override, Scenario};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// A change applied part-way through an arm.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Later {
+    /// When, in days from the start.
+    pub day: f64,
+    /// Overrides applied then, on top of the arm's.
+    pub set: Vec<String>,
+}
+
+/// One arm: the base scenario with overrides.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Arm {
+    /// Short name used by claims.
+    pub name: String,
+    /// Overrides, `key=value`.
+    #[serde(default)]
+    pub set: Vec<String>,
+    /// An optional change during the run.
+    #[serde(default)]
+    pub later: Option<Later>,
+}
+
+/// How a claim compares readouts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClaimKind {
+    /// readout(arm) ≤ value.
+    AtMost,
+    /// readout(arm) ≥ value.
+    AtLeast,
+    /// min ≤ readout(arm) / readout(reference) ≤ max.
+    Ratio,
+    /// min ≤ 1 − readout(arm) / readout(reference) ≤ max.
+    Reduction,
+    /// readout strictly increases along `arms`.
+    Increasing,
+    /// readout strictly decreases along `arms`.
+    Decreasing,
+}
+
+/// One claim of a paper, turned into a number.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Claim {
+    /// The claim in words.
+    pub text: String,
+    /// How it is checked.
+    pub kind: ClaimKind,
+    /// Readout: a summary series name, optionally `@day` for a value at that day.
+    pub readout: String,
+    /// The arm (at_most, at_least, ratio, reduction).
+    #[serde(default)]
+    pub arm: Option<String>,
+    /// The reference arm (ratio, reduction); may carry its own `@day` readout via `reference_readout`.
+    #[serde(default)]
+    pub reference: Option<String>,
+    /// Readout of the reference arm if it differs (e.g. the same series at an earlier day).
+    #[serde(default)]
+    pub reference_readout: Option<String>,
+    /// Arms in order (increasing, decreasing).
+    #[serde(default)]
+    pub arms: Vec<String>,
+    /// Bound for at_most, at_least.
+    #[serde(default)]
+    pub value: Option<f64>,
+    /// Lower bound for ratio, reduction.
+    #[serde(default)]
+    pub min: Option<f64>,
+    /// Upper bound for ratio, reduction.
+    #[serde(default)]
+    pub max: Option<f64>,
+    /// How the qualitative claim became this number.
+    pub how: String,
+}
+
+/// A whole experiment file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Experiment {
+    /// Short name, used in the report.
+    pub name: String,
+    /// Title for the summary and the figure.
+    pub title: String,
+    /// Where the expected outcome comes from.
+    pub source: String,
+    /// Duration of every arm, days.
+    pub days: f64,
+    /// Seeds per arm.
+    #[serde(default = "one")]
+    pub replicates: u64,
+    /// The scenario every arm starts from, TOML text.
+    pub base: String,
+    /// Overrides that make a run quick (smaller tissue, coarser step) for `--quick`.
+    #[serde(default)]
+    pub quick: Vec<String>,
+    /// The arms.
+    pub arms: Vec<Arm>,
+    /// The claims.
+    pub claims: Vec<Claim>,
+}
+
+fn one() -> u64 {
+    1
+}
+
+impl Experiment {
+    /// Parses and checks an experiment file: every arm's scenario must be
+    /// valid and every claim must name existing arms and readouts.
+    pub fn from_toml(text: &str, origin: &str) -> Result<Self, ConfigError> {
+        let e: Experiment = serde_path_to_error::deserialize(toml::Deserializer::parse(text).map_err(|err| {
+            ConfigError { problems: vec![format!("{origin}: not valid TOML: {}", err.to_string().trim_end())] }
+        })?)
+        .map_err(|err| ConfigError {
+            problems: vec![format!("{origin}: key '{}': {}", err.path(), err.inner().to_string().lines().next().unwrap_or(""))],
+        })?;
+        let mut problems = Vec::new();
+        if !(e.days.is_finite() && e.days > 0.0) {
+            problems.push(format!("{origin}: days = {} must be > 0", e.days));
+        }
+        if e.replicates == 0 {
+            problems.push(format!("{origin}: replicates must be at least 1"));
+        }
+        let names: Vec<&str> = e.arms.iter().map(|a| a.name.as_str()).collect();
+        for arm in &e.arms {
+            if let Err(err) = e.scenario(arm, 1, false) {
+                problems.push(format!("{origin}: arm '{}': {err}", arm.name));
+            }
+            if let Some(l) = &arm.later {
+                if !(l.day > 0.0 && l.day < e.days) {
+                    problems.push(format!("{origin}: arm '{}': later.day = {} must lie inside the run (0, {})", arm.name, l.day, e.days));
+                }
+                if let Err(err) = e.later_scenario(arm, 1, false) {
+                    problems.push(format!("{origin}: arm '{}' later: {err}", arm.name));
+                }
+            }
+        }
+        for (i, c) in e.claims.iter().enumerate() {
+            let label = format!("{origin}: claim {} ('{}')", i + 1, c.text);
+            let mut needed: Vec<&String> = c.arms.iter().collect();
+            needed.extend(c.arm.iter());
+            needed.extend(c.reference.iter());
+            for a in needed {
+                if !names.contains(&a.as_str()) {
+                    problems.push(format!("{label}: no arm named '{a}'; arms are {names:?}"));
+                }
+            }
+            for r in std::iter::once(&c.readout).chain(c.reference_readout.iter()) {
+                let (series, day) = split_readout(r);
+                if !crate::Summary::NAMES.contains(&series) {
+                    problems.push(format!("{label}: unknown readout '{series}'"));
+                }
+                if let Some(Err(_)) | Some(Ok(None)) = day.map(|d| d.parse::<f64>().map(Some)) {
+                    problems.push(format!("{label}: '{r}': expected SERIES@DAY with DAY a number"));
+                }
+            }
+            let ok = match c.kind {
+                ClaimKind::AtMost | ClaimKind::AtLeast => c.arm.is_some() && c.value.is_some(),
+                ClaimKind::Ratio | ClaimKind::Reduction => {
+                    c.arm.is_some() && c.reference.is_some() && (c.min.is_some() || c.max.is_some())
+                }
+                ClaimKind::Increasing | ClaimKind::Decreasing => c.arms.len() >= 2,
+            };
+            if !ok {
+                problems.push(format!(
+                    "{label}: a {:?} claim needs {}",
+                    c.kind,
+                    match c.kind {
+                        ClaimKind::AtMost | ClaimKind::AtLeast => "`arm` and `value`",
+                        ClaimKind::Ratio | ClaimKind::Reduction => "`arm`, `reference` and `min` or `max`",
+                        _ => "at least two `arms`",
+                    }
+                ));
+            }
+        }
+        if problems.is_empty() { Ok(e) } else { Err(ConfigError { problems }) }
+    }
+
+    fn overrides(&self, sets: &[&String], seed: u64, quick: bool) -> Result<Vec<Override>, ConfigError> {
+        let mut all: Vec<String> = vec![format!("simulation.duration_days={}", self.days), format!("simulation.seed={seed}")];
+        if quick {
+            all.extend(self.quick.iter().cloned());
+        }
+        all.extend(sets.iter().map(|s| (*s).clone()));
+        all.iter().map(|s| Override::parse(s)).collect()
+    }
+
+    /// The scenario of an arm for one seed.
+    pub fn scenario(&self, arm: &Arm, seed: u64, quick: bool) -> Result<Scenario, ConfigError> {
+        let sets: Vec<&String> = arm.set.iter().collect();
+        Scenario::from_toml(&self.base, &format!("experiment {} arm {}", self.name, arm.name), &self.overrides(&sets, seed, quick)?)
+    }
+
+    /// The scenario of an arm after its `later` change.
+    pub fn later_scenario(&self, arm: &Arm, seed: u64, quick: bool) -> Result<Option<Scenario>, ConfigError> {
+        let Some(l) = &arm.later else { return Ok(None) };
+        let sets: Vec<&String> = arm.set.iter().chain(l.set.iter()).collect();
+        Scenario::from_toml(&self.base, &format!("experiment {} arm {} (later)", self.name, arm.name), &self.overrides(&sets, seed, quick)?)
+            .map(Some)
+    }
+}
+
+/// `series@day` → (series, Some(day text)).
+pub fn split_readout(r: &str) -> (&str, Option<&str>) {
+    match r.split_once('@') {
+        Some((s, d)) => (s, Some(d)),
+        None => (r, None),
+    }
+}
+
+/// Daily summaries of one arm (means over replicates): series name → values
+/// at day 0, 1, 2, … and at the end.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ArmCurves {
+    /// Days of the samples.
+    pub day: Vec<f64>,
+    /// Series name → values, parallel to `day`.
+    pub series: BTreeMap<String, Vec<f64>>,
+}
+
+impl ArmCurves {
+    /// The value of a readout (`series` at the end, or `series@day` at the
+    /// sample nearest that day).
+    pub fn readout(&self, r: &str) -> Option<f64> {
+        let (name, day) = split_readout(r);
+        let values = self.series.get(name)?;
+        match day {
+            None => values.last().copied(),
+            Some(d) => {
+                let d: f64 = d.parse().ok()?;
+                let i = self
+                    .day
+                    .iter()
+                    .enumerate()
+                    .min_by(|a, b| (a.1 - d).abs().total_cmp(&(b.1 - d).abs()))?
+                    .0;
+                values.get(i).copied()
+            }
+        }
+    }
+}
+
+/// One line of `report.json`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ClaimResult {
+    /// Experiment name.
+    pub experiment: String,
+    /// The claim in words.
+    pub claim: String,
+    /// The expected outcome, as a checkable statement.
+    pub expected: String,
+    /// What the simulation gave.
+    pub simulated: String,
+    /// Whether it holds.
+    pub pass: bool,
+    /// How the qualitative claim became a number.
+    pub how: String,
+    /// Readout used.
+    pub readout: String,
+}
+
+/// Evaluates every claim of `e` on the arms' curves. In `direction_only`
+/// mode (the quick suite) bands are relaxed to their direction: a ratio must
+/// only be on the same side of 1 as its band, a reduction only positive.
+pub fn evaluate(e: &Experiment, curves: &BTreeMap<String, ArmCurves>, direction_only: bool) -> Vec<ClaimResult> {
+    e.claims
+        .iter()
+        .map(|c| {
+            let get = |arm: &str, r: &str| curves.get(arm).and_then(|a| a.readout(r));
+            let fmt = |v: f64| format!("{v:.4}");
+            let (expected, simulated, pass) = match c.kind {
+                ClaimKind::AtMost | ClaimKind::AtLeast => {
+                    let arm = c.arm.clone().unwrap_or_default();
+                    let value = c.value.unwrap_or(f64::NAN);
+                    let got = get(&arm, &c.readout).unwrap_or(f64::NAN);
+                    let (op, ok) = if c.kind == ClaimKind::AtMost { ("≤", got <= value) } else { ("≥", got >= value) };
+                    (format!("{} of {arm} {op} {value}", c.readout), fmt(got), ok)
+                }
+                ClaimKind::Ratio | ClaimKind::Reduction => {
+                    let arm = c.arm.clone().unwrap_or_default();
+                    let reference = c.reference.clone().unwrap_or_default();
+                    let rr = c.reference_readout.as_deref().unwrap_or(&c.readout);
+                    let a = get(&arm, &c.readout).unwrap_or(f64::NAN);
+                    let b = get(&reference, rr).unwrap_or(f64::NAN);
+                    let ratio = if b != 0.0 { a / b } else if a == 0.0 { 1.0 } else { f64::INFINITY };
+                    let (label, x) = if c.kind == ClaimKind::Ratio {
+                        ("ratio", ratio)
+                    } else {
+                        ("reduction", 1.0 - ratio)
+                    };
+                    let (mut lo, mut hi) = (c.min.unwrap_or(f64::NEG_INFINITY), c.max.unwrap_or(f64::INFINITY));
+                    if direction_only {
+                        let pivot = if c.kind == ClaimKind::Ratio { 1.0 } else { 0.0 };
+                        if lo > pivot {
+                            (lo, hi) = (pivot, f64::INFINITY);
+                        } else if hi < pivot {
+                            (lo, hi) = (f64::NEG_INFINITY, pivot);
+                        }
+                    }
+                    let ok = x >= lo && x <= hi;
+                    (
+                        format!("{label} of {} ({arm} vs {reference}) in [{lo}, {hi}]", c.readout),
+                        format!("{label} {} ({} / {})", fmt(x), fmt(a), fmt(b)),
+                        ok,
+                    )
+                }
+                ClaimKind::Increasing | ClaimKind::Decreasing => {
+                    let vals: Vec<f64> = c.arms.iter().map(|a| get(a, &c.readout).unwrap_or(f64::NAN)).collect();
+                    let ok = vals.windows(2).all(|w| if c.kind == ClaimKind::Increasing { w[1] > w[0] } else { w[1] < w[0] });
+                    (
+                        format!(
+                            "{} {} along {}",
+                            c.readout,
+                            if c.kind == ClaimKind::Increasing { "strictly increases" } else { "strictly decreases" },
+                            c.arms.join(" → ")
+                        ),
+                        vals.iter().map(|v| fmt(*v)).collect::<Vec<_>>().join(" → "),
+                        ok,
+                    )
+                }
+            };
+            ClaimResult {
+                experiment: e.name.clone(),
+                claim: c.text.clone(),
+                expected,
+                simulated,
+                pass,
+                how: c.how.clone(),
+                readout: c.readout.clone(),
+            }
+        })
+        .collect()
+}
