@@ -96,9 +96,13 @@ fn main() -> ExitCode {
             progress,
         ),
         Command::Check { scenario } => run::check(&scenario.config, scenario.seed, &scenario.sets),
-        Command::Validate { dir, output, quick, only, threads } => {
-            validate::validate(&dir, &output, quick, &only, threads)
-        }
+        Command::Validate {
+            dir,
+            output,
+            quick,
+            only,
+            threads,
+        } => validate::validate(&dir, &output, quick, &only, threads),
         Command::Params => {
             print!("{}", vcsim_rules::params::reference_markdown());
             Ok(())

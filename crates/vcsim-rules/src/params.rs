@@ -285,9 +285,9 @@ solute_group!(
     PpiTransport,
     "solutes.ppi",
     "Transport of pyrophosphate in the wall (`[solutes.ppi]`).",
-    d = 8.6e5,
-    "PARAMETERS 3a: PPi ~0.6e-5 cm²/s free × ~0.4 tortuosity",
-    decay = 0.05,
+    d = 2.0e3,
+    "estimate: free PPi ~0.6e-5 cm²/s × ~0.4 tortuosity (PARAMETERS 3a), retarded ~400× by binding to matrix and mineral surfaces (PPi binds hydroxyapatite, MECHANISMS M6)",
+    decay = 0.1,
     "estimate: slow hydrolysis by phosphatases other than TNAP (plasma t½ 33 min is renal and hepatic clearance, O'Neill 2011)",
     partition = 0.7,
     "estimate: ~30% of plasma PPi is protein-bound (Lomashvili 2005)"
@@ -341,7 +341,7 @@ param_group! {
     /// VSMC rules (`[cells]`): phosphate uptake, Runx2 and its drivers, ALP/OPN/RANKL/OPG expression, ROS, apoptosis and phenotype switching.
     CellParams, section = "cells" {
         /// Cell-to-cell coefficient of variation of PiT-1 expression (log-normal, mean 1).
-        pit1_cell_cv: f64 = 0.25, unit = "1", range = [0.0, 3.0],
+        pit1_cell_cv: f64 = 0.15, unit = "1", range = [0.0, 3.0],
             source = "estimate: gives a graded dose response instead of an all-or-none threshold";
         /// Intracellular Pi reached at saturating PiT-1 uptake.
         pi_in_max_mM: f64 = 4.0, unit = "mM", range = [0.01, 100.0],
@@ -356,10 +356,10 @@ param_group! {
         cell_volume_fraction: f64 = 0.4, unit = "1", range = [0.01, 1.0],
             source = "PARAMETERS 3b: SMC volume fraction of the media 30–50%";
         /// Intracellular Pi at which the osteogenic Pi signal is half-maximal.
-        pi_in_half_max_mM: f64 = 1.6, unit = "mM", range = [0.01, 100.0],
+        pi_in_half_max_mM: f64 = 1.8, unit = "mM", range = [0.01, 100.0],
             source = "estimate from Jono 2000: no mineral at ≤ 1.4 mM extracellular Pi, 2.0 mM the classic calcifying dose";
         /// Hill coefficient of the Pi signal.
-        pi_hill: f64 = 4.0, unit = "1", range = [1.0, 12.0],
+        pi_hill: f64 = 6.0, unit = "1", range = [1.0, 12.0],
             source = "estimate from Jono 2000: sharp onset between 1.4 and 2.0 mM";
         /// Up-regulation of PiT-1 by high Ca at saturation (PiT-1 × (1 + gain)).
         ca_pit1_gain: f64 = 1.5, unit = "1", range = [0.0, 50.0],
@@ -371,19 +371,19 @@ param_group! {
         ca_hill: f64 = 6.0, unit = "1", range = [1.0, 12.0],
             source = "estimate: little effect at 1.8 mM, strong at 2.7–3.0 mM";
         /// Damping of the Ca effect per unit of Ca-sensing receptor activity.
-        casr_protection: f64 = 2.0, unit = "1", range = [0.0, 100.0],
+        casr_protection: f64 = 8.0, unit = "1", range = [0.0, 100.0],
             source = "source review: calcimimetics reduce high-Ca-induced VSMC calcification in culture (estimate of size)";
         /// Ca at which the VSMC Ca-sensing receptor is half-active.
         casr_half_max_mM: f64 = 3.0, unit = "mM", range = [0.1, 50.0],
             source = "estimate: vascular CaSR responds in the high-normal to high range";
         /// Runx2 at the largest combined drive, relative to the basal level of a contractile VSMC.
-        runx2_max_fold: f64 = 4.0, unit = "fold", range = [1.0, 100.0],
+        runx2_max_fold: f64 = 5.5, unit = "fold", range = [1.0, 100.0],
             source = "PARAMETERS 2a (estimate from qPCR reports): Runx2 ×2–4 with 2 mM Pi";
         /// Half-life of Runx2 protein without ROS (ubiquitin–proteasome degradation).
         runx2_half_life_h: f64 = 2.0, unit = "h", range = [0.05, 240.0],
             source = "PARAMETERS 3c: Runx2 protein in VSMC ~1–4 h (estimate); OpenBoneMin 1 h";
         /// ROS (H2O2) level that halves Runx2 degradation through Akt/FOXO (less ubiquitination).
-        ros_half_max_uM: f64 = 100.0, unit = "µM", range = [0.01, 1.0e5],
+        ros_half_max_uM: f64 = 250.0, unit = "µM", range = [0.01, 1.0e5],
             source = "Byon 2008: 0.1–0.4 mM H2O2 raises Runx2 2–3× via Akt";
         /// Share of the Runx2 drive from free RANKL at saturation.
         rankl_weight: f64 = 1.0, unit = "1", range = [0.0, 10.0],
@@ -401,11 +401,14 @@ param_group! {
         ppi_signal_half_uM: f64 = 20.0, unit = "µM", range = [0.01, 1.0e5],
             source = "MECHANISMS M6 (estimate of size)";
         /// Mg that halves the Pi signal when it enters through TRPM7.
-        mg_signal_half_mM: f64 = 2.5, unit = "mM", range = [0.01, 100.0],
+        mg_signal_half_mM: f64 = 1.5, unit = "mM", range = [0.01, 100.0],
             source = "Louvet 2013: Mg 2–3 mM prevents osteogenic differentiation, blocked by TRPM7 inhibition";
         /// Runx2 fold above basal at which ALP (TNAP) expression is half-maximal.
-        alp_runx2_half: f64 = 1.0, unit = "fold", range = [0.01, 100.0],
+        alp_runx2_half: f64 = 1.5, unit = "fold", range = [0.01, 100.0],
             source = "estimate";
+        /// Hill coefficient of the Runx2 → ALP and OPN expression.
+        expression_hill: f64 = 4.0, unit = "1", range = [1.0, 12.0],
+            source = "estimate: ALP is absent from contractile cells and high in osteogenic ones";
         /// Rate at which ALP follows Runx2.
         alp_rate_per_h: f64 = 0.02, unit = "1/h", range = [0.0, 100.0],
             source = "PARAMETERS 3c: ALP activity rises by days 3–7 of Pi exposure";
@@ -419,19 +422,19 @@ param_group! {
         rankl_basal_pM_per_h: f64 = 0.01, unit = "pM/h", range = [0.0, 1.0e4],
             source = "estimate: RANKL is absent from normal arteries (Min 2000)";
         /// RANKL secretion per unit of Runx2 above basal (Runx2 binds the RANKL promoter).
-        rankl_runx2_pM_per_h: f64 = 1.0, unit = "pM/h", range = [0.0, 1.0e4],
+        rankl_runx2_pM_per_h: f64 = 5.0, unit = "pM/h", range = [0.0, 1.0e4],
             source = "Byon 2011 (estimate of size)";
         /// OPG secretion of a contractile VSMC.
-        opg_pM_per_h: f64 = 10.0, unit = "pM/h", range = [0.0, 1.0e4],
+        opg_pM_per_h: f64 = 100.0, unit = "pM/h", range = [0.0, 1.0e4],
             source = "estimate: VSMCs are a main source of vascular OPG";
         /// OPG secretion of an osteogenic cell relative to a contractile one.
-        opg_osteogenic_factor: f64 = 0.3, unit = "1", range = [0.0, 10.0],
+        opg_osteogenic_factor: f64 = 1.0, unit = "1", range = [0.0, 10.0],
             source = "Morony 2012: RANKL-high VSMC express less OPG (estimate of size)";
         /// PPi made by a VSMC (ENPP1, ANK).
         ppi_secretion_uM_per_h: f64 = 0.2, unit = "µM/h", range = [0.0, 1.0e4],
             source = "estimate: keeps tissue PPi near plasma levels";
         /// PPi hydrolysis rate in a voxel whose cell has full ALP activity.
-        alp_ppi_hydrolysis_per_h: f64 = 1.0, unit = "1/h", range = [0.0, 1.0e4],
+        alp_ppi_hydrolysis_per_h: f64 = 2.0, unit = "1/h", range = [0.0, 1.0e4],
             source = "estimate: TNAP of an osteogenic cell depletes local PPi within hours (the self-amplifying loop, MECHANISMS M6)";
         /// ROS made by a VSMC without toxin, as the level it alone would hold.
         ros_basal_uM: f64 = 2.0, unit = "µM", range = [0.0, 1.0e5],
@@ -458,7 +461,7 @@ param_group! {
         apoptosis_product_hill: f64 = 4.0, unit = "1", range = [1.0, 12.0],
             source = "estimate: apoptosis rises steeply at the high products of calcifying media";
         /// Apoptosis increase in a voxel full of mineral.
-        apoptosis_mineral_gain: f64 = 100.0, unit = "1", range = [0.0, 1.0e4],
+        apoptosis_mineral_gain: f64 = 20.0, unit = "1", range = [0.0, 1.0e4],
             source = "estimate: mineral load kills VSMCs (source review)";
         /// Apoptosis increase at saturating ROS.
         apoptosis_ros_gain: f64 = 20.0, unit = "1", range = [0.0, 1.0e4],
@@ -470,7 +473,7 @@ param_group! {
         apoptotic_clearance_per_h: f64 = 0.08, unit = "1/h", range = [0.0, 100.0],
             source = "estimate: apoptosis completes within ~12 h";
         /// Runx2 level above which a contractile cell turns osteogenic.
-        switch_on_runx2: f64 = 2.0, unit = "fold", range = [0.0, 100.0],
+        switch_on_runx2: f64 = 2.5, unit = "fold", range = [0.0, 100.0],
             source = "estimate: reached at ~1.7 mM Pi with defaults, between 1.4 mM (no mineral) and 2.0 mM (Jono 2000)";
         /// Runx2 level below which an osteogenic cell may return to contractile (below switch_on_runx2: hysteresis).
         switch_off_runx2: f64 = 1.3, unit = "fold", range = [0.0, 100.0],
@@ -488,43 +491,43 @@ param_group! {
     /// Mineral chemistry (`[mineral]`): calciprotein particles, inhibitors, nucleation sites and growth of hydroxyapatite.
     MineralParams, section = "mineral" {
         /// Fetuin-A at which calciprotein particles hold half of the Ca·Pi product (free product = product / (1 + fetuin / this)).
-        cpp_half_g_per_L: f64 = 0.5, unit = "g/L", range = [1.0e-6, 100.0],
+        cpp_half_g_per_L: f64 = 0.1, unit = "g/L", range = [1.0e-6, 100.0],
             source = "estimate: fetuin-A gives more than half of serum's inhibition of Ca-P precipitation (Schäfer 2003, MECHANISMS M5)";
         /// Free Ca·Pi product above which nucleation can start, without other inhibitors.
-        nucleation_product_mM2: f64 = 1.2, unit = "mM²", range = [0.0, 100.0],
+        nucleation_product_mM2: f64 = 1.0, unit = "mM²", range = [0.0, 100.0],
             source = "estimate: calibrated so that normal serum does not nucleate and CKD 5D serum does with osteogenic cells";
         /// Largest factor by which fetuin-A taken into matrix vesicles raises their nucleation threshold.
-        fetuin_vesicle_max: f64 = 1.0, unit = "1", range = [0.0, 1000.0],
+        fetuin_vesicle_max: f64 = 2.0, unit = "1", range = [0.0, 1000.0],
             source = "Reynolds 2005: fetuin-A in matrix vesicles blocks nucleation (estimate of size)";
         /// Fetuin-A at which the vesicle block is half-maximal.
         fetuin_vesicle_half_g_per_L: f64 = 0.1, unit = "g/L", range = [1.0e-6, 100.0],
             source = "estimate: the tissue level of fetuin-A (~0.1 g/L)";
         /// Mg that doubles the nucleation threshold.
-        mg_nucleation_half_mM: f64 = 1.5, unit = "mM", range = [0.001, 100.0],
+        mg_nucleation_half_mM: f64 = 3.0, unit = "mM", range = [0.001, 100.0],
             source = "Louvet 2013; Kircelli 2012: Mg 2–3 mM nearly abolishes Pi-induced calcification (estimate of size)";
         /// PPi (plus bisphosphonate equivalent) that doubles the nucleation threshold.
-        ppi_nucleation_half_uM: f64 = 4.0, unit = "µM", range = [0.001, 1.0e5],
+        ppi_nucleation_half_uM: f64 = 2.0, unit = "µM", range = [0.001, 1.0e5],
             source = "estimate: plasma PPi ~3 µM is a physiological inhibitor (Lomashvili 2005)";
         /// Bisphosphonate potency relative to PPi (non-hydrolysable PPi analogue).
         bisphosphonate_potency: f64 = 5.0, unit = "1", range = [0.0, 1.0e4],
             source = "estimate: etidronate and alendronate inhibit calcification at antiresorptive doses (Price 2001)";
         /// Rise of the Pi concentration in matrix vesicles at full ALP activity (vesicle product × (1 + this · ALP)).
-        vesicle_alp_boost: f64 = 2.0, unit = "1", range = [0.0, 1000.0],
+        vesicle_alp_boost: f64 = 1.5, unit = "1", range = [0.0, 1000.0],
             source = "estimate: TNAP in vesicles makes Pi from PPi and organic phosphate (source review M6)";
         /// Nucleation rate of an osteogenic cell's matrix vesicles per unit relative excess over the threshold.
-        vesicle_nucleation_per_h: f64 = 2.0e-4, unit = "1/h", range = [0.0, 100.0],
+        vesicle_nucleation_per_h: f64 = 3.0e-4, unit = "1/h", range = [0.0, 100.0],
             source = "estimate: at CKD 5D serum an osteogenic cell waits months for its first nucleus";
         /// Nucleation rate of an apoptotic body per unit relative excess over the threshold.
         body_nucleation_per_h: f64 = 1.0e-3, unit = "1/h", range = [0.0, 100.0],
             source = "estimate: apoptotic bodies are efficient nucleation sites (source review M5)";
         /// Nucleation rate of an elastic-lamina voxel per unit relative excess over its (lower) threshold.
-        lamina_nucleation_per_h: f64 = 1.0e-4, unit = "1/h", range = [0.0, 100.0],
+        lamina_nucleation_per_h: f64 = 2.0e-3, unit = "1/h", range = [0.0, 100.0],
             source = "estimate: medial calcification forms along the elastic laminae (MECHANISMS M11)";
         /// Threshold factor of elastin: the lamina nucleation threshold is this times the vesicle threshold without fetuin-A.
-        lamina_threshold_factor: f64 = 1.2, unit = "1", range = [0.01, 100.0],
+        lamina_threshold_factor: f64 = 0.8, unit = "1", range = [0.01, 100.0],
             source = "estimate";
         /// Nucleation rate next to mineral (secondary nucleation) per unit relative excess over the growth product.
-        spread_nucleation_per_h: f64 = 2.0e-3, unit = "1/h", range = [0.0, 100.0],
+        spread_nucleation_per_h: f64 = 2.0e-4, unit = "1/h", range = [0.0, 100.0],
             source = "estimate: propagation is fast once started (PARAMETERS modelling implications)";
         /// Mineral fraction a neighbour needs to seed secondary nucleation.
         spread_min_fraction: f64 = 0.05, unit = "1", range = [1.0e-9, 1.0],
@@ -533,10 +536,10 @@ param_group! {
         nucleus_fraction: f64 = 0.001, unit = "1", range = [1.0e-9, 1.0],
             source = "estimate: a matrix-vesicle cluster in a voxel-sized region";
         /// Free Ca·Pi product below which existing mineral stops growing.
-        growth_product_mM2: f64 = 0.8, unit = "mM²", range = [0.0, 100.0],
+        growth_product_mM2: f64 = 0.5, unit = "mM²", range = [0.0, 100.0],
             source = "estimate: growth needs far less supersaturation than nucleation (PARAMETERS modelling implications)";
         /// Growth rate constant: d(fraction)/dt = k · (free product − growth product) · fraction^(2/3) / inhibition.
-        growth_per_mM2_h: f64 = 3.0e-4, unit = "1/(mM²·h)", range = [0.0, 10.0],
+        growth_per_mM2_h: f64 = 1.5e-4, unit = "1/(mM²·h)", range = [0.0, 10.0],
             source = "estimate: a nucleus grows to a calcified voxel (5%) in about four months at CKD 5D serum";
         /// PPi (plus bisphosphonate equivalent) that halves crystal growth.
         ppi_growth_half_uM: f64 = 1.5, unit = "µM", range = [0.001, 1.0e5],

@@ -374,13 +374,12 @@ impl Simulation {
     /// state (fields, cells, mineral, step) is kept. The lattice and the step
     /// length must not change.
     pub fn reconfigure(&mut self, s: &Scenario) -> Result<(), BuildError> {
-        let mut next = Simulation::new(s)?;
+        let next = Simulation::new(s)?;
         if next.world.lattice != self.world.lattice || next.dt_h != self.dt_h {
             return Err(BuildError(
                 "a running simulation cannot change its geometry, mode or time step".into(),
             ));
         }
-        std::mem::swap(&mut next.world, &mut self.world);
         self.world.systemic = next.world.systemic;
         self.pipeline = next.pipeline;
         self.seed = next.seed;
@@ -672,13 +671,13 @@ impl Stage<World> for CellStage {
                 // Runx2 → ALP, OPN.
                 *a = model::relax(
                     f64::from(*a),
-                    model::runx2_target_expression(r_new, p.alp_runx2_half),
+                    model::runx2_target_expression(r_new, p.alp_runx2_half, p),
                     p.alp_rate_per_h,
                     dt,
                 ) as f32;
                 *o = model::relax(
                     f64::from(*o),
-                    model::runx2_target_expression(r_new, p.opn_runx2_half),
+                    model::runx2_target_expression(r_new, p.opn_runx2_half, p),
                     p.opn_rate_per_h,
                     dt,
                 ) as f32;
@@ -1072,6 +1071,10 @@ summary! {
     media_magnesium_mM: "mM",
     /// Mean pyrophosphate over media voxels.
     media_ppi_uM: "µM",
+    /// Mean pyrophosphate in the voxels of osteogenic cells (local depletion by their ALP).
+    ppi_at_osteogenic_uM: "µM",
+    /// Mean pyrophosphate in the voxels of contractile cells.
+    ppi_at_contractile_uM: "µM",
     /// Mean fetuin-A over media voxels.
     media_fetuin_a_g_per_L: "g/L",
     /// Mean ROS (H2O2) over media voxels, without exogenous H2O2.
@@ -1134,6 +1137,21 @@ impl Summary {
                 n_media,
             )
         };
+        let ppi_at = |ph: Phenotype| {
+            let v = w.fields.values(PPI);
+            let vox = w.cells.voxels();
+            let n = count(ph);
+            ratio(
+                det_sum(n_cells, |i| {
+                    if d.phenotype[i] == ph {
+                        f64::from(v[vox[i] as usize])
+                    } else {
+                        0.0
+                    }
+                }),
+                n,
+            )
+        };
         // mM · µm³ = 1e-18 mol = 1e-3 fmol.
         let fmol = voxel_um3 * 1e-3;
         // Ca in mineral: fraction × 31.46 mol/L × voxel volume, in µg (40.08 g/mol).
@@ -1159,6 +1177,8 @@ impl Summary {
             media_calcium_mM: media_mean(CALCIUM),
             media_magnesium_mM: media_mean(MAGNESIUM),
             media_ppi_uM: media_mean(PPI),
+            ppi_at_osteogenic_uM: ppi_at(Phenotype::Osteogenic),
+            ppi_at_contractile_uM: ppi_at(Phenotype::Contractile),
             media_fetuin_a_g_per_L: media_mean(FETUIN_A),
             media_ros_uM: media_mean(ROS),
             media_rankl_pM: media_mean(RANKL),
