@@ -76,7 +76,10 @@ impl FieldStore {
             .iter()
             .map(|s| vec![s.initial as f32; n_voxels])
             .collect();
-        let dirichlet = specs.iter().map(|s| [[s.initial; 2]; 3]).collect();
+        let dirichlet = specs
+            .iter()
+            .map(|s| [[f64::from(s.initial as f32); 2]; 3])
+            .collect();
         Self {
             specs,
             values,
@@ -144,8 +147,10 @@ impl FieldStore {
     }
 
     /// Sets the value held at a Dirichlet face of field `f` for the next solve.
+    /// The value is rounded to the field's storage precision (f32), so that a
+    /// field in equilibrium with its boundary exchanges nothing through it.
     pub fn set_dirichlet(&mut self, f: usize, face: Face, value: f64) {
-        self.dirichlet[f][face.axis][face.side] = value;
+        self.dirichlet[f][face.axis][face.side] = f64::from(value as f32);
     }
 
     /// Value held at a face of field `f`.
