@@ -286,7 +286,7 @@ fn parameter_reference_doc_is_current() {
     assert!(o.status.success(), "{}", stderr(&o));
     let generated = String::from_utf8(o.stdout).expect("utf-8");
     assert!(
-        generated.contains("| `pi_half_max_mM` | mM | 2 |"),
+        generated.contains("| `pit1_km_mM` | mM | 3 |"),
         "{generated}"
     );
     let doc = std::fs::read_to_string(root().join("docs/parameters.md")).unwrap_or_default();

@@ -6,7 +6,7 @@ import h5py
 import numpy as np
 import pytest
 
-from vcsim_analysis import open_run
+from vcsim_analysis import PHENOTYPES, open_run
 
 
 def test_root_attributes_and_config(smoke_run):
@@ -27,8 +27,10 @@ def test_time_series_are_consistent(smoke_run):
     n = 30 * 24 // 4 + 1
     assert all(len(v) == n for v in s.values()), {k: len(v) for k, v in s.items()}
     assert np.allclose(np.diff(s["time_h"]), 4.0)
-    cells = s["n_contractile"] + s["n_osteogenic"]
-    assert np.all(cells == cells[0]), "no cell is created or removed in this version"
+    cells = s["n_contractile"] + s["n_osteogenic"] + s["n_apoptotic"] + s["n_apoptotic_body"] + s["n_calcified"]
+    assert np.all(cells == cells[0]), "cells change phenotype but are neither created nor removed"
+    dead = s["n_apoptotic_body"] + s["n_calcified"]
+    assert np.all(np.diff(dead) >= 0), "death is irreversible"
     assert s["n_osteogenic"][0] == 0 and s["n_osteogenic"][-1] > 0
     assert np.all(np.diff(s["mineral_volume_um3"]) >= 0), "mineral is irreversible"
     assert 0 < s["calcified_fraction"][-1] <= 1
@@ -42,19 +44,23 @@ def test_fields_match_the_grid_and_the_series(smoke_run):
     assert run.region.shape == (ny, nx)
     assert run.region_names == {0: "endothelium", 1: "lamina", 2: "media", 3: "adventitia"}
     assert list(run.frame_times_h) == [0.0, 240.0, 480.0, 720.0]
-    assert set(run.field_names) == {"phosphate", "calcium", "fetuin_a", "mineral", "runx2", "phenotype"}
+    assert set(run.field_names) == {
+        "phosphate", "calcium", "magnesium", "ppi", "fetuin_a", "ros", "rankl", "opg",
+        "mineral", "runx2", "alp", "phenotype",
+    }
     dx = run.attrs["spacing_um"]
     assert np.allclose(run.coords_um["x_um"], (np.arange(nx) + 0.5) * dx)
 
     pheno = run.field("phenotype")
     runx2 = run.field("runx2")
     assert pheno.shape == (ny, nx)
-    assert set(np.unique(pheno)) <= {-1.0, 0.0, 1.0}
-    # Cells live only in media voxels, and Runx2 is defined exactly where a cell is.
+    assert set(np.unique(pheno)) <= {-1.0, 0.0, 1.0, 2.0, 3.0, 4.0}
+    # Cells live only in media voxels, and Runx2 is defined exactly where a viable cell is.
     assert np.all(run.region[pheno >= 0] == 2)
-    assert np.array_equal(np.isnan(runx2), pheno < 0)
+    assert np.array_equal(~np.isnan(runx2), (pheno == 0) | (pheno == 1))
     # The last frame is the last time-series row.
-    assert (pheno == 1).sum() == run.series["n_osteogenic"][-1]
+    for code, name in PHENOTYPES.items():
+        assert (pheno == code).sum() == run.series[f"n_{name}"][-1], name
     assert np.nanmean(runx2) == pytest.approx(run.series["mean_runx2"][-1], rel=1e-5)
     mineral = run.fields("mineral")
     assert mineral.shape == (4, ny, nx)
@@ -79,7 +85,7 @@ def test_provenance_is_recorded(smoke_run):
     p = run.provenance
     assert p["threads"] == 2
     assert p["steps_run"] == 180
-    assert set(p["stage_seconds"]) == {"serum", "cells", "mineral", "diffusion"}
+    assert set(p["stage_seconds"]) == {"environment", "cells", "secretion", "mineral", "transport"}
 
 
 def test_thread_count_changes_only_provenance(tmp_path, vcsim, smoke_run):

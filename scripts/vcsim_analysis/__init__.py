@@ -26,7 +26,7 @@ else:  # pragma: no cover
 __all__ = ["open_run", "Run", "PHENOTYPES", "REGIONS"]
 
 #: Phenotype codes used in /fields/phenotype (-1 marks a voxel without a cell).
-PHENOTYPES = {0: "contractile", 1: "osteogenic"}
+PHENOTYPES = {0: "contractile", 1: "osteogenic", 2: "apoptotic", 3: "apoptotic_body", 4: "calcified"}
 
 
 def _parse_codes(text: str) -> Dict[int, str]:

@@ -1235,10 +1235,14 @@ mod tests {
         let grow = |dt: &str, steps: usize| {
             let mut sets = NO_NUCLEATION.to_vec();
             let dt_set = format!("simulation.dt_h={dt}");
+            // No PPi and no apoptosis: their own time-step dependence is not
+            // what this test is about.
             sets.extend([
                 dt_set.as_str(),
                 "serum.phosphate_mM=2.0",
                 "cells.apoptosis_per_h=0",
+                "serum.ppi_uM=0",
+                "cells.ppi_secretion_uM_per_h=0",
             ]);
             let s = scenario(&sets);
             let mut sim = Simulation::new(&s).expect("builds");
