@@ -295,3 +295,35 @@ fn parameter_reference_doc_is_current() {
         "docs/parameters.md is out of date: regenerate it with `cargo run -p vcsim-cli -- params > docs/parameters.md`"
     );
 }
+
+#[test]
+fn rule_table_doc_is_current() {
+    let o = run(&["rules"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let generated = String::from_utf8(o.stdout).expect("utf-8");
+    assert!(
+        generated.contains("| M1 | intracellular Pi (mM) | Runx2 production | increases |"),
+        "{generated}"
+    );
+    let doc = std::fs::read_to_string(root().join("docs/rules.md")).unwrap_or_default();
+    assert!(
+        doc == generated,
+        "docs/rules.md is out of date: regenerate it with `cargo run -p vcsim-cli -- rules > docs/rules.md`"
+    );
+}
+
+#[test]
+fn every_experiment_file_is_valid() {
+    let dir = root().join("configs/experiments");
+    let mut n = 0;
+    for entry in std::fs::read_dir(&dir).expect("configs/experiments") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            let text = std::fs::read_to_string(&path).expect("read");
+            vcsim_rules::experiment::Experiment::from_toml(&text, &path.display().to_string())
+                .unwrap_or_else(|e| panic!("{e}"));
+            n += 1;
+        }
+    }
+    assert!(n >= 7, "{n} experiment files");
+}

@@ -2,7 +2,7 @@
 //!
 //! - `vcsim run CONFIG -o OUT.h5 [--threads N] [--seed S] [--set KEY=VALUE]...`
 //! - `vcsim check CONFIG [--seed S] [--set KEY=VALUE]...`
-//! - `vcsim params` (the parameter reference)
+//! - `vcsim params` (the parameter reference), `vcsim rules` (the rule table)
 //! - `vcsim validate [--quick] [-o DIR]` (the validation suite)
 //!
 //! Exit codes: 0 success, 1 a run or configuration error (one paragraph on
@@ -59,6 +59,8 @@ enum Command {
     },
     /// Print the reference of every parameter (unit, default, range, source) as Markdown.
     Params,
+    /// Print the rule table (signal → behaviour, half-max, Hill power) as Markdown.
+    Rules,
     /// Run the virtual experiments and check every claim against the literature.
     Validate {
         /// Directory of experiment files.
@@ -103,6 +105,10 @@ fn main() -> ExitCode {
             only,
             threads,
         } => validate::validate(&dir, &output, quick, &only, threads),
+        Command::Rules => {
+            print!("{}", vcsim_rules::rules::rules_markdown());
+            Ok(())
+        }
         Command::Params => {
             print!("{}", vcsim_rules::params::reference_markdown());
             Ok(())

@@ -36,6 +36,7 @@ pub mod config;
 pub mod experiment;
 pub mod model;
 pub mod params;
+pub mod rules;
 pub mod sim;
 
 pub use config::{ConfigError, Override, Scenario};

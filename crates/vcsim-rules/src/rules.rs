@@ -1,0 +1,483 @@
+//! The rule table: every signal → behaviour rule of the model, in the style
+//! of PhysiCell's rules (signal, behaviour, direction, half-max, Hill power),
+//! built from the parameter values and checked against the model functions,
+//! so that the table in `docs/rules.md` cannot drift from the code.
+
+use crate::Scenario;
+use crate::model::{self, Phenotype, Site};
+
+/// Whether a signal raises or lowers a behaviour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// The behaviour rises with the signal.
+    Increases,
+    /// The behaviour falls as the signal rises.
+    Decreases,
+}
+
+/// One rule.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    /// Mechanism of MECHANISMS.md.
+    pub mechanism: &'static str,
+    /// What is sensed, with its unit.
+    pub signal: &'static str,
+    /// What changes.
+    pub behaviour: &'static str,
+    /// Which way.
+    pub direction: Direction,
+    /// Half-maximal signal and the parameter it comes from.
+    pub half_max: String,
+    /// Hill power (1 for saturating, or a linear term).
+    pub hill: String,
+    /// The function of `model.rs` that implements it.
+    pub function: &'static str,
+    /// The behaviour at a low and a high signal, from the model function.
+    pub at_low_high: (f64, f64),
+}
+
+/// Every rule, with values from `s` (use `Scenario::default()` for the defaults).
+pub fn rules(s: &Scenario) -> Vec<Rule> {
+    let (p, m, iv, b) = (&s.cells, &s.mineral, &s.interventions, &s.binding);
+    let up = Direction::Increases;
+    let down = Direction::Decreases;
+    let runx2_at = |drive: f64, ros: f64| {
+        let stab = model::ros_stabilisation(ros, p, iv);
+        let mut r = 1.0;
+        for _ in 0..200 {
+            r = model::runx2_step(r, drive, stab, 1.0, p, iv);
+        }
+        r
+    };
+    let thr = model::base_threshold(0.85, 2.0, m);
+    vec![
+        Rule {
+            mechanism: "M1",
+            signal: "extracellular Pi (mM)",
+            behaviour: "intracellular Pi (PiT-1 uptake)",
+            direction: up,
+            half_max: format!("{} mM (`cells.pit1_km_mM`)", p.pit1_km_mM),
+            hill: "1".into(),
+            function: "pi_in_target",
+            at_low_high: (
+                model::pi_in_target(0.5, 1.0, p),
+                model::pi_in_target(3.0, 1.0, p),
+            ),
+        },
+        Rule {
+            mechanism: "M1",
+            signal: "intracellular Pi (mM)",
+            behaviour: "Runx2 production",
+            direction: up,
+            half_max: format!("{} mM (`cells.pi_in_half_max_mM`)", p.pi_in_half_max_mM),
+            hill: format!("{} (`cells.pi_hill`)", p.pi_hill),
+            function: "pi_signal, runx2_drive",
+            at_low_high: (
+                model::pi_signal(0.5, 0.0, 0.0, p, iv),
+                model::pi_signal(3.0, 0.0, 0.0, p, iv),
+            ),
+        },
+        Rule {
+            mechanism: "M2",
+            signal: "Ca (mM)",
+            behaviour: "PiT-1 expression",
+            direction: up,
+            half_max: format!("{} mM (`cells.ca_half_max_mM`)", p.ca_half_max_mM),
+            hill: format!("{} (`cells.ca_hill`)", p.ca_hill),
+            function: "pit1_effective",
+            at_low_high: (
+                model::pit1_effective(1.0, 1.8, p, iv),
+                model::pit1_effective(1.0, 3.5, p, iv),
+            ),
+        },
+        Rule {
+            mechanism: "CaSR",
+            signal: "calcimimetic (CaSR activity)",
+            behaviour: "Ca-driven PiT-1 up-regulation",
+            direction: down,
+            half_max: format!("1 / {} (`cells.casr_protection`)", p.casr_protection),
+            hill: "1".into(),
+            function: "pit1_effective",
+            at_low_high: {
+                let mut hi = iv.clone();
+                hi.calcimimetic = 2.0;
+                (
+                    model::pit1_effective(1.0, 3.0, p, iv),
+                    model::pit1_effective(1.0, 3.0, p, &hi),
+                )
+            },
+        },
+        Rule {
+            mechanism: "M3",
+            signal: "ROS, H2O2 (µM)",
+            behaviour: "Runx2 (slower degradation via Akt/FOXO)",
+            direction: up,
+            half_max: format!("{} µM (`cells.ros_half_max_uM`)", p.ros_half_max_uM),
+            hill: "1 (linear in the degradation time)".into(),
+            function: "ros_stabilisation, runx2_step",
+            at_low_high: (runx2_at(0.1, 0.0), runx2_at(0.1, 400.0)),
+        },
+        Rule {
+            mechanism: "M3",
+            signal: "indoxyl sulfate (µM)",
+            behaviour: "Nox4 ROS production",
+            direction: up,
+            half_max: format!("{} µM (`cells.toxin_half_max_uM`)", p.toxin_half_max_uM),
+            hill: "1".into(),
+            function: "cell_ros_uM",
+            at_low_high: (
+                model::cell_ros_uM(3.0, p, iv),
+                model::cell_ros_uM(200.0, p, iv),
+            ),
+        },
+        Rule {
+            mechanism: "M4",
+            signal: "lumen Pi (mM)",
+            behaviour: "endothelial ROS",
+            direction: up,
+            half_max: "linear above 1.2 mM".into(),
+            hill: "1".into(),
+            function: "endothelial_ros_uM",
+            at_low_high: (
+                model::endothelial_ros_uM(1.0, p, iv),
+                model::endothelial_ros_uM(2.5, p, iv),
+            ),
+        },
+        Rule {
+            mechanism: "M5",
+            signal: "fetuin-A (g/L)",
+            behaviour: "free Ca·Pi product (calciprotein particles)",
+            direction: down,
+            half_max: format!("{} g/L (`mineral.cpp_half_g_per_L`)", m.cpp_half_g_per_L),
+            hill: "1".into(),
+            function: "free_product",
+            at_low_high: (
+                model::free_product(2.3, 1.8, 0.0, m),
+                model::free_product(2.3, 1.8, 1.0, m),
+            ),
+        },
+        Rule {
+            mechanism: "M5",
+            signal: "fetuin-A (g/L)",
+            behaviour: "matrix-vesicle nucleation",
+            direction: down,
+            half_max: format!(
+                "{} g/L (`mineral.fetuin_vesicle_half_g_per_L`)",
+                m.fetuin_vesicle_half_g_per_L
+            ),
+            hill: "1".into(),
+            function: "nucleation_rate (vesicle)",
+            at_low_high: (
+                model::nucleation_rate(Site::Vesicle { alp: 1.0 }, 3.0, thr, 0.0, m),
+                model::nucleation_rate(Site::Vesicle { alp: 1.0 }, 3.0, thr, 1.0, m),
+            ),
+        },
+        Rule {
+            mechanism: "M5",
+            signal: "fetuin-A (g/L)",
+            behaviour: "apoptosis",
+            direction: down,
+            half_max: format!(
+                "{} g/L (`cells.fetuin_apoptosis_half_g_per_L`)",
+                p.fetuin_apoptosis_half_g_per_L
+            ),
+            hill: "1".into(),
+            function: "apoptosis_rate",
+            at_low_high: (
+                model::apoptosis_rate(3.0, 0.0, 2.0, 0.0, p, m),
+                model::apoptosis_rate(3.0, 0.0, 2.0, 1.0, p, m),
+            ),
+        },
+        Rule {
+            mechanism: "M5",
+            signal: "free Ca·Pi product (mM²)",
+            behaviour: "apoptosis",
+            direction: up,
+            half_max: format!(
+                "{} mM² (`cells.apoptosis_product_half_mM2`)",
+                p.apoptosis_product_half_mM2
+            ),
+            hill: format!(
+                "{} (`cells.apoptosis_product_hill`)",
+                p.apoptosis_product_hill
+            ),
+            function: "apoptosis_rate",
+            at_low_high: (
+                model::apoptosis_rate(1.0, 0.0, 2.0, 0.1, p, m),
+                model::apoptosis_rate(8.0, 0.0, 2.0, 0.1, p, m),
+            ),
+        },
+        Rule {
+            mechanism: "M5",
+            signal: "mineral in the voxel (fraction)",
+            behaviour: "apoptosis",
+            direction: up,
+            half_max: format!("{} (`mineral.calcified_fraction`)", m.calcified_fraction),
+            hill: "1".into(),
+            function: "apoptosis_rate",
+            at_low_high: (
+                model::apoptosis_rate(2.0, 0.0, 2.0, 0.1, p, m),
+                model::apoptosis_rate(2.0, 0.3, 2.0, 0.1, p, m),
+            ),
+        },
+        Rule {
+            mechanism: "M6",
+            signal: "PPi + bisphosphonate equivalent (µM)",
+            behaviour: "crystal growth",
+            direction: down,
+            half_max: format!("{} µM (`mineral.ppi_growth_half_uM`)", m.ppi_growth_half_uM),
+            hill: "1".into(),
+            function: "growth_rate",
+            at_low_high: (
+                model::growth_rate(3.0, 0.1, 0.0, 0.85, m),
+                model::growth_rate(3.0, 0.1, 10.0, 0.85, m),
+            ),
+        },
+        Rule {
+            mechanism: "M6",
+            signal: "PPi + bisphosphonate equivalent (µM)",
+            behaviour: "nucleation threshold",
+            direction: up,
+            half_max: format!(
+                "{} µM (`mineral.ppi_nucleation_half_uM`)",
+                m.ppi_nucleation_half_uM
+            ),
+            hill: "1 (linear)".into(),
+            function: "base_threshold",
+            at_low_high: (
+                model::base_threshold(0.85, 0.0, m),
+                model::base_threshold(0.85, 10.0, m),
+            ),
+        },
+        Rule {
+            mechanism: "M6",
+            signal: "PPi (µM)",
+            behaviour: "Pi-induced osteogenic signal",
+            direction: down,
+            half_max: format!("{} µM (`cells.ppi_signal_half_uM`)", p.ppi_signal_half_uM),
+            hill: "1".into(),
+            function: "pi_signal",
+            at_low_high: (
+                model::pi_signal(2.0, 0.0, 0.0, p, iv),
+                model::pi_signal(2.0, 50.0, 0.0, p, iv),
+            ),
+        },
+        Rule {
+            mechanism: "M6",
+            signal: "ALP (TNAP) of the voxel's cell",
+            behaviour: "PPi hydrolysis",
+            direction: up,
+            half_max: format!(
+                "linear, {} 1/h at full ALP (`cells.alp_ppi_hydrolysis_per_h`)",
+                p.alp_ppi_hydrolysis_per_h
+            ),
+            hill: "1".into(),
+            function: "ppi_hydrolysis_rate",
+            at_low_high: (
+                model::ppi_hydrolysis_rate(0.0, p, iv),
+                model::ppi_hydrolysis_rate(1.0, p, iv),
+            ),
+        },
+        Rule {
+            mechanism: "M6",
+            signal: "ALP of an osteogenic cell",
+            behaviour: "matrix-vesicle nucleation",
+            direction: up,
+            half_max: format!(
+                "linear, × (1 + {} · ALP) (`mineral.vesicle_alp_boost`)",
+                m.vesicle_alp_boost
+            ),
+            hill: "1".into(),
+            function: "nucleation_rate (vesicle)",
+            at_low_high: (
+                model::nucleation_rate(Site::Vesicle { alp: 0.0 }, 3.0, thr, 0.1, m),
+                model::nucleation_rate(Site::Vesicle { alp: 1.0 }, 3.0, thr, 0.1, m),
+            ),
+        },
+        Rule {
+            mechanism: "Mg",
+            signal: "Mg (mM)",
+            behaviour: "nucleation threshold",
+            direction: up,
+            half_max: format!(
+                "{} mM (`mineral.mg_nucleation_half_mM`)",
+                m.mg_nucleation_half_mM
+            ),
+            hill: "1 (linear)".into(),
+            function: "base_threshold",
+            at_low_high: (
+                model::base_threshold(0.5, 2.0, m),
+                model::base_threshold(3.0, 2.0, m),
+            ),
+        },
+        Rule {
+            mechanism: "Mg",
+            signal: "Mg (mM), through TRPM7",
+            behaviour: "Pi-induced osteogenic signal",
+            direction: down,
+            half_max: format!("{} mM (`cells.mg_signal_half_mM`)", p.mg_signal_half_mM),
+            hill: "1".into(),
+            function: "pi_signal",
+            at_low_high: (
+                model::pi_signal(2.0, 0.0, 0.5, p, iv),
+                model::pi_signal(2.0, 0.0, 3.0, p, iv),
+            ),
+        },
+        Rule {
+            mechanism: "M7",
+            signal: "free RANKL (pM)",
+            behaviour: "Runx2 production",
+            direction: up,
+            half_max: format!("{} pM (`cells.rankl_half_max_pM`)", p.rankl_half_max_pM),
+            hill: "1".into(),
+            function: "runx2_drive",
+            at_low_high: (
+                model::runx2_drive(0.0, 0.0, 0.0, p),
+                model::runx2_drive(0.0, 50.0, 0.0, p),
+            ),
+        },
+        Rule {
+            mechanism: "M7",
+            signal: "OPG (pM), denosumab (nM)",
+            behaviour: "free RANKL",
+            direction: down,
+            half_max: format!("Kd {} pM (`binding.opg_rankl_kd_pM`)", b.opg_rankl_kd_pM),
+            hill: "1".into(),
+            function: "free_rankl",
+            at_low_high: (
+                model::free_rankl(10.0, 0.0, 0.0, b),
+                model::free_rankl(10.0, 100.0, 0.0, b),
+            ),
+        },
+        Rule {
+            mechanism: "M7",
+            signal: "Runx2 (fold)",
+            behaviour: "RANKL secretion",
+            direction: up,
+            half_max: format!(
+                "linear, {} pM/h per fold (`cells.rankl_runx2_pM_per_h`)",
+                p.rankl_runx2_pM_per_h
+            ),
+            hill: "1".into(),
+            function: "rankl_secretion",
+            at_low_high: (
+                model::rankl_secretion(1.0, p, iv),
+                model::rankl_secretion(4.0, p, iv),
+            ),
+        },
+        Rule {
+            mechanism: "M1",
+            signal: "Runx2 (fold above basal)",
+            behaviour: "ALP (TNAP) expression",
+            direction: up,
+            half_max: format!("{} (`cells.alp_runx2_half`)", p.alp_runx2_half),
+            hill: format!("{} (`cells.expression_hill`)", p.expression_hill),
+            function: "runx2_target_expression",
+            at_low_high: (
+                model::runx2_target_expression(1.0, p.alp_runx2_half, p),
+                model::runx2_target_expression(4.0, p.alp_runx2_half, p),
+            ),
+        },
+        Rule {
+            mechanism: "M9",
+            signal: "PTH (pg/mL)",
+            behaviour: "Runx2 production",
+            direction: up,
+            half_max: format!(
+                "{} pg/mL (`cells.pth_half_max_pg_per_mL`)",
+                p.pth_half_max_pg_per_mL
+            ),
+            hill: "1".into(),
+            function: "runx2_drive",
+            at_low_high: (
+                model::runx2_drive(0.0, 0.0, 40.0, p),
+                model::runx2_drive(0.0, 0.0, 700.0, p),
+            ),
+        },
+        Rule {
+            mechanism: "switch",
+            signal: "Runx2 (fold)",
+            behaviour: "contractile → osteogenic switch",
+            direction: up,
+            half_max: format!(
+                "on above {} (`cells.switch_on_runx2`), back below {} (`cells.switch_off_runx2`)",
+                p.switch_on_runx2, p.switch_off_runx2
+            ),
+            hill: "step (hysteresis)".into(),
+            function: "switch_rate",
+            at_low_high: (
+                model::switch_rate(Phenotype::Contractile, 1.0, p).map_or(0.0, |x| x.1),
+                model::switch_rate(Phenotype::Contractile, p.switch_on_runx2 + 1.0, p)
+                    .map_or(0.0, |x| x.1),
+            ),
+        },
+        Rule {
+            mechanism: "M11",
+            signal: "elastic lamina",
+            behaviour: "nucleation (lower threshold)",
+            direction: up,
+            half_max: format!(
+                "threshold × {} (`mineral.lamina_threshold_factor`)",
+                m.lamina_threshold_factor
+            ),
+            hill: "1".into(),
+            function: "nucleation_rate (lamina)",
+            // Outside a lamina a voxel without a cell does not nucleate at all.
+            at_low_high: (0.0, model::nucleation_rate(Site::Lamina, 2.5, thr, 0.1, m)),
+        },
+    ]
+}
+
+/// The rule table as Markdown (`docs/rules.md` is this text; a test keeps them equal).
+pub fn rules_markdown() -> String {
+    let mut out = String::from(
+        "# Rule table\n\nGenerated from `crates/vcsim-rules/src/rules.rs` by `vcsim rules > docs/rules.md`, \
+         with the default parameters; a test checks every direction against the model function and keeps \
+         this file equal to the output. Equations: [model.md](model.md).\n\n\
+         | mechanism | signal | behaviour | direction | half-max | Hill | function | behaviour at low → high signal |\n\
+         |---|---|---|---|---|---|---|---|\n",
+    );
+    for r in rules(&Scenario::default()) {
+        out.push_str(&format!(
+            "| {} | {} | {} | {} | {} | {} | `{}` | {:.4} → {:.4} |\n",
+            r.mechanism,
+            r.signal,
+            r.behaviour,
+            match r.direction {
+                Direction::Increases => "increases",
+                Direction::Decreases => "decreases",
+            },
+            r.half_max,
+            r.hill,
+            r.function,
+            r.at_low_high.0,
+            r.at_low_high.1
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_rule_acts_in_its_stated_direction() {
+        for r in rules(&Scenario::default()) {
+            let (lo, hi) = r.at_low_high;
+            assert!(
+                lo.is_finite() && hi.is_finite(),
+                "{}: {lo} {hi}",
+                r.behaviour
+            );
+            match r.direction {
+                Direction::Increases => {
+                    assert!(hi > lo, "{} ← {}: {lo} → {hi}", r.behaviour, r.signal)
+                }
+                Direction::Decreases => {
+                    assert!(hi < lo, "{} ← {}: {lo} → {hi}", r.behaviour, r.signal)
+                }
+            }
+        }
+    }
+}

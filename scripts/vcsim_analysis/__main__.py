@@ -1,0 +1,27 @@
+"""Command line: python -m vcsim_analysis validation-figures DIR."""
+
+import argparse
+import sys
+
+from . import validation
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m vcsim_analysis")
+    sub = parser.add_subparsers(dest="command", required=True)
+    fig = sub.add_parser("validation-figures", help="draw one PNG per experiment of a vcsim validate directory")
+    fig.add_argument("directory")
+    args = parser.parse_args(argv)
+    if args.command == "validation-figures":
+        try:
+            paths = validation.figures(args.directory)
+        except (OSError, ValueError, KeyError) as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 1
+        for p in paths:
+            print(p)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
