@@ -174,7 +174,7 @@ impl Progress {
         );
         if let Some(b) = &self.bar {
             b.set_position(done);
-            if done % 16 == 0 || done == self.total {
+            if done.is_multiple_of(16) || done == self.total {
                 b.set_message(msg);
             }
             return;
@@ -254,7 +254,7 @@ impl Observer<World> for Recorder {
         }
         self.writer.append_series(&s.values())?;
         let done = world.step;
-        if done % self.frame_every == 0 || done == self.n_steps {
+        if done.is_multiple_of(self.frame_every) || done == self.n_steps {
             self.write_frame(world)?;
         }
         self.progress.update(done, &s);
@@ -299,8 +299,7 @@ pub fn run(
         shape: lattice.shape,
         spacing_um: lattice.dx_um,
     };
-    let mut writer =
-        RunWriter::create(output, &info, &grid, &World::FRAME_FIELDS, &Summary::NAMES)?;
+    let mut writer = RunWriter::create(output, &info, &grid, &World::FRAME_FIELDS, Summary::NAMES)?;
     let codes: Vec<u8> = lattice.region.iter().map(|r| *r as u8).collect();
     let names: Vec<&str> = vcsim_core::Region::ALL.iter().map(|r| r.name()).collect();
     writer.write_regions(&codes, &names)?;

@@ -40,6 +40,9 @@ fn load_experiments(dir: &Path, only: &[String]) -> Result<Vec<Experiment>> {
     Ok(out)
 }
 
+/// Daily samples of one run: the days, and one row of every series per day.
+type Samples = (Vec<f64>, Vec<Vec<f64>>);
+
 /// Runs one arm with one seed; returns daily samples of every series.
 fn run_arm(
     e: &Experiment,
@@ -83,13 +86,13 @@ fn run_experiment(e: &Experiment, quick: bool) -> Result<BTreeMap<String, ArmCur
     let jobs: Vec<(usize, u64)> = (0..e.arms.len())
         .flat_map(|a| (1..=replicates).map(move |s| (a, s)))
         .collect();
-    let results: Vec<Result<(Vec<f64>, Vec<Vec<f64>>)>> = jobs
+    let results: Vec<Result<Samples>> = jobs
         .par_iter()
         .map(|&(a, s)| run_arm(e, a, s, quick))
         .collect();
     let mut curves = BTreeMap::new();
     for (a, arm) in e.arms.iter().enumerate() {
-        let mut sum: Option<(Vec<f64>, Vec<Vec<f64>>)> = None;
+        let mut sum: Option<Samples> = None;
         for (job, r) in jobs.iter().zip(&results) {
             if job.0 != a {
                 continue;

@@ -271,7 +271,7 @@ impl Scenario {
         self.mineral.validate(&mut errs);
         self.interventions.validate(&mut errs);
         self.binding.validate(&mut errs);
-        if !(t.ros.decay_per_h > 0.0) {
+        if t.ros.decay_per_h <= 0.0 || t.ros.decay_per_h.is_nan() {
             errs.push(format!(
                 "solutes.ros.decay_per_h = {} must be > 0 (1/h): ROS is solved as a quasi-steady field",
                 t.ros.decay_per_h

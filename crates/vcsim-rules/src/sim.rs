@@ -551,7 +551,7 @@ impl Stage<World> for EnvironmentStage {
                 }
             }
             Mode::Culture => {
-                if ctx.step == 0 || ctx.step % self.change_every_steps != 0 {
+                if ctx.step == 0 || !ctx.step.is_multiple_of(self.change_every_steps) {
                     return;
                 }
                 // Fresh medium replaces the pool and the fluid of the layer;
