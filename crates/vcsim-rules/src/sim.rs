@@ -726,79 +726,61 @@ impl Stage<World> for SecretionStage {
         let toxin = w.systemic.toxin_uM;
         let viable = |v: usize| cells.cell_at(v).filter(|&row| d.phenotype[row].is_viable());
         // Phosphate: intracellular uptake (or release at death).
-        w.fields
-            .values_mut(PHOSPHATE)
-            .par_chunks_mut(VOXEL_CHUNK)
-            .enumerate()
-            .for_each(|(c, chunk)| {
-                for (i, u) in chunk.iter_mut().enumerate() {
-                    if let Some(row) = cells.cell_at(c * VOXEL_CHUNK + i) {
-                        *u -= f_cell * d.pi_uptake[row];
-                    }
-                }
-            });
+        for_each_voxel(w.fields.values_mut(PHOSPHATE), |v, u| {
+            if let Some(row) = cells.cell_at(v) {
+                *u -= f_cell * d.pi_uptake[row];
+            }
+        });
         // ROS sources before the quasi-steady solve: the field holds S/k, the
         // level each source would sustain alone.
         let endothelial = model::endothelial_ros_uM(self.lumen_pi_mM, p, iv);
         let cell_ros = model::cell_ros_uM(toxin, p, iv);
-        w.fields
-            .values_mut(ROS)
-            .par_chunks_mut(VOXEL_CHUNK)
-            .enumerate()
-            .for_each(|(c, chunk)| {
-                for (i, u) in chunk.iter_mut().enumerate() {
-                    let v = c * VOXEL_CHUNK + i;
-                    let mut level = if viable(v).is_some() { cell_ros } else { 0.0 };
-                    if region[v] == Region::Endothelium {
-                        level += endothelial;
-                    }
-                    *u = level as f32;
-                }
-            });
+        for_each_voxel(w.fields.values_mut(ROS), |v, u| {
+            let mut level = if viable(v).is_some() { cell_ros } else { 0.0 };
+            if region[v] == Region::Endothelium {
+                level += endothelial;
+            }
+            *u = level as f32;
+        });
         // PPi: made by viable VSMCs, hydrolysed by their ALP (exact over dt).
-        w.fields
-            .values_mut(PPI)
-            .par_chunks_mut(VOXEL_CHUNK)
-            .enumerate()
-            .for_each(|(c, chunk)| {
-                for (i, u) in chunk.iter_mut().enumerate() {
-                    if let Some(row) = viable(c * VOXEL_CHUNK + i) {
-                        let k = model::ppi_hydrolysis_rate(f64::from(d.alp[row]), p, iv);
-                        let src = p.ppi_secretion_uM_per_h;
-                        let old = f64::from(*u);
-                        *u = if k > 0.0 {
-                            let e = (-k * dt).exp();
-                            old * e + src / k * (1.0 - e)
-                        } else {
-                            old + src * dt
-                        } as f32;
-                    }
-                }
-            });
+        for_each_voxel(w.fields.values_mut(PPI), |v, u| {
+            if let Some(row) = viable(v) {
+                let k = model::ppi_hydrolysis_rate(f64::from(d.alp[row]), p, iv);
+                let src = p.ppi_secretion_uM_per_h;
+                let old = f64::from(*u);
+                *u = if k > 0.0 {
+                    let e = (-k * dt).exp();
+                    old * e + src / k * (1.0 - e)
+                } else {
+                    old + src * dt
+                } as f32;
+            }
+        });
         // RANKL and OPG secretion.
-        w.fields
-            .values_mut(RANKL)
-            .par_chunks_mut(VOXEL_CHUNK)
-            .enumerate()
-            .for_each(|(c, chunk)| {
-                for (i, u) in chunk.iter_mut().enumerate() {
-                    if let Some(row) = viable(c * VOXEL_CHUNK + i) {
-                        *u += (model::rankl_secretion(f64::from(d.runx2[row]), p, iv) * dt) as f32;
-                    }
-                }
-            });
-        w.fields
-            .values_mut(OPG)
-            .par_chunks_mut(VOXEL_CHUNK)
-            .enumerate()
-            .for_each(|(c, chunk)| {
-                for (i, u) in chunk.iter_mut().enumerate() {
-                    if let Some(row) = viable(c * VOXEL_CHUNK + i) {
-                        *u += (model::opg_secretion(d.phenotype[row], p, iv) * dt) as f32;
-                    }
-                }
-            });
+        for_each_voxel(w.fields.values_mut(RANKL), |v, u| {
+            if let Some(row) = viable(v) {
+                *u += (model::rankl_secretion(f64::from(d.runx2[row]), p, iv) * dt) as f32;
+            }
+        });
+        for_each_voxel(w.fields.values_mut(OPG), |v, u| {
+            if let Some(row) = viable(v) {
+                *u += (model::opg_secretion(d.phenotype[row], p, iv) * dt) as f32;
+            }
+        });
     }
+}
+
+/// Applies `f(voxel index, value)` to every voxel of a field, in parallel
+/// chunks of fixed size; each voxel's update depends only on its own inputs.
+fn for_each_voxel(values: &mut [f32], f: impl Fn(usize, &mut f32) + Sync) {
+    values
+        .par_chunks_mut(VOXEL_CHUNK)
+        .enumerate()
+        .for_each(|(c, chunk)| {
+            for (i, u) in chunk.iter_mut().enumerate() {
+                f(c * VOXEL_CHUNK + i, u);
+            }
+        });
 }
 
 /// `mineral`: nucleation and growth, taking Ca and Pi out of the fields.
