@@ -434,8 +434,8 @@ param_group! {
         ppi_secretion_uM_per_h: f64 = 0.2, unit = "µM/h", range = [0.0, 1.0e4],
             source = "estimate: keeps tissue PPi near plasma levels";
         /// PPi hydrolysis rate in a voxel whose cell has full ALP activity.
-        alp_ppi_hydrolysis_per_h: f64 = 2.0, unit = "1/h", range = [0.0, 1.0e4],
-            source = "estimate: TNAP of an osteogenic cell depletes local PPi within hours (the self-amplifying loop, MECHANISMS M6)";
+        alp_ppi_hydrolysis_per_h: f64 = 0.5, unit = "1/h", range = [0.0, 1.0e4],
+            source = "estimate: TNAP of an osteogenic cell depletes local PPi within hours (the self-amplifying loop, MECHANISMS M6), yet plasma PPi still reaches the media (daily PPi lowers aortic Ca ~70%, O'Neill 2011)";
         /// ROS made by a VSMC without toxin, as the level it alone would hold.
         ros_basal_uM: f64 = 2.0, unit = "µM", range = [0.0, 1.0e5],
             source = "PARAMETERS 1a: plasma H2O2 ~1–5 µM (Sies 2017)";
