@@ -342,7 +342,7 @@ pub fn run(
     closed?;
     let s = sim.world.summary(scenario.mineral.calcified_fraction);
     eprintln!(
-        "vcsim: wrote '{}': {} steps ({:.1} d) in {:.1} s on {} threads; osteogenic {}, contractile {}, calcified {:.2}% of the wall",
+        "vcsim: wrote '{}': {} steps ({:.1} d) in {:.1} s on {} threads; osteogenic {}, contractile {}, calcified {:.2}% of the media and laminae",
         output.display(),
         n_steps,
         s.time_h / 24.0,
