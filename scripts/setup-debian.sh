@@ -29,8 +29,8 @@ if ! command -v cargo >/dev/null 2>&1; then
   exit 1
 fi
 
-if ! python3 -c "import h5py, numpy, pytest, matplotlib" >/dev/null 2>&1; then
-  echo "setup: installing Python packages (h5py, numpy, pytest, matplotlib)"
+if ! python3 -c "import h5py, numpy, pytest, matplotlib, xarray, h5netcdf" >/dev/null 2>&1; then
+  echo "setup: installing Python packages (h5py, numpy, pytest, matplotlib, xarray, h5netcdf)"
   python3 -m pip install -q -r scripts/requirements.txt \
     || python3 -m pip install -q --break-system-packages -r scripts/requirements.txt
 fi

@@ -2,12 +2,14 @@
 //!
 //! - `vcsim run CONFIG -o OUT.h5 [--threads N] [--seed S] [--set KEY=VALUE]...`
 //! - `vcsim check CONFIG [--seed S] [--set KEY=VALUE]...`
+//! - `vcsim inspect OUT.h5 [--json]`
 //! - `vcsim params` (the parameter reference), `vcsim rules` (the rule table)
 //! - `vcsim validate [--quick] [-o DIR]` (the validation suite)
 //!
 //! Exit codes: 0 success, 1 a run or configuration error (one paragraph on
 //! stderr), 2 a command-line usage error.
 
+mod inspect;
 mod run;
 mod validate;
 
@@ -59,6 +61,14 @@ enum Command {
     },
     /// Print the reference of every parameter (unit, default, range, source) as Markdown.
     Params,
+    /// Summarise a run file: scenario, duration, calcified fraction, phenotype counts, means.
+    Inspect {
+        /// The run file (HDF5) written by `vcsim run`.
+        file: PathBuf,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// Print the rule table (signal → behaviour, half-max, Hill power) as Markdown.
     Rules,
     /// Run the virtual experiments and check every claim against the literature.
@@ -105,6 +115,7 @@ fn main() -> ExitCode {
             only,
             threads,
         } => validate::validate(&dir, &output, quick, &only, threads),
+        Command::Inspect { file, json } => inspect::inspect(&file, json),
         Command::Rules => {
             print!("{}", vcsim_rules::rules::rules_markdown());
             Ok(())

@@ -299,7 +299,13 @@ pub fn run(
         shape: lattice.shape,
         spacing_um: lattice.dx_um,
     };
-    let mut writer = RunWriter::create(output, &info, &grid, &World::FRAME_FIELDS, Summary::NAMES)?;
+    let fields = World::frame_fields();
+    let series: Vec<(&str, &str)> = Summary::NAMES
+        .iter()
+        .copied()
+        .zip(Summary::UNITS.iter().copied())
+        .collect();
+    let mut writer = RunWriter::create(output, &info, &grid, &fields, &series)?;
     let codes: Vec<u8> = lattice.region.iter().map(|r| *r as u8).collect();
     let names: Vec<&str> = vcsim_core::Region::ALL.iter().map(|r| r.name()).collect();
     writer.write_regions(&codes, &names)?;

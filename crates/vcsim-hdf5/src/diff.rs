@@ -4,10 +4,13 @@ use std::collections::BTreeMap;
 use std::fmt::Display;
 use std::path::Path;
 
-use hdf5::types::{FloatSize, IntSize, TypeDescriptor, VarLenAscii, VarLenUnicode};
+use hdf5::types::{
+    CompoundType, FixedAscii, FixedUnicode, FloatSize, IntSize, Reference, TypeDescriptor,
+    VarLenArray, VarLenAscii, VarLenUnicode,
+};
 use hdf5::{
     Attribute, Container, Dataset, File, Group, H5Type, IndexType, IterationOrder, Location,
-    LocationType,
+    LocationType, ObjectReference1, ReferencedObject,
 };
 
 use crate::error::{Ctx, OutputError};
@@ -15,6 +18,28 @@ use crate::nd;
 
 /// Values compared per read while walking a dataset (bounds memory use).
 const BLOCK_VALUES: usize = 1 << 22;
+/// Longest fixed-length string that can be compared, bytes.
+const FIXED_STRING_MAX: usize = 1024;
+
+/// An element of `REFERENCE_LIST`, the attribute with which HDF5 dimension scales record
+/// the datasets they are attached to.
+#[derive(H5Type, Clone, Copy)]
+#[repr(C)]
+struct ScaleUser {
+    dataset: ObjectReference1,
+    dimension: i32,
+}
+
+/// Whether `c` is the compound type of [`ScaleUser`].
+fn is_reference_list(c: &CompoundType) -> bool {
+    let [a, b] = c.fields.as_slice() else {
+        return false;
+    };
+    a.name == "dataset"
+        && a.ty == TypeDescriptor::Reference(Reference::Object)
+        && b.name == "dimension"
+        && b.ty == TypeDescriptor::Integer(IntSize::U4)
+}
 
 /// Compares two run files: every group, dataset (shape, dtype, raw bytes) and attribute (raw bytes/value) must be identical, except under the given path prefixes (e.g. "/provenance"). Returns a list of human-readable differences (empty = identical). Must also report objects present in one file but not the other.
 ///
@@ -23,8 +48,10 @@ const BLOCK_VALUES: usize = 1 << 22;
 /// `<object>@<name>`, so a prefix can also skip a single attribute (`/@vcsim_version`).
 /// Values are compared bit for bit (so NaN equals NaN with the same bits, and `0.0`
 /// differs from `-0.0`); datatypes must be identical, byte order included.
-/// Datasets and attributes of types vcsim does not write (compound, enum, fixed-length
-/// strings, ...) are reported as not comparable unless skipped.
+/// Object references (such as the `DIMENSION_LIST` and `REFERENCE_LIST` attributes of
+/// dimension scales) are compared by the path of the object they point to.
+/// Datasets and attributes of other types vcsim does not write (compound, enum, ...) are
+/// reported as not comparable unless skipped.
 pub fn diff_files(a: &Path, b: &Path, skip_prefixes: &[&str]) -> Result<Vec<String>, OutputError> {
     diff_in_blocks(a, b, skip_prefixes, BLOCK_VALUES)
 }
@@ -232,6 +259,50 @@ impl Side {
     fn attribute(&self, loc: &Location, name: &str, addr: &str) -> Result<Attribute, OutputError> {
         loc.attr(name).map_err(self.ctx.h5("open attribute", addr))
     }
+
+    /// The path of the object `r` points to, or a note saying why there is none.
+    fn target(&self, r: &ObjectReference1) -> String {
+        let root: &Location = &self.file;
+        match root.dereference(r) {
+            Ok(ReferencedObject::Group(g)) => g.name(),
+            Ok(ReferencedObject::Dataset(d)) => d.name(),
+            Ok(ReferencedObject::Datatype(_)) => "(a named datatype)".to_owned(),
+            Err(_) => "(an invalid reference)".to_owned(),
+        }
+    }
+
+    /// Object references, as the paths they point to.
+    fn references(&self, c: &Container, addr: &str) -> Result<Vec<Described>, OutputError> {
+        let refs = c
+            .read_raw::<ObjectReference1>()
+            .map_err(self.ctx.h5("read", addr))?;
+        Ok(refs.iter().map(|r| Described(self.target(r))).collect())
+    }
+
+    /// Variable-length lists of object references (`DIMENSION_LIST`), as lists of paths.
+    fn reference_lists(&self, c: &Container, addr: &str) -> Result<Vec<Described>, OutputError> {
+        let lists = c
+            .read_raw::<VarLenArray<ObjectReference1>>()
+            .map_err(self.ctx.h5("read", addr))?;
+        Ok(lists
+            .iter()
+            .map(|list| {
+                let paths: Vec<String> = list.iter().map(|r| self.target(r)).collect();
+                Described(format!("[{}]", paths.join(", ")))
+            })
+            .collect())
+    }
+
+    /// `REFERENCE_LIST` entries, as (path, axis) pairs.
+    fn scale_users(&self, c: &Container, addr: &str) -> Result<Vec<Described>, OutputError> {
+        let users = c
+            .read_raw::<ScaleUser>()
+            .map_err(self.ctx.h5("read", addr))?;
+        Ok(users
+            .iter()
+            .map(|u| Described(format!("({}, {})", self.target(&u.dataset), u.dimension)))
+            .collect())
+    }
 }
 
 impl Sides {
@@ -357,6 +428,23 @@ impl Sides {
             Ok(TypeDescriptor::Boolean) => cmp.run::<bool>(),
             Ok(TypeDescriptor::VarLenUnicode) => cmp.run::<VarLenUnicode>(),
             Ok(TypeDescriptor::VarLenAscii) => cmp.run::<VarLenAscii>(),
+            Ok(TypeDescriptor::FixedAscii(n)) if n <= FIXED_STRING_MAX => {
+                cmp.run::<FixedAscii<FIXED_STRING_MAX>>()
+            }
+            Ok(TypeDescriptor::FixedUnicode(n)) if n <= FIXED_STRING_MAX => {
+                cmp.run::<FixedUnicode<FIXED_STRING_MAX>>()
+            }
+            Ok(TypeDescriptor::Reference(Reference::Object)) => {
+                cmp.run_described(|side, c| side.references(c, addr))
+            }
+            Ok(TypeDescriptor::VarLenArray(inner))
+                if *inner == TypeDescriptor::Reference(Reference::Object) =>
+            {
+                cmp.run_described(|side, c| side.reference_lists(c, addr))
+            }
+            Ok(TypeDescriptor::Compound(c)) if is_reference_list(&c) => {
+                cmp.run_described(|side, c| side.scale_users(c, addr))
+            }
             Ok(other) => Ok(Some(format!(
                 "values of datatype {other} cannot be compared"
             ))),
@@ -433,6 +521,78 @@ impl Elem for VarLenAscii {
     }
 }
 
+impl<const N: usize> Elem for FixedAscii<N> {
+    fn same(&self, other: &Self) -> bool {
+        self.as_bytes() == other.as_bytes()
+    }
+    fn show(&self) -> String {
+        show_text(self.as_bytes())
+    }
+}
+
+impl<const N: usize> Elem for FixedUnicode<N> {
+    fn same(&self, other: &Self) -> bool {
+        self.as_bytes() == other.as_bytes()
+    }
+    fn show(&self) -> String {
+        show_text(self.as_bytes())
+    }
+}
+
+/// A value that cannot be compared as stored (an object reference, which is a file
+/// address), described in words that can: the path it points to.
+#[derive(Debug, Clone, PartialEq)]
+struct Described(String);
+
+impl Described {
+    fn same(&self, other: &Self) -> bool {
+        self == other
+    }
+    fn show(&self) -> String {
+        self.0.clone()
+    }
+}
+
+/// Counts differing values and remembers the first.
+#[derive(Default)]
+struct Tally {
+    n_diff: usize,
+    first: Option<(usize, String, String)>,
+}
+
+impl Tally {
+    /// Adds values `va` and `vb` that start at flat index `offset`.
+    fn add<T>(
+        &mut self,
+        offset: usize,
+        va: &[T],
+        vb: &[T],
+        same: impl Fn(&T, &T) -> bool,
+        show: impl Fn(&T) -> String,
+    ) {
+        for (i, (x, y)) in va.iter().zip(vb).enumerate() {
+            if !same(x, y) {
+                self.n_diff += 1;
+                if self.first.is_none() {
+                    self.first = Some((offset + i, show(x), show(y)));
+                }
+            }
+        }
+    }
+
+    /// A description of the differences among `shape.iter().product()` values, if any.
+    fn finish(self, shape: &[usize]) -> Option<String> {
+        let total: usize = shape.iter().product();
+        let n_diff = self.n_diff;
+        self.first.map(|(flat, va, vb)| {
+            format!(
+                "{n_diff} of {total} values differ (first at {}: {va} vs {vb})",
+                index_of(flat, shape)
+            )
+        })
+    }
+}
+
 /// Comparison of the values of two containers of the same shape and datatype.
 struct Compare<'a> {
     sides: &'a Sides,
@@ -447,17 +607,9 @@ impl Compare<'_> {
     /// Returns a description of the differences, if any.
     fn run<T: Elem>(&self) -> Result<Option<String>, OutputError> {
         let total: usize = self.shape.iter().product();
-        let mut n_diff = 0usize;
-        let mut first: Option<(usize, String, String)> = None;
+        let mut counts = Tally::default();
         let mut tally = |offset: usize, va: &[T], vb: &[T]| {
-            for (i, (x, y)) in va.iter().zip(vb).enumerate() {
-                if !x.same(y) {
-                    n_diff += 1;
-                    if first.is_none() {
-                        first = Some((offset + i, x.show(), y.show()));
-                    }
-                }
-            }
+            counts.add(offset, va, vb, T::same, T::show);
         };
         let blocked = match self.datasets {
             Some(pair) if !self.shape.is_empty() && total > self.sides.block_values => Some(pair),
@@ -490,12 +642,20 @@ impl Compare<'_> {
                 .map_err(self.sides.b.ctx.h5("read", self.addr))?;
             tally(0, &va, &vb);
         }
-        Ok(first.map(|(flat, va, vb)| {
-            format!(
-                "{n_diff} of {total} values differ (first at {}: {va} vs {vb})",
-                index_of(flat, self.shape)
-            )
-        }))
+        Ok(counts.finish(self.shape))
+    }
+
+    /// Like [`run`](Self::run), for values that `describe` turns into comparable words
+    /// (read whole: only small attributes hold such values).
+    fn run_described(
+        &self,
+        describe: impl Fn(&Side, &Container) -> Result<Vec<Described>, OutputError>,
+    ) -> Result<Option<String>, OutputError> {
+        let va = describe(&self.sides.a, self.a)?;
+        let vb = describe(&self.sides.b, self.b)?;
+        let mut counts = Tally::default();
+        counts.add(0, &va, &vb, Described::same, Described::show);
+        Ok(counts.finish(self.shape))
     }
 }
 
@@ -543,7 +703,7 @@ mod tests {
             shape: [2, 3, 4],
             spacing_um: 1.0,
         };
-        let mut w = RunWriter::create(path, &info, &grid, &["c"], &["time_h"])?;
+        let mut w = RunWriter::create(path, &info, &grid, &[("c", "mM")], &[("time_h", "h")])?;
         for t in 0..4 {
             let mut v: Vec<f32> = (0..24).map(|i| (t * 24 + i) as f32).collect();
             for &(ct, ci) in change {

@@ -15,10 +15,12 @@
 //! | `/@ndim` | u32 | scalar | 2 or 3 |
 //! | `/@spacing_um` | f64 | scalar | voxel edge length, µm |
 //! | `/timeseries/<name>` | f64 | (n,) | one value per summary row; the first series is `time_h` |
+//! | `/timeseries/<name>@units` | variable-length UTF-8 string | scalar | units of the series, as given by the caller |
 //! | `/fields/<name>` | f32 | (t, ny, nx) in 2D, (t, nz, ny, nx) in 3D | one frame per `write_frame` call |
-//! | `/fields/time_h` | f64 | (t,) | simulated time of each frame, hours |
-//! | `/fields/step` | u64 | (t,) | step number of each frame |
-//! | `/fields/x_um` | f64 | (nx,) | voxel centre coordinates, `(i + 0.5) * spacing_um` |
+//! | `/fields/<name>@units` | variable-length UTF-8 string | scalar | units of the field, as given by the caller |
+//! | `/fields/time_h` | f64 | (t,) | simulated time of each frame, hours; `@units` = `h` |
+//! | `/fields/step` | u64 | (t,) | step number of each frame; `@units` = `1` |
+//! | `/fields/x_um` | f64 | (nx,) | voxel centre coordinates, `(i + 0.5) * spacing_um`; `@units` = `µm` |
 //! | `/fields/y_um` | f64 | (ny,) | same along y |
 //! | `/fields/z_um` | f64 | (nz,) | same along z; 3D files only |
 //! | `/grid/region` | u8 | (ny, nx) in 2D, (nz, ny, nx) in 3D | region code of each voxel |
@@ -30,6 +32,17 @@
 //! | `/provenance@started_unix_s` | f64 | scalar | start time, s since the Unix epoch |
 //! | `/provenance/stage_names` | variable-length UTF-8 string | (k,) | names of the timed stages |
 //! | `/provenance/stage_seconds` | f64 | (k,) | seconds spent in each stage, parallel to `stage_names` |
+//!
+//! Dimension scales: `/fields/time_h`, `x_um`, `y_um` and `z_um` are HDF5 dimension
+//! scales (`H5DSset_scale`, each named after its dataset) and are attached
+//! (`H5DSattach_scale`) to every `/fields/<name>`: axis 0 to `time_h`, then `z_um` (3D
+//! only), `y_um`, `x_um`; `time_h` is also attached to `/fields/step`. This adds the
+//! HDF5 attributes `CLASS` (= `DIMENSION_SCALE`), `NAME` and `REFERENCE_LIST` to the
+//! scales and `DIMENSION_LIST` to the datasets they are attached to. netCDF-4 readers
+//! therefore see `/fields` as a dataset with dimensions `time_h`, (`z_um`,) `y_um`,
+//! `x_um` and those coordinates, e.g.
+//! `xarray.open_dataset(path, group="fields", engine="h5netcdf")`. The series in
+//! `/timeseries` carry no dimension scales.
 //!
 //! Storage details:
 //! - `/timeseries/*` and `/fields/time_h`, `/fields/step` are resizable without limit along
@@ -72,6 +85,14 @@ pub(crate) const FRAME_TIME: &str = "time_h";
 pub(crate) const FRAME_STEP: &str = "step";
 /// Coordinate datasets in [`FIELDS`], for x, y, z.
 pub(crate) const COORDS: [&str; 3] = ["x_um", "y_um", "z_um"];
+/// Name of the units attribute of every field, series, frame index and coordinate.
+pub(crate) const UNITS: &str = "units";
+/// Units of [`FRAME_TIME`].
+pub(crate) const FRAME_TIME_UNITS: &str = "h";
+/// Units of [`FRAME_STEP`] (a count).
+pub(crate) const FRAME_STEP_UNITS: &str = "1";
+/// Units of the [`COORDS`].
+pub(crate) const COORD_UNITS: &str = "µm";
 /// Name the first series must have.
 pub(crate) const FIRST_SERIES: &str = "time_h";
 

@@ -2,7 +2,8 @@
 //!
 //! This crate does:
 //! - create a run file and write its root attributes, grid coordinates and region map
-//!   ([`RunWriter`]),
+//!   ([`RunWriter`]), with units on every dataset and the coordinates as HDF5 dimension
+//!   scales, so netCDF-4 readers (xarray with h5netcdf) see named dimensions,
 //! - append summary time series rows and field frames while a run goes on, flushing them
 //!   to disk so that a crashed run leaves a readable file,
 //! - record provenance (timings, host, threads) in `/provenance`,
@@ -10,19 +11,21 @@
 //!   ([`diff_files`]).
 //!
 //! This crate does not:
-//! - know any biology: fields, series and regions are names and numbers handed to it by
-//!   the caller, and units are not recorded here;
+//! - know any biology: fields, series and regions are names, units and numbers handed to
+//!   it by the caller (the units are stored as given, in `units` attributes);
 //! - decide when to write: the caller chooses which steps become frames or series rows;
 //! - parse the configuration: the TOML text is stored verbatim.
 //!
-//! It is the only crate of the workspace that links libhdf5; the other crates see plain
-//! slices and the typed [`OutputError`].
+//! It is the only crate of the workspace that links libhdf5 (and its high-level library
+//! libhdf5_hl, for the dimension scales; see `build.rs`); the other crates see plain slices
+//! and the typed [`OutputError`].
 //!
 //! The on-disk layout is described in [`layout`].
 
 #![warn(missing_docs)]
 
 mod diff;
+mod dimscale;
 mod error;
 pub mod layout;
 mod nd;

@@ -65,6 +65,12 @@ impl RunReader {
         ds.read_raw::<f64>().map_err(self.ctx.h5("read", object))
     }
 
+    /// Units of the series `name` (attribute `units` of `/timeseries/<name>`).
+    pub fn series_units(&self, name: &str) -> Result<String, OutputError> {
+        let (ds, object) = self.dataset(layout::TIMESERIES, name)?;
+        self.units(&ds, &object)
+    }
+
     /// Names of the series, in the order the writer was given them.
     pub fn series_names(&self) -> Result<Vec<String>, OutputError> {
         self.member_names(layout::TIMESERIES)
@@ -76,6 +82,13 @@ impl RunReader {
         let mut names = self.member_names(layout::FIELDS)?;
         names.retain(|n| !layout::FIELDS_RESERVED.contains(&n.as_str()));
         Ok(names)
+    }
+
+    /// Units of the field `name` (attribute `units` of `/fields/<name>`); also works for
+    /// the frame index and coordinate datasets (`time_h`, `step`, `x_um`, ...).
+    pub fn field_units(&self, name: &str) -> Result<String, OutputError> {
+        let (ds, object) = self.dataset(layout::FIELDS, name)?;
+        self.units(&ds, &object)
     }
 
     /// Frame `frame` (counted from 0) of field `name`, laid out `[z][y][x]` (x fastest).
@@ -145,6 +158,25 @@ impl RunReader {
             .map_err(self.ctx.h5("open attribute", addr.clone()))?;
         attr.read_scalar::<T>()
             .map_err(self.ctx.h5("read attribute", addr))
+    }
+
+    /// The `units` attribute of `ds` (the dataset at `object`).
+    fn units(&self, ds: &Dataset, object: &str) -> Result<String, OutputError> {
+        let addr = layout::attribute(object, layout::UNITS);
+        if !ds
+            .attr_names()
+            .map_err(self.ctx.h5("list attributes of", object))?
+            .iter()
+            .any(|n| n == layout::UNITS)
+        {
+            return Err(self.ctx.not_found(addr));
+        }
+        let value: VarLenUnicode = ds
+            .attr(layout::UNITS)
+            .and_then(|a| a.read_scalar())
+            .map_err(self.ctx.h5("read attribute", addr.clone()))?;
+        String::from_utf8(value.as_bytes().to_vec())
+            .map_err(|_| self.ctx.layout(addr, "the text is not valid UTF-8"))
     }
 
     fn root_string(&self, name: &str) -> Result<String, OutputError> {

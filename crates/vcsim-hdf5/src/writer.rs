@@ -8,6 +8,7 @@ use hdf5::plist::group_create::LinkCreationOrder;
 use hdf5::types::VarLenUnicode;
 use hdf5::{Dataset, Extent, File, Group, H5Type, Location, SimpleExtents};
 
+use crate::dimscale;
 use crate::error::{Ctx, OutputError};
 use crate::layout::{self, ROOT};
 use crate::nd;
@@ -153,6 +154,17 @@ fn string_attr(
     scalar_attr(ctx, loc, owner, name, &v)
 }
 
+/// Writes the `units` string attribute of dataset `name` of group `gname`.
+fn units_attr(
+    ctx: &Ctx,
+    ds: &Dataset,
+    gname: &str,
+    name: &str,
+    units: &str,
+) -> Result<(), OutputError> {
+    string_attr(ctx, ds, &layout::object(gname, name), layout::UNITS, units)
+}
+
 /// Creates a group without time tracking; `ordered` records link creation order.
 fn new_group(ctx: &Ctx, parent: &Group, name: &str, ordered: bool) -> Result<Group, OutputError> {
     let order = if ordered {
@@ -211,21 +223,28 @@ fn fixed_1d<T: H5Type>(
 impl RunWriter {
     /// Creates (truncates) the file, writes root attributes and static grid data.
     ///
-    /// `field_names` become `/fields/<name>` (none may be `time_h`, `step`, `x_um`, `y_um`
-    /// or `z_um`); `series_names` become `/timeseries/<name>`, and the first of them must
-    /// be `time_h`. Names must be unique, non-empty and free of `/`.
+    /// `fields` are `(name, units)` pairs: each becomes `/fields/<name>` with attribute
+    /// `units`; no name may be `time_h`, `step`, `x_um`, `y_um` or `z_um`. `series` are
+    /// `(name, units)` pairs for `/timeseries/<name>`, and the first name must be `time_h`.
+    /// Names must be unique, non-empty and free of `/`; no name or unit may contain NUL.
+    ///
+    /// The frame time and the coordinates become HDF5 dimension scales attached to every
+    /// field (and the frame time to `/fields/step`), so netCDF-4 readers see the dimensions
+    /// `time_h`, (`z_um`,) `y_um`, `x_um`; see [`crate::layout`].
     pub fn create(
         path: &Path,
         info: &RunInfo,
         grid: &GridInfo,
-        field_names: &[&str],
-        series_names: &[&str],
+        fields: &[(&str, &str)],
+        series: &[(&str, &str)],
     ) -> Result<Self, OutputError> {
         let ctx = Ctx::new(path);
         let dims = frame_dims(&ctx, grid)?;
         let voxels = dims.iter().product();
-        check_names(&ctx, layout::FIELDS, field_names, &layout::FIELDS_RESERVED)?;
-        check_names(&ctx, layout::TIMESERIES, series_names, &[])?;
+        let field_names: Vec<&str> = fields.iter().map(|&(name, _)| name).collect();
+        let series_names: Vec<&str> = series.iter().map(|&(name, _)| name).collect();
+        check_names(&ctx, layout::FIELDS, &field_names, &layout::FIELDS_RESERVED)?;
+        check_names(&ctx, layout::TIMESERIES, &series_names, &[])?;
         if series_names.first() != Some(&layout::FIRST_SERIES) {
             return Err(ctx.invalid(
                 format!("/{}", layout::TIMESERIES),
@@ -243,6 +262,12 @@ impl RunWriter {
             &info.vcsim_version,
         )?;
         vlen_str(&ctx, &layout::attribute(ROOT, "scenario"), &info.scenario)?;
+        for (group, list) in [(layout::FIELDS, fields), (layout::TIMESERIES, series)] {
+            for (name, units) in list {
+                let object = layout::object(group, name);
+                vlen_str(&ctx, &layout::attribute(&object, layout::UNITS), units)?;
+            }
+        }
 
         let file = File::with_options()
             .with_fcpl(|p| p.obj_track_times(false))
@@ -263,44 +288,55 @@ impl RunWriter {
         scalar_attr(&ctx, root, ROOT, "spacing_um", &grid.spacing_um)?;
 
         let ts_group = new_group(&ctx, root, layout::TIMESERIES, true)?;
-        let series = series_names
+        let series_ds = series
             .iter()
-            .map(|name| {
-                growing_1d::<f64>(
+            .map(|&(name, units)| {
+                let ds = growing_1d::<f64>(
                     &ctx,
                     &ts_group,
                     layout::TIMESERIES,
                     name,
                     layout::SERIES_CHUNK,
-                )
+                )?;
+                units_attr(&ctx, &ds, layout::TIMESERIES, name, units)?;
+                Ok(ds)
             })
-            .collect::<Result<Vec<_>, _>>()?;
+            .collect::<Result<Vec<_>, OutputError>>()?;
 
         let fields_group = new_group(&ctx, root, layout::FIELDS, true)?;
         let mut extents = vec![Extent::resizable(0)];
         extents.extend(dims.iter().map(|&d| Extent::fixed(d)));
         let mut chunk = vec![1];
         chunk.extend(layout::chunk_shape(&dims, size_of::<f32>()));
-        let fields = field_names
+        let field_ds = fields
             .iter()
-            .map(|name| {
-                fields_group
+            .map(|&(name, units)| {
+                let ds = fields_group
                     .new_dataset::<f32>()
                     .shape(SimpleExtents::from_vec(extents.clone()))
                     .chunk(chunk.clone())
                     .shuffle()
                     .deflate(layout::DEFLATE_LEVEL)
                     .obj_track_times(false)
-                    .create(*name)
-                    .map_err(ctx.h5("create dataset", layout::object(layout::FIELDS, name)))
+                    .create(name)
+                    .map_err(ctx.h5("create dataset", layout::object(layout::FIELDS, name)))?;
+                units_attr(&ctx, &ds, layout::FIELDS, name, units)?;
+                Ok(ds)
             })
-            .collect::<Result<Vec<_>, _>>()?;
+            .collect::<Result<Vec<_>, OutputError>>()?;
         let frame_time = growing_1d::<f64>(
             &ctx,
             &fields_group,
             layout::FIELDS,
             layout::FRAME_TIME,
             layout::FRAME_INDEX_CHUNK,
+        )?;
+        units_attr(
+            &ctx,
+            &frame_time,
+            layout::FIELDS,
+            layout::FRAME_TIME,
+            layout::FRAME_TIME_UNITS,
         )?;
         let frame_step = growing_1d::<u64>(
             &ctx,
@@ -309,11 +345,43 @@ impl RunWriter {
             layout::FRAME_STEP,
             layout::FRAME_INDEX_CHUNK,
         )?;
+        units_attr(
+            &ctx,
+            &frame_step,
+            layout::FIELDS,
+            layout::FRAME_STEP,
+            layout::FRAME_STEP_UNITS,
+        )?;
         // Coordinates: dims are outermost first, COORDS are x, y, z.
+        let mut coords = Vec::with_capacity(dims.len());
         for (&n, name) in dims.iter().rev().zip(layout::COORDS) {
             let centres: Vec<f64> = (0..n).map(|i| (i as f64 + 0.5) * grid.spacing_um).collect();
-            fixed_1d(&ctx, &fields_group, layout::FIELDS, name, &centres)?;
+            let ds = fixed_1d(&ctx, &fields_group, layout::FIELDS, name, &centres)?;
+            units_attr(&ctx, &ds, layout::FIELDS, name, layout::COORD_UNITS)?;
+            coords.push((name, ds));
         }
+
+        // Dimension scales, axis by axis: time first, then the coordinates outermost first.
+        let mut scales = vec![(layout::FRAME_TIME, &frame_time)];
+        scales.extend(coords.iter().rev().map(|(name, ds)| (*name, ds)));
+        for &(name, ds) in &scales {
+            dimscale::set_scale(ds, name).map_err(ctx.h5(
+                "make a dimension scale of",
+                layout::object(layout::FIELDS, name),
+            ))?;
+        }
+        for (&(name, _), ds) in fields.iter().zip(&field_ds) {
+            for (axis, &(_, scale)) in scales.iter().enumerate() {
+                dimscale::attach_scale(ds, scale, axis).map_err(ctx.h5(
+                    "attach dimension scales to",
+                    layout::object(layout::FIELDS, name),
+                ))?;
+            }
+        }
+        dimscale::attach_scale(&frame_step, &frame_time, 0).map_err(ctx.h5(
+            "attach dimension scales to",
+            layout::object(layout::FIELDS, layout::FRAME_STEP),
+        ))?;
 
         new_group(&ctx, root, layout::GRID, false)?;
 
@@ -324,13 +392,13 @@ impl RunWriter {
             frame_dims: dims,
             voxels,
             field_names: field_names.iter().map(|s| (*s).to_owned()).collect(),
-            fields,
+            fields: field_ds,
             frame_time,
             frame_step,
             n_frames: 0,
             series_names: series_names.iter().map(|s| (*s).to_owned()).collect(),
-            series_pending: vec![Vec::new(); series.len()],
-            series,
+            series_pending: vec![Vec::new(); series_ds.len()],
+            series: series_ds,
             series_written: 0,
             regions_written: false,
             finished: false,
@@ -412,8 +480,9 @@ impl RunWriter {
         Ok(())
     }
 
-    /// One row of summary time series; `values.len() == series_names.len()`. Buffered in
-    /// memory; written by [`flush`](Self::flush).
+    /// One row of summary time series: one value per series given to
+    /// [`create`](Self::create), in that order. Buffered in memory; written by
+    /// [`flush`](Self::flush).
     ///
     /// Rows are also written (without `H5Fflush`) whenever 4096 of them are pending, to
     /// bound memory use.
@@ -438,9 +507,10 @@ impl RunWriter {
         Ok(())
     }
 
-    /// One frame of every field, in `field_names` order; each slice has `nz*ny*nx` values laid
-    /// out `[z][y][x]` (x fastest). Appends to `/fields/<name>`; also appends `time_h` and
-    /// `step` to `/fields/time_h` (f64) and `/fields/step` (u64). Then calls [`flush`](Self::flush).
+    /// One frame of every field, in the order of the `fields` given to
+    /// [`create`](Self::create); each slice has `nz*ny*nx` values laid out `[z][y][x]`
+    /// (x fastest). Appends to `/fields/<name>`; also appends `time_h` and `step` to
+    /// `/fields/time_h` (f64) and `/fields/step` (u64). Then calls [`flush`](Self::flush).
     ///
     /// All lengths are checked before anything is written. If writing fails half-way, the
     /// frame count is not advanced, and a retry overwrites the same frame.

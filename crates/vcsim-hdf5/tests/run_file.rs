@@ -7,8 +7,11 @@ use vcsim_hdf5::{GridInfo, OutputError, Provenance, RunInfo, RunReader, RunWrite
 
 type TestResult = Result<(), Box<dyn Error>>;
 
-const FIELDS: [&str; 2] = ["calcium", "phosphate"];
-const SERIES: [&str; 3] = ["time_h", "mean_calcium", "n_cells"];
+/// (name, units) of the fields and of the series.
+type Named = (&'static str, &'static str);
+
+const FIELDS: [Named; 2] = [("calcium", "mM"), ("phosphate", "mM")];
+const SERIES: [Named; 3] = [("time_h", "h"), ("mean_calcium", "mM"), ("n_cells", "1")];
 const REGION_NAMES: [&str; 4] = ["endothelium", "lamina", "media", "adventitia"];
 
 fn info() -> RunInfo {
@@ -82,7 +85,7 @@ fn write_run(
     path: &Path,
     g: &GridInfo,
     prov: &Provenance,
-    series: &[&str],
+    series: &[Named],
     tweak: impl Fn(usize, usize, &mut Vec<f32>),
 ) -> TestResult {
     let mut w = RunWriter::create(path, &info(), g, &FIELDS, series)?;
@@ -108,6 +111,10 @@ fn tmp(dir: &tempfile::TempDir, name: &str) -> PathBuf {
     dir.path().join(name)
 }
 
+fn names(list: &[Named]) -> Vec<&'static str> {
+    list.iter().map(|&(name, _)| name).collect()
+}
+
 fn bits(v: &[f32]) -> Vec<u32> {
     v.iter().map(|x| x.to_bits()).collect()
 }
@@ -122,8 +129,8 @@ fn check_roundtrip(g: &GridInfo) -> TestResult {
     assert_eq!(r.seed()?, info().seed);
     assert_eq!(r.vcsim_version()?, "0.1.0-test");
     assert_eq!(r.scenario()?, "baseline");
-    assert_eq!(r.series_names()?, SERIES);
-    for (j, name) in SERIES.iter().enumerate() {
+    assert_eq!(r.series_names()?, names(&SERIES));
+    for (j, (name, _)) in SERIES.iter().enumerate() {
         let expected: Vec<f64> = (0..N_ROWS).map(|row| series_row(row)[j]).collect();
         let got = r.series(name)?;
         assert_eq!(
@@ -132,11 +139,11 @@ fn check_roundtrip(g: &GridInfo) -> TestResult {
             "series {name}"
         );
     }
-    assert_eq!(r.field_names()?, FIELDS);
+    assert_eq!(r.field_names()?, names(&FIELDS));
     assert_eq!(r.n_frames()?, N_FRAMES);
     assert_eq!(r.frame_times_h()?, vec![0.0, 0.1, 0.2]);
     assert_eq!(r.frame_steps()?, vec![0, 10, 20]);
-    for (f, name) in FIELDS.iter().enumerate() {
+    for (f, (name, _)) in FIELDS.iter().enumerate() {
         for t in 0..N_FRAMES {
             assert_eq!(
                 bits(&r.field_frame(name, t)?),
@@ -273,6 +280,163 @@ fn layout_2d() -> TestResult {
 #[test]
 fn layout_3d() -> TestResult {
     check_layout(&grid_3d())
+}
+
+/// The `units` attribute of `/<group>/<name>`, read with the hdf5 crate.
+fn units_in_file(file: &hdf5::File, group: &str, name: &str) -> Result<String, Box<dyn Error>> {
+    let units = file
+        .dataset(&format!("{group}/{name}"))?
+        .attr("units")?
+        .read_scalar::<hdf5::types::VarLenUnicode>()?;
+    Ok(units.as_str().to_owned())
+}
+
+#[test]
+fn units_are_written_and_read_back() -> TestResult {
+    for g in [grid_2d(), grid_3d()] {
+        let dir = tempfile::tempdir()?;
+        let path = tmp(&dir, "run.h5");
+        write_run(&path, &g, &provenance("h", 1.0), &SERIES, |_, _, _| {})?;
+
+        let file = hdf5::File::open(&path)?;
+        for (name, units) in FIELDS {
+            assert_eq!(units_in_file(&file, "fields", name)?, units, "{name}");
+        }
+        for (name, units) in SERIES {
+            assert_eq!(units_in_file(&file, "timeseries", name)?, units, "{name}");
+        }
+        let mut fixed = vec![
+            ("time_h", "h"),
+            ("step", "1"),
+            ("x_um", "µm"),
+            ("y_um", "µm"),
+        ];
+        if g.ndim == 3 {
+            fixed.push(("z_um", "µm"));
+        }
+        for (name, units) in fixed {
+            assert_eq!(units_in_file(&file, "fields", name)?, units, "{name}");
+        }
+
+        let r = RunReader::open(&path)?;
+        assert_eq!(r.field_units("calcium")?, "mM");
+        assert_eq!(r.field_units("x_um")?, "µm");
+        assert_eq!(r.series_units("n_cells")?, "1");
+        assert_eq!(r.series_units("time_h")?, "h");
+        let err = r.series_units("nope").err().ok_or("missing series found")?;
+        assert!(matches!(err, OutputError::NotFound { .. }), "{err:?}");
+    }
+    Ok(())
+}
+
+/// Names of the attributes of `/fields/<name>`.
+fn attr_names(file: &hdf5::File, name: &str) -> Result<Vec<String>, Box<dyn Error>> {
+    let mut names = file.dataset(&format!("fields/{name}"))?.attr_names()?;
+    names.sort();
+    Ok(names)
+}
+
+/// Paths of the scales attached to `/fields/<name>`, one per axis (`DIMENSION_LIST`).
+fn attached_scales(file: &hdf5::File, name: &str) -> Result<Vec<String>, Box<dyn Error>> {
+    let list = file
+        .dataset(&format!("fields/{name}"))?
+        .attr("DIMENSION_LIST")?
+        .read_raw::<hdf5::types::VarLenArray<hdf5::ObjectReference1>>()?;
+    let mut paths = Vec::new();
+    for axis in &list {
+        let [r] = axis.as_slice() else {
+            return Err(format!("{name}: {} scales on one axis", axis.len()).into());
+        };
+        match file.dereference(r)? {
+            hdf5::ReferencedObject::Dataset(d) => paths.push(d.name()),
+            other => return Err(format!("{name}: scale is {other:?}").into()),
+        }
+    }
+    Ok(paths)
+}
+
+/// Checks the HDF5 dimension scales (`H5DSset_scale`/`H5DSattach_scale`) on `/fields`.
+fn check_dimension_scales(g: &GridInfo) -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let path = tmp(&dir, "run.h5");
+    write_run(&path, g, &provenance("h", 1.0), &SERIES, |_, _, _| {})?;
+    let file = hdf5::File::open(&path)?;
+
+    let mut scales = vec!["time_h"];
+    if g.ndim == 3 {
+        scales.push("z_um");
+    }
+    scales.extend(["y_um", "x_um"]);
+    for name in &scales {
+        assert_eq!(
+            attr_names(&file, name)?,
+            ["CLASS", "NAME", "REFERENCE_LIST", "units"],
+            "{name}"
+        );
+        let ds = file.dataset(&format!("fields/{name}"))?;
+        let class = ds
+            .attr("CLASS")?
+            .read_scalar::<hdf5::types::FixedAscii<64>>()?;
+        assert_eq!(class.as_str(), "DIMENSION_SCALE", "{name}");
+        let dim_name = ds
+            .attr("NAME")?
+            .read_scalar::<hdf5::types::FixedAscii<64>>()?;
+        assert_eq!(dim_name.as_str(), *name);
+        // Every field, plus `step` for the time axis.
+        let users = ds.attr("REFERENCE_LIST")?.shape();
+        let expected = FIELDS.len() + usize::from(*name == "time_h");
+        assert_eq!(users, vec![expected], "{name}");
+    }
+    let expected: Vec<String> = scales.iter().map(|s| format!("/fields/{s}")).collect();
+    for (name, _) in FIELDS {
+        assert_eq!(
+            attr_names(&file, name)?,
+            ["DIMENSION_LIST", "units"],
+            "{name}"
+        );
+        assert_eq!(attached_scales(&file, name)?, expected, "{name}");
+    }
+    assert_eq!(attached_scales(&file, "step")?, ["/fields/time_h"]);
+    Ok(())
+}
+
+#[test]
+fn dimension_scales_2d() -> TestResult {
+    check_dimension_scales(&grid_2d())
+}
+
+#[test]
+fn dimension_scales_3d() -> TestResult {
+    check_dimension_scales(&grid_3d())
+}
+
+#[test]
+fn diff_compares_dimension_scales_by_the_datasets_they_name() -> TestResult {
+    // Same fields in another order: the scales list their users in another order.
+    let dir = tempfile::tempdir()?;
+    let (a, b) = (tmp(&dir, "a.h5"), tmp(&dir, "b.h5"));
+    let g = grid_2d();
+    let reversed = [FIELDS[1], FIELDS[0]];
+    RunWriter::create(&a, &info(), &g, &FIELDS, &SERIES)?.finish()?;
+    RunWriter::create(&b, &info(), &g, &reversed, &SERIES)?.finish()?;
+    let diffs = diff_files(&a, &b, &[])?;
+    let expected: Vec<String> = ["time_h", "x_um", "y_um"]
+        .iter()
+        .map(|s| {
+            format!(
+                "/fields/{s}@REFERENCE_LIST: 2 of {} values differ (first at [0]: \
+                 (/fields/calcium, {axis}) vs (/fields/phosphate, {axis}))",
+                if *s == "time_h" { 3 } else { 2 },
+                axis = match *s {
+                    "time_h" => 0,
+                    "y_um" => 1,
+                    _ => 2,
+                }
+            )
+        })
+        .collect();
+    assert_eq!(diffs, expected);
+    Ok(())
 }
 
 #[test]
@@ -517,7 +681,7 @@ fn wrong_lengths_are_errors_and_leave_the_writer_usable() -> TestResult {
 fn bad_arguments_to_create_are_errors() -> TestResult {
     let dir = tempfile::tempdir()?;
     let path = tmp(&dir, "run.h5");
-    let cases: Vec<(GridInfo, Vec<&str>, Vec<&str>)> = vec![
+    let cases: Vec<(GridInfo, Vec<Named>, Vec<Named>)> = vec![
         (
             GridInfo {
                 ndim: 4,
@@ -550,10 +714,25 @@ fn bad_arguments_to_create_are_errors() -> TestResult {
             FIELDS.to_vec(),
             SERIES.to_vec(),
         ),
-        (grid_2d(), vec!["calcium", "calcium"], SERIES.to_vec()),
-        (grid_2d(), vec!["time_h"], SERIES.to_vec()),
-        (grid_2d(), vec!["a/b"], SERIES.to_vec()),
-        (grid_2d(), FIELDS.to_vec(), vec!["mean_calcium", "time_h"]),
+        (
+            grid_2d(),
+            vec![("calcium", "mM"), ("calcium", "µM")],
+            SERIES.to_vec(),
+        ),
+        (grid_2d(), vec![("time_h", "h")], SERIES.to_vec()),
+        (grid_2d(), vec![("x_um", "µm")], SERIES.to_vec()),
+        (grid_2d(), vec![("a/b", "1")], SERIES.to_vec()),
+        (grid_2d(), vec![("calcium", "m\0M")], SERIES.to_vec()),
+        (
+            grid_2d(),
+            FIELDS.to_vec(),
+            vec![("time_h", "h"), ("n_cells", "\0")],
+        ),
+        (
+            grid_2d(),
+            FIELDS.to_vec(),
+            vec![("mean_calcium", "mM"), ("time_h", "h")],
+        ),
         (grid_2d(), FIELDS.to_vec(), vec![]),
     ];
     for (g, fields, series) in cases {
@@ -562,6 +741,8 @@ fn bad_arguments_to_create_are_errors() -> TestResult {
             matches!(res, Err(OutputError::InvalidInput { .. })),
             "{g:?} {fields:?} {series:?}: {res:?}"
         );
+        // Checked before the file is created.
+        assert!(!path.exists(), "{fields:?} {series:?}");
     }
     let res = RunWriter::create(
         &path,

@@ -415,21 +415,17 @@ impl World {
         Summary::of(self, calcified_threshold)
     }
 
-    /// Names of the per-voxel maps of [`World::frame`], in order.
-    pub const FRAME_FIELDS: [&'static str; 12] = [
-        "phosphate",
-        "calcium",
-        "magnesium",
-        "ppi",
-        "fetuin_a",
-        "ros",
-        "rankl",
-        "opg",
-        "mineral",
-        "runx2",
-        "alp",
-        "phenotype",
-    ];
+    /// Names and units of the per-voxel maps of [`World::frame`], in order.
+    pub fn frame_fields() -> Vec<(&'static str, &'static str)> {
+        let mut v: Vec<(&str, &str)> = FIELDS.to_vec();
+        v.extend([
+            ("mineral", "1"),
+            ("runx2", "fold"),
+            ("alp", "1"),
+            ("phenotype", "code"),
+        ]);
+        v
+    }
 
     /// Per-voxel maps for an output frame: the eight solutes, mineral volume
     /// fraction, Runx2 and ALP (NaN where there is no viable cell) and the
