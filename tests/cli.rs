@@ -425,3 +425,166 @@ fn killed_run_leaves_a_readable_file() {
         );
     }
 }
+
+/// A run stopped at a checkpoint and resumed (even from an older checkpoint,
+/// after the output has run ahead of it) gives the file of the run that was
+/// never interrupted, bitwise outside /provenance.
+#[test]
+fn resumed_runs_equal_the_uninterrupted_run() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let smoke = config("smoke.toml");
+    let smoke = smoke.to_str().expect("utf-8");
+    let p = |name: &str| dir.path().join(name).to_str().expect("utf-8").to_string();
+    let quiet = ["--progress", "none"];
+    let whole = p("whole.h5");
+    let o = run(&[&["run", smoke, "-o", &whole][..], &quiet].concat());
+    assert!(o.status.success(), "{}", stderr(&o));
+
+    let out = p("run.h5");
+    let ckpt = p("run.ckpt.h5");
+    let o = run(&[
+        &["run", smoke, "-o", &out, "--stop-at-step", "100"][..],
+        &quiet,
+    ]
+    .concat());
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("stopped at step 100"), "{}", stderr(&o));
+    let old = p("step100.ckpt.h5");
+    std::fs::copy(&ckpt, &old).expect("copy");
+    // Resume, run ahead to step 150, stop again.
+    let o = run(&[
+        &["run", "--resume", &ckpt, "--stop-at-step", "150"][..],
+        &quiet,
+    ]
+    .concat());
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        vcsim_hdf5::RunReader::open(std::path::Path::new(&out))
+            .expect("open")
+            .series("time_h")
+            .expect("rows")
+            .len(),
+        151
+    );
+    // Resume from the older checkpoint: rows past step 100 are dropped.
+    let o = run(&[&["run", "--resume", &old, "-o", &out][..], &quiet].concat());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let diffs = vcsim_hdf5::diff_files(
+        std::path::Path::new(&whole),
+        std::path::Path::new(&out),
+        &["/provenance"],
+    )
+    .expect("open");
+    assert!(diffs.is_empty(), "{diffs:#?}");
+
+    // --max-wall: checkpoint, exit 75, then resume to the same file.
+    let out2 = p("wall.h5");
+    let o = run(&[&["run", smoke, "-o", &out2, "--max-wall", "0s"][..], &quiet].concat());
+    assert_eq!(o.status.code(), Some(75), "{}", stderr(&o));
+    let o = run(&[
+        &[
+            "run",
+            "--resume",
+            &p("wall.ckpt.h5"),
+            "--checkpoint-every",
+            "40",
+        ][..],
+        &quiet,
+    ]
+    .concat());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let diffs = vcsim_hdf5::diff_files(
+        std::path::Path::new(&whole),
+        std::path::Path::new(&out2),
+        &["/provenance"],
+    )
+    .expect("open");
+    assert!(diffs.is_empty(), "{diffs:#?}");
+}
+
+#[test]
+fn bad_checkpoints_are_refused_clearly() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = |name: &str| dir.path().join(name);
+    // Damaged: a truncated checkpoint.
+    let smoke = config("smoke.toml");
+    let out = p("run.h5");
+    let o = run(&[
+        "run",
+        smoke.to_str().expect("utf-8"),
+        "-o",
+        out.to_str().expect("utf-8"),
+        "--stop-at-step",
+        "10",
+        "--progress",
+        "none",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let ckpt = p("run.ckpt.h5");
+    let bytes = std::fs::read(&ckpt).expect("read");
+    let cut = p("cut.ckpt.h5");
+    std::fs::write(&cut, &bytes[..bytes.len() / 3]).expect("write");
+    let o = run(&[
+        "run",
+        "--resume",
+        cut.to_str().expect("utf-8"),
+        "-o",
+        out.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("cannot resume from") && stderr(&o).contains("cut.ckpt.h5"),
+        "{}",
+        stderr(&o)
+    );
+    // Another version.
+    let meta = vcsim_hdf5::CheckpointMeta {
+        config_toml: String::new(),
+        vcsim_version: "0.0.0-other".into(),
+        snapshot_version: 1,
+        seed: 1,
+    };
+    let other = p("other.ckpt.h5");
+    vcsim_hdf5::write_checkpoint(&other, &meta, &vcsim_core::Snapshot::default()).expect("write");
+    let o = run(&[
+        "run",
+        "--resume",
+        other.to_str().expect("utf-8"),
+        "-o",
+        out.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("0.0.0-other"), "{}", stderr(&o));
+    // Not a checkpoint at all: the output file itself.
+    let o = run(&[
+        "run",
+        "--resume",
+        out.to_str().expect("utf-8"),
+        "-o",
+        p("x.h5").to_str().expect("utf-8"),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("not a vcsim checkpoint"),
+        "{}",
+        stderr(&o)
+    );
+    // A config and --resume together, and a bad --max-wall.
+    let o = run(&[
+        "run",
+        smoke.to_str().expect("utf-8"),
+        "--resume",
+        ckpt.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = run(&[
+        "run",
+        smoke.to_str().expect("utf-8"),
+        "-o",
+        out.to_str().expect("utf-8"),
+        "--max-wall",
+        "10 minutes",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("--max-wall"), "{}", stderr(&o));
+}

@@ -1,13 +1,15 @@
 //! `vcsim`: the command line of the vcsim simulator.
 //!
-//! - `vcsim run CONFIG -o OUT.h5 [--threads N] [--seed S] [--set KEY=VALUE]...`
+//! - `vcsim run CONFIG -o OUT.h5 [--threads N] [--seed S] [--set KEY=VALUE]... [--checkpoint-every N] [--stop-at-step N] [--max-wall 23h50m]`
+//! - `vcsim run --resume OUT.ckpt.h5 [-o OUT.h5]`
 //! - `vcsim check CONFIG [--seed S] [--set KEY=VALUE]...`
 //! - `vcsim inspect OUT.h5 [--json]`
 //! - `vcsim params` (the parameter reference), `vcsim rules` (the rule table)
 //! - `vcsim validate [--quick] [-o DIR]` (the validation suite)
 //!
 //! Exit codes: 0 success, 1 a run or configuration error (one paragraph on
-//! stderr), 2 a command-line usage error.
+//! stderr), 2 a command-line usage error, 75 stopped by --max-wall after a
+//! checkpoint (resume with --resume).
 
 mod inspect;
 mod run;
@@ -42,17 +44,37 @@ struct ScenarioArgs {
 enum Command {
     /// Run a scenario and write its output to an HDF5 file.
     Run {
-        #[command(flatten)]
-        scenario: ScenarioArgs,
+        /// Scenario file (TOML), e.g. configs/ckd5d.toml; not with --resume.
+        #[arg(required_unless_present = "resume")]
+        config: Option<PathBuf>,
+        /// Seed of the random streams (overrides simulation.seed).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Override one config key, e.g. --set serum.phosphate_mM=1.8 (repeatable; applied in order).
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        sets: Vec<String>,
         /// Output file (HDF5). An existing HDF5 file is replaced; any other existing file is left alone.
-        #[arg(short, long, value_name = "OUT.h5")]
-        output: PathBuf,
+        /// With --resume it defaults to the checkpoint's name without `.ckpt`.
+        #[arg(short, long, value_name = "OUT.h5", required_unless_present = "resume")]
+        output: Option<PathBuf>,
         /// Worker threads (default: all cores, or RAYON_NUM_THREADS).
         #[arg(long)]
         threads: Option<usize>,
         /// Progress display: a bar on a terminal, plain log lines otherwise (auto), or force one.
         #[arg(long, value_enum, default_value_t = run::ProgressMode::Auto)]
         progress: run::ProgressMode,
+        /// Keep the latest state in OUT.ckpt.h5 every N steps.
+        #[arg(long, value_name = "N")]
+        checkpoint_every: Option<u64>,
+        /// Write a checkpoint at step N and exit 0.
+        #[arg(long, value_name = "N")]
+        stop_at_step: Option<u64>,
+        /// Write a checkpoint and exit with code 75 once this much wall time has passed (e.g. 23h50m).
+        #[arg(long, value_name = "DURATION")]
+        max_wall: Option<String>,
+        /// Continue the run saved in this checkpoint (its config and seed are used).
+        #[arg(long, value_name = "OUT.ckpt.h5", conflicts_with_all = ["config", "seed", "sets"])]
+        resume: Option<PathBuf>,
     },
     /// Validate a scenario and print the fully resolved configuration.
     Check {
@@ -91,42 +113,95 @@ enum Command {
     },
 }
 
+/// Exit code of a run stopped by --max-wall (EX_TEMPFAIL: try again).
+const EXIT_WALL_LIMIT: u8 = 75;
+
+fn run_command(
+    config: Option<PathBuf>,
+    seed: Option<u64>,
+    sets: Vec<String>,
+    output: Option<PathBuf>,
+    threads: Option<usize>,
+    progress: run::ProgressMode,
+    checkpoint_every: Option<u64>,
+    stop_at_step: Option<u64>,
+    max_wall: Option<String>,
+    resume: Option<PathBuf>,
+) -> anyhow::Result<ExitCode> {
+    if checkpoint_every == Some(0) {
+        anyhow::bail!("--checkpoint-every must be at least 1 step");
+    }
+    let plan = run::CheckpointPlan {
+        every: checkpoint_every,
+        stop_at: stop_at_step,
+        max_wall: max_wall.as_deref().map(run::parse_duration).transpose()?,
+    };
+    let start = match (&resume, &config) {
+        (Some(checkpoint), _) => run::Start::Resume { checkpoint },
+        (None, Some(config)) => run::Start::Fresh {
+            config,
+            seed,
+            sets: &sets,
+        },
+        (None, None) => anyhow::bail!("a scenario file or --resume CHECKPOINT is needed"),
+    };
+    let end = run::run(start, output.as_deref(), threads, progress, plan)?;
+    Ok(match end {
+        run::RunEnd::WallLimit => ExitCode::from(EXIT_WALL_LIMIT),
+        _ => ExitCode::SUCCESS,
+    })
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run {
-            scenario,
+            config,
+            seed,
+            sets,
             output,
             threads,
             progress,
-        } => run::run(
-            &scenario.config,
-            scenario.seed,
-            &scenario.sets,
-            &output,
+            checkpoint_every,
+            stop_at_step,
+            max_wall,
+            resume,
+        } => run_command(
+            config,
+            seed,
+            sets,
+            output,
             threads,
             progress,
+            checkpoint_every,
+            stop_at_step,
+            max_wall,
+            resume,
         ),
-        Command::Check { scenario } => run::check(&scenario.config, scenario.seed, &scenario.sets),
+        Command::Check { scenario } => {
+            run::check(&scenario.config, scenario.seed, &scenario.sets).map(|()| ExitCode::SUCCESS)
+        }
         Command::Validate {
             dir,
             output,
             quick,
             only,
             threads,
-        } => validate::validate(&dir, &output, quick, &only, threads),
-        Command::Inspect { file, json } => inspect::inspect(&file, json),
+        } => validate::validate(&dir, &output, quick, &only, threads).map(|()| ExitCode::SUCCESS),
+        Command::Inspect { file, json } => {
+            inspect::inspect(&file, json).map(|()| ExitCode::SUCCESS)
+        }
         Command::Rules => {
             print!("{}", vcsim_rules::rules::rules_markdown());
-            Ok(())
+            Ok(ExitCode::SUCCESS)
         }
         Command::Params => {
             print!("{}", vcsim_rules::params::reference_markdown());
-            Ok(())
+            Ok(ExitCode::SUCCESS)
         }
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(e) => {
             // One paragraph, the whole chain of causes, no backtrace.
             eprintln!("error: {e:#}");

@@ -4,9 +4,14 @@ use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::{IsTerminal, Read};
 use std::path::Path;
+use std::path::PathBuf;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use vcsim_core::{Observer, StepContext};
-use vcsim_hdf5::{GridInfo, Provenance, RunInfo, RunWriter};
+use vcsim_hdf5::{
+    CheckpointMeta, GridInfo, Provenance, RunInfo, RunReader, RunWriter, read_checkpoint,
+    write_checkpoint,
+};
+use vcsim_rules::sim::SNAPSHOT_VERSION;
 use vcsim_rules::{Override, Scenario, Simulation, Summary, World};
 
 /// How progress is shown.
@@ -213,15 +218,104 @@ impl Progress {
     }
 }
 
+/// When and how a run saves its state.
+#[derive(Debug, Clone, Default)]
+pub struct CheckpointPlan {
+    /// Save every N steps.
+    pub every: Option<u64>,
+    /// Save at this step and stop (exit 0).
+    pub stop_at: Option<u64>,
+    /// Save and stop (exit 75) once this much wall time has passed.
+    pub max_wall: Option<Duration>,
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunEnd {
+    /// Every step was taken.
+    Completed,
+    /// Stopped at `--stop-at-step` after a checkpoint.
+    Stopped,
+    /// Stopped at `--max-wall` after a checkpoint: exit code 75.
+    WallLimit,
+}
+
+/// Parses a duration such as `23h50m`, `90m`, `45s`, `2d` or `1h30m15s`.
+pub fn parse_duration(text: &str) -> Result<Duration> {
+    let t = text.trim();
+    let mut total = 0.0;
+    let mut number = String::new();
+    let mut any = false;
+    for ch in t.chars() {
+        if ch.is_ascii_digit() || ch == '.' {
+            number.push(ch);
+            continue;
+        }
+        let unit = match ch {
+            'd' => 86400.0,
+            'h' => 3600.0,
+            'm' => 60.0,
+            's' => 1.0,
+            _ => bail!(
+                "--max-wall '{text}': unknown unit '{ch}'; expected a duration such as 23h50m, 90m or 45s"
+            ),
+        };
+        let v: f64 = number.parse().map_err(|_| {
+            anyhow::anyhow!("--max-wall '{text}': expected a number before '{ch}', e.g. 23h50m")
+        })?;
+        total += v * unit;
+        number.clear();
+        any = true;
+    }
+    if !number.is_empty() || !any {
+        bail!("--max-wall '{text}': every number needs a unit (d, h, m, s), e.g. 23h50m");
+    }
+    Ok(Duration::from_secs_f64(total))
+}
+
+/// `OUT.h5` → `OUT.ckpt.h5`.
+pub fn checkpoint_path(output: &Path) -> PathBuf {
+    let name = output
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let stem = name.strip_suffix(".h5").unwrap_or(&name);
+    output.with_file_name(format!("{stem}.ckpt.h5"))
+}
+
+/// `OUT.ckpt.h5` → `OUT.h5`, if the name has that form.
+fn output_of_checkpoint(ckpt: &Path) -> Option<PathBuf> {
+    let name = ckpt.file_name()?.to_string_lossy().into_owned();
+    name.strip_suffix(".ckpt.h5")
+        .map(|stem| ckpt.with_file_name(format!("{stem}.h5")))
+}
+
+/// Why the step loop stopped early.
+#[derive(Debug)]
+enum Halt {
+    Stop(RunEnd),
+    Fail(anyhow::Error),
+}
+
+impl<E: Into<anyhow::Error>> From<E> for Halt {
+    fn from(e: E) -> Self {
+        Halt::Fail(e.into())
+    }
+}
+
 /// Records a run into its HDF5 file: a summary row after every step, a frame
-/// every `frame_every` steps and after the last, and the progress display.
+/// every `frame_every` steps and after the last, checkpoints as planned, and
+/// the progress display.
 struct Recorder {
     writer: RunWriter,
-    output: std::path::PathBuf,
+    output: PathBuf,
     frame_every: u64,
     n_steps: u64,
     threshold: f64,
     progress: Progress,
+    plan: CheckpointPlan,
+    ckpt_meta: CheckpointMeta,
+    started: Instant,
 }
 
 impl Recorder {
@@ -239,18 +333,29 @@ impl Recorder {
             .write_frame(world.time_h(), world.step, &slices)?;
         Ok(())
     }
+
+    fn checkpoint(&mut self, world: &World) -> Result<()> {
+        // The output must hold everything up to the checkpoint before it exists.
+        self.writer.flush()?;
+        write_checkpoint(
+            &checkpoint_path(&self.output),
+            &self.ckpt_meta,
+            &world.snapshot(),
+        )?;
+        Ok(())
+    }
 }
 
 impl Observer<World> for Recorder {
-    type Error = anyhow::Error;
+    type Error = Halt;
 
-    fn after_step(&mut self, world: &World, _ctx: &StepContext) -> Result<()> {
+    fn after_step(&mut self, world: &World, _ctx: &StepContext) -> Result<(), Halt> {
         let s = world.summary(self.threshold);
         if let Err(what) = s.check_finite() {
-            bail!(
+            return Err(Halt::Fail(anyhow::anyhow!(
                 "the simulation became numerically invalid ({what}); the output up to the previous step is in '{}'",
                 self.output.display()
-            );
+            )));
         }
         self.writer.append_series(&s.values())?;
         let done = world.step;
@@ -258,35 +363,179 @@ impl Observer<World> for Recorder {
             self.write_frame(world)?;
         }
         self.progress.update(done, &s);
+        if done == self.n_steps {
+            return Ok(());
+        }
+        if self.plan.stop_at == Some(done) {
+            self.checkpoint(world)?;
+            return Err(Halt::Stop(RunEnd::Stopped));
+        }
+        if self
+            .plan
+            .max_wall
+            .is_some_and(|m| self.started.elapsed() >= m)
+        {
+            self.checkpoint(world)?;
+            return Err(Halt::Stop(RunEnd::WallLimit));
+        }
+        if self
+            .plan
+            .every
+            .is_some_and(|n| n > 0 && done.is_multiple_of(n))
+        {
+            self.checkpoint(world)?;
+        }
         Ok(())
     }
 }
 
+/// What a run starts from.
+pub enum Start<'a> {
+    /// A scenario file with overrides.
+    Fresh {
+        config: &'a Path,
+        seed: Option<u64>,
+        sets: &'a [String],
+    },
+    /// A checkpoint.
+    Resume { checkpoint: &'a Path },
+}
+
+/// Copies what the interrupted run wrote up to `step` (series rows, frames,
+/// regions) into a new file at `output`, so that the resumed run appends to
+/// exactly what the uninterrupted run would have written.
+fn rebuild_output(
+    output: &Path,
+    step: u64,
+    info: &RunInfo,
+    grid: &GridInfo,
+    fields: &[(&str, &str)],
+    series: &[(&str, &str)],
+) -> Result<RunWriter> {
+    let old = RunReader::open(output).with_context(|| {
+        format!(
+            "cannot resume: the output '{}' of the interrupted run cannot be read",
+            output.display()
+        )
+    })?;
+    if old.config_toml()? != info.config_toml {
+        bail!(
+            "cannot resume: '{}' was written by a run with another configuration than the checkpoint",
+            output.display()
+        );
+    }
+    let rows = (step + 1) as usize;
+    let columns: Vec<Vec<f64>> = series
+        .iter()
+        .map(|(n, _)| old.series(n))
+        .collect::<Result<_, _>>()?;
+    if columns.iter().any(|c| c.len() < rows) {
+        bail!(
+            "cannot resume: '{}' holds fewer summary rows than the checkpoint's step {step}",
+            output.display()
+        );
+    }
+    let frame_steps = old.frame_steps()?;
+    let frame_times = old.frame_times_h()?;
+    let tmp = output.with_extension("h5.resume-tmp");
+    let mut writer = RunWriter::create(&tmp, info, grid, fields, series)?;
+    let lattice_regions = old.regions()?;
+    writer.write_regions(
+        &lattice_regions.0,
+        &lattice_regions
+            .1
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>(),
+    )?;
+    for r in 0..rows {
+        let row: Vec<f64> = columns.iter().map(|c| c[r]).collect();
+        writer.append_series(&row)?;
+    }
+    for (k, (&fs, &ft)) in frame_steps.iter().zip(&frame_times).enumerate() {
+        if fs > step {
+            break;
+        }
+        let frame: Vec<Vec<f32>> = fields
+            .iter()
+            .map(|(n, _)| old.field_frame(n, k))
+            .collect::<Result<_, _>>()?;
+        let slices: Vec<&[f32]> = frame.iter().map(|v| v.as_slice()).collect();
+        writer.write_frame(ft, fs, &slices)?;
+    }
+    writer.flush()?;
+    drop(old);
+    std::fs::rename(&tmp, output).with_context(|| {
+        format!(
+            "cannot move the rebuilt output into place at '{}'",
+            output.display()
+        )
+    })?;
+    Ok(writer)
+}
+
 /// `vcsim run`.
 pub fn run(
-    config: &Path,
-    seed: Option<u64>,
-    sets: &[String],
-    output: &Path,
+    start: Start<'_>,
+    output: Option<&Path>,
     threads: Option<usize>,
     progress: ProgressMode,
-) -> Result<()> {
+    plan: CheckpointPlan,
+) -> Result<RunEnd> {
     let started = Instant::now();
     let started_unix_s = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs_f64())
         .unwrap_or(0.0);
-    let scenario = load_scenario(config, seed, sets)?;
     if threads == Some(0) {
         bail!("--threads must be at least 1");
     }
+    let (scenario, output, restored) = match start {
+        Start::Fresh { config, seed, sets } => {
+            let scenario = load_scenario(config, seed, sets)?;
+            let output =
+                output.ok_or_else(|| anyhow::anyhow!("an output file is needed: -o OUT.h5"))?;
+            check_output_path(output, config)?;
+            (scenario, output.to_path_buf(), None)
+        }
+        Start::Resume { checkpoint } => {
+            let (meta, snap) = read_checkpoint(checkpoint)
+                .with_context(|| format!("cannot resume from '{}'", checkpoint.display()))?;
+            let version = env!("CARGO_PKG_VERSION");
+            if meta.vcsim_version != version || meta.snapshot_version != SNAPSHOT_VERSION {
+                bail!(
+                    "cannot resume from '{}': it was written by vcsim {} (snapshot layout {}), this is vcsim {version} (layout {SNAPSHOT_VERSION})",
+                    checkpoint.display(),
+                    meta.vcsim_version,
+                    meta.snapshot_version
+                );
+            }
+            let scenario = Scenario::from_toml(
+                &meta.config_toml,
+                &format!("{} (config)", checkpoint.display()),
+                &[],
+            )?;
+            let output = match output {
+                Some(o) => o.to_path_buf(),
+                None => output_of_checkpoint(checkpoint).ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "cannot tell the output file from '{}': give it with -o OUT.h5",
+                        checkpoint.display()
+                    )
+                })?,
+            };
+            (scenario, output, Some(snap))
+        }
+    };
     let mut pool = rayon::ThreadPoolBuilder::new();
     if let Some(n) = threads {
         pool = pool.num_threads(n);
     }
     let pool = pool.build().context("cannot start the worker threads")?;
-    check_output_path(output, config)?;
-    let mut sim = Simulation::new(&scenario)?;
+    let mut sim = match restored {
+        Some(snap) => Simulation::from_snapshot(&scenario, snap)?,
+        None => Simulation::new(&scenario)?,
+    };
     let lattice = &sim.world.lattice;
     let info = RunInfo {
         config_toml: scenario.to_toml(),
@@ -305,23 +554,39 @@ pub fn run(
         .copied()
         .zip(Summary::UNITS.iter().copied())
         .collect();
-    let mut writer = RunWriter::create(output, &info, &grid, &fields, &series)?;
-    let codes: Vec<u8> = lattice.region.iter().map(|r| *r as u8).collect();
-    let names: Vec<&str> = vcsim_core::Region::ALL.iter().map(|r| r.name()).collect();
-    writer.write_regions(&codes, &names)?;
-
+    let resumed_at = sim.world.step;
+    let writer = if resumed_at > 0 {
+        rebuild_output(&output, resumed_at, &info, &grid, &fields, &series)?
+    } else {
+        let mut w = RunWriter::create(&output, &info, &grid, &fields, &series)?;
+        let codes: Vec<u8> = lattice.region.iter().map(|r| *r as u8).collect();
+        let names: Vec<&str> = vcsim_core::Region::ALL.iter().map(|r| r.name()).collect();
+        w.write_regions(&codes, &names)?;
+        w
+    };
     let n_steps = scenario.n_steps();
     let mut recorder = Recorder {
         writer,
-        output: output.to_path_buf(),
+        output: output.clone(),
         frame_every: scenario.frame_every_steps(),
         n_steps,
         threshold: scenario.mineral.calcified_fraction,
         progress: Progress::new(progress, n_steps),
+        plan,
+        ckpt_meta: CheckpointMeta {
+            config_toml: info.config_toml.clone(),
+            vcsim_version: info.vcsim_version.clone(),
+            snapshot_version: SNAPSHOT_VERSION,
+            seed: info.seed,
+        },
+        started,
     };
-    let outcome = pool.install(|| -> Result<()> {
-        recorder.record_start(&sim.world)?;
-        sim.run(n_steps, &mut recorder)
+    let outcome = pool.install(|| -> Result<RunEnd, Halt> {
+        if resumed_at == 0 {
+            recorder.record_start(&sim.world)?;
+        }
+        sim.run(n_steps.saturating_sub(resumed_at), &mut recorder)?;
+        Ok(RunEnd::Completed)
     });
     let Recorder {
         mut writer,
@@ -334,7 +599,7 @@ pub fn run(
         wall_time_s: started.elapsed().as_secs_f64(),
         host: host_name(),
         threads: pool.current_num_threads(),
-        steps_run: sim.world.step,
+        steps_run: sim.world.step - resumed_at,
         stage_names: times.names.iter().map(|s| s.to_string()).collect(),
         stage_seconds: times.seconds.clone(),
         started_unix_s,
@@ -344,13 +609,29 @@ pub fn run(
     let closed = writer
         .write_provenance(&provenance)
         .and_then(|()| writer.finish());
-    outcome?;
+    let end = match outcome {
+        Ok(end) | Err(Halt::Stop(end)) => end,
+        Err(Halt::Fail(e)) => return Err(e),
+    };
     closed?;
     let s = sim.world.summary(scenario.mineral.calcified_fraction);
+    let what = match end {
+        RunEnd::Completed => "wrote".to_string(),
+        RunEnd::Stopped => format!(
+            "stopped at step {} (checkpoint '{}'); wrote",
+            sim.world.step,
+            checkpoint_path(&output).display()
+        ),
+        RunEnd::WallLimit => format!(
+            "reached --max-wall at step {} (checkpoint '{}'); wrote",
+            sim.world.step,
+            checkpoint_path(&output).display()
+        ),
+    };
     eprintln!(
-        "vcsim: wrote '{}': {} steps ({:.1} d) in {:.1} s on {} threads; osteogenic {}, contractile {}, calcified {:.2}% of the media and laminae",
+        "vcsim: {what} '{}': {} steps ({:.1} d) in {:.1} s on {} threads; osteogenic {}, contractile {}, calcified {:.2}% of the media and laminae",
         output.display(),
-        n_steps,
+        sim.world.step,
         s.time_h / 24.0,
         provenance.wall_time_s,
         provenance.threads,
@@ -358,5 +639,5 @@ pub fn run(
         s.n_contractile,
         100.0 * s.calcified_fraction
     );
-    Ok(())
+    Ok(end)
 }

@@ -126,6 +126,52 @@ impl<C: Columns> CellStore<C> {
         (&self.ids, &self.voxels, &mut self.data)
     }
 
+    /// Rebuilds a store from saved parts (a checkpoint): ids, voxels and
+    /// columns row-aligned, the next id to give. Fails if the rows do not
+    /// line up, a voxel is out of range or holds two cells, or an id repeats
+    /// or is not below `next_id`.
+    pub fn from_parts(
+        n_voxels: usize,
+        ids: Vec<u64>,
+        voxels: Vec<u32>,
+        data: C,
+        next_id: u64,
+    ) -> Result<Self, String> {
+        if ids.len() != voxels.len() || ids.len() != data.len() {
+            return Err(format!(
+                "{} ids, {} voxels and {} rows of cell data do not line up",
+                ids.len(),
+                voxels.len(),
+                data.len()
+            ));
+        }
+        let mut occupancy = vec![EMPTY; n_voxels];
+        for (row, (&id, &v)) in ids.iter().zip(&voxels).enumerate() {
+            let slot = occupancy.get_mut(v as usize).ok_or_else(|| {
+                format!("cell {id} sits in voxel {v}, beyond the {n_voxels} voxels")
+            })?;
+            if *slot != EMPTY {
+                return Err(format!("voxel {v} holds two cells"));
+            }
+            if id >= next_id {
+                return Err(format!("cell id {id} is not below the next id {next_id}"));
+            }
+            *slot = row as u32;
+        }
+        let mut sorted = ids.clone();
+        sorted.sort_unstable();
+        if sorted.windows(2).any(|w| w[0] == w[1]) {
+            return Err("a cell id repeats".into());
+        }
+        Ok(Self {
+            ids: ids.into_iter().map(CellId).collect(),
+            voxels,
+            data,
+            occupancy,
+            next_id,
+        })
+    }
+
     /// The id the next inserted cell will get.
     pub fn next_id(&self) -> u64 {
         self.next_id

@@ -14,7 +14,8 @@
 //! - [`Stream`]: counter-based random numbers keyed on (seed, step, id, purpose);
 //! - [`Pipeline`]: an ordered list of named [`Stage`]s with timers, and the
 //!   [`Observer`] trait through which output is recorded;
-//! - [`det_sum`]: floating-point sums that give the same bits for any thread count.
+//! - [`det_sum`]: floating-point sums that give the same bits for any thread count;
+//! - [`Snapshot`]: the state of a run as named arrays, for checkpoints.
 //!
 //! What it does not do: read or write files, parse configuration, or know what
 //! a solute or a cell means. The rule set (`vcsim-rules`) gives names and
@@ -45,6 +46,7 @@ mod lattice;
 mod pipeline;
 mod reduce;
 mod rng;
+mod snapshot;
 mod solver;
 
 pub use cells::{CellId, CellStore, Columns, Occupied};
@@ -53,4 +55,5 @@ pub use lattice::{GeometryError, Lattice, MAX_VOXELS, Region, WallGeometry};
 pub use pipeline::{Observer, Pipeline, Stage, StageTimes, StepContext};
 pub use reduce::{REDUCE_CHUNK, det_sum, det_sum_f32};
 pub use rng::{Purpose, Stream, philox4x32_10};
+pub use snapshot::{Column, Snapshot, SnapshotError};
 pub use solver::{DiffusionSolver, SolverError};

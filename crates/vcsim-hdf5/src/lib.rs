@@ -24,6 +24,7 @@
 
 #![warn(missing_docs)]
 
+mod checkpoint;
 mod diff;
 mod dimscale;
 mod error;
@@ -32,6 +33,7 @@ mod nd;
 mod reader;
 mod writer;
 
+pub use checkpoint::{CheckpointMeta, read_checkpoint, write_checkpoint};
 pub use diff::diff_files;
 pub use error::OutputError;
 pub use reader::RunReader;

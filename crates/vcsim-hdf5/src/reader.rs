@@ -141,6 +141,29 @@ impl RunReader {
         ds.read_raw::<u64>().map_err(self.ctx.h5("read", object))
     }
 
+    /// The region map (`/grid/region`, flattened) and the region names in code
+    /// order (from its `names` attribute, `0=endothelium,1=lamina,...`).
+    pub fn regions(&self) -> Result<(Vec<u8>, Vec<String>), OutputError> {
+        let (ds, object) = self.dataset(layout::GRID, layout::REGION)?;
+        let codes = ds
+            .read_raw::<u8>()
+            .map_err(self.ctx.h5("read", object.clone()))?;
+        let names: VarLenUnicode = ds
+            .attr("names")
+            .and_then(|a| a.read_scalar())
+            .map_err(self.ctx.h5("read attribute", format!("{object}@names")))?;
+        let names = names
+            .as_str()
+            .split(',')
+            .map(|item| {
+                item.split_once('=')
+                    .map(|(_, n)| n.to_string())
+                    .unwrap_or_default()
+            })
+            .collect();
+        Ok((codes, names))
+    }
+
     fn root_attr<T: H5Type>(&self, name: &str) -> Result<T, OutputError> {
         let addr = layout::attribute(ROOT, name);
         if !self

@@ -128,7 +128,7 @@ fn vlen_str(ctx: &Ctx, object: &str, s: &str) -> Result<VarLenUnicode, OutputErr
 }
 
 /// Writes a scalar attribute.
-fn scalar_attr<T: H5Type>(
+pub(crate) fn scalar_attr<T: H5Type>(
     ctx: &Ctx,
     loc: &Location,
     owner: &str,
@@ -143,7 +143,7 @@ fn scalar_attr<T: H5Type>(
 }
 
 /// Writes a scalar string attribute.
-fn string_attr(
+pub(crate) fn string_attr(
     ctx: &Ctx,
     loc: &Location,
     owner: &str,
@@ -198,7 +198,7 @@ fn growing_1d<T: H5Type>(
 }
 
 /// Creates a fixed 1-D dataset holding `data`.
-fn fixed_1d<T: H5Type>(
+pub(crate) fn fixed_1d<T: H5Type>(
     ctx: &Ctx,
     group: &Group,
     gname: &str,
