@@ -48,18 +48,28 @@ macro_rules! take {
                 .iter()
                 .position(|(n, _)| n == name)
                 .ok_or_else(|| SnapshotError(format!("the snapshot has no array '{name}'")))?;
+            // Check before removing, so a failed take leaves the snapshot whole.
+            match &self.columns[i].1 {
+                Column::$variant(v) => {
+                    if let Some(l) = len
+                        && v.len() != l
+                    {
+                        return Err(SnapshotError(format!(
+                            "array '{name}' has {} values, expected {l}",
+                            v.len()
+                        )));
+                    }
+                }
+                _ => {
+                    return Err(SnapshotError(format!(
+                        "array '{name}' is not of type {}",
+                        stringify!($t)
+                    )));
+                }
+            }
             match self.columns.remove(i).1 {
-                Column::$variant(v) => match len {
-                    Some(l) if v.len() != l => Err(SnapshotError(format!(
-                        "array '{name}' has {} values, expected {l}",
-                        v.len()
-                    ))),
-                    _ => Ok(v),
-                },
-                _ => Err(SnapshotError(format!(
-                    "array '{name}' is not of type {}",
-                    stringify!($t)
-                ))),
+                Column::$variant(v) => Ok(v),
+                _ => unreachable!("the type was checked above"),
             }
         }
     };
