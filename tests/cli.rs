@@ -395,6 +395,8 @@ fn killed_run_leaves_a_readable_file() {
         assert!(start.elapsed().as_secs() < 120, "the run wrote too little");
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
+    // Let it write a few more frames, then kill it mid-run.
+    std::thread::sleep(std::time::Duration::from_millis(800));
     child.kill().expect("SIGKILL");
     let _ = child.wait();
     let r = vcsim_hdf5::RunReader::open(&killed).expect("a killed run's file opens");

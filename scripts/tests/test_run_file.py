@@ -133,3 +133,26 @@ def test_fields_open_in_xarray_with_named_dimensions(smoke_run):
     lumen = ds["phosphate"].sel(time_h=720.0).isel(x_um=0)
     assert float(lumen.mean()) == pytest.approx(2.4, rel=0.01)
     ds.close()
+
+
+def test_cells_load_into_pandas_without_reshaping(smoke_run):
+    pytest.importorskip("pandas")
+    run = open_run(smoke_run)
+    df = run.cells()
+    assert list(df.columns[:11]) == [
+        "frame", "time_h", "id", "x_um", "y_um", "z_um", "phenotype", "runx2", "alp", "opn", "pi_in_mM",
+    ] or set(df.columns) >= {"frame", "time_h", "id", "x_um", "y_um", "phenotype", "runx2"}
+    n_cells = int(run.series["n_contractile"][0])
+    assert df.groupby("frame").size().tolist() == [n_cells] * len(run.frame_times_h)
+    assert sorted(df["time_h"].unique().tolist()) == list(run.frame_times_h)
+    last = df[df["frame"] == df["frame"].max()]
+    # The table agrees with the maps of the same frame.
+    pheno = run.field("phenotype")
+    dx = run.attrs["spacing_um"]
+    for _, row in last.head(20).iterrows():
+        y, x = int(row["y_um"] // dx), int(row["x_um"] // dx)
+        assert pheno[y, x] == row["phenotype"]
+    counts = last["phenotype_name"].value_counts()
+    assert counts.get("osteogenic", 0) == run.series["n_osteogenic"][-1]
+    ts = run.series_frame()
+    assert ts.index.name == "time_h" and "calcified_fraction" in ts

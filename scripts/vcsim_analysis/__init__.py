@@ -75,6 +75,33 @@ class Run:
         with h5py.File(self.path, "r") as f:
             return f["fields"][name][frame]
 
+    def cells(self):
+        """The cell table: a pandas DataFrame with one row per cell per frame
+        (columns frame, time_h, id, x_um, y_um, z_um, phenotype, runx2, alp,
+        opn, pi_in_mM)."""
+        import pandas as pd
+
+        with h5py.File(self.path, "r") as f:
+            if "cells" not in f:
+                return pd.DataFrame()
+            g = f["cells"]
+            df = pd.DataFrame({k: g[k][...] for k in g})
+        df["phenotype_name"] = df["phenotype"].map(PHENOTYPES)
+        return df
+
+    def fields_dataset(self):
+        """All field frames as an xarray Dataset with named dimensions
+        (time_h, [z_um,] y_um, x_um) and coordinates in hours and µm."""
+        import xarray as xr
+
+        return xr.open_dataset(self.path, group="fields", engine="h5netcdf")
+
+    def series_frame(self):
+        """The time series as a pandas DataFrame indexed by time_h."""
+        import pandas as pd
+
+        return pd.DataFrame(self.series).set_index("time_h")
+
     def fields(self, name: str) -> np.ndarray:
         """Every frame of a field: shape (t, ny, nx) or (t, nz, ny, nx)."""
         if name not in self.field_names:

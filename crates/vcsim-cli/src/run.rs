@@ -8,10 +8,10 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use vcsim_core::{Observer, StepContext};
 use vcsim_hdf5::{
-    CheckpointMeta, GridInfo, Provenance, RunInfo, RunReader, RunWriter, read_checkpoint,
-    write_checkpoint,
+    CellColumn, CheckpointMeta, GridInfo, Provenance, RunInfo, RunReader, RunWriter,
+    read_checkpoint, write_checkpoint,
 };
-use vcsim_rules::sim::SNAPSHOT_VERSION;
+use vcsim_rules::sim::{CellTable, SNAPSHOT_VERSION};
 use vcsim_rules::{Override, Scenario, Simulation, Summary, World};
 
 /// How progress is shown.
@@ -316,6 +316,8 @@ struct Recorder {
     plan: CheckpointPlan,
     ckpt_meta: CheckpointMeta,
     started: Instant,
+    /// Frames in the output so far (the `frame` column of `/cells`).
+    frames_written: u32,
 }
 
 impl Recorder {
@@ -331,6 +333,11 @@ impl Recorder {
         let slices: Vec<&[f32]> = frame.iter().map(|v| v.as_slice()).collect();
         self.writer
             .write_frame(world.time_h(), world.step, &slices)?;
+        let cells = world.cell_table();
+        let index = vec![self.frames_written; cells.id.len()];
+        let time = vec![world.time_h(); cells.id.len()];
+        write_cells(&mut self.writer, &index, &time, &cells)?;
+        self.frames_written += 1;
         Ok(())
     }
 
@@ -389,6 +396,24 @@ impl Observer<World> for Recorder {
     }
 }
 
+/// Writes the `/cells` rows of one frame.
+fn write_cells(writer: &mut RunWriter, frame: &[u32], time_h: &[f64], t: &CellTable) -> Result<()> {
+    writer.write_cells(&[
+        ("frame", "1", CellColumn::U32(frame)),
+        ("time_h", "h", CellColumn::F64(time_h)),
+        ("id", "1", CellColumn::U64(&t.id)),
+        ("x_um", "µm", CellColumn::F32(&t.x_um)),
+        ("y_um", "µm", CellColumn::F32(&t.y_um)),
+        ("z_um", "µm", CellColumn::F32(&t.z_um)),
+        ("phenotype", "code", CellColumn::U8(&t.phenotype)),
+        ("runx2", "fold", CellColumn::F32(&t.runx2)),
+        ("alp", "1", CellColumn::F32(&t.alp)),
+        ("opn", "1", CellColumn::F32(&t.opn)),
+        ("pi_in_mM", "mM", CellColumn::F32(&t.pi_in)),
+    ])?;
+    Ok(())
+}
+
 /// What a run starts from.
 pub enum Start<'a> {
     /// A scenario file with overrides.
@@ -411,7 +436,7 @@ fn rebuild_output(
     grid: &GridInfo,
     fields: &[(&str, &str)],
     series: &[(&str, &str)],
-) -> Result<RunWriter> {
+) -> Result<(RunWriter, u32)> {
     let old = RunReader::open(output).with_context(|| {
         format!(
             "cannot resume: the output '{}' of the interrupted run cannot be read",
@@ -452,6 +477,20 @@ fn rebuild_output(
         let row: Vec<f64> = columns.iter().map(|c| c[r]).collect();
         writer.append_series(&row)?;
     }
+    let cell_frame: Vec<u32> = old.cell_column("frame")?;
+    let cell_time: Vec<f64> = old.cell_column("time_h")?;
+    let all = CellTable {
+        id: old.cell_column("id")?,
+        x_um: old.cell_column("x_um")?,
+        y_um: old.cell_column("y_um")?,
+        z_um: old.cell_column("z_um")?,
+        phenotype: old.cell_column("phenotype")?,
+        runx2: old.cell_column("runx2")?,
+        alp: old.cell_column("alp")?,
+        opn: old.cell_column("opn")?,
+        pi_in: old.cell_column("pi_in_mM")?,
+    };
+    let mut copied = 0u32;
     for (k, (&fs, &ft)) in frame_steps.iter().zip(&frame_times).enumerate() {
         if fs > step {
             break;
@@ -462,6 +501,23 @@ fn rebuild_output(
             .collect::<Result<_, _>>()?;
         let slices: Vec<&[f32]> = frame.iter().map(|v| v.as_slice()).collect();
         writer.write_frame(ft, fs, &slices)?;
+        // The frame's rows of the cell table, contiguous in frame order.
+        let lo = cell_frame.partition_point(|&f| f < k as u32);
+        let hi = cell_frame.partition_point(|&f| f <= k as u32);
+        let cut = |v: &[f32]| v[lo..hi].to_vec();
+        let rows = CellTable {
+            id: all.id[lo..hi].to_vec(),
+            x_um: cut(&all.x_um),
+            y_um: cut(&all.y_um),
+            z_um: cut(&all.z_um),
+            phenotype: all.phenotype[lo..hi].to_vec(),
+            runx2: cut(&all.runx2),
+            alp: cut(&all.alp),
+            opn: cut(&all.opn),
+            pi_in: cut(&all.pi_in),
+        };
+        write_cells(&mut writer, &cell_frame[lo..hi], &cell_time[lo..hi], &rows)?;
+        copied += 1;
     }
     writer.flush()?;
     drop(old);
@@ -471,7 +527,7 @@ fn rebuild_output(
             output.display()
         )
     })?;
-    Ok(writer)
+    Ok((writer, copied))
 }
 
 /// `vcsim run`.
@@ -555,14 +611,14 @@ pub fn run(
         .zip(Summary::UNITS.iter().copied())
         .collect();
     let resumed_at = sim.world.step;
-    let writer = if resumed_at > 0 {
+    let (writer, frames_written) = if resumed_at > 0 {
         rebuild_output(&output, resumed_at, &info, &grid, &fields, &series)?
     } else {
         let mut w = RunWriter::create(&output, &info, &grid, &fields, &series)?;
         let codes: Vec<u8> = lattice.region.iter().map(|r| *r as u8).collect();
         let names: Vec<&str> = vcsim_core::Region::ALL.iter().map(|r| r.name()).collect();
         w.write_regions(&codes, &names)?;
-        w
+        (w, 0)
     };
     let n_steps = scenario.n_steps();
     let mut recorder = Recorder {
@@ -580,6 +636,7 @@ pub fn run(
             seed: info.seed,
         },
         started,
+        frames_written,
     };
     let outcome = pool.install(|| -> Result<RunEnd, Halt> {
         if resumed_at == 0 {

@@ -24,6 +24,7 @@
 
 #![warn(missing_docs)]
 
+mod cells;
 mod checkpoint;
 mod diff;
 mod dimscale;
@@ -33,6 +34,7 @@ mod nd;
 mod reader;
 mod writer;
 
+pub use cells::CellColumn;
 pub use checkpoint::{CheckpointMeta, read_checkpoint, write_checkpoint};
 pub use diff::diff_files;
 pub use error::OutputError;

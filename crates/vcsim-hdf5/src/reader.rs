@@ -141,6 +141,22 @@ impl RunReader {
         ds.read_raw::<u64>().map_err(self.ctx.h5("read", object))
     }
 
+    /// Names of the cell-table columns (`/cells`), empty if there is none.
+    pub fn cell_columns(&self) -> Result<Vec<String>, OutputError> {
+        if !self.file.link_exists(crate::cells::CELLS) {
+            return Ok(Vec::new());
+        }
+        let g = self.group(crate::cells::CELLS)?;
+        g.member_names()
+            .map_err(self.ctx.h5("list members of", "/cells"))
+    }
+
+    /// One whole cell-table column, as stored.
+    pub fn cell_column<T: H5Type>(&self, name: &str) -> Result<Vec<T>, OutputError> {
+        let (ds, object) = self.dataset(crate::cells::CELLS, name)?;
+        ds.read_raw::<T>().map_err(self.ctx.h5("read", object))
+    }
+
     /// The region map (`/grid/region`, flattened) and the region names in code
     /// order (from its `names` attribute, `0=endothelium,1=lamina,...`).
     pub fn regions(&self) -> Result<(Vec<u8>, Vec<String>), OutputError> {

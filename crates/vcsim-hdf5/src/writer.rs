@@ -36,6 +36,7 @@ pub struct RunWriter {
     series_pending: Vec<Vec<f64>>,
     series_written: usize,
     regions_written: bool,
+    cells: Option<crate::cells::CellTable>,
     finished: bool,
 }
 
@@ -401,6 +402,7 @@ impl RunWriter {
             series: series_ds,
             series_written: 0,
             regions_written: false,
+            cells: None,
             finished: false,
         };
         writer.flush()?;
@@ -611,6 +613,27 @@ impl RunWriter {
         self.series_written = end;
         self.series_pending.iter_mut().for_each(Vec::clear);
         Ok(())
+    }
+
+    /// Appends the cell table rows of one frame to `/cells` (created at the
+    /// first call): `(name, unit, values)` per column, every column of the
+    /// same length, the same columns at every call. Call it right after
+    /// [`RunWriter::write_frame`] and include a column naming the frame.
+    pub fn write_cells(
+        &mut self,
+        columns: &[(&str, &str, crate::cells::CellColumn<'_>)],
+    ) -> Result<(), OutputError> {
+        match &mut self.cells {
+            Some(table) => table.append(&self.ctx, columns),
+            None => {
+                let root: &Group = &self.file;
+                let group = new_group(&self.ctx, root, crate::cells::CELLS, true)?;
+                let mut table = crate::cells::CellTable::create(&self.ctx, &group, columns)?;
+                table.append(&self.ctx, columns)?;
+                self.cells = Some(table);
+                Ok(())
+            }
+        }
     }
 
     /// Writes buffered series rows and calls H5Fflush so that what was written survives a crash.

@@ -1603,3 +1603,49 @@ mod snapshot_tests {
         assert!(e.0.contains("phenotype"), "{e}");
     }
 }
+
+/// The cells of one frame as columns, row-aligned (the `/cells` table).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CellTable {
+    /// Stable cell id.
+    pub id: Vec<u64>,
+    /// Voxel centre, µm (x radial from the lumen in tissue mode).
+    pub x_um: Vec<f32>,
+    /// Voxel centre, µm.
+    pub y_um: Vec<f32>,
+    /// Voxel centre, µm (0.5·dx in 2D).
+    pub z_um: Vec<f32>,
+    /// Phenotype code (see [`Phenotype`]).
+    pub phenotype: Vec<u8>,
+    /// Runx2, fold of basal.
+    pub runx2: Vec<f32>,
+    /// ALP expression, 0–1.
+    pub alp: Vec<f32>,
+    /// OPN expression, 0–1.
+    pub opn: Vec<f32>,
+    /// Intracellular phosphate, mM.
+    pub pi_in: Vec<f32>,
+}
+
+impl World {
+    /// Every cell's id, position and state, in store order.
+    pub fn cell_table(&self) -> CellTable {
+        let dx = self.lattice.dx_um;
+        let d = &self.cells.data;
+        let centre = |i: usize| ((i as f64 + 0.5) * dx) as f32;
+        let mut t = CellTable::default();
+        for (row, (&id, &v)) in self.cells.ids().iter().zip(self.cells.voxels()).enumerate() {
+            let (z, y, x) = self.lattice.coords(v as usize);
+            t.id.push(id.0);
+            t.x_um.push(centre(x));
+            t.y_um.push(centre(y));
+            t.z_um.push(centre(z));
+            t.phenotype.push(d.phenotype[row] as u8);
+            t.runx2.push(d.runx2[row]);
+            t.alp.push(d.alp[row]);
+            t.opn.push(d.opn[row]);
+            t.pi_in.push(d.pi_in[row]);
+        }
+        t
+    }
+}
