@@ -156,3 +156,40 @@ def test_cells_load_into_pandas_without_reshaping(smoke_run):
     assert counts.get("osteogenic", 0) == run.series["n_osteogenic"][-1]
     ts = run.series_frame()
     assert ts.index.name == "time_h" and "calcified_fraction" in ts
+
+
+def test_report_draws_the_standard_figures(smoke_run, tmp_path):
+    pytest.importorskip("matplotlib")
+    import subprocess
+    import sys
+
+    out = tmp_path / "report"
+    done = subprocess.run([sys.executable, "-m", "vcsim_analysis", "report", str(smoke_run), "-o", str(out)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    for name in ["tissue_maps.png", "time_series.png", "solutes.png"]:
+        assert (out / name).stat().st_size > 5000, name
+    summary = (out / "summary.md").read_text()
+    assert "30.0 days, 180 steps, 4 frames" in summary
+    bad = subprocess.run([sys.executable, "-m", "vcsim_analysis", "report", str(tmp_path / "missing.h5"), "-o", str(out)], capture_output=True, text=True)
+    assert bad.returncode == 1 and "missing.h5" in bad.stderr
+
+
+def test_xdmf_sidecar_points_at_every_frame(smoke_run):
+    import xml.etree.ElementTree as ET
+
+    xmf = smoke_run.with_suffix(".xmf")
+    tree = ET.parse(xmf)
+    frames = tree.findall("./Domain/Grid/Grid")
+    run = open_run(smoke_run)
+    assert [float(g.find("Time").get("Value")) for g in frames] == list(run.frame_times_h)
+    with h5py.File(smoke_run, "r") as f:
+        for k, grid in enumerate(frames):
+            attrs = grid.findall("Attribute")
+            assert {a.get("Name") for a in attrs} == set(run.field_names)
+            for a in attrs:
+                slab, heavy = a.find("DataItem").findall("DataItem")
+                start = [int(v) for v in slab.text.split()][:3]
+                assert start[0] == k
+                file_name, path = heavy.text.split(":")
+                assert file_name == smoke_run.name
+                assert [int(d) for d in heavy.get("Dimensions").split()] == list(f[path].shape)

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use vcsim_core::{Observer, StepContext};
 use vcsim_hdf5::{
     CellColumn, CheckpointMeta, GridInfo, Provenance, RunInfo, RunReader, RunWriter,
-    read_checkpoint, write_checkpoint,
+    read_checkpoint, write_checkpoint, write_xdmf,
 };
 use vcsim_rules::sim::{CellTable, SNAPSHOT_VERSION};
 use vcsim_rules::{Override, Scenario, Simulation, Summary, World};
@@ -671,6 +671,8 @@ pub fn run(
         Err(Halt::Fail(e)) => return Err(e),
     };
     closed?;
+    // The ParaView sidecar: OUT.xmf beside OUT.h5.
+    write_xdmf(&output, &output.with_extension("xmf"))?;
     let s = sim.world.summary(scenario.mineral.calcified_fraction);
     let what = match end {
         RunEnd::Completed => "wrote".to_string(),

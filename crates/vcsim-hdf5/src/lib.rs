@@ -33,6 +33,7 @@ pub mod layout;
 mod nd;
 mod reader;
 mod writer;
+mod xdmf;
 
 pub use cells::CellColumn;
 pub use checkpoint::{CheckpointMeta, read_checkpoint, write_checkpoint};
@@ -40,6 +41,7 @@ pub use diff::diff_files;
 pub use error::OutputError;
 pub use reader::RunReader;
 pub use writer::RunWriter;
+pub use xdmf::write_xdmf;
 
 /// Version of the file layout described in [`layout`], stored as the root attribute
 /// `schema_version`. Bump it whenever the layout changes incompatibly.

@@ -141,6 +141,22 @@ impl RunReader {
         ds.read_raw::<u64>().map_err(self.ctx.h5("read", object))
     }
 
+    /// Spatial shape of one field frame: (ny, nx) or (nz, ny, nx).
+    pub fn frame_shape(&self) -> Result<Vec<usize>, OutputError> {
+        let names = self.field_names()?;
+        let first = names.first().ok_or_else(|| {
+            self.ctx
+                .not_found(format!("/{}/<any field>", layout::FIELDS))
+        })?;
+        let (ds, _) = self.dataset(layout::FIELDS, first)?;
+        Ok(ds.shape()[1..].to_vec())
+    }
+
+    /// Voxel edge length, µm (root attribute `spacing_um`).
+    pub fn spacing_um(&self) -> Result<f64, OutputError> {
+        self.root_attr("spacing_um")
+    }
+
     /// Names of the cell-table columns (`/cells`), empty if there is none.
     pub fn cell_columns(&self) -> Result<Vec<String>, OutputError> {
         if !self.file.link_exists(crate::cells::CELLS) {

@@ -1,0 +1,125 @@
+"""Standard figures of one run, and `python -m vcsim_analysis report OUT.h5 -o DIR`.
+
+- tissue maps (phenotype, Runx2, mineral) at chosen frames;
+- time series of the calcified fraction and of the phenotype counts;
+- the media solute levels over time (the serum the tissue sees, until the
+  patient model writes /serum).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from . import PHENOTYPES, open_run
+
+
+def _plt():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def tissue_maps(run, frames=(-1,), path=None):
+    """Phenotype, Runx2 and mineral maps (2D runs, or the middle z-slice in 3D)."""
+    plt = _plt()
+    names = ["phenotype", "runx2", "mineral"]
+    fig, axes = plt.subplots(len(frames), 3, figsize=(12, 2.6 * len(frames)), squeeze=False)
+    x, y = run.coords_um["x_um"], run.coords_um["y_um"]
+    extent = [x[0] - x[0], x[-1] + x[0], y[-1] + y[0], y[0] - y[0]]
+    for r, frame in enumerate(frames):
+        for c, name in enumerate(names):
+            data = run.field(name, frame)
+            if data.ndim == 3:
+                data = data[data.shape[0] // 2]
+            ax = axes[r][c]
+            cmap = {"phenotype": "tab10", "runx2": "viridis", "mineral": "magma"}[name]
+            im = ax.imshow(data, aspect="auto", cmap=cmap, extent=extent, interpolation="nearest")
+            t = run.frame_times_h[frame] / 24.0
+            ax.set_title(f"{name}, day {t:.0f}", fontsize=9)
+            ax.set_xlabel("depth from lumen (µm)")
+            ax.set_ylabel("circumference (µm)")
+            fig.colorbar(im, ax=ax)
+    fig.tight_layout()
+    if path:
+        fig.savefig(path, dpi=80)
+        plt.close(fig)
+    return fig
+
+
+def time_series(run, path=None):
+    """Calcified fraction, mineral volume and phenotype counts over time."""
+    plt = _plt()
+    s = run.series
+    days = s["time_h"] / 24.0
+    fig, axes = plt.subplots(1, 3, figsize=(13, 3.4))
+    axes[0].plot(days, 100 * s["calcified_fraction"])
+    axes[0].set_ylabel("calcified media + laminae (%)")
+    axes[1].plot(days, s["mineral_volume_um3"])
+    axes[1].set_ylabel("mineral (µm³)")
+    for name in PHENOTYPES.values():
+        axes[2].plot(days, s[f"n_{name}"], label=name)
+    axes[2].set_ylabel("cells")
+    axes[2].legend(fontsize=7)
+    for ax in axes:
+        ax.set_xlabel("day")
+    fig.tight_layout()
+    if path:
+        fig.savefig(path, dpi=80)
+        plt.close(fig)
+    return fig
+
+
+def solutes(run, path=None):
+    """Mean media levels of the solutes over time."""
+    plt = _plt()
+    s = run.series
+    days = s["time_h"] / 24.0
+    keys = [k for k in s if k.startswith("media_")]
+    fig, axes = plt.subplots(2, (len(keys) + 1) // 2, figsize=(3.2 * ((len(keys) + 1) // 2), 5.4), squeeze=False)
+    for ax, k in zip(axes.flat, keys):
+        ax.plot(days, s[k])
+        ax.set_title(k.removeprefix("media_"), fontsize=9)
+        ax.set_xlabel("day")
+    fig.tight_layout()
+    if path:
+        fig.savefig(path, dpi=80)
+        plt.close(fig)
+    return fig
+
+
+def report(path, out_dir) -> Path:
+    """Writes the standard figures and a Markdown summary of a run to out_dir."""
+    run = open_run(path)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    n = len(run.frame_times_h)
+    frames = sorted({0, n // 2, n - 1})
+    tissue_maps(run, frames, out / "tissue_maps.png")
+    time_series(run, out / "time_series.png")
+    solutes(run, out / "solutes.png")
+    s = run.series
+    last = {k: v[-1] for k, v in s.items()}
+    lines = [
+        f"# vcsim run: {run.attrs.get('scenario') or path}",
+        "",
+        f"- file: `{path}` (vcsim {run.attrs.get('vcsim_version')}, seed {run.attrs.get('seed')})",
+        f"- simulated: {last['time_h'] / 24.0:.1f} days, {len(s['time_h']) - 1} steps, {n} frames",
+        f"- calcified media and laminae at the end: {100 * last['calcified_fraction']:.2f}%"
+        f" (laminae hold {100 * last['lamina_mineral_share']:.0f}% of the mineral)",
+        "- cells at the end: " + ", ".join(f"{name} {int(last['n_' + name])}" for name in PHENOTYPES.values()),
+        f"- mean Runx2 {last['mean_runx2']:.2f}×, ALP {last['mean_alp']:.2f}",
+        "",
+        "![time series](time_series.png)",
+        "",
+        "![tissue maps](tissue_maps.png)",
+        "",
+        "![solutes](solutes.png)",
+        "",
+    ]
+    (out / "summary.md").write_text("\n".join(lines))
+    return out / "summary.md"
