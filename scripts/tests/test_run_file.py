@@ -193,3 +193,16 @@ def test_xdmf_sidecar_points_at_every_frame(smoke_run):
                 file_name, path = heavy.text.split(":")
                 assert file_name == smoke_run.name
                 assert [int(d) for d in heavy.get("Dimensions").split()] == list(f[path].shape)
+
+
+def test_worked_example_runs(tmp_path, vcsim):
+    pytest.importorskip("matplotlib")
+    pytest.importorskip("xarray")
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    done = subprocess.run([sys.executable, str(ROOT / "docs" / "example_analysis.py"), str(tmp_path)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "example.png").stat().st_size > 10000
