@@ -590,3 +590,81 @@ fn bad_checkpoints_are_refused_clearly() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("--max-wall"), "{}", stderr(&o));
 }
+
+#[test]
+fn bench_times_problems_and_writes_records() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let problems = dir.path().join("bench");
+    std::fs::create_dir(&problems).expect("mkdir");
+    std::fs::write(
+        problems.join("tiny_diffusion.toml"),
+        "kind = \"diffusion\"\nndim = 2\nshape = [1, 20, 30]\nsolutes = 2\ndt_h = 1.0\n",
+    )
+    .expect("write");
+    std::fs::write(
+        problems.join("tiny_tissue.toml"),
+        "kind = \"tissue\"\nscenario = \"\"\"\n[geometry]\nlamellar_units = 2\ncircumference_um = 60.0\n\"\"\"\n",
+    )
+    .expect("write");
+    let json = dir.path().join("bench.json");
+    let o = run(&[
+        "bench",
+        "--dir",
+        problems.to_str().expect("utf-8"),
+        "--threads",
+        "1,2",
+        "--steps",
+        "2",
+        "--json",
+        json.to_str().expect("utf-8"),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let records: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&json).expect("read")).expect("JSON");
+    let records = records.as_array().expect("list");
+    assert_eq!(records.len(), 4);
+    for r in records {
+        for key in [
+            "problem",
+            "threads",
+            "voxels",
+            "solutes",
+            "cells",
+            "steps",
+            "wall_s",
+            "voxel_solute_updates_per_s",
+            "cell_updates_per_s",
+            "voxel_steps_per_s",
+            "peak_rss_bytes",
+            "stage_seconds",
+            "speedup",
+            "efficiency",
+        ] {
+            assert!(r.get(key).is_some(), "{key} missing in {r}");
+        }
+        assert!(r["wall_s"].as_f64().expect("number") > 0.0);
+    }
+    assert_eq!(records[0]["voxels"], 600);
+    assert_eq!(records[0]["speedup"], 1.0);
+    assert!(records[2]["cells"].as_u64().expect("count") > 0);
+    // Bad inputs.
+    let o = run(&[
+        "bench",
+        "--dir",
+        problems.to_str().expect("utf-8"),
+        "--threads",
+        "0",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("--threads"), "{}", stderr(&o));
+    std::fs::write(problems.join("broken.toml"), "kind = \"warp\"\n").expect("write");
+    let o = run(&[
+        "bench",
+        "--dir",
+        problems.to_str().expect("utf-8"),
+        "--problem",
+        "broken",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("broken.toml"), "{}", stderr(&o));
+}

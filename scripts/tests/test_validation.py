@@ -45,3 +45,20 @@ def test_figures_are_drawn(quick_report):
     curves = json.loads((quick_report / "curves.json").read_text())
     assert {p.stem for p in paths} == set(curves)
     assert all(p.stat().st_size > 1000 for p in paths)
+
+
+def test_scaling_plot_from_bench_records(tmp_path):
+    pytest.importorskip("matplotlib")
+    import subprocess
+    import sys
+
+    records = [
+        {"problem": p, "threads": t, "steps": 2, "speedup": s, "efficiency": s / t,
+         "stage_seconds": [["cells", 0.1 / t], ["transport", 0.2 / t]]}
+        for p in ("a", "b") for t, s in ((1, 1.0), (2, 1.8))
+    ]
+    bench = tmp_path / "bench.json"
+    bench.write_text(json.dumps(records))
+    done = subprocess.run([sys.executable, "-m", "vcsim_analysis", "scaling", str(bench), "-o", str(tmp_path)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "scaling.png").stat().st_size > 5000

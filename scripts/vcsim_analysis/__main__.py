@@ -3,7 +3,7 @@
 import argparse
 import sys
 
-from . import report, validation
+from . import report, scaling, validation
 
 
 def main(argv=None) -> int:
@@ -11,10 +11,20 @@ def main(argv=None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     fig = sub.add_parser("validation-figures", help="draw one PNG per experiment of a vcsim validate directory")
     fig.add_argument("directory")
+    sc = sub.add_parser("scaling", help="speedup, efficiency and stage times from vcsim bench --json")
+    sc.add_argument("bench_json")
+    sc.add_argument("-o", "--output", required=True)
     rep = sub.add_parser("report", help="draw the standard figures and a summary of one run file")
     rep.add_argument("file")
     rep.add_argument("-o", "--output", required=True, help="directory for the PNG figures and summary.md")
     args = parser.parse_args(argv)
+    if args.command == "scaling":
+        try:
+            print(scaling.scaling(args.bench_json, args.output))
+        except (OSError, ValueError, KeyError) as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 1
+        return 0
     if args.command == "report":
         try:
             print(report.report(args.file, args.output))

@@ -4,6 +4,7 @@
 //! - `vcsim run --resume OUT.ckpt.h5 [-o OUT.h5]`
 //! - `vcsim check CONFIG [--seed S] [--set KEY=VALUE]...`
 //! - `vcsim inspect OUT.h5 [--json]`
+//! - `vcsim bench [--problem P] [--threads 1,2] [--steps N] [--json FILE]`
 //! - `vcsim params` (the parameter reference), `vcsim rules` (the rule table)
 //! - `vcsim validate [--quick] [-o DIR]` (the validation suite)
 //!
@@ -11,6 +12,7 @@
 //! stderr), 2 a command-line usage error, 75 stopped by --max-wall after a
 //! checkpoint (resume with --resume).
 
+mod bench;
 mod inspect;
 mod run;
 mod validate;
@@ -90,6 +92,24 @@ enum Command {
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
+    },
+    /// Time the canonical problems of configs/bench/ for a list of thread counts.
+    Bench {
+        /// Directory of bench problems.
+        #[arg(long, default_value = "configs/bench")]
+        dir: PathBuf,
+        /// Only these problems (file stems, repeatable), e.g. --problem diffusion2d.
+        #[arg(long = "problem")]
+        problems: Vec<String>,
+        /// Thread counts, comma-separated (strong scaling).
+        #[arg(long, default_value = "1,2")]
+        threads: String,
+        /// Timed steps per problem (one warm-up step is not counted).
+        #[arg(long, default_value_t = 10)]
+        steps: u64,
+        /// Write the records as JSON.
+        #[arg(long, value_name = "FILE")]
+        json: Option<PathBuf>,
     },
     /// Print the rule table (signal → behaviour, half-max, Hill power) as Markdown.
     Rules,
@@ -191,6 +211,14 @@ fn main() -> ExitCode {
         Command::Inspect { file, json } => {
             inspect::inspect(&file, json).map(|()| ExitCode::SUCCESS)
         }
+        Command::Bench {
+            dir,
+            problems,
+            threads,
+            steps,
+            json,
+        } => bench::bench(&dir, &problems, &threads, steps, json.as_deref())
+            .map(|()| ExitCode::SUCCESS),
         Command::Rules => {
             print!("{}", vcsim_rules::rules::rules_markdown());
             Ok(ExitCode::SUCCESS)

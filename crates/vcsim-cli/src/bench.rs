@@ -1,0 +1,251 @@
+//! `vcsim bench`: canonical problems of `configs/bench/`, timed for a list of
+//! thread counts, as a table and as JSON records.
+
+use anyhow::{Context, Result, bail};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+use vcsim_core::{
+    Boundary, DiffusionSolver, Face, FieldKind, FieldSpec, FieldStore, Lattice, Region,
+};
+use vcsim_rules::{Scenario, Simulation};
+
+/// A benchmark problem file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, tag = "kind", rename_all = "snake_case")]
+enum Problem {
+    /// The solver alone on a uniform lattice.
+    Diffusion {
+        ndim: usize,
+        shape: [usize; 3],
+        solutes: usize,
+        dt_h: f64,
+    },
+    /// The whole model of a scenario.
+    Tissue { scenario: String },
+}
+
+/// One measured record.
+#[derive(Debug, Serialize)]
+struct Record {
+    problem: String,
+    threads: usize,
+    voxels: usize,
+    solutes: usize,
+    cells: usize,
+    steps: u64,
+    wall_s: f64,
+    voxel_solute_updates_per_s: f64,
+    cell_updates_per_s: f64,
+    voxel_steps_per_s: f64,
+    peak_rss_bytes: u64,
+    stage_seconds: Vec<(String, f64)>,
+    speedup: f64,
+    efficiency: f64,
+}
+
+/// Peak resident memory of this process, bytes (VmHWM), after resetting it.
+fn reset_peak_rss() {
+    // Writing 5 to clear_refs resets the peak RSS counter (Linux ≥ 4.0).
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+fn peak_rss() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .and_then(|kb| kb.parse::<u64>().ok())
+            })
+        })
+        .map(|kb| kb * 1024)
+        .unwrap_or(0)
+}
+
+fn run_problem(name: &str, p: &Problem, threads: usize, steps: u64) -> Result<Record> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .context("cannot start the worker threads")?;
+    reset_peak_rss();
+    pool.install(|| -> Result<Record> {
+        match p {
+            Problem::Diffusion {
+                ndim,
+                shape,
+                solutes,
+                dt_h,
+            } => {
+                let lattice = Lattice::uniform(*ndim, *shape, 10.0, Region::Media);
+                let specs: Vec<FieldSpec> = (0..*solutes)
+                    .map(|i| FieldSpec {
+                        name: format!("s{i}"),
+                        unit: "mM".into(),
+                        diffusion_um2_per_h: 1.0e4 * (i + 1) as f64,
+                        decay_per_h: 0.01,
+                        boundary: [
+                            [Boundary::Dirichlet, Boundary::NoFlux],
+                            [Boundary::Periodic; 2],
+                            [Boundary::Periodic; 2],
+                        ],
+                        initial: 1.0,
+                        kind: FieldKind::Transient,
+                    })
+                    .collect();
+                let mut solver = DiffusionSolver::new(&lattice, &specs, *dt_h)?;
+                let mut fields = FieldStore::new(specs, lattice.len());
+                for f in 0..*solutes {
+                    fields.set_dirichlet(f, Face::LUMEN, 2.0);
+                }
+                solver.step(&mut fields); // warm-up, not counted
+                let t0 = Instant::now();
+                for _ in 0..steps {
+                    solver.step(&mut fields);
+                }
+                let wall = t0.elapsed().as_secs_f64();
+                let v = lattice.len();
+                Ok(Record {
+                    problem: name.into(),
+                    threads,
+                    voxels: v,
+                    solutes: *solutes,
+                    cells: 0,
+                    steps,
+                    wall_s: wall,
+                    voxel_solute_updates_per_s: (v * solutes) as f64 * steps as f64 / wall,
+                    cell_updates_per_s: 0.0,
+                    voxel_steps_per_s: v as f64 * steps as f64 / wall,
+                    peak_rss_bytes: peak_rss(),
+                    stage_seconds: vec![("diffusion".into(), wall)],
+                    speedup: 1.0,
+                    efficiency: 1.0,
+                })
+            }
+            Problem::Tissue { scenario } => {
+                let s = Scenario::from_toml(scenario, &format!("bench problem {name}"), &[])?;
+                let mut sim = Simulation::new(&s)?;
+                sim.step(); // warm-up, not counted
+                let before: Vec<f64> = sim.stage_times().seconds.clone();
+                let t0 = Instant::now();
+                for _ in 0..steps {
+                    sim.step();
+                }
+                let wall = t0.elapsed().as_secs_f64();
+                let times = sim.stage_times();
+                let v = sim.world.lattice.len();
+                let cells = sim.world.cells.len();
+                let solutes = sim.world.fields.len();
+                Ok(Record {
+                    problem: name.into(),
+                    threads,
+                    voxels: v,
+                    solutes,
+                    cells,
+                    steps,
+                    wall_s: wall,
+                    voxel_solute_updates_per_s: (v * solutes) as f64 * steps as f64 / wall,
+                    cell_updates_per_s: cells as f64 * steps as f64 / wall,
+                    voxel_steps_per_s: v as f64 * steps as f64 / wall,
+                    peak_rss_bytes: peak_rss(),
+                    stage_seconds: times
+                        .names
+                        .iter()
+                        .zip(times.seconds.iter().zip(&before))
+                        .map(|(n, (a, b))| (n.to_string(), a - b))
+                        .collect(),
+                    speedup: 1.0,
+                    efficiency: 1.0,
+                })
+            }
+        }
+    })
+}
+
+/// Parses `1,2,4`.
+fn parse_threads(text: &str) -> Result<Vec<usize>> {
+    let v: Result<Vec<usize>, _> = text.split(',').map(|t| t.trim().parse::<usize>()).collect();
+    match v {
+        Ok(v) if !v.is_empty() && v.iter().all(|&t| t > 0) => Ok(v),
+        _ => bail!(
+            "--threads '{text}': expected a comma-separated list of positive counts, e.g. 1,2,4"
+        ),
+    }
+}
+
+/// `vcsim bench`.
+pub fn bench(
+    dir: &Path,
+    problems: &[String],
+    threads: &str,
+    steps: u64,
+    json: Option<&Path>,
+) -> Result<()> {
+    if steps == 0 {
+        bail!("--steps must be at least 1");
+    }
+    let threads = parse_threads(threads)?;
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("cannot read the bench directory '{}'", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    let mut records = Vec::new();
+    let mut ran = 0;
+    for path in files {
+        let name = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if !problems.is_empty() && !problems.contains(&name) {
+            continue;
+        }
+        ran += 1;
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read '{}'", path.display()))?;
+        let problem: Problem = toml::from_str(&text)
+            .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.to_string().trim_end()))?;
+        let mut base = None;
+        for &t in &threads {
+            let mut r = run_problem(&name, &problem, t, steps)?;
+            if t == 1 {
+                base = Some(r.wall_s);
+            }
+            if let Some(b) = base {
+                r.speedup = b / r.wall_s;
+                r.efficiency = r.speedup / t as f64;
+            }
+            eprintln!(
+                "{:<12} {:>3} threads  {:>10} voxels {:>9} cells  {:>8.3} s  {:>10.3e} vox·sol/s  {:>10.3e} cells/s  speedup {:.2}  RSS {:.0} MB",
+                r.problem,
+                r.threads,
+                r.voxels,
+                r.cells,
+                r.wall_s,
+                r.voxel_solute_updates_per_s,
+                r.cell_updates_per_s,
+                r.speedup,
+                r.peak_rss_bytes as f64 / 1e6
+            );
+            records.push(r);
+        }
+    }
+    if ran == 0 {
+        bail!(
+            "no bench problem to run in '{}'{}",
+            dir.display(),
+            if problems.is_empty() {
+                String::new()
+            } else {
+                format!(" named {problems:?}")
+            }
+        );
+    }
+    if let Some(path) = json {
+        std::fs::write(path, serde_json::to_string_pretty(&records)?)
+            .with_context(|| format!("cannot write '{}'", path.display()))?;
+    }
+    Ok(())
+}

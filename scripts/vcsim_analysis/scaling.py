@@ -1,0 +1,55 @@
+"""`python -m vcsim_analysis scaling BENCH.json -o DIR`: speedup, efficiency
+and per-stage time per thread count from `vcsim bench --json`."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from pathlib import Path
+
+
+def scaling(bench_json, out_dir) -> Path:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    records = json.loads(Path(bench_json).read_text())
+    by_problem = defaultdict(list)
+    for r in records:
+        by_problem[r["problem"]].append(r)
+    fig, axes = plt.subplots(1, 3, figsize=(13, 3.6))
+    for name, rs in by_problem.items():
+        rs = sorted(rs, key=lambda r: r["threads"])
+        t = [r["threads"] for r in rs]
+        axes[0].plot(t, [r["speedup"] for r in rs], "o-", label=name)
+        axes[1].plot(t, [r["efficiency"] for r in rs], "o-", label=name)
+    top = max(r["threads"] for r in records)
+    axes[0].plot([1, top], [1, top], "k:", label="ideal")
+    axes[0].set_ylabel("speedup")
+    axes[1].set_ylabel("parallel efficiency")
+    for ax in axes[:2]:
+        ax.set_xlabel("threads")
+        ax.legend(fontsize=7)
+    # Per-stage seconds per step, stacked, for every problem × thread count.
+    labels, stages = [], defaultdict(list)
+    names = sorted({s for r in records for s, _ in r["stage_seconds"]})
+    for r in records:
+        labels.append(f"{r['problem']}\n{r['threads']}t")
+        d = dict(r["stage_seconds"])
+        for s in names:
+            stages[s].append(d.get(s, 0.0) / r["steps"])
+    bottom = [0.0] * len(labels)
+    for s in names:
+        axes[2].bar(range(len(labels)), stages[s], bottom=bottom, label=s)
+        bottom = [b + v for b, v in zip(bottom, stages[s])]
+    axes[2].set_xticks(range(len(labels)), labels, fontsize=6)
+    axes[2].set_ylabel("seconds per step")
+    axes[2].legend(fontsize=7)
+    fig.tight_layout()
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "scaling.png"
+    fig.savefig(path, dpi=80)
+    plt.close(fig)
+    return path
