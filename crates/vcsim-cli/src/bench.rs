@@ -64,6 +64,34 @@ fn peak_rss() -> u64 {
         .unwrap_or(0)
 }
 
+/// The problem grown `factor` times along the circumference (weak scaling).
+fn scaled(p: &Problem, factor: usize) -> Result<Problem> {
+    Ok(match p {
+        Problem::Diffusion {
+            ndim,
+            shape,
+            solutes,
+            dt_h,
+        } => Problem::Diffusion {
+            ndim: *ndim,
+            shape: [shape[0], shape[1] * factor, shape[2]],
+            solutes: *solutes,
+            dt_h: *dt_h,
+        },
+        Problem::Tissue { scenario } => {
+            let s = Scenario::from_toml(scenario, "bench problem", &[])?;
+            let o = vcsim_rules::Override::parse(&format!(
+                "geometry.circumference_um={}",
+                s.geometry.circumference_um * factor as f64
+            ))?;
+            let grown = Scenario::from_toml(scenario, "bench problem", &[o])?;
+            Problem::Tissue {
+                scenario: grown.to_toml(),
+            }
+        }
+    })
+}
+
 fn run_problem(name: &str, p: &Problem, threads: usize, steps: u64) -> Result<Record> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
@@ -180,6 +208,7 @@ pub fn bench(
     problems: &[String],
     threads: &str,
     steps: u64,
+    weak: bool,
     json: Option<&Path>,
 ) -> Result<()> {
     if steps == 0 {
@@ -209,12 +238,24 @@ pub fn bench(
             .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.to_string().trim_end()))?;
         let mut base = None;
         for &t in &threads {
-            let mut r = run_problem(&name, &problem, t, steps)?;
+            // Weak scaling: t threads get a problem t times as large; the
+            // speedup then compares time per voxel-step.
+            let this = if weak {
+                scaled(&problem, t)?
+            } else {
+                scaled(&problem, 1)?
+            };
+            let mut r = run_problem(&name, &this, t, steps)?;
+            let per_voxel_step = r.wall_s / (r.voxels as f64 * r.steps as f64);
             if t == 1 {
-                base = Some(r.wall_s);
+                base = Some(if weak { per_voxel_step } else { r.wall_s });
             }
             if let Some(b) = base {
-                r.speedup = b / r.wall_s;
+                r.speedup = if weak {
+                    b / per_voxel_step
+                } else {
+                    b / r.wall_s
+                };
                 r.efficiency = r.speedup / t as f64;
             }
             eprintln!(

@@ -107,6 +107,9 @@ enum Command {
         /// Timed steps per problem (one warm-up step is not counted).
         #[arg(long, default_value_t = 10)]
         steps: u64,
+        /// Weak scaling: the problem grows with the thread count (along the circumference).
+        #[arg(long)]
+        weak: bool,
         /// Write the records as JSON.
         #[arg(long, value_name = "FILE")]
         json: Option<PathBuf>,
@@ -216,8 +219,9 @@ fn main() -> ExitCode {
             problems,
             threads,
             steps,
+            weak,
             json,
-        } => bench::bench(&dir, &problems, &threads, steps, json.as_deref())
+        } => bench::bench(&dir, &problems, &threads, steps, weak, json.as_deref())
             .map(|()| ExitCode::SUCCESS),
         Command::Rules => {
             print!("{}", vcsim_rules::rules::rules_markdown());
