@@ -8,9 +8,7 @@
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use std::time::Duration;
-use vcsim_core::{
-    Boundary, DiffusionSolver, Face, FieldKind, FieldSpec, FieldStore, Lattice, Region,
-};
+use vcsim_core::{DiffusionSolver, Face, FieldSpec, FieldStore, Lattice, Region};
 use vcsim_rules::{Override, Scenario, Simulation};
 
 fn pool(threads: usize) -> rayon::ThreadPool {
@@ -21,21 +19,7 @@ fn pool(threads: usize) -> rayon::ThreadPool {
 }
 
 fn specs(n: usize) -> Vec<FieldSpec> {
-    (0..n)
-        .map(|i| FieldSpec {
-            name: format!("s{i}"),
-            unit: "mM".into(),
-            diffusion_um2_per_h: 1.0e4 * (i + 1) as f64,
-            decay_per_h: 0.01,
-            boundary: [
-                [Boundary::Dirichlet, Boundary::NoFlux],
-                [Boundary::Periodic; 2],
-                [Boundary::Periodic; 2],
-            ],
-            initial: 1.0,
-            kind: FieldKind::Transient,
-        })
-        .collect()
+    FieldSpec::benchmark_set(n)
 }
 
 fn solver(c: &mut Criterion) {

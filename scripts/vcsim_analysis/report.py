@@ -15,6 +15,15 @@ import numpy as np
 from . import PHENOTYPES, open_run
 
 
+def _finish(fig, path):
+    """Tightens the layout and, given a path, saves and closes the figure."""
+    fig.tight_layout()
+    if path:
+        fig.savefig(path, dpi=80)
+        _plt().close(fig)
+    return fig
+
+
 def _plt():
     import matplotlib
 
@@ -44,11 +53,7 @@ def tissue_maps(run, frames=(-1,), path=None):
             ax.set_xlabel("depth from lumen (µm)")
             ax.set_ylabel("circumference (µm)")
             fig.colorbar(im, ax=ax)
-    fig.tight_layout()
-    if path:
-        fig.savefig(path, dpi=80)
-        plt.close(fig)
-    return fig
+    return _finish(fig, path)
 
 
 def time_series(run, path=None):
@@ -67,11 +72,7 @@ def time_series(run, path=None):
     axes[2].legend(fontsize=7)
     for ax in axes:
         ax.set_xlabel("day")
-    fig.tight_layout()
-    if path:
-        fig.savefig(path, dpi=80)
-        plt.close(fig)
-    return fig
+    return _finish(fig, path)
 
 
 def solutes(run, path=None):
@@ -85,11 +86,7 @@ def solutes(run, path=None):
         ax.plot(days, s[k])
         ax.set_title(k.removeprefix("media_"), fontsize=9)
         ax.set_xlabel("day")
-    fig.tight_layout()
-    if path:
-        fig.savefig(path, dpi=80)
-        plt.close(fig)
-    return fig
+    return _finish(fig, path)
 
 
 def report(path, out_dir) -> Path:

@@ -5,9 +5,7 @@ use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
-use vcsim_core::{
-    Boundary, DiffusionSolver, Face, FieldKind, FieldSpec, FieldStore, Lattice, Region,
-};
+use vcsim_core::{DiffusionSolver, Face, FieldSpec, FieldStore, Lattice, Region};
 use vcsim_rules::{Scenario, Simulation};
 
 /// A benchmark problem file.
@@ -107,21 +105,7 @@ fn run_problem(name: &str, p: &Problem, threads: usize, steps: u64) -> Result<Re
                 dt_h,
             } => {
                 let lattice = Lattice::uniform(*ndim, *shape, 10.0, Region::Media);
-                let specs: Vec<FieldSpec> = (0..*solutes)
-                    .map(|i| FieldSpec {
-                        name: format!("s{i}"),
-                        unit: "mM".into(),
-                        diffusion_um2_per_h: 1.0e4 * (i + 1) as f64,
-                        decay_per_h: 0.01,
-                        boundary: [
-                            [Boundary::Dirichlet, Boundary::NoFlux],
-                            [Boundary::Periodic; 2],
-                            [Boundary::Periodic; 2],
-                        ],
-                        initial: 1.0,
-                        kind: FieldKind::Transient,
-                    })
-                    .collect();
+                let specs = FieldSpec::benchmark_set(*solutes);
                 let mut solver = DiffusionSolver::new(&lattice, &specs, *dt_h)?;
                 let mut fields = FieldStore::new(specs, lattice.len());
                 for f in 0..*solutes {

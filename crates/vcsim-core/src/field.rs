@@ -61,6 +61,30 @@ pub struct FieldSpec {
     pub kind: FieldKind,
 }
 
+impl FieldSpec {
+    /// The canonical benchmark solutes: `n` transient fields with diffusion
+    /// coefficients 1e4, 2e4, … µm²/h, decay 0.01/h, a Dirichlet lumen face,
+    /// a no-flux outer face and periodic y and z; all start at 1. Used by
+    /// `vcsim bench` and the criterion benches, so both time the same problem.
+    pub fn benchmark_set(n: usize) -> Vec<FieldSpec> {
+        (0..n)
+            .map(|i| FieldSpec {
+                name: format!("s{i}"),
+                unit: "mM".into(),
+                diffusion_um2_per_h: 1.0e4 * (i + 1) as f64,
+                decay_per_h: 0.01,
+                boundary: [
+                    [Boundary::Dirichlet, Boundary::NoFlux],
+                    [Boundary::Periodic; 2],
+                    [Boundary::Periodic; 2],
+                ],
+                initial: 1.0,
+                kind: FieldKind::Transient,
+            })
+            .collect()
+    }
+}
+
 /// The values of every solute field, plus the Dirichlet values of their faces.
 #[derive(Debug, Clone)]
 pub struct FieldStore {
