@@ -1,10 +1,11 @@
 //! Criterion benchmarks of the kernels: the diffusion solver (2D and 3D, 1, 4
-//! and 8 solutes) and the cell stage, each on 1 and 2 threads.
+//! and 8 solutes), the cell stage, the mineral stage and the full step of the
+//! whole model, each on 1 and 2 threads.
 //!
 //! `cargo bench -p vcsim-rules --bench kernels` measures; `cargo test --benches`
 //! runs every benchmark once as a smoke check. Throughput is reported as
 //! elements per second: voxel-solute updates for the solver, cell updates for
-//! the cell stage.
+//! the cell stage, voxels for the mineral stage and the full step.
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use std::time::Duration;
@@ -53,45 +54,68 @@ fn solver(c: &mut Criterion) {
     }
 }
 
-/// The cell stage alone, timed by the pipeline's own stage timer.
-fn cell_stage(c: &mut Criterion) {
+/// A 2D wall at dialysis-level serum, half a year in, so that mineral and
+/// osteogenic cells are present for every stage to work on.
+fn tissue() -> Scenario {
     let sets = [
         "geometry.dx_um=5.0",
         "geometry.lamellar_units=20",
         "geometry.lamellar_unit_um=25.0",
         "geometry.circumference_um=5000.0",
         "serum.phosphate_mM=1.8",
+        "mineral.vesicle_nucleation_per_h=0.01",
     ];
     let o: Vec<Override> = sets
         .iter()
         .map(|s| Override::parse(s).expect("override"))
         .collect();
-    let scenario = Scenario::from_toml("", "bench", &o).expect("valid");
-    let mut group = c.benchmark_group("cell_stage");
+    Scenario::from_toml("", "bench", &o).expect("valid")
+}
+
+/// One stage of the full model (or the whole step with `stage = None`),
+/// timed by the pipeline's own stage timers, on 1 and 2 threads.
+fn stage_bench(c: &mut Criterion, group_name: &str, stage: Option<&str>, per_cell: bool) {
+    let scenario = tissue();
+    let mut group = c.benchmark_group(group_name);
     group
         .sample_size(10)
         .measurement_time(Duration::from_secs(3));
     for threads in [1, 2] {
         let pool = pool(threads);
         let mut sim = Simulation::new(&scenario).expect("builds");
-        group.throughput(Throughput::Elements(sim.world.cells.len() as u64));
-        let cells = sim
-            .stage_times()
-            .names
-            .iter()
-            .position(|n| *n == "cells")
-            .expect("cells stage");
+        pool.install(|| {
+            for _ in 0..24 * 30 {
+                sim.step();
+            }
+        });
+        let elements = if per_cell {
+            sim.world.cells.len()
+        } else {
+            sim.world.lattice.len()
+        };
+        group.throughput(Throughput::Elements(elements as u64));
+        let index = stage.map(|name| {
+            sim.stage_times()
+                .names
+                .iter()
+                .position(|n| *n == name)
+                .expect("stage exists")
+        });
         group.bench_function(
-            BenchmarkId::new("vsmc", format!("{threads}_threads")),
+            BenchmarkId::new(stage.unwrap_or("step"), format!("{threads}_threads")),
             |b| {
                 b.iter_custom(|iters| {
-                    let before = sim.stage_times().seconds[cells];
+                    let total = |sim: &Simulation| match index {
+                        Some(i) => sim.stage_times().seconds[i],
+                        None => sim.stage_times().seconds.iter().sum(),
+                    };
+                    let before = total(&sim);
                     pool.install(|| {
                         for _ in 0..iters {
                             sim.step();
                         }
                     });
-                    Duration::from_secs_f64(sim.stage_times().seconds[cells] - before)
+                    Duration::from_secs_f64(total(&sim) - before)
                 })
             },
         );
@@ -99,5 +123,20 @@ fn cell_stage(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, solver, cell_stage);
+/// The cell stage: cell updates per second.
+fn cell_stage(c: &mut Criterion) {
+    stage_bench(c, "cell_stage", Some("cells"), true);
+}
+
+/// The mineral stage: voxels per second.
+fn mineral_stage(c: &mut Criterion) {
+    stage_bench(c, "mineral_stage", Some("mineral"), false);
+}
+
+/// The whole step: voxels per second.
+fn full_step(c: &mut Criterion) {
+    stage_bench(c, "full_step", None, false);
+}
+
+criterion_group!(benches, solver, cell_stage, mineral_stage, full_step);
 criterion_main!(benches);
