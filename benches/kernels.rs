@@ -54,7 +54,7 @@ fn solver(c: &mut Criterion) {
     }
 }
 
-/// A 2D wall at dialysis-level serum, half a year in, so that mineral and
+/// A 2D wall at dialysis-level serum, ten days in (fast nucleation), so that mineral and
 /// osteogenic cells are present for every stage to work on.
 fn tissue() -> Scenario {
     let sets = [
@@ -84,7 +84,7 @@ fn stage_bench(c: &mut Criterion, group_name: &str, stage: Option<&str>, per_cel
         let pool = pool(threads);
         let mut sim = Simulation::new(&scenario).expect("builds");
         pool.install(|| {
-            for _ in 0..24 * 30 {
+            for _ in 0..24 * 10 {
                 sim.step();
             }
         });
