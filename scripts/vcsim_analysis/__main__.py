@@ -18,30 +18,20 @@ def main(argv=None) -> int:
     rep.add_argument("file")
     rep.add_argument("-o", "--output", required=True, help="directory for the PNG figures and summary.md")
     args = parser.parse_args(argv)
-    if args.command == "scaling":
-        try:
-            print(scaling.scaling(args.bench_json, args.output))
-        except (OSError, ValueError, KeyError) as e:
-            print(f"error: {e}", file=sys.stderr)
-            return 1
-        return 0
-    if args.command == "report":
-        try:
-            print(report.report(args.file, args.output))
-        except (OSError, ValueError, KeyError) as e:
-            print(f"error: {e}", file=sys.stderr)
-            return 1
-        return 0
-    if args.command == "validation-figures":
-        try:
-            paths = validation.figures(args.directory)
-        except (OSError, ValueError, KeyError) as e:
-            print(f"error: {e}", file=sys.stderr)
-            return 1
-        for p in paths:
-            print(p)
+    commands = {
+        "scaling": lambda: [scaling.scaling(args.bench_json, args.output)],
+        "report": lambda: [report.report(args.file, args.output)],
+        "validation-figures": lambda: validation.figures(args.directory),
+    }
+    try:
+        written = commands[args.command]()
+    except (OSError, ValueError, KeyError) as e:
+        # One clear line for a missing or malformed input file.
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    for path in written:
+        print(path)
     return 0
-
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -42,42 +42,46 @@ struct ScenarioArgs {
     sets: Vec<String>,
 }
 
+/// Options of `vcsim run`.
+#[derive(Debug, clap::Args)]
+struct RunArgs {
+    /// Scenario file (TOML), e.g. configs/ckd5d.toml; not with --resume.
+    #[arg(required_unless_present = "resume")]
+    config: Option<PathBuf>,
+    /// Seed of the random streams (overrides simulation.seed).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Override one config key, e.g. --set serum.phosphate_mM=1.8 (repeatable; applied in order).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    sets: Vec<String>,
+    /// Output file (HDF5). An existing HDF5 file is replaced; any other existing file is left alone.
+    /// With --resume it defaults to the checkpoint's name without `.ckpt`.
+    #[arg(short, long, value_name = "OUT.h5", required_unless_present = "resume")]
+    output: Option<PathBuf>,
+    /// Worker threads (default: all cores, or RAYON_NUM_THREADS).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Progress display: a bar on a terminal, plain log lines otherwise (auto), or force one.
+    #[arg(long, value_enum, default_value_t = run::ProgressMode::Auto)]
+    progress: run::ProgressMode,
+    /// Keep the latest state in OUT.ckpt.h5 every N steps.
+    #[arg(long, value_name = "N")]
+    checkpoint_every: Option<u64>,
+    /// Write a checkpoint at step N and exit 0.
+    #[arg(long, value_name = "N")]
+    stop_at_step: Option<u64>,
+    /// Write a checkpoint and exit with code 75 once this much wall time has passed (e.g. 23h50m).
+    #[arg(long, value_name = "DURATION")]
+    max_wall: Option<String>,
+    /// Continue the run saved in this checkpoint (its config and seed are used).
+    #[arg(long, value_name = "OUT.ckpt.h5", conflicts_with_all = ["config", "seed", "sets"])]
+    resume: Option<PathBuf>,
+}
+
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run a scenario and write its output to an HDF5 file.
-    Run {
-        /// Scenario file (TOML), e.g. configs/ckd5d.toml; not with --resume.
-        #[arg(required_unless_present = "resume")]
-        config: Option<PathBuf>,
-        /// Seed of the random streams (overrides simulation.seed).
-        #[arg(long)]
-        seed: Option<u64>,
-        /// Override one config key, e.g. --set serum.phosphate_mM=1.8 (repeatable; applied in order).
-        #[arg(long = "set", value_name = "KEY=VALUE")]
-        sets: Vec<String>,
-        /// Output file (HDF5). An existing HDF5 file is replaced; any other existing file is left alone.
-        /// With --resume it defaults to the checkpoint's name without `.ckpt`.
-        #[arg(short, long, value_name = "OUT.h5", required_unless_present = "resume")]
-        output: Option<PathBuf>,
-        /// Worker threads (default: all cores, or RAYON_NUM_THREADS).
-        #[arg(long)]
-        threads: Option<usize>,
-        /// Progress display: a bar on a terminal, plain log lines otherwise (auto), or force one.
-        #[arg(long, value_enum, default_value_t = run::ProgressMode::Auto)]
-        progress: run::ProgressMode,
-        /// Keep the latest state in OUT.ckpt.h5 every N steps.
-        #[arg(long, value_name = "N")]
-        checkpoint_every: Option<u64>,
-        /// Write a checkpoint at step N and exit 0.
-        #[arg(long, value_name = "N")]
-        stop_at_step: Option<u64>,
-        /// Write a checkpoint and exit with code 75 once this much wall time has passed (e.g. 23h50m).
-        #[arg(long, value_name = "DURATION")]
-        max_wall: Option<String>,
-        /// Continue the run saved in this checkpoint (its config and seed are used).
-        #[arg(long, value_name = "OUT.ckpt.h5", conflicts_with_all = ["config", "seed", "sets"])]
-        resume: Option<PathBuf>,
-    },
+    Run(RunArgs),
     /// Validate a scenario and print the fully resolved configuration.
     Check {
         #[command(flatten)]
@@ -139,18 +143,19 @@ enum Command {
 /// Exit code of a run stopped by --max-wall (EX_TEMPFAIL: try again).
 const EXIT_WALL_LIMIT: u8 = 75;
 
-fn run_command(
-    config: Option<PathBuf>,
-    seed: Option<u64>,
-    sets: Vec<String>,
-    output: Option<PathBuf>,
-    threads: Option<usize>,
-    progress: run::ProgressMode,
-    checkpoint_every: Option<u64>,
-    stop_at_step: Option<u64>,
-    max_wall: Option<String>,
-    resume: Option<PathBuf>,
-) -> anyhow::Result<ExitCode> {
+fn run_command(args: RunArgs) -> anyhow::Result<ExitCode> {
+    let RunArgs {
+        config,
+        seed,
+        sets,
+        output,
+        threads,
+        progress,
+        checkpoint_every,
+        stop_at_step,
+        max_wall,
+        resume,
+    } = args;
     if checkpoint_every == Some(0) {
         anyhow::bail!("--checkpoint-every must be at least 1 step");
     }
@@ -178,29 +183,7 @@ fn run_command(
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Run {
-            config,
-            seed,
-            sets,
-            output,
-            threads,
-            progress,
-            checkpoint_every,
-            stop_at_step,
-            max_wall,
-            resume,
-        } => run_command(
-            config,
-            seed,
-            sets,
-            output,
-            threads,
-            progress,
-            checkpoint_every,
-            stop_at_step,
-            max_wall,
-            resume,
-        ),
+        Command::Run(args) => run_command(args),
         Command::Check { scenario } => {
             run::check(&scenario.config, scenario.seed, &scenario.sets).map(|()| ExitCode::SUCCESS)
         }
