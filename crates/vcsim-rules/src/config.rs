@@ -15,7 +15,7 @@ pub enum OuterBoundary {
     /// No flux: the media is avascular (abdominal aorta, Wolinsky 1969).
     #[default]
     NoFlux,
-    /// Held at the serum value (adventitial vasa vasorum).
+    /// Held at the same serum values as the lumen (adventitial vasa vasorum).
     Serum,
 }
 
@@ -23,8 +23,12 @@ pub enum OuterBoundary {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum LumenBoundary {
-    /// Held at the serum value × partition.
+    /// Held at the serum of the patient model × partition; the patient's PTH,
+    /// toxin and drug levels reach the cells.
     #[default]
+    Patient,
+    /// Held at the constant values of `[serum]` × partition (a clamped serum,
+    /// as in animal experiments with a defined serum).
     Serum,
     /// No flux: a closed wall (for mass-balance checks and ex-vivo settings).
     Closed,
@@ -34,7 +38,7 @@ pub enum LumenBoundary {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields, default)]
 pub struct BoundaryParams {
-    /// Lumen face for every solute: `"serum"` or `"closed"`.
+    /// Lumen face for every solute: `"patient"`, `"serum"` or `"closed"`.
     pub lumen: LumenBoundary,
     /// Outer face for every solute: `"no_flux"` or `"serum"`.
     pub outer: OuterBoundary,
@@ -73,6 +77,197 @@ pub struct SolutesParams {
     pub opg: OpgTransport,
 }
 
+/// The systemic patient model's sections (`[patient.*]`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct PatientConfig {
+    /// `[patient.body]`
+    pub body: BodyParams,
+    /// `[patient.kidney]`
+    pub kidney: KidneyParams,
+    /// `[patient.diet]`
+    pub diet: DietParams,
+    /// `[patient.parathyroid]`
+    pub parathyroid: ParathyroidParams,
+    /// `[patient.hormones]`
+    pub hormones: HormoneParams,
+    /// `[patient.bone]`
+    pub bone: BoneParams,
+    /// `[patient.inhibitors]`
+    pub inhibitors: InhibitorParams,
+    /// `[patient.drugs]`
+    pub drugs: DrugParams,
+    /// `[patient.variability]`
+    pub variability: VariabilityParams,
+}
+
+/// A drug of a `[[treatments]]` entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Drug {
+    /// Sevelamer carbonate, g/day: binds dietary Pi.
+    Sevelamer,
+    /// Lanthanum carbonate, g/day of elemental lanthanum: binds dietary Pi.
+    LanthanumCarbonate,
+    /// Calcium carbonate, g/day: binds dietary Pi and adds a Ca load.
+    CalciumCarbonate,
+    /// Magnesium carbonate, g/day: binds dietary Pi and raises serum Mg.
+    MagnesiumCarbonate,
+    /// Ferric citrate, g/day: binds dietary Pi and lowers FGF23.
+    FerricCitrate,
+    /// Cinacalcet, mg/day: sensitises the CaSR (PTH and Ca down; VSMC CaSR).
+    Cinacalcet,
+    /// Oral bisphosphonate (alendronate-equivalent), mg/day: bone resorption
+    /// down, a PPi analogue in the tissue.
+    Bisphosphonate,
+    /// Denosumab, mg per subcutaneous injection every `interval_days`
+    /// (default 182): free RANKL down in bone and vessel.
+    Denosumab,
+    /// Antioxidant (TEMPOL-like), fraction of ROS scavenged (0–1).
+    Antioxidant,
+    /// BMP-7, µg/kg/week: bone formation up.
+    Bmp7,
+    /// Exogenous pyrophosphate, µmol/kg per dose every `interval_days`
+    /// (default 1), as an intravenous bolus.
+    ExogenousPpi,
+}
+
+impl Drug {
+    /// Every drug, for messages.
+    pub const ALL: [Drug; 11] = [
+        Drug::Sevelamer,
+        Drug::LanthanumCarbonate,
+        Drug::CalciumCarbonate,
+        Drug::MagnesiumCarbonate,
+        Drug::FerricCitrate,
+        Drug::Cinacalcet,
+        Drug::Bisphosphonate,
+        Drug::Denosumab,
+        Drug::Antioxidant,
+        Drug::Bmp7,
+        Drug::ExogenousPpi,
+    ];
+
+    /// Config name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Drug::Sevelamer => "sevelamer",
+            Drug::LanthanumCarbonate => "lanthanum_carbonate",
+            Drug::CalciumCarbonate => "calcium_carbonate",
+            Drug::MagnesiumCarbonate => "magnesium_carbonate",
+            Drug::FerricCitrate => "ferric_citrate",
+            Drug::Cinacalcet => "cinacalcet",
+            Drug::Bisphosphonate => "bisphosphonate",
+            Drug::Denosumab => "denosumab",
+            Drug::Antioxidant => "antioxidant",
+            Drug::Bmp7 => "bmp7",
+            Drug::ExogenousPpi => "exogenous_ppi",
+        }
+    }
+
+    /// Unit of `dose`.
+    pub fn unit(self) -> &'static str {
+        match self {
+            Drug::Sevelamer
+            | Drug::LanthanumCarbonate
+            | Drug::CalciumCarbonate
+            | Drug::MagnesiumCarbonate
+            | Drug::FerricCitrate => "g/day",
+            Drug::Cinacalcet | Drug::Bisphosphonate => "mg/day",
+            Drug::Denosumab => "mg per injection",
+            Drug::Antioxidant => "fraction of ROS scavenged",
+            Drug::Bmp7 => "µg/kg/week",
+            Drug::ExogenousPpi => "µmol/kg per dose",
+        }
+    }
+
+    /// Largest accepted dose.
+    pub fn max_dose(self) -> f64 {
+        match self {
+            Drug::Sevelamer
+            | Drug::LanthanumCarbonate
+            | Drug::CalciumCarbonate
+            | Drug::MagnesiumCarbonate
+            | Drug::FerricCitrate => 30.0,
+            Drug::Cinacalcet => 360.0,
+            Drug::Bisphosphonate => 100.0,
+            Drug::Denosumab => 1000.0,
+            Drug::Antioxidant => 1.0,
+            Drug::Bmp7 => 1.0e4,
+            Drug::ExogenousPpi => 1.0e4,
+        }
+    }
+
+    /// True for drugs given as separate doses (`interval_days` applies).
+    pub fn is_bolus(self) -> bool {
+        matches!(self, Drug::Denosumab | Drug::ExogenousPpi)
+    }
+
+    /// Default dosing interval of bolus drugs, days.
+    pub fn default_interval_days(self) -> f64 {
+        match self {
+            Drug::Denosumab => 182.0,
+            _ => 1.0,
+        }
+    }
+}
+
+fn never() -> f64 {
+    1.0e6
+}
+
+/// One `[[treatments]]` entry: a drug, its dose, and when it is given.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Treatment {
+    /// Which drug (see [`Drug`]).
+    pub drug: Drug,
+    /// Dose, in the drug's unit ([`Drug::unit`]).
+    pub dose: f64,
+    /// First day of treatment (the first bolus is given then).
+    #[serde(default)]
+    pub start_day: f64,
+    /// Day the treatment stops (default: never).
+    #[serde(default = "never")]
+    pub stop_day: f64,
+    /// Days between doses of bolus drugs (denosumab, exogenous PPi).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interval_days: Option<f64>,
+    /// Bisphosphonate only: simulate it although eGFR is below 35 mL/min.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub allow_low_egfr: bool,
+}
+
+impl Treatment {
+    /// True if a continuous drug is being taken at time `t_h`.
+    pub fn active(&self, t_h: f64) -> bool {
+        t_h >= self.start_day * 24.0 && t_h < self.stop_day * 24.0
+    }
+
+    fn interval_h(&self) -> f64 {
+        self.interval_days
+            .unwrap_or_else(|| self.drug.default_interval_days())
+            * 24.0
+    }
+
+    /// Number of bolus doses given at times in [t0, t1).
+    pub fn doses_in(&self, t0: f64, t1: f64) -> u64 {
+        let start = self.start_day * 24.0;
+        let stop = self.stop_day * 24.0;
+        let every = self.interval_h();
+        // Doses at start + k·every for k ≥ 0, before stop.
+        let before = |t: f64| -> u64 {
+            let t = t.min(stop);
+            if t <= start {
+                0
+            } else {
+                ((t - start) / every).ceil() as u64
+            }
+        };
+        before(t1).saturating_sub(before(t0))
+    }
+}
+
 /// A whole scenario: everything a run needs besides the thread count.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields, default)]
@@ -87,8 +282,15 @@ pub struct Scenario {
     pub geometry: GeometryParams,
     /// `[boundary]`
     pub boundary: BoundaryParams,
-    /// `[serum]`, tissue mode
+    /// `[serum]`, tissue mode with `boundary.lumen = "serum"`
     pub serum: SerumParams,
+    /// `[patient.*]`, tissue mode with `boundary.lumen = "patient"`
+    pub patient: PatientConfig,
+    /// `[dialysis]`, with the patient model
+    pub dialysis: DialysisParams,
+    /// `[[treatments]]`, with the patient model
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub treatments: Vec<Treatment>,
     /// `[culture]`, culture mode
     pub culture: CultureParams,
     /// `[solutes.*]`
@@ -271,6 +473,18 @@ impl Scenario {
         self.mineral.validate(&mut errs);
         self.interventions.validate(&mut errs);
         self.binding.validate(&mut errs);
+        let p = &self.patient;
+        p.body.validate(&mut errs);
+        p.kidney.validate(&mut errs);
+        p.diet.validate(&mut errs);
+        p.parathyroid.validate(&mut errs);
+        p.hormones.validate(&mut errs);
+        p.bone.validate(&mut errs);
+        p.inhibitors.validate(&mut errs);
+        p.drugs.validate(&mut errs);
+        p.variability.validate(&mut errs);
+        self.dialysis.validate(&mut errs);
+        self.validate_patient(&mut errs);
         if t.ros.decay_per_h <= 0.0 || t.ros.decay_per_h.is_nan() {
             errs.push(format!(
                 "solutes.ros.decay_per_h = {} must be > 0 (1/h): ROS is solved as a quasi-steady field",
@@ -326,6 +540,120 @@ impl Scenario {
             Ok(())
         } else {
             Err(ConfigError { problems: errs })
+        }
+    }
+
+    /// True if the lumen follows the patient model (tissue mode).
+    pub fn uses_patient(&self) -> bool {
+        self.mode == Mode::Tissue && self.boundary.lumen == LumenBoundary::Patient
+    }
+
+    fn validate_patient(&self, errs: &mut Vec<String>) {
+        let d = &self.dialysis;
+        if d.sessions_per_week.fract() != 0.0 {
+            errs.push(format!(
+                "dialysis.sessions_per_week = {} must be a whole number from 0 to 7",
+                d.sessions_per_week
+            ));
+        }
+        if d.stop_day < d.start_day {
+            errs.push(format!(
+                "dialysis.stop_day = {} must not be before dialysis.start_day = {}",
+                d.stop_day, d.start_day
+            ));
+        }
+        for (i, t) in self.treatments.iter().enumerate() {
+            let key = format!("treatments[{i}] ({})", t.drug.name());
+            if !(t.dose.is_finite() && t.dose >= 0.0 && t.dose <= t.drug.max_dose()) {
+                errs.push(format!(
+                    "{key}.dose = {} is out of range: expected a number from 0 to {} ({})",
+                    t.dose,
+                    t.drug.max_dose(),
+                    t.drug.unit()
+                ));
+            }
+            if !t.start_day.is_finite() || t.start_day < 0.0 {
+                errs.push(format!(
+                    "{key}.start_day = {} must be a day ≥ 0",
+                    t.start_day
+                ));
+            }
+            if t.stop_day.is_nan() || t.stop_day < t.start_day {
+                errs.push(format!(
+                    "{key}.stop_day = {} must not be before start_day = {}",
+                    t.stop_day, t.start_day
+                ));
+            }
+            match t.interval_days {
+                Some(_) if !t.drug.is_bolus() => errs.push(format!(
+                    "{key}.interval_days: {} is taken continuously; interval_days applies only to denosumab and exogenous_ppi",
+                    t.drug.name()
+                )),
+                Some(x) if !(x.is_finite() && x >= 0.01) => errs.push(format!(
+                    "{key}.interval_days = {x} must be at least 0.01 days"
+                )),
+                _ => {}
+            }
+            if t.allow_low_egfr && t.drug != Drug::Bisphosphonate {
+                errs.push(format!(
+                    "{key}.allow_low_egfr applies only to bisphosphonate"
+                ));
+            }
+            if t.drug == Drug::Bisphosphonate && !t.allow_low_egfr && self.uses_patient() {
+                let k = &self.patient.kidney;
+                let at_start = (k.egfr_mL_min
+                    - k.egfr_decline_mL_min_per_year * t.start_day / 365.25)
+                    .max(k.egfr_floor_mL_min.min(k.egfr_mL_min));
+                if at_start < 35.0 {
+                    errs.push(format!(
+                        "{key}: eGFR is {at_start:.1} mL/min at start_day {}: bisphosphonates are renally cleared and not given below eGFR 35 mL/min; set allow_low_egfr = true to simulate it anyway",
+                        t.start_day
+                    ));
+                }
+            }
+        }
+        if self.mode == Mode::Tissue && self.boundary.lumen != LumenBoundary::Patient {
+            if !self.treatments.is_empty() {
+                errs.push(format!(
+                    "treatments: the {} treatment(s) act through the patient model, but boundary.lumen = \"{}\"; use boundary.lumen = \"patient\"",
+                    self.treatments.len(),
+                    match self.boundary.lumen {
+                        LumenBoundary::Serum => "serum",
+                        _ => "closed",
+                    }
+                ));
+            }
+            if d.sessions_per_week > 0.0 {
+                errs.push(
+                    "dialysis.sessions_per_week > 0 needs the patient model: use boundary.lumen = \"patient\"".into(),
+                );
+            }
+        }
+        if self.mode == Mode::Culture && (!self.treatments.is_empty() || d.sessions_per_week > 0.0) {
+            errs.push(
+                "treatments and dialysis act on the patient, which culture mode does not have; use interventions.* in culture".into(),
+            );
+        }
+        if self.uses_patient() {
+            // Serum values the patient model computes must not be set by hand:
+            // they would be silently ignored.
+            let default = SerumParams::default();
+            let s = &self.serum;
+            for (key, v, d) in [
+                ("phosphate_mM", s.phosphate_mM, default.phosphate_mM),
+                ("calcium_mM", s.calcium_mM, default.calcium_mM),
+                ("magnesium_mM", s.magnesium_mM, default.magnesium_mM),
+                ("ppi_uM", s.ppi_uM, default.ppi_uM),
+                ("fetuin_a_g_per_L", s.fetuin_a_g_per_L, default.fetuin_a_g_per_L),
+                ("pth_pg_per_mL", s.pth_pg_per_mL, default.pth_pg_per_mL),
+                ("indoxyl_sulfate_uM", s.indoxyl_sulfate_uM, default.indoxyl_sulfate_uM),
+            ] {
+                if v != d {
+                    errs.push(format!(
+                        "serum.{key} = {v} is computed by the patient model (boundary.lumen = \"patient\", the default); set boundary.lumen = \"serum\" to hold serum constant, or change the patient (patient.kidney, patient.diet, ...)"
+                    ));
+                }
+            }
         }
     }
 
@@ -392,11 +720,12 @@ mod tests {
     #[test]
     fn resolved_toml_round_trips_exactly() {
         let s = load(
-            "[serum]\nphosphate_mM = 1.8\n",
-            &["cells.pi_hill=3.3", "name=x"],
+            "[serum]\nphosphate_mM = 1.8\n[boundary]\nlumen = \"serum\"\n[[treatments]]\ndrug = \"sevelamer\"\ndose = 4.8\n",
+            &["cells.pi_hill=3.3", "name=x", "boundary.lumen=\"patient\"", "serum.phosphate_mM=1.1"],
         )
         .expect("valid");
-        assert_eq!(s.serum.phosphate_mM, 1.8);
+        assert_eq!(s.serum.phosphate_mM, 1.1);
+        assert_eq!(s.treatments[0].dose, 4.8);
         assert_eq!(s.cells.pi_hill, 3.3);
         assert_eq!(s.name, "x");
         let again = load(&s.to_toml(), &[]).expect("resolved config loads");

@@ -36,6 +36,7 @@ pub mod config;
 pub mod experiment;
 pub mod model;
 pub mod params;
+pub mod patient;
 pub mod rules;
 pub mod sim;
 

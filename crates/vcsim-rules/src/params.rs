@@ -628,6 +628,453 @@ param_group! {
     }
 }
 
+param_group! {
+    /// The patient's body (`[patient.body]`): volumes and serum chemistry shared by every compartment of the systemic model.
+    BodyParams, section = "patient.body" {
+        /// Extracellular fluid volume in which serum Ca, Pi, Mg, PPi and toxins distribute.
+        ecf_volume_L: f64 = 14.0, unit = "L", range = [1.0, 100.0],
+            source = "Peterson & Riggs 2010 (OpenBoneMin V1 = 14 L)";
+        /// Volume of the intracellular phosphate pool that exchanges with the ECF (rebound after dialysis).
+        cell_pi_volume_L: f64 = 28.0, unit = "L", range = [0.0, 200.0],
+            source = "estimate: two-pool Pi kinetics of dialysis put about two thirds of mobile Pi outside the ECF";
+        /// Exchange clearance between the intracellular Pi pool and the ECF.
+        cell_pi_exchange_L_per_h: f64 = 4.0, unit = "L/h", range = [0.0, 100.0],
+            source = "estimate: post-dialytic Pi rebound over 1–2 h (intercompartment clearance ~70 mL/min)";
+        /// Ionized fraction of total serum calcium.
+        ca_ionized_fraction: f64 = 0.5, unit = "1", range = [0.2, 0.9],
+            source = "PARAMETERS 1a: ionized 1.12–1.32 mM of total 2.12–2.55 mM";
+        /// Body weight, for doses given per kg.
+        body_weight_kg: f64 = 70.0, unit = "kg", range = [10.0, 250.0],
+            source = "estimate: reference adult";
+        /// Longest internal time step of the systemic model.
+        substep_h: f64 = 0.1, unit = "h", range = [0.001, 1.0],
+            source = "estimate: ten times shorter than the fastest pool (PPi, t½ 33 min; dialysis)";
+        /// Weeks simulated before t = 0 so that the patient starts at its steady state (dialysis schedule included, no treatments).
+        spin_up_weeks: f64 = 104.0, unit = "weeks", range = [0.0, 1000.0],
+            source = "estimate: three times the slowest relaxation (parathyroid gland, 60 d; bone cells, 30 d)";
+    }
+}
+
+param_group! {
+    /// Kidney (`[patient.kidney]`): eGFR, threshold phosphate excretion with its FGF23–Klotho and PTH control, Ca and Mg handling, toxin clearance.
+    KidneyParams, section = "patient.kidney" {
+        /// eGFR at t = 0.
+        egfr_mL_min: f64 = 100.0, unit = "mL/min", range = [0.0, 200.0],
+            source = "PARAMETERS 1a stage limits: CKD 3 30–59, CKD 4 15–29, CKD 5 < 15";
+        /// Linear fall of eGFR per year from t = 0.
+        egfr_decline_mL_min_per_year: f64 = 0.0, unit = "mL/min/year", range = [0.0, 50.0],
+            source = "estimate: progressive CKD loses 2–5 mL/min per year";
+        /// Lowest eGFR the decline reaches (residual function).
+        egfr_floor_mL_min: f64 = 2.0, unit = "mL/min", range = [0.0, 200.0],
+            source = "estimate: residual renal function of dialysis patients";
+        /// Filtered-load coefficient of phosphate excretion above the threshold.
+        pi_excretion_coefficient: f64 = 0.88, unit = "1", range = [0.0, 5.0],
+            source = "Peterson & Riggs 2010: J48 = 0.88·GFR·(C − threshold)";
+        /// Renal phosphate threshold (TmP/GFR) at normal FGF23, Klotho and PTH.
+        pi_threshold_mM: f64 = 0.98, unit = "mM", range = [0.1, 3.0],
+            source = "Peterson & Riggs 2010 use 1.142 mM; lowered to 0.98 for a 1000 mg/day diet (normal TmP/GFR 0.8–1.35 mM)";
+        /// Phosphaturic gain of FGF23 × Klotho on the threshold.
+        fgf23_phosphaturia: f64 = 0.3, unit = "1", range = [0.0, 10.0],
+            source = "estimate: FGF23 excess can halve TmP/GFR when Klotho is intact (MECHANISMS M8)";
+        /// Phosphaturic gain of PTH on the threshold.
+        pth_phosphaturia: f64 = 0.15, unit = "1", range = [0.0, 10.0],
+            source = "estimate: PTH lowers proximal Pi reabsorption (NaPi-IIa internalisation)";
+        /// eGFR at which Klotho expression is half of its normal value.
+        klotho_half_egfr_mL_min: f64 = 30.0, unit = "mL/min", range = [0.1, 500.0],
+            source = "estimate: renal Klotho falls from CKD 2 onwards and is mostly lost in CKD 5 (MECHANISMS M8)";
+        /// Ultrafiltrable fraction of serum calcium.
+        ca_ultrafiltrable_fraction: f64 = 0.6, unit = "1", range = [0.0, 1.0],
+            source = "Peterson & Riggs 2010: Ca filtration 0.6·0.5·GFR·Ca (standard ~60% ultrafiltrable)";
+        /// Fractional excretion of filtered calcium at normal PTH.
+        ca_fractional_excretion: f64 = 0.025, unit = "1", range = [0.0, 1.0],
+            source = "estimate: urinary Ca 2.5–7.5 mmol/day of ~180 mmol/day filtered";
+        /// Exponent of ionized Ca on Ca fractional excretion (renal CaSR in the thick ascending limb).
+        ca_casr_exponent: f64 = 12.0, unit = "1", range = [0.0, 50.0],
+            source = "estimate: hypercalcaemia inhibits Ca reabsorption through the renal CaSR";
+        /// Exponent of the PTH effect on Ca reabsorption (fractional excretion ∝ (PTH normal / PTH)^this).
+        ca_pth_exponent: f64 = 0.3, unit = "1", range = [0.0, 3.0],
+            source = "estimate: PTH raises distal Ca reabsorption";
+        /// Ultrafiltrable fraction of serum magnesium.
+        mg_ultrafiltrable_fraction: f64 = 0.7, unit = "1", range = [0.0, 1.0],
+            source = "estimate: ~70% of serum Mg is not protein-bound";
+        /// Fractional excretion of filtered Mg at normal eGFR.
+        mg_fractional_excretion: f64 = 0.05, unit = "1", range = [0.0, 1.0],
+            source = "estimate: normal FEMg 2–5%; gives serum Mg ~0.83 mM at a 300 mg/day diet";
+        /// Largest fractional excretion of Mg the failing kidney reaches.
+        mg_fractional_excretion_max: f64 = 0.45, unit = "1", range = [0.0, 1.0],
+            source = "estimate: keeps HD serum Mg near 1.04 mM (Tzanakis 2014) with dialysate Mg 0.5 mM";
+        /// Rise of Mg fractional excretion as eGFR falls (FEMg ∝ (100/eGFR)^this, at most the maximum above).
+        mg_adaptation_exponent: f64 = 0.95, unit = "1", range = [0.0, 3.0],
+            source = "estimate: FEMg rises adaptively in CKD so serum Mg stays near 0.9–1.1 mM (PARAMETERS 1a)";
+        /// Renal clearance of indoxyl sulfate (tubular secretion) at eGFR 100 mL/min.
+        toxin_clearance_L_per_h: f64 = 10.0, unit = "L/h", range = [0.0, 1000.0],
+            source = "estimate: gives ~3 µM at the production rate below (PARAMETERS 1a, EUTox)";
+        /// Exponent of the fall of toxin clearance with eGFR (clearance ∝ (eGFR/100)^this): secretion falls faster than filtration.
+        toxin_clearance_exponent: f64 = 1.7, unit = "1", range = [0.0, 5.0],
+            source = "estimate: fitted to PARAMETERS 1a (CKD 3 10–30, CKD 4 30–80, CKD 5 80–150 µM)";
+        /// Non-renal clearance of indoxyl sulfate.
+        toxin_nonrenal_clearance_L_per_h: f64 = 0.05, unit = "L/h", range = [0.0, 100.0],
+            source = "estimate: small hepatic/biliary elimination; caps anuric levels near 250 µM between dialyses";
+    }
+}
+
+param_group! {
+    /// Diet and gut (`[patient.diet]`): intake and the calcitriol-dependent fraction absorbed.
+    DietParams, section = "patient.diet" {
+        /// Dietary phosphorus.
+        phosphate_mmol_per_day: f64 = 32.0, unit = "mmol/day", range = [0.0, 200.0],
+            source = "estimate: ~1000 mg/day, a usual Western diet (Peterson & Riggs use 10.5 mmol/day net)";
+        /// Dietary calcium.
+        calcium_mmol_per_day: f64 = 20.0, unit = "mmol/day", range = [0.0, 200.0],
+            source = "estimate: ~800 mg/day (Peterson & Riggs OralCa 24 mmol/day)";
+        /// Dietary magnesium.
+        magnesium_mmol_per_day: f64 = 12.0, unit = "mmol/day", range = [0.0, 100.0],
+            source = "estimate: ~300 mg/day";
+        /// Fraction of dietary Pi absorbed without calcitriol (paracellular, NaPi-IIb at its floor).
+        pi_absorption_basal: f64 = 0.45, unit = "1", range = [0.0, 1.0],
+            source = "estimate: 40–50% of Pi is absorbed even with low calcitriol";
+        /// Extra fraction of dietary Pi absorbed at saturating calcitriol (× D/(1 + D), D relative calcitriol).
+        pi_absorption_calcitriol: f64 = 0.4, unit = "1", range = [0.0, 1.0],
+            source = "estimate: total Pi absorption 60–70% at normal calcitriol";
+        /// Fraction of dietary Ca absorbed without calcitriol.
+        ca_absorption_basal: f64 = 0.1, unit = "1", range = [0.0, 1.0],
+            source = "estimate: passive paracellular Ca absorption";
+        /// Extra fraction of dietary Ca absorbed at saturating calcitriol (× D/(1 + D)).
+        ca_absorption_calcitriol: f64 = 0.4, unit = "1", range = [0.0, 1.0],
+            source = "estimate: total Ca absorption ~30% at normal calcitriol (Peterson & Riggs: calcitriol-driven TRPV6 transport)";
+        /// Endogenous calcium secreted into the gut and lost in faeces at normal serum Ca.
+        ca_gut_secretion_mmol_per_day: f64 = 2.5, unit = "mmol/day", range = [0.0, 100.0],
+            source = "estimate: endogenous faecal Ca ~100 mg/day; with low calcitriol net Ca absorption nears zero";
+        /// Fraction of dietary Mg absorbed.
+        mg_absorption: f64 = 0.35, unit = "1", range = [0.0, 1.0],
+            source = "estimate: 30–40% of dietary Mg is absorbed";
+        /// Production of indoxyl sulfate (gut bacteria → liver).
+        toxin_production_umol_per_h: f64 = 30.0, unit = "µmol/h", range = [0.0, 10000.0],
+            source = "estimate: with the kidney clearance, ~3 µM at normal eGFR (PARAMETERS 1a)";
+    }
+}
+
+param_group! {
+    /// Parathyroid gland (`[patient.parathyroid]`): PTH secretion set by ionized Ca through the Ca-sensing receptor, by Pi and by calcitriol; gland hyperplasia under chronic stimulation.
+    ParathyroidParams, section = "patient.parathyroid" {
+        /// PTH at normal stimulus and gland size.
+        pth_normal_pg_per_mL: f64 = 40.0, unit = "pg/mL", range = [1.0, 1000.0],
+            source = "Peterson & Riggs 2010: 3.85 pM ≈ 36 pg/mL; PARAMETERS 1a normal 10–65";
+        /// Ionized Ca at which the CaSR halves secretion.
+        casr_set_point_mM: f64 = 1.18, unit = "mM", range = [0.5, 2.0],
+            source = "estimate: PTH–Ca set point ~1.1–1.2 mM ionized";
+        /// Steepness (Hill coefficient) of the CaSR suppression of PTH.
+        casr_hill: f64 = 8.0, unit = "1", range = [1.0, 50.0],
+            source = "estimate: steep sigmoidal PTH–Ca curve (Brown 1983; Hill-type CaSR control in Granjon 2017)";
+        /// Exponent of direct Pi stimulation of PTH secretion ((Pi/normal)^this).
+        pi_exponent: f64 = 1.3, unit = "1", range = [0.0, 5.0],
+            source = "estimate: Pi raises PTH secretion and gland growth (MECHANISMS M9)";
+        /// Exponent of calcitriol suppression of PTH ((D)^−this).
+        calcitriol_exponent: f64 = 0.45, unit = "1", range = [0.0, 3.0],
+            source = "estimate: calcitriol represses the PTH gene";
+        /// Relative secretory capacity of the gland (patient factor; > 1 nodular hyperplasia).
+        gland_capacity: f64 = 1.0, unit = "1", range = [0.0, 100.0],
+            source = "estimate: patient-specific (see [patient.variability])";
+        /// Time constant of gland growth or involution towards the stimulus.
+        gland_time_days: f64 = 60.0, unit = "days", range = [1.0, 3650.0],
+            source = "estimate: parathyroid hyperplasia develops over months";
+        /// Exponent of gland size on the chronic stimulus (size → stimulus^this).
+        gland_growth_exponent: f64 = 1.0, unit = "1", range = [0.0, 3.0],
+            source = "estimate: hyperplasia amplifies secretion; PTH ∝ stimulus^(1 + this) at steady state";
+    }
+}
+
+param_group! {
+    /// FGF23 and calcitriol (`[patient.hormones]`).
+    HormoneParams, section = "patient.hormones" {
+        /// C-terminal FGF23 at normal Pi, calcitriol and eGFR.
+        fgf23_normal_RU_per_mL: f64 = 50.0, unit = "RU/mL", range = [1.0, 1.0e4],
+            source = "PARAMETERS 1a: normal ~30–70 RU/mL";
+        /// Exponent of serum Pi on FGF23 production.
+        fgf23_pi_exponent: f64 = 1.0, unit = "1", range = [0.0, 5.0],
+            source = "estimate: FGF23 rises with Pi load";
+        /// Exponent of falling eGFR on FGF23 ((100/eGFR)^this: osteocyte production up, clearance down).
+        fgf23_egfr_exponent: f64 = 1.1, unit = "1", range = [0.0, 5.0],
+            source = "estimate: fitted to PARAMETERS 1a (CKD 3 100–150, CKD 4 150–300, CKD 5 300–1000, HD ~1400 RU/mL)";
+        /// Exponent of calcitriol on FGF23 production.
+        fgf23_calcitriol_exponent: f64 = 0.3, unit = "1", range = [0.0, 3.0],
+            source = "estimate: calcitriol induces FGF23";
+        /// Half-life of FGF23.
+        fgf23_half_life_h: f64 = 1.0, unit = "h", range = [0.01, 100.0],
+            source = "PARAMETERS 3c: intact FGF23 45–60 min (Khosravi 2007)";
+        /// Exponent of kidney mass (Klotho factor) on calcitriol synthesis (1α-hydroxylase).
+        calcitriol_kidney_exponent: f64 = 1.0, unit = "1", range = [0.0, 5.0],
+            source = "estimate: calcitriol falls with nephron mass (Peterson & Riggs CKD extension: calcitriol falls as GFR falls)";
+        /// Exponent of PTH on calcitriol synthesis.
+        calcitriol_pth_exponent: f64 = 0.3, unit = "1", range = [0.0, 3.0],
+            source = "estimate: PTH induces 1α-hydroxylase";
+        /// Exponent of FGF23 suppression of calcitriol synthesis.
+        calcitriol_fgf23_exponent: f64 = 0.3, unit = "1", range = [0.0, 3.0],
+            source = "estimate: FGF23 represses 1α-hydroxylase and induces 24-hydroxylase";
+        /// Half-life of calcitriol.
+        calcitriol_half_life_h: f64 = 6.0, unit = "h", range = [0.1, 100.0],
+            source = "PARAMETERS 3c: 5–8 h";
+    }
+}
+
+param_group! {
+    /// Bone (`[patient.bone]`): osteoblast and osteoclast activity driven by PTH against uremic skeletal resistance, formation that takes up Ca and Pi, resorption that releases them, exchangeable and deep mineral pools.
+    BoneParams, section = "patient.bone" {
+        /// Calcium moved by formation (and by resorption) per day at balanced normal turnover.
+        turnover_ca_mmol_per_day: f64 = 12.0, unit = "mmol/day", range = [0.0, 1000.0],
+            source = "estimate: adult bone turnover ~500 mg Ca/day (Peterson & Riggs bone fluxes are of this order)";
+        /// Deep (non-exchangeable) bone calcium at t = 0.
+        deep_ca_mmol: f64 = 25000.0, unit = "mmol", range = [1.0, 1.0e6],
+            source = "Peterson & Riggs 2010: non-exchangeable bone Ca 24 900 mmol";
+        /// Exchangeable bone calcium at normal ionized Ca and turnover.
+        exchangeable_ca_mmol: f64 = 100.0, unit = "mmol", range = [0.0, 1.0e4],
+            source = "Peterson & Riggs 2010: exchangeable bone Ca Q = 100 mmol";
+        /// Rate at which the exchangeable pool follows serum ionized Ca.
+        exchange_rate_per_h: f64 = 0.05, unit = "1/h", range = [0.0, 100.0],
+            source = "estimate: the bone buffer absorbs a Ca load within a day";
+        /// Uremic skeletal resistance to PTH at complete loss of kidney function (bone needs PTH × (1 + this × (1 − Klotho)) for normal turnover).
+        pth_resistance: f64 = 6.0, unit = "1", range = [0.0, 100.0],
+            source = "KDIGO 2017 (PARAMETERS 1c): PTH 2–9 × ULN keeps turnover normal in CKD 5D";
+        /// Exponent of effective PTH on turnover (osteoblasts and osteoclasts).
+        turnover_pth_exponent: f64 = 0.7, unit = "1", range = [0.0, 5.0],
+            source = "estimate: high PTH → high turnover, over-suppressed PTH → adynamic bone (MECHANISMS M10)";
+        /// Extra resorption per unit of effective PTH above normal (RANKL from osteoblasts uncouples resorption from formation).
+        uncoupling: f64 = 0.35, unit = "1", range = [0.0, 10.0],
+            source = "estimate: high-turnover disease loses bone mineral (MECHANISMS M10)";
+        /// Half-saturation of mineralisation on the serum ion product (× normal): formation uptake (1 + h)·x/(h + x).
+        mineralisation_half: f64 = 1.0, unit = "1", range = [0.01, 100.0],
+            source = "estimate: active bone surfaces take up a Ca·Pi surplus (the bone buffer lost in adynamic bone)";
+        /// Time constant of osteoblast and osteoclast activity.
+        response_days: f64 = 30.0, unit = "days", range = [0.1, 3650.0],
+            source = "estimate: remodelling units respond over weeks";
+        /// Relative bone turnover of the patient (× osteoblast and osteoclast activity).
+        turnover_factor: f64 = 1.0, unit = "1", range = [0.0, 100.0],
+            source = "estimate: patient-specific (see [patient.variability])";
+    }
+}
+
+param_group! {
+    /// Circulating inhibitors (`[patient.inhibitors]`): fetuin-A, pyrophosphate and the calcification propensity (T50) test.
+    InhibitorParams, section = "patient.inhibitors" {
+        /// Serum fetuin-A without uremic inflammation.
+        fetuin_a_normal_g_per_L: f64 = 0.75, unit = "g/L", range = [0.0, 20.0],
+            source = "PARAMETERS 1a: ~0.5–1.0 g/L normal";
+        /// Half-life of fetuin-A.
+        fetuin_a_half_life_h: f64 = 72.0, unit = "h", range = [1.0, 10000.0],
+            source = "PARAMETERS 3c: no measured value; ~2–4 days for a hepatic glycoprotein (estimate)";
+        /// Indoxyl sulfate at which hepatic fetuin-A synthesis is halved (negative acute-phase reactant).
+        fetuin_a_toxin_half_uM: f64 = 600.0, unit = "µM", range = [1.0, 1.0e6],
+            source = "estimate: fetuin-A 0.60 g/L in HD vs ~0.75 normal (Hermans 2007; Ketteler 2003)";
+        /// Fetuin-A consumed into calciprotein particles per unit of ion product above normal.
+        fetuin_a_cpp_consumption_per_h: f64 = 0.002, unit = "1/h", range = [0.0, 10.0],
+            source = "estimate: fetuin-A is consumed into CPPs in high-mineral states (PARAMETERS 3c)";
+        /// Plasma PPi at normal alkaline phosphatase.
+        ppi_normal_uM: f64 = 3.26, unit = "µM", range = [0.0, 100.0],
+            source = "Lomashvili 2005: 3.26 ± 0.17 µM";
+        /// Half-life of plasma PPi.
+        ppi_half_life_h: f64 = 0.55, unit = "h", range = [0.01, 100.0],
+            source = "O'Neill 2011: 33 min";
+        /// Share of PPi hydrolysis by bone alkaline phosphatase (follows osteoblast activity).
+        ppi_bone_alp_share: f64 = 0.3, unit = "1", range = [0.0, 1.0],
+            source = "estimate: bone ALP is about half of serum ALP";
+        /// Rise of PPi hydrolysis at complete loss of kidney function (uremic TNAP activity, × (1 − Klotho)).
+        ppi_uremic_alp: f64 = 0.5, unit = "1", range = [0.0, 10.0],
+            source = "Lomashvili 2005: pre-HD PPi 2.26 µM, lowered by increased ALP activity";
+        /// Added calcium in the T50 test mixture.
+        t50_added_calcium_mM: f64 = 10.0, unit = "mM", range = [0.0, 100.0],
+            source = "Pasch 2012: serum supersaturated with Ca and Pi";
+        /// Added phosphate in the T50 test mixture.
+        t50_added_phosphate_mM: f64 = 6.0, unit = "mM", range = [0.0, 100.0],
+            source = "Pasch 2012";
+        /// Volume fraction of serum in the T50 test mixture (dilutes serum solutes and inhibitors).
+        t50_serum_fraction: f64 = 0.5, unit = "1", range = [0.01, 1.0],
+            source = "Pasch 2012";
+        /// Rate of spontaneous primary → secondary CPP transformation at the reference product, without inhibitors.
+        t50_nucleation_per_h: f64 = 0.11, unit = "1/h", range = [0.0, 1000.0],
+            source = "estimate: calibrated so that T50 ≈ 329 min at normal serum (PARAMETERS 5.14)";
+        /// Rate of autocatalytic transformation (on secondary CPP) at the reference product, without inhibitors.
+        t50_growth_per_h: f64 = 6.3, unit = "1/h", range = [0.0, 1000.0],
+            source = "estimate: sigmoid nephelometry curves (Pasch 2012)";
+        /// Exponent of the test-mixture Ca·Pi product on the transformation rates.
+        t50_product_exponent: f64 = 4.0, unit = "1", range = [0.0, 20.0],
+            source = "estimate: higher P and iCa shorten T50 (Pasch 2012; Smith 2014)";
+        /// Fetuin-A (in the mixture) that halves the transformation rates.
+        t50_fetuin_half_g_per_L: f64 = 0.15, unit = "g/L", range = [0.001, 100.0],
+            source = "estimate: fetuin-A is the main determinant of T50 (Pasch 2012)";
+        /// Mg (in the mixture) that halves the transformation rates.
+        t50_magnesium_half_mM: f64 = 0.5, unit = "mM", range = [0.001, 100.0],
+            source = "estimate: higher Mg lengthens T50 (Bressendorff 2018)";
+        /// PPi (in the mixture) that halves the transformation rates.
+        t50_ppi_half_uM: f64 = 5.0, unit = "µM", range = [0.001, 1000.0],
+            source = "estimate: lower PPi goes with lower T50 (Smith 2014)";
+    }
+}
+
+param_group! {
+    /// Haemodialysis (`[dialysis]`): a weekly schedule of sessions that clear small solutes and exchange Ca and Mg with the dialysate.
+    DialysisParams, section = "dialysis" {
+        /// Sessions per week, spread over the week from Monday (3 → Mon, Wed, Fri); 0 = no dialysis.
+        sessions_per_week: f64 = 0.0, unit = "1/week", range = [0.0, 7.0],
+            source = "conventional HD: 3 × 4 h a week";
+        /// Length of a session.
+        session_h: f64 = 4.0, unit = "h", range = [0.1, 24.0],
+            source = "conventional HD: 4 h";
+        /// Hour of the day at which sessions start.
+        start_hour: f64 = 8.0, unit = "h", range = [0.0, 23.99],
+            source = "estimate";
+        /// Day from which the schedule applies (with 0 or less, the patient is already on dialysis: the spin-up follows the schedule).
+        start_day: f64 = 0.0, unit = "days", range = [-1.0e5, 1.0e5],
+            source = "estimate";
+        /// Day from which there are no more sessions.
+        stop_day: f64 = 1.0e5, unit = "days", range = [-1.0e5, 1.0e5],
+            source = "estimate";
+        /// Dialyser clearance of phosphate.
+        pi_clearance_mL_min: f64 = 130.0, unit = "mL/min", range = [0.0, 1000.0],
+            source = "estimate: ~800–1000 mg Pi removed per 4 h session, intradialytic fall ~50% with rebound";
+        /// Dialyser clearance of PPi.
+        ppi_clearance_mL_min: f64 = 180.0, unit = "mL/min", range = [0.0, 1000.0],
+            source = "Lomashvili 2005: PPi falls 32 ± 5% over one session";
+        /// Dialyser clearance of (mostly protein-bound) indoxyl sulfate.
+        toxin_clearance_mL_min: f64 = 25.0, unit = "mL/min", range = [0.0, 1000.0],
+            source = "estimate: protein-bound solutes are poorly dialysed (EUTox)";
+        /// Dialysance of ionized Ca towards the dialysate.
+        ca_dialysance_mL_min: f64 = 200.0, unit = "mL/min", range = [0.0, 1000.0],
+            source = "estimate: diffusive Ca transfer with dialysate Ca 1.25–1.5 mM";
+        /// Dialysance of ultrafiltrable Mg towards the dialysate.
+        mg_dialysance_mL_min: f64 = 160.0, unit = "mL/min", range = [0.0, 1000.0],
+            source = "estimate";
+        /// Dialysate ionized calcium.
+        dialysate_calcium_mM: f64 = 1.25, unit = "mM", range = [0.0, 5.0],
+            source = "KDIGO 2017 (PARAMETERS 1c): 1.25–1.50 mM";
+        /// Dialysate magnesium.
+        dialysate_magnesium_mM: f64 = 0.5, unit = "mM", range = [0.0, 5.0],
+            source = "Bressendorff 2018: 1.0 vs 2.0 mEq/L (0.5 vs 1.0 mM)";
+    }
+}
+
+param_group! {
+    /// Pharmacology of the treatments (`[patient.drugs]`); doses and schedules are in `[[treatments]]`.
+    DrugParams, section = "patient.drugs" {
+        /// Phosphate bound per gram of calcium carbonate taken (the reference binder; other binders scale by their relative binding coefficient).
+        binder_pi_mmol_per_g: f64 = 1.3, unit = "mmol/g", range = [0.0, 100.0],
+            source = "estimate: ~40–45 mg P bound per g of Ca-based binder in vivo (phosphate binder equivalent dose, Daugirdas 2011)";
+        /// Relative Pi binding of sevelamer carbonate per gram.
+        sevelamer_relative: f64 = 0.75, unit = "1", range = [0.0, 10.0],
+            source = "Daugirdas 2011 phosphate binder equivalent dose (recalled)";
+        /// Relative Pi binding of lanthanum per gram of elemental lanthanum.
+        lanthanum_relative: f64 = 2.0, unit = "1", range = [0.0, 10.0],
+            source = "Daugirdas 2011 (recalled)";
+        /// Relative Pi binding of magnesium carbonate per gram.
+        magnesium_carbonate_relative: f64 = 1.7, unit = "1", range = [0.0, 10.0],
+            source = "Daugirdas 2011 (recalled)";
+        /// Relative Pi binding of ferric citrate per gram.
+        ferric_citrate_relative: f64 = 0.64, unit = "1", range = [0.0, 10.0],
+            source = "Daugirdas 2011 (recalled)";
+        /// Fraction of the calcium of calcium carbonate that is absorbed.
+        calcium_carbonate_ca_absorption: f64 = 0.2, unit = "1", range = [0.0, 1.0],
+            source = "estimate: 20–30% of binder calcium is absorbed (the Ca load of Ca-based binders)";
+        /// Fraction of the magnesium of magnesium carbonate that is absorbed.
+        magnesium_carbonate_mg_absorption: f64 = 0.3, unit = "1", range = [0.0, 1.0],
+            source = "estimate; HD serum Mg 1.16 mM with a MgCO3 binder vs 1.04 with Ca acetate (Tzanakis 2014)";
+        /// Largest fall of FGF23 production with ferric citrate (iron repletion).
+        ferric_citrate_fgf23_max: f64 = 0.4, unit = "1", range = [0.0, 1.0],
+            source = "estimate: ferric citrate lowers C-terminal FGF23 by ~30–40% (Block 2015)";
+        /// Half-life of cinacalcet.
+        cinacalcet_half_life_h: f64 = 35.0, unit = "h", range = [1.0, 1000.0],
+            source = "PARAMETERS 3c: 30–40 h";
+        /// Average plasma cinacalcet per mg/day at steady state.
+        cinacalcet_ng_per_mL_per_mg: f64 = 0.2, unit = "ng/mL per mg/day", range = [0.0, 100.0],
+            source = "estimate: label Cmax ~ 5–10 ng/mL at 30–90 mg/day";
+        /// Plasma cinacalcet giving half of its maximal CaSR sensitisation.
+        cinacalcet_ec50_ng_per_mL: f64 = 10.0, unit = "ng/mL", range = [0.001, 1000.0],
+            source = "estimate: 30–180 mg/day lowers PTH by 30–50% (EVOLVE)";
+        /// Largest fractional shift of the CaSR set point by cinacalcet.
+        cinacalcet_set_point_shift: f64 = 0.12, unit = "1", range = [0.0, 0.9],
+            source = "estimate: serum Ca falls ~5–7% on cinacalcet";
+        /// VSMC CaSR activity added by cinacalcet at full effect (the tissue calcimimetic).
+        cinacalcet_vsmc_activity: f64 = 1.0, unit = "1", range = [0.0, 100.0],
+            source = "estimate: calcimimetics act on the VSMC CaSR (MECHANISMS interventions)";
+        /// Oral bioavailability of the bisphosphonate.
+        bisphosphonate_bioavailability: f64 = 0.007, unit = "1", range = [0.0, 1.0],
+            source = "alendronate label: < 1% (recalled)";
+        /// Molar mass of the bisphosphonate.
+        bisphosphonate_g_per_mol: f64 = 325.0, unit = "g/mol", range = [1.0, 10000.0],
+            source = "alendronate sodium";
+        /// Renal clearance of the bisphosphonate at eGFR 100 mL/min (falls with eGFR: the reason it is avoided below eGFR 35).
+        bisphosphonate_renal_clearance_L_per_h: f64 = 5.0, unit = "L/h", range = [0.0, 1000.0],
+            source = "estimate: renally excreted unchanged";
+        /// Clearance of the bisphosphonate into bone.
+        bisphosphonate_bone_clearance_L_per_h: f64 = 5.0, unit = "L/h", range = [0.0, 1000.0],
+            source = "estimate: about half of absorbed alendronate goes to bone";
+        /// Half-life of bisphosphonate bound in bone.
+        bisphosphonate_bone_half_life_days: f64 = 3650.0, unit = "days", range = [1.0, 1.0e5],
+            source = "PARAMETERS 3c: alendronate in bone ~10 years";
+        /// Bone-bound bisphosphonate that halves osteoclast activity.
+        bisphosphonate_bone_half_umol: f64 = 100.0, unit = "µmol", range = [0.001, 1.0e6],
+            source = "estimate: 10 mg/day alendronate lowers resorption markers by ~50–70% within months";
+        /// Tissue/plasma ratio of bisphosphonate in the vessel wall.
+        bisphosphonate_tissue_partition: f64 = 1.0, unit = "1", range = [0.0, 100.0],
+            source = "estimate: small molecule";
+        /// Bioavailability of subcutaneous denosumab.
+        denosumab_bioavailability: f64 = 0.62, unit = "1", range = [0.0, 1.0],
+            source = "Prolia label (recalled)";
+        /// Absorption half-life of subcutaneous denosumab.
+        denosumab_absorption_half_life_days: f64 = 4.0, unit = "days", range = [0.01, 1000.0],
+            source = "estimate: peak ~10 days after injection (Prolia label)";
+        /// Volume of distribution of denosumab.
+        denosumab_volume_L: f64 = 2.34, unit = "L", range = [0.01, 100.0],
+            source = "OpenBoneMin DENVC 2340 mL";
+        /// Elimination half-life of denosumab.
+        denosumab_half_life_days: f64 = 26.0, unit = "days", range = [0.1, 1000.0],
+            source = "PARAMETERS 3c: 25–28 days";
+        /// Plasma denosumab that halves bone RANKL signalling.
+        denosumab_bone_ec50_nM: f64 = 1.0, unit = "nM", range = [1.0e-6, 1.0e4],
+            source = "estimate: CTX stays suppressed while denosumab is above ~0.1–0.3 µg/mL";
+        /// Tissue/plasma ratio of denosumab in the vessel wall (IgG).
+        denosumab_tissue_partition: f64 = 0.2, unit = "1", range = [0.0, 10.0],
+            source = "estimate: interstitial IgG is 10–30% of plasma";
+        /// Largest rise of osteoblast activity with BMP-7.
+        bmp7_formation_max: f64 = 1.0, unit = "1", range = [0.0, 100.0],
+            source = "Davies 2003; Mathew 2008: BMP-7 restores bone formation and skeletal Ca/P uptake";
+        /// BMP-7 dose giving half of its maximal effect.
+        bmp7_half_ug_per_kg_week: f64 = 10.0, unit = "µg/kg/week", range = [0.001, 1.0e5],
+            source = "Davies 2003: 10 µg/kg in uremic mice";
+    }
+}
+
+param_group! {
+    /// Patient variability (`[patient.variability]`): with `sample = 1`, the patient's own factors are drawn from log-normal distributions (mean 1, these coefficients of variation), keyed on the seed.
+    VariabilityParams, section = "patient.variability" {
+        /// 1: draw this patient's factors from the seed; 0: use the parameters as given.
+        sample: f64 = 0.0, unit = "1", range = [0.0, 1.0],
+            source = "switch";
+        /// Coefficient of variation of dietary phosphate.
+        diet_phosphate_cv: f64 = 0.25, unit = "1", range = [0.0, 3.0],
+            source = "estimate: Pi intake 700–1500 mg/day in CKD cohorts";
+        /// Coefficient of variation of dietary calcium.
+        diet_calcium_cv: f64 = 0.3, unit = "1", range = [0.0, 3.0],
+            source = "estimate";
+        /// Coefficient of variation of eGFR within a stage (residual function).
+        egfr_cv: f64 = 0.2, unit = "1", range = [0.0, 3.0],
+            source = "estimate: a stage spans a factor of two in eGFR";
+        /// Coefficient of variation of the parathyroid gland capacity.
+        gland_capacity_cv: f64 = 0.5, unit = "1", range = [0.0, 3.0],
+            source = "estimate: HD PTH spans 363–1694 pg/mL (10th–90th percentile, EVOLVE)";
+        /// Coefficient of variation of bone turnover.
+        turnover_cv: f64 = 0.3, unit = "1", range = [0.0, 3.0],
+            source = "estimate: adynamic to high-turnover bone within one stage";
+        /// Coefficient of variation of fetuin-A synthesis.
+        fetuin_a_cv: f64 = 0.2, unit = "1", range = [0.0, 3.0],
+            source = "estimate: HD fetuin-A SD ~0.15 g/L (Hermans 2007)";
+        /// Coefficient of variation of PPi production.
+        ppi_cv: f64 = 0.1, unit = "1", range = [0.0, 3.0],
+            source = "Lomashvili 2005: 2.26 ± 0.19 µM pre-HD";
+        /// Coefficient of variation of toxin production.
+        toxin_cv: f64 = 0.4, unit = "1", range = [0.0, 3.0],
+            source = "PARAMETERS 1a: HD indoxyl sulfate 100–250 µM";
+    }
+}
+
 /// Calcium content of pure hydroxyapatite, Ca10(PO4)6(OH)2: density
 /// 3.16 g/cm³ over 1004.6 g/mol × 10 Ca = 31.46 mol/L = 31 460 mM.
 pub const HA_CALCIUM_MM: f64 = 31_460.0;
@@ -653,6 +1100,16 @@ pub fn all_meta() -> Vec<ParamMeta> {
     v.extend(MineralParams::meta());
     v.extend(InterventionParams::meta());
     v.extend(BindingParams::meta());
+    v.extend(BodyParams::meta());
+    v.extend(KidneyParams::meta());
+    v.extend(DietParams::meta());
+    v.extend(ParathyroidParams::meta());
+    v.extend(HormoneParams::meta());
+    v.extend(BoneParams::meta());
+    v.extend(InhibitorParams::meta());
+    v.extend(DrugParams::meta());
+    v.extend(VariabilityParams::meta());
+    v.extend(DialysisParams::meta());
     v
 }
 

@@ -22,6 +22,9 @@ use crate::model::{self, Phenotype, Site, VsmcColumns, VsmcRow};
 use crate::params::{
     BindingParams, CellParams, HA_CALCIUM_MM, HA_PI_PER_CA, InterventionParams, MineralParams,
 };
+use crate::patient::{
+    BoneRecord, Patient, PatientFactors, PatientState, SerumLevels, SerumRecord, StepResult,
+};
 use rand_distr::{Distribution, LogNormal};
 use rayon::prelude::*;
 use std::fmt;
@@ -89,6 +92,22 @@ pub struct Systemic {
     pub denosumab_nM: f64,
     /// Exogenous H2O2, µM.
     pub h2o2_uM: f64,
+    /// VSMC CaSR activity added by a systemic calcimimetic (on top of
+    /// `interventions.calcimimetic`).
+    pub calcimimetic: f64,
+    /// Fraction of ROS scavenged by a systemic antioxidant (combined with
+    /// `interventions.antioxidant`).
+    pub antioxidant: f64,
+}
+
+impl Systemic {
+    /// The tissue interventions with the systemic drugs folded in.
+    pub fn interventions(&self, iv: &InterventionParams) -> InterventionParams {
+        let mut out = iv.clone();
+        out.calcimimetic += self.calcimimetic;
+        out.antioxidant = 1.0 - (1.0 - iv.antioxidant) * (1.0 - self.antioxidant);
+        out
+    }
 }
 
 /// Everything that evolves during a run.
@@ -110,6 +129,15 @@ pub struct World {
     pub exchanged: Vec<f64>,
     /// Uniform levels.
     pub systemic: Systemic,
+    /// The patient's state (tissue mode with `boundary.lumen = "patient"`).
+    pub patient: Option<PatientState>,
+    /// What the lumen (and a serum outer face) holds now, per field, after
+    /// partition and interventions.
+    pub lumen: [f64; 8],
+    /// The serum after the last step (`/serum`).
+    pub serum: SerumRecord,
+    /// The bone after the last step (`/bone`).
+    pub bone: BoneRecord,
     /// Steps taken so far.
     pub step: u64,
     /// Length of a step, h.
@@ -152,22 +180,42 @@ impl fmt::Debug for Simulation {
     }
 }
 
+/// The constant serum of `[serum]` as levels.
+fn clamped_levels(s: &Scenario) -> SerumLevels {
+    let v = &s.serum;
+    SerumLevels {
+        pi_mM: v.phosphate_mM,
+        ca_mM: v.calcium_mM,
+        mg_mM: v.magnesium_mM,
+        ppi_uM: v.ppi_uM,
+        fetuin_a_g_per_L: v.fetuin_a_g_per_L,
+        pth_pg_per_mL: v.pth_pg_per_mL,
+        toxin_uM: v.indoxyl_sulfate_uM,
+        ..SerumLevels::default()
+    }
+}
+
 /// Concentrations the environment supplies (lumen or fresh medium), per
-/// field, after interventions. ROS is produced in the tissue, never supplied.
+/// field, after interventions, with the constant `[serum]` in tissue mode.
+/// ROS is produced in the tissue, never supplied.
 pub fn supply(s: &Scenario) -> [f64; 8] {
+    supply_from(s, &clamped_levels(s))
+}
+
+/// As [`supply`], with the serum `v` (tissue mode).
+pub fn supply_from(s: &Scenario, v: &SerumLevels) -> [f64; 8] {
     let iv = &s.interventions;
     let (pi, ca, mg, ppi, fet, opg, rankl) = match s.mode {
         Mode::Tissue => {
-            let v = &s.serum;
             let t = &s.solutes;
             (
-                v.phosphate_mM * t.phosphate.partition,
-                v.calcium_mM * t.calcium.partition,
-                (v.magnesium_mM + iv.magnesium_extra_mM) * t.magnesium.partition,
+                v.pi_mM * t.phosphate.partition,
+                v.ca_mM * t.calcium.partition,
+                (v.mg_mM + iv.magnesium_extra_mM) * t.magnesium.partition,
                 (v.ppi_uM + iv.exogenous_ppi_uM) * t.ppi.partition,
                 v.fetuin_a_g_per_L * iv.fetuin_a_expression * t.fetuin_a.partition,
-                v.opg_pM * iv.opg_expression * t.opg.partition,
-                v.rankl_pM * t.rankl.partition,
+                s.serum.opg_pM * iv.opg_expression * t.opg.partition,
+                s.serum.rankl_pM * t.rankl.partition,
             )
         }
         Mode::Culture => {
@@ -186,18 +234,85 @@ pub fn supply(s: &Scenario) -> [f64; 8] {
     [pi, ca, mg, ppi, fet, 0.0, rankl, opg]
 }
 
-fn systemic(s: &Scenario) -> Systemic {
+/// The uniform levels with the serum `v` (tissue mode) or the medium (culture).
+fn systemic(s: &Scenario, v: &SerumLevels) -> Systemic {
     let iv = &s.interventions;
     let (pth, toxin) = match s.mode {
-        Mode::Tissue => (s.serum.pth_pg_per_mL, s.serum.indoxyl_sulfate_uM),
+        Mode::Tissue => (v.pth_pg_per_mL, v.toxin_uM),
         Mode::Culture => (s.culture.pth_pg_per_mL, s.culture.indoxyl_sulfate_uM),
     };
     Systemic {
         pth_pg_per_mL: pth,
         toxin_uM: toxin,
-        bisphosphonate_uM: iv.bisphosphonate_uM,
-        denosumab_nM: iv.denosumab_nM,
+        bisphosphonate_uM: iv.bisphosphonate_uM + v.bisphosphonate_uM,
+        denosumab_nM: iv.denosumab_nM + v.denosumab_nM,
         h2o2_uM: iv.h2o2_uM,
+        calcimimetic: v.calcimimetic,
+        antioxidant: v.antioxidant,
+    }
+}
+
+/// The serum record of a run without the patient model: the constant
+/// `[serum]` (tissue) with its T50, or nothing (culture); unknowns are NaN.
+fn fixed_serum_record(s: &Scenario, t_h: f64) -> SerumRecord {
+    let nan = f64::NAN;
+    let mut r = SerumRecord {
+        time_h: t_h,
+        pi_mM: nan,
+        ca_mM: nan,
+        ica_mM: nan,
+        pth_pg_mL: nan,
+        fgf23: nan,
+        fetuin_a_g_L: nan,
+        ppi_uM: nan,
+        mg_mM: nan,
+        t50_min: nan,
+        indoxyl_sulfate_uM: nan,
+        egfr_mL_min: nan,
+        klotho_rel: nan,
+        calcitriol_rel: nan,
+        gland_rel: nan,
+        dialysis: nan,
+        pi_absorbed_mmol_per_day: nan,
+        pi_urine_mmol_per_day: nan,
+        pi_dialysed_mmol_per_day: nan,
+        cinacalcet_ng_mL: nan,
+        denosumab_nM: nan,
+        bisphosphonate_uM: nan,
+    };
+    if s.mode == Mode::Tissue {
+        let v = &s.serum;
+        r.pi_mM = v.phosphate_mM;
+        r.ca_mM = v.calcium_mM;
+        r.ica_mM = s.patient.body.ca_ionized_fraction * v.calcium_mM;
+        r.pth_pg_mL = v.pth_pg_per_mL;
+        r.fetuin_a_g_L = v.fetuin_a_g_per_L;
+        r.ppi_uM = v.ppi_uM;
+        r.mg_mM = v.magnesium_mM;
+        r.indoxyl_sulfate_uM = v.indoxyl_sulfate_uM;
+        r.t50_min = crate::patient::t50_min(
+            v.phosphate_mM,
+            v.calcium_mM,
+            v.magnesium_mM,
+            v.fetuin_a_g_per_L,
+            v.ppi_uM,
+            &s.patient.inhibitors,
+        );
+    }
+    r
+}
+
+/// The bone record of a run without the patient model: NaN but the time.
+fn no_bone_record(t_h: f64) -> BoneRecord {
+    let nan = f64::NAN;
+    BoneRecord {
+        time_h: t_h,
+        bmd_rel: nan,
+        formation_rel: nan,
+        resorption_rel: nan,
+        exchangeable_ca_mmol: nan,
+        deep_ca_mmol: nan,
+        ca_uptake_mmol_per_day: nan,
     }
 }
 
@@ -214,7 +329,7 @@ fn field_specs(s: &Scenario, initial: &[f64; 8]) -> Vec<FieldSpec> {
         (t.opg.diffusion_um2_per_h, t.opg.decay_per_h),
     ];
     let lumen = match s.boundary.lumen {
-        LumenBoundary::Serum => Boundary::Dirichlet,
+        LumenBoundary::Patient | LumenBoundary::Serum => Boundary::Dirichlet,
         LumenBoundary::Closed => Boundary::NoFlux,
     };
     let outer = match s.boundary.outer {
@@ -282,14 +397,34 @@ impl Simulation {
     /// Builds the lattice, fields, cells and pipeline of a validated scenario.
     pub fn new(s: &Scenario) -> Result<Self, BuildError> {
         let lattice = lattice(s)?;
-        let supplied = supply(s);
+        let (patient, state) = if s.uses_patient() {
+            let factors = PatientFactors::draw(&s.patient.variability, s.simulation.seed);
+            let p = Patient::new(s, &factors);
+            p.check()?;
+            let st = p.initial_state();
+            (Some(p), Some(st))
+        } else {
+            (None, None)
+        };
+        let levels = match (&patient, &state) {
+            (Some(p), Some(st)) => p.levels_now(st),
+            _ => clamped_levels(s),
+        };
+        let (serum, bone) = match (&patient, &state) {
+            (Some(p), Some(st)) => {
+                let r = StepResult::default();
+                (p.serum_record(st, 0.0, &r), Patient::bone_record(st, 0.0, &r))
+            }
+            _ => (fixed_serum_record(s, 0.0), no_bone_record(0.0)),
+        };
+        let supplied = supply_from(s, &levels);
         let specs = field_specs(s, &supplied);
         let dt_h = s.simulation.dt_h;
         let solver = DiffusionSolver::new(&lattice, &specs, dt_h)
             .map_err(|e| BuildError(format!("solutes: {e}")))?;
         let seed = s.simulation.seed;
         let fields = FieldStore::new(specs, lattice.len());
-        let sys = systemic(s);
+        let sys = systemic(s, &levels);
         let cells = place_cells(&lattice, s, &supplied, seed);
         let medium_ratio = match s.mode {
             Mode::Culture => s.culture.medium_height_um / s.geometry.dx_um,
@@ -297,6 +432,8 @@ impl Simulation {
         };
         let mut pipeline = Pipeline::new();
         pipeline.push(EnvironmentStage {
+            scenario: Box::new(s.clone()),
+            patient,
             mode: s.mode,
             supply: supplied,
             lumen: s.boundary.lumen,
@@ -313,7 +450,6 @@ impl Simulation {
         pipeline.push(SecretionStage {
             p: s.cells.clone(),
             iv: s.interventions.clone(),
-            lumen_pi_mM: supplied[PHOSPHATE],
         });
         let d_min = s
             .solutes
@@ -346,6 +482,10 @@ impl Simulation {
                 medium: supplied.to_vec(),
                 exchanged: vec![0.0; n_fields],
                 systemic: sys,
+                patient: state,
+                lumen: supplied,
+                serum,
+                bone,
                 step: 0,
                 dt_h,
                 medium_ratio,
@@ -382,7 +522,15 @@ impl Simulation {
                 "a running simulation cannot change its geometry, mode or time step".into(),
             ));
         }
-        self.world.systemic = next.world.systemic;
+        if next.world.patient.is_some() != self.world.patient.is_some() {
+            return Err(BuildError(
+                "a running simulation cannot switch between the patient model and a fixed serum"
+                    .into(),
+            ));
+        }
+        if self.world.patient.is_none() {
+            self.world.systemic = next.world.systemic;
+        }
         self.pipeline = next.pipeline;
         self.seed = next.seed;
         Ok(())
@@ -522,8 +670,11 @@ fn place_cells(
     cells
 }
 
-/// `environment`: boundary values (tissue) or medium changes (culture).
+/// `environment`: the patient and the boundary values (tissue) or medium
+/// changes (culture).
 struct EnvironmentStage {
+    scenario: Box<Scenario>,
+    patient: Option<Patient>,
     mode: Mode,
     supply: [f64; 8],
     lumen: LumenBoundary,
@@ -538,6 +689,18 @@ impl Stage<World> for EnvironmentStage {
     fn run(&mut self, w: &mut World, ctx: &StepContext) {
         match self.mode {
             Mode::Tissue => {
+                if let (Some(p), Some(st)) = (&self.patient, w.patient.as_mut()) {
+                    let r = p.advance(st, ctx.time_h, ctx.dt_h);
+                    let t1 = ctx.time_h + ctx.dt_h;
+                    self.supply = supply_from(&self.scenario, &r.levels);
+                    w.systemic = systemic(&self.scenario, &r.levels);
+                    w.serum = p.serum_record(st, t1, &r);
+                    w.bone = Patient::bone_record(st, t1, &r);
+                } else {
+                    w.serum.time_h = ctx.time_h + ctx.dt_h;
+                    w.bone.time_h = ctx.time_h + ctx.dt_h;
+                }
+                w.lumen = self.supply;
                 for (f, &v) in self.supply.iter().enumerate() {
                     if self.lumen == LumenBoundary::Serum {
                         w.fields.set_dirichlet(f, Face::LUMEN, v);
@@ -548,6 +711,8 @@ impl Stage<World> for EnvironmentStage {
                 }
             }
             Mode::Culture => {
+                w.serum.time_h = ctx.time_h + ctx.dt_h;
+                w.bone.time_h = ctx.time_h + ctx.dt_h;
                 if ctx.step == 0 || !ctx.step.is_multiple_of(self.change_every_steps) {
                     return;
                 }
@@ -585,7 +750,8 @@ impl Stage<World> for CellStage {
         "cells"
     }
     fn run(&mut self, w: &mut World, ctx: &StepContext) {
-        let (p, m, iv, b) = (&self.p, &self.m, &self.iv, &self.b);
+        let iv = w.systemic.interventions(&self.iv);
+        let (p, m, iv, b) = (&self.p, &self.m, &iv, &self.b);
         let f = &w.fields;
         let (pi, ca, mg, ppi, fet, ros, rankl, opg) = (
             f.values(PHOSPHATE),
@@ -705,8 +871,6 @@ const VOXEL_CHUNK: usize = 4096;
 struct SecretionStage {
     p: CellParams,
     iv: InterventionParams,
-    /// Phosphate the endothelium sees in the lumen.
-    lumen_pi_mM: f64,
 }
 
 impl Stage<World> for SecretionStage {
@@ -714,7 +878,8 @@ impl Stage<World> for SecretionStage {
         "secretion"
     }
     fn run(&mut self, w: &mut World, ctx: &StepContext) {
-        let (p, iv) = (&self.p, &self.iv);
+        let iv = w.systemic.interventions(&self.iv);
+        let (p, iv) = (&self.p, &iv);
         let dt = ctx.dt_h;
         let cells = &w.cells;
         let d = &cells.data;
@@ -730,7 +895,7 @@ impl Stage<World> for SecretionStage {
         });
         // ROS sources before the quasi-steady solve: the field holds S/k, the
         // level each source would sustain alone.
-        let endothelial = model::endothelial_ros_uM(self.lumen_pi_mM, p, iv);
+        let endothelial = model::endothelial_ros_uM(w.lumen[PHOSPHATE], p, iv);
         let cell_ros = model::cell_ros_uM(toxin, p, iv);
         for_each_voxel(w.fields.values_mut(ROS), |v, u| {
             let mut level = if viable(v).is_some() { cell_ros } else { 0.0 };
@@ -986,16 +1151,19 @@ impl Stage<World> for TransportStage {
     }
 }
 
-/// Declares [`Summary`]: one documented field per time series, with its unit.
-macro_rules! summary {
-    ($( #[doc = $doc:literal] $field:ident : $unit:literal, )*) => {
-        /// Per-step summary of a world: what goes into `/timeseries`.
+/// Declares a record of per-step series: one documented field per series,
+/// with its unit (used for [`Summary`] and the patient's serum and bone records).
+#[macro_export]
+#[doc(hidden)]
+macro_rules! series_record {
+    ($(#[$meta:meta])* $name:ident { $( #[doc = $doc:literal] $field:ident : $unit:literal, )* }) => {
+        $(#[$meta])*
         #[derive(Debug, Clone, PartialEq, Default)]
-        pub struct Summary {
+        pub struct $name {
             $( #[doc = $doc] pub $field: f64, )*
         }
 
-        impl Summary {
+        impl $name {
             /// Names of [`Summary::values`], in order.
             pub const NAMES: &'static [&'static str] = &[$( stringify!($field), )*];
             /// Units, parallel to [`Summary::NAMES`].
@@ -1011,7 +1179,9 @@ macro_rules! summary {
     };
 }
 
-summary! {
+series_record! {
+    /// Per-step summary of a world: what goes into `/timeseries`.
+    Summary {
     /// Simulated time.
     time_h: "h",
     /// Contractile VSMCs.
@@ -1070,6 +1240,7 @@ summary! {
     calcium_exchanged_fmol: "fmol",
     /// Phosphate that entered through boundaries or medium changes since the start.
     phosphate_exchanged_fmol: "fmol",
+}
 }
 
 impl Summary {
@@ -1191,6 +1362,7 @@ mod tests {
         let mut all = vec![
             "geometry.lamellar_units=2",
             "geometry.circumference_um=60.0",
+            "boundary.lumen=\"serum\"",
         ];
         all.extend_from_slice(sets);
         let o: Vec<Override> = all
@@ -1450,6 +1622,9 @@ impl World {
         s.push("mineral", Column::F64(self.mineral.clone()));
         s.push("medium", Column::F64(self.medium.clone()));
         s.push("exchanged", Column::F64(self.exchanged.clone()));
+        if let Some(p) = &self.patient {
+            s.push("patient/state", Column::F64(p.to_vec()));
+        }
         s.push(
             "cells/id",
             Column::U64(self.cells.ids().iter().map(|c| c.0).collect()),
@@ -1493,6 +1668,12 @@ impl Simulation {
         sim.world.exchanged = snap
             .take_f64("exchanged", Some(FIELDS.len()))
             .map_err(err)?;
+        if sim.world.patient.is_some() {
+            let v = snap
+                .take_f64("patient/state", Some(PatientState::NAMES.len()))
+                .map_err(err)?;
+            sim.world.patient = PatientState::from_slice(&v);
+        }
         let ids = snap.take_u64("cells/id", None).map_err(err)?;
         let rows = ids.len();
         let voxels = snap.take_u32("cells/voxel", Some(rows)).map_err(err)?;
@@ -1542,7 +1723,12 @@ mod snapshot_tests {
                 "culture.side_um=80.0".into(),
                 "geometry.lamellar_units=2".into(),
                 "geometry.circumference_um=60.0".into(),
-                "serum.phosphate_mM=2.4".into(),
+                "patient.kidney.egfr_mL_min=6.0".into(),
+                format!(
+                    "dialysis.sessions_per_week={}",
+                    if mode == "tissue" { 3 } else { 0 }
+                ),
+                "patient.body.spin_up_weeks=8".into(),
                 "culture.phosphate_mM=3.0".into(),
                 "mineral.vesicle_nucleation_per_h=0.01".into(),
                 "culture.medium_change_days=1.0".into(),
@@ -1573,6 +1759,8 @@ mod snapshot_tests {
                         .iter()
                         .chain(&w.medium)
                         .chain(&w.exchanged)
+                        .chain(&w.serum.values())
+                        .chain(&w.bone.values())
                         .map(|v| v.to_bits())
                         .collect(),
                 )

@@ -9,6 +9,7 @@ fn run(sets: &[&str], days: f64) -> Summary {
         "geometry.circumference_um=300.0".to_string(),
         format!("simulation.duration_days={days}"),
         "simulation.dt_h=2.0".to_string(),
+        "boundary.lumen=\"serum\"".to_string(),
     ];
     all.extend(sets.iter().map(|s| s.to_string()));
     let o: Vec<Override> = all
@@ -143,7 +144,9 @@ fn same_state_for_any_thread_count() {
             .expect("pool")
             .install(|| {
                 let o: Vec<Override> = [
-                    "serum.phosphate_mM=2.0",
+                    "patient.kidney.egfr_mL_min=6.0",
+                    "dialysis.sessions_per_week=3",
+                    "patient.body.spin_up_weeks=8",
                     "geometry.lamellar_units=3",
                     "geometry.circumference_um=400.0",
                     "simulation.dt_h=4.0",
@@ -168,6 +171,8 @@ fn same_state_for_any_thread_count() {
                     .summary(0.05)
                     .values()
                     .iter()
+                    .chain(&sim.world.serum.values())
+                    .chain(&sim.world.bone.values())
                     .map(|v| v.to_bits())
                     .collect();
                 (frame, summary)
