@@ -120,11 +120,11 @@ fn check_prints_a_resolved_config_that_checks_again() {
         "check",
         config("smoke.toml").to_str().expect("utf-8"),
         "--set",
-        "serum.phosphate_mM=1.9",
+        "patient.kidney.egfr_mL_min=7.5",
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let text = String::from_utf8(o.stdout).expect("utf-8");
-    assert!(text.contains("phosphate_mM = 1.9"), "{text}");
+    assert!(text.contains("egfr_mL_min = 7.5"), "{text}");
     assert!(
         text.contains("[mineral]") && text.contains("growth_product_mM2"),
         "defaults are filled in: {text}"
@@ -175,6 +175,18 @@ fn bad_inputs_give_clear_errors_and_no_panic() {
     let binary = write("binary.toml", &[0xff, 0xfe, 0x00, 0x41]);
     let range = write("range.toml", b"[simulation]\ndt_h = 0.0\n");
     let not_h5 = write("notes.txt", b"precious notes");
+    let bisphosphonate = write(
+        "bisphosphonate.toml",
+        b"[patient.kidney]\negfr_mL_min = 20\n[[treatments]]\ndrug = \"bisphosphonate\"\ndose = 10\n",
+    );
+    let drug = write(
+        "drug.toml",
+        b"[[treatments]]\ndrug = \"aspirin\"\ndose = 1\n",
+    );
+    let dose = write(
+        "dose.toml",
+        b"[[treatments]]\ndrug = \"sevelamer\"\ndose = 80\n",
+    );
     let out = d.join("out.h5");
     let out = out.to_str().expect("utf-8");
     let missing_dir = d.join("no/such/dir/out.h5");
@@ -225,6 +237,42 @@ fn bad_inputs_give_clear_errors_and_no_panic() {
             vec!["run", smoke, "-o", out, "--set", "serum"],
             1,
             vec!["KEY=VALUE"],
+        ),
+        (
+            vec!["run", smoke, "-o", out, "--set", "serum.phosphate_mM=2.0"],
+            1,
+            vec!["serum.phosphate_mM", "patient model", "boundary.lumen"],
+        ),
+        (
+            vec!["run", &bisphosphonate, "-o", out],
+            1,
+            vec![
+                "treatments[0] (bisphosphonate)",
+                "eGFR is 20.0",
+                "allow_low_egfr",
+            ],
+        ),
+        (
+            vec!["run", &drug, "-o", out],
+            1,
+            vec!["treatments", "aspirin", "sevelamer"],
+        ),
+        (
+            vec!["run", &dose, "-o", out],
+            1,
+            vec!["treatments[0] (sevelamer).dose = 80", "g/day"],
+        ),
+        (
+            vec![
+                "run",
+                smoke,
+                "-o",
+                out,
+                "--set",
+                "dialysis.sessions_per_week=2.5",
+            ],
+            1,
+            vec!["dialysis.sessions_per_week = 2.5", "whole number"],
         ),
         (
             vec!["run", smoke, "-o", out, "--set", "geometry.ndim=7"],

@@ -629,7 +629,8 @@ impl Scenario {
                 );
             }
         }
-        if self.mode == Mode::Culture && (!self.treatments.is_empty() || d.sessions_per_week > 0.0) {
+        if self.mode == Mode::Culture && (!self.treatments.is_empty() || d.sessions_per_week > 0.0)
+        {
             errs.push(
                 "treatments and dialysis act on the patient, which culture mode does not have; use interventions.* in culture".into(),
             );
@@ -644,9 +645,17 @@ impl Scenario {
                 ("calcium_mM", s.calcium_mM, default.calcium_mM),
                 ("magnesium_mM", s.magnesium_mM, default.magnesium_mM),
                 ("ppi_uM", s.ppi_uM, default.ppi_uM),
-                ("fetuin_a_g_per_L", s.fetuin_a_g_per_L, default.fetuin_a_g_per_L),
+                (
+                    "fetuin_a_g_per_L",
+                    s.fetuin_a_g_per_L,
+                    default.fetuin_a_g_per_L,
+                ),
                 ("pth_pg_per_mL", s.pth_pg_per_mL, default.pth_pg_per_mL),
-                ("indoxyl_sulfate_uM", s.indoxyl_sulfate_uM, default.indoxyl_sulfate_uM),
+                (
+                    "indoxyl_sulfate_uM",
+                    s.indoxyl_sulfate_uM,
+                    default.indoxyl_sulfate_uM,
+                ),
             ] {
                 if v != d {
                     errs.push(format!(

@@ -737,14 +737,14 @@ param_group! {
         pi_absorption_calcitriol: f64 = 0.4, unit = "1", range = [0.0, 1.0],
             source = "estimate: total Pi absorption 60–70% at normal calcitriol";
         /// Fraction of dietary Ca absorbed without calcitriol.
-        ca_absorption_basal: f64 = 0.1, unit = "1", range = [0.0, 1.0],
+        ca_absorption_basal: f64 = 0.07, unit = "1", range = [0.0, 1.0],
             source = "estimate: passive paracellular Ca absorption";
         /// Extra fraction of dietary Ca absorbed at saturating calcitriol (× D/(1 + D)).
         ca_absorption_calcitriol: f64 = 0.4, unit = "1", range = [0.0, 1.0],
             source = "estimate: total Ca absorption ~30% at normal calcitriol (Peterson & Riggs: calcitriol-driven TRPV6 transport)";
         /// Endogenous calcium secreted into the gut and lost in faeces at normal serum Ca.
-        ca_gut_secretion_mmol_per_day: f64 = 2.5, unit = "mmol/day", range = [0.0, 100.0],
-            source = "estimate: endogenous faecal Ca ~100 mg/day; with low calcitriol net Ca absorption nears zero";
+        ca_gut_secretion_mmol_per_day: f64 = 3.5, unit = "mmol/day", range = [0.0, 100.0],
+            source = "estimate: endogenous faecal Ca ~100–150 mg/day; with low calcitriol net Ca absorption nears zero";
         /// Fraction of dietary Mg absorbed.
         mg_absorption: f64 = 0.35, unit = "1", range = [0.0, 1.0],
             source = "estimate: 30–40% of dietary Mg is absorbed";
@@ -761,16 +761,16 @@ param_group! {
         pth_normal_pg_per_mL: f64 = 40.0, unit = "pg/mL", range = [1.0, 1000.0],
             source = "Peterson & Riggs 2010: 3.85 pM ≈ 36 pg/mL; PARAMETERS 1a normal 10–65";
         /// Ionized Ca at which the CaSR halves secretion.
-        casr_set_point_mM: f64 = 1.18, unit = "mM", range = [0.5, 2.0],
+        casr_set_point_mM: f64 = 1.2, unit = "mM", range = [0.5, 2.0],
             source = "estimate: PTH–Ca set point ~1.1–1.2 mM ionized";
         /// Steepness (Hill coefficient) of the CaSR suppression of PTH.
         casr_hill: f64 = 8.0, unit = "1", range = [1.0, 50.0],
             source = "estimate: steep sigmoidal PTH–Ca curve (Brown 1983; Hill-type CaSR control in Granjon 2017)";
         /// Exponent of direct Pi stimulation of PTH secretion ((Pi/normal)^this).
-        pi_exponent: f64 = 1.3, unit = "1", range = [0.0, 5.0],
+        pi_exponent: f64 = 1.2, unit = "1", range = [0.0, 5.0],
             source = "estimate: Pi raises PTH secretion and gland growth (MECHANISMS M9)";
         /// Exponent of calcitriol suppression of PTH ((D)^−this).
-        calcitriol_exponent: f64 = 0.45, unit = "1", range = [0.0, 3.0],
+        calcitriol_exponent: f64 = 0.35, unit = "1", range = [0.0, 3.0],
             source = "estimate: calcitriol represses the PTH gene";
         /// Relative secretory capacity of the gland (patient factor; > 1 nodular hyperplasia).
         gland_capacity: f64 = 1.0, unit = "1", range = [0.0, 100.0],
@@ -779,7 +779,7 @@ param_group! {
         gland_time_days: f64 = 60.0, unit = "days", range = [1.0, 3650.0],
             source = "estimate: parathyroid hyperplasia develops over months";
         /// Exponent of gland size on the chronic stimulus (size → stimulus^this).
-        gland_growth_exponent: f64 = 1.0, unit = "1", range = [0.0, 3.0],
+        gland_growth_exponent: f64 = 0.7, unit = "1", range = [0.0, 3.0],
             source = "estimate: hyperplasia amplifies secretion; PTH ∝ stimulus^(1 + this) at steady state";
     }
 }
@@ -842,7 +842,7 @@ param_group! {
         uncoupling: f64 = 0.35, unit = "1", range = [0.0, 10.0],
             source = "estimate: high-turnover disease loses bone mineral (MECHANISMS M10)";
         /// Half-saturation of mineralisation on the serum ion product (× normal): formation uptake (1 + h)·x/(h + x).
-        mineralisation_half: f64 = 1.0, unit = "1", range = [0.01, 100.0],
+        mineralisation_half: f64 = 2.0, unit = "1", range = [0.01, 100.0],
             source = "estimate: active bone surfaces take up a Ca·Pi surplus (the bone buffer lost in adynamic bone)";
         /// Time constant of osteoblast and osteoclast activity.
         response_days: f64 = 30.0, unit = "days", range = [0.1, 3650.0],
@@ -863,7 +863,7 @@ param_group! {
         fetuin_a_half_life_h: f64 = 72.0, unit = "h", range = [1.0, 10000.0],
             source = "PARAMETERS 3c: no measured value; ~2–4 days for a hepatic glycoprotein (estimate)";
         /// Indoxyl sulfate at which hepatic fetuin-A synthesis is halved (negative acute-phase reactant).
-        fetuin_a_toxin_half_uM: f64 = 600.0, unit = "µM", range = [1.0, 1.0e6],
+        fetuin_a_toxin_half_uM: f64 = 500.0, unit = "µM", range = [1.0, 1.0e6],
             source = "estimate: fetuin-A 0.60 g/L in HD vs ~0.75 normal (Hermans 2007; Ketteler 2003)";
         /// Fetuin-A consumed into calciprotein particles per unit of ion product above normal.
         fetuin_a_cpp_consumption_per_h: f64 = 0.002, unit = "1/h", range = [0.0, 10.0],
@@ -878,7 +878,7 @@ param_group! {
         ppi_bone_alp_share: f64 = 0.3, unit = "1", range = [0.0, 1.0],
             source = "estimate: bone ALP is about half of serum ALP";
         /// Rise of PPi hydrolysis at complete loss of kidney function (uremic TNAP activity, × (1 − Klotho)).
-        ppi_uremic_alp: f64 = 0.5, unit = "1", range = [0.0, 10.0],
+        ppi_uremic_alp: f64 = 0.45, unit = "1", range = [0.0, 10.0],
             source = "Lomashvili 2005: pre-HD PPi 2.26 µM, lowered by increased ALP activity";
         /// Added calcium in the T50 test mixture.
         t50_added_calcium_mM: f64 = 10.0, unit = "mM", range = [0.0, 100.0],
@@ -946,6 +946,9 @@ param_group! {
         /// Dialysate ionized calcium.
         dialysate_calcium_mM: f64 = 1.25, unit = "mM", range = [0.0, 5.0],
             source = "KDIGO 2017 (PARAMETERS 1c): 1.25–1.50 mM";
+        /// Ionized fraction of dialysate calcium (bicarbonate and acetate complex part of it).
+        dialysate_ionized_fraction: f64 = 1.0, unit = "1", range = [0.1, 1.0],
+            source = "estimate: most dialysate Ca is ionized; lower it for citrate dialysate";
         /// Dialysate magnesium.
         dialysate_magnesium_mM: f64 = 0.5, unit = "mM", range = [0.0, 5.0],
             source = "Bressendorff 2018: 1.0 vs 2.0 mEq/L (0.5 vs 1.0 mM)";
@@ -989,7 +992,7 @@ param_group! {
         cinacalcet_ec50_ng_per_mL: f64 = 10.0, unit = "ng/mL", range = [0.001, 1000.0],
             source = "estimate: 30–180 mg/day lowers PTH by 30–50% (EVOLVE)";
         /// Largest fractional shift of the CaSR set point by cinacalcet.
-        cinacalcet_set_point_shift: f64 = 0.12, unit = "1", range = [0.0, 0.9],
+        cinacalcet_set_point_shift: f64 = 0.2, unit = "1", range = [0.0, 0.9],
             source = "estimate: serum Ca falls ~5–7% on cinacalcet";
         /// VSMC CaSR activity added by cinacalcet at full effect (the tissue calcimimetic).
         cinacalcet_vsmc_activity: f64 = 1.0, unit = "1", range = [0.0, 100.0],
@@ -1010,7 +1013,7 @@ param_group! {
         bisphosphonate_bone_half_life_days: f64 = 3650.0, unit = "days", range = [1.0, 1.0e5],
             source = "PARAMETERS 3c: alendronate in bone ~10 years";
         /// Bone-bound bisphosphonate that halves osteoclast activity.
-        bisphosphonate_bone_half_umol: f64 = 100.0, unit = "µmol", range = [0.001, 1.0e6],
+        bisphosphonate_bone_half_umol: f64 = 5.0, unit = "µmol", range = [0.001, 1.0e6],
             source = "estimate: 10 mg/day alendronate lowers resorption markers by ~50–70% within months";
         /// Tissue/plasma ratio of bisphosphonate in the vessel wall.
         bisphosphonate_tissue_partition: f64 = 1.0, unit = "1", range = [0.0, 100.0],

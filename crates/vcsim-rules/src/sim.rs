@@ -104,8 +104,13 @@ impl Systemic {
     /// The tissue interventions with the systemic drugs folded in.
     pub fn interventions(&self, iv: &InterventionParams) -> InterventionParams {
         let mut out = iv.clone();
-        out.calcimimetic += self.calcimimetic;
-        out.antioxidant = 1.0 - (1.0 - iv.antioxidant) * (1.0 - self.antioxidant);
+        // Without a systemic drug the tissue values stay bit for bit.
+        if self.calcimimetic != 0.0 {
+            out.calcimimetic += self.calcimimetic;
+        }
+        if self.antioxidant != 0.0 {
+            out.antioxidant = 1.0 - (1.0 - iv.antioxidant) * (1.0 - self.antioxidant);
+        }
         out
     }
 }
@@ -413,7 +418,10 @@ impl Simulation {
         let (serum, bone) = match (&patient, &state) {
             (Some(p), Some(st)) => {
                 let r = StepResult::default();
-                (p.serum_record(st, 0.0, &r), Patient::bone_record(st, 0.0, &r))
+                (
+                    p.serum_record(st, 0.0, &r),
+                    Patient::bone_record(st, 0.0, &r),
+                )
             }
             _ => (fixed_serum_record(s, 0.0), no_bone_record(0.0)),
         };
@@ -1164,16 +1172,25 @@ macro_rules! series_record {
         }
 
         impl $name {
-            /// Names of [`Summary::values`], in order.
+            /// Names of the values, in order.
             pub const NAMES: &'static [&'static str] = &[$( stringify!($field), )*];
-            /// Units, parallel to [`Summary::NAMES`].
+            /// Units, parallel to `NAMES`.
             pub const UNITS: &'static [&'static str] = &[$( $unit, )*];
-            /// Meanings, parallel to [`Summary::NAMES`].
+            /// Meanings, parallel to `NAMES`.
             pub const DOCS: &'static [&'static str] = &[$( $doc, )*];
 
-            /// Values in the order of [`Summary::NAMES`].
+            /// Values in the order of `NAMES`.
             pub fn values(&self) -> Vec<f64> {
                 vec![$( self.$field, )*]
+            }
+
+            /// The inverse of `values`; `None` if the length differs.
+            pub fn from_values(v: &[f64]) -> Option<Self> {
+                if v.len() != Self::NAMES.len() {
+                    return None;
+                }
+                let mut it = v.iter().copied();
+                Some(Self { $( $field: it.next()?, )* })
             }
         }
     };
@@ -1603,7 +1620,7 @@ mod tests {
 
 /// Version of the snapshot layout of [`World::snapshot`]; checkpoints of
 /// another version are refused.
-pub const SNAPSHOT_VERSION: u32 = 1;
+pub const SNAPSHOT_VERSION: u32 = 2;
 
 impl World {
     /// The whole evolving state as named arrays (the lattice, the rules and
