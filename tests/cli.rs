@@ -764,3 +764,183 @@ fn full_disk_ends_the_run_with_a_clear_error() {
     // metadata, so the file may not read back (see docs/output-format.md).
     // What is checked here is the clear error and the exit code.
 }
+
+/// A sweep end to end on this machine: plan (idempotent, refusing a
+/// different plan), one task by index, one from SLURM_ARRAY_TASK_ID, a task
+/// stopped at its wall limit that resumes to the same file as an
+/// uninterrupted run, the rest with --all, status, the array script, and the
+/// pooled file.
+#[test]
+fn sweep_plans_runs_resumes_and_pools() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("sw");
+    let d = dir.to_str().expect("utf-8");
+    let sweep = config("sweeps/smoke.toml");
+    let sweep = sweep.to_str().expect("utf-8");
+    let o = run(&["sweep", "plan", sweep, "-o", d]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let csv = std::fs::read_to_string(dir.join("manifest.csv")).expect("csv");
+    assert_eq!(csv.lines().count(), 5, "{csv}");
+    // The same plan again is a no-op; a different one is refused.
+    let o = run(&["sweep", "plan", sweep, "-o", d]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let other = tmp.path().join("other.toml");
+    std::fs::write(
+        &other,
+        std::fs::read_to_string(sweep)
+            .expect("read")
+            .replace("seed = 2026", "seed = 7")
+            .replace(
+                "base = \"../smoke.toml\"",
+                &format!("base = \"{}\"", config("smoke.toml").display()),
+            ),
+    )
+    .expect("write");
+    let o = run(&["sweep", "plan", other.to_str().expect("utf-8"), "-o", d]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("different plan"), "{}", stderr(&o));
+    // Task 0 by index; task 1 as a SLURM array task.
+    let o = run(&["sweep", "run", d, "--index", "0"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = vcsim()
+        .args(["sweep", "run", d])
+        .env("SLURM_ARRAY_TASK_ID", "1")
+        .env("SLURM_CPUS_PER_TASK", "1")
+        .output()
+        .expect("runs");
+    assert!(o.status.success(), "{}", stderr(&o));
+    // Running a finished task again does nothing.
+    let before = std::fs::metadata(dir.join("runs/r00000.h5"))
+        .expect("output")
+        .modified()
+        .expect("mtime");
+    let o = run(&["sweep", "run", d, "--index", "0"]);
+    assert!(stderr(&o).contains("already done"), "{}", stderr(&o));
+    let after = std::fs::metadata(dir.join("runs/r00000.h5"))
+        .expect("output")
+        .modified()
+        .expect("mtime");
+    assert_eq!(before, after);
+    // Task 2 stops at its wall limit with a checkpoint, then resumes.
+    let o = run(&["sweep", "run", d, "--index", "2", "--max-wall", "0s"]);
+    assert_eq!(o.status.code(), Some(75), "{}", stderr(&o));
+    assert!(dir.join("runs/r00002.ckpt.h5").exists());
+    let o = run(&["sweep", "status", d, "--json"]);
+    let status: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(status["done"], serde_json::json!([0, 1]), "{status}");
+    assert_eq!(status["missing"], serde_json::json!([2, 3]), "{status}");
+    let o = run(&["sweep", "run", d, "--all", "--jobs", "2"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        !dir.join("runs/r00002.ckpt.h5").exists(),
+        "finished runs drop their checkpoint"
+    );
+    // The resumed task equals the same run never interrupted.
+    let m: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("manifest.json")).expect("manifest"),
+    )
+    .expect("json");
+    let fresh = tmp.path().join("fresh.h5");
+    let mut args: Vec<String> = vec![
+        "run".into(),
+        dir.join("base/smoke.toml").to_str().expect("utf-8").into(),
+        "-o".into(),
+        fresh.to_str().expect("utf-8").into(),
+    ];
+    for s in m["runs"][2]["set"].as_array().expect("sets") {
+        args.push("--set".into());
+        args.push(s.as_str().expect("text").into());
+    }
+    let o = vcsim().args(&args).output().expect("runs");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let diffs = vcsim_hdf5::diff_files(&fresh, &dir.join("runs/r00002.h5"), &["/provenance"])
+        .expect("diff");
+    assert!(diffs.is_empty(), "{diffs:#?}");
+    // Status, the array script, the pooled file.
+    let o = run(&["sweep", "status", d]);
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("done          4"),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    let o = run(&[
+        "sweep",
+        "slurm",
+        d,
+        "--time",
+        "01:00:00",
+        "--cpus-per-task",
+        "2",
+        "--max-parallel",
+        "2",
+        "--mem",
+        "2G",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let script = std::fs::read_to_string(dir.join("sweep.sbatch")).expect("script");
+    for needle in [
+        "#SBATCH --array=0-3%2",
+        "#SBATCH --cpus-per-task=2",
+        "#SBATCH --time=01:00:00",
+        "#SBATCH --mem=2G",
+        "/logs/slurm-%A_%a.out",
+        "SLURM_CPUS_PER_TASK",
+        "--max-wall 3240s",
+    ] {
+        assert!(script.contains(needle), "{needle} in {script}");
+    }
+    let o = run(&["sweep", "collect", d]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let pooled = dir.join("pooled.h5");
+    let egfr =
+        vcsim_hdf5::read_pooled_f64(&pooled, "runs", "patient.kidney.egfr_mL_min").expect("column");
+    assert_eq!(egfr, vec![6.0, 6.0, 12.0, 12.0]);
+    let arms = vcsim_hdf5::read_pooled_str(&pooled, "runs", "arm").expect("arms");
+    assert_eq!(arms, vec!["control", "sevelamer", "control", "sevelamer"]);
+    let calcified =
+        vcsim_hdf5::read_pooled_f64(&pooled, "runs", "final_calcified_fraction").expect("column");
+    assert!(calcified.iter().all(|c| c.is_finite()));
+    // Bad task indices and directories are clear errors.
+    let o = run(&["sweep", "run", d, "--index", "9"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("task 9 does not exist"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(&["sweep", "status", tmp.path().to_str().expect("utf-8")]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("not a sweep directory"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+/// Collect pools what is there and names what is missing.
+#[test]
+fn collect_tolerates_missing_runs() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("sw");
+    let d = dir.to_str().expect("utf-8");
+    let sweep = config("sweeps/smoke.toml");
+    assert!(
+        run(&["sweep", "plan", sweep.to_str().expect("utf-8"), "-o", d])
+            .status
+            .success()
+    );
+    assert!(run(&["sweep", "run", d, "--index", "3"]).status.success());
+    let o = run(&["sweep", "collect", d]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("missing (not done): 0-2"),
+        "{}",
+        stderr(&o)
+    );
+    let status =
+        vcsim_hdf5::read_pooled_str(&dir.join("pooled.h5"), "runs", "status").expect("status");
+    assert_eq!(status, vec!["missing", "missing", "missing", "done"]);
+    let c = vcsim_hdf5::read_pooled_f64(&dir.join("pooled.h5"), "runs", "final_calcified_fraction")
+        .expect("c");
+    assert!(c[0].is_nan() && c[3].is_finite());
+}

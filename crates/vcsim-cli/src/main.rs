@@ -15,6 +15,7 @@
 mod bench;
 mod inspect;
 mod run;
+mod sweep;
 mod validate;
 
 use clap::{Parser, Subcommand};
@@ -120,6 +121,9 @@ enum Command {
     },
     /// Print the rule table (signal → behaviour, half-max, Hill power) as Markdown.
     Rules,
+    /// Batches of runs: plan a sweep, run its tasks (locally or as SLURM array tasks), pool the results.
+    #[command(subcommand)]
+    Sweep(SweepCommand),
     /// Run the virtual experiments and check every claim against the literature.
     Validate {
         /// Directory of experiment files.
@@ -138,6 +142,135 @@ enum Command {
         #[arg(long)]
         threads: Option<usize>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum SweepCommand {
+    /// Expand a sweep file into a directory: manifest (CSV and JSON), base scenarios.
+    Plan {
+        /// The sweep file (TOML).
+        sweep: PathBuf,
+        /// The sweep directory to create.
+        #[arg(short, long, value_name = "DIR")]
+        output: PathBuf,
+    },
+    /// Run one task (--index, or SLURM_ARRAY_TASK_ID), or every unfinished task (--all).
+    Run {
+        /// The sweep directory.
+        dir: PathBuf,
+        /// Task index (default: SLURM_ARRAY_TASK_ID).
+        #[arg(long, conflicts_with = "all")]
+        index: Option<usize>,
+        /// Run every unfinished task on this machine.
+        #[arg(long)]
+        all: bool,
+        /// With --all: tasks at a time.
+        #[arg(long, default_value_t = 1, requires = "all")]
+        jobs: usize,
+        /// Threads per task (default: SLURM_CPUS_PER_TASK, or the cores / jobs).
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Progress display of a single task.
+        #[arg(long, value_enum, default_value_t = run::ProgressMode::Log)]
+        progress: run::ProgressMode,
+        /// Save a checkpoint and exit 75 after this wall time (a rerun resumes).
+        #[arg(long, value_name = "DURATION")]
+        max_wall: Option<String>,
+    },
+    /// Write DIR/sweep.sbatch, a SLURM array job running every task.
+    Slurm {
+        /// The sweep directory.
+        dir: PathBuf,
+        /// Partition.
+        #[arg(long)]
+        partition: Option<String>,
+        /// Time limit per task (SLURM syntax, e.g. 02:00:00); tasks checkpoint and stop before it.
+        #[arg(long)]
+        time: Option<String>,
+        /// CPUs per task (vcsim uses them as threads; see docs/clusters.md for sizing).
+        #[arg(long, default_value_t = 1)]
+        cpus_per_task: usize,
+        /// Memory per task (e.g. 4G).
+        #[arg(long)]
+        mem: Option<String>,
+        /// Most tasks running at once (the %K throttle).
+        #[arg(long)]
+        max_parallel: Option<usize>,
+        /// Only these task indices (e.g. 3,7,10-12: the failed ones).
+        #[arg(long)]
+        only: Option<String>,
+        /// Extra #SBATCH options, verbatim (repeatable), e.g. --sbatch=--account=abc.
+        #[arg(long = "sbatch", value_name = "OPTION")]
+        extra: Vec<String>,
+    },
+    /// Done, running, failed and missing tasks, and how to rerun them.
+    Status {
+        /// The sweep directory.
+        dir: PathBuf,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Pool every finished run into one HDF5 file (a row per run).
+    Collect {
+        /// The sweep directory.
+        dir: PathBuf,
+        /// Output file (default DIR/pooled.h5).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+}
+
+fn sweep_command(cmd: SweepCommand) -> anyhow::Result<ExitCode> {
+    match cmd {
+        SweepCommand::Plan { sweep, output } => {
+            sweep::plan(&sweep, &output).map(|()| ExitCode::SUCCESS)
+        }
+        SweepCommand::Run {
+            dir,
+            index,
+            all,
+            jobs,
+            threads,
+            progress,
+            max_wall,
+        } => {
+            if all {
+                sweep::run_all(&dir, jobs, threads)
+            } else {
+                sweep::run_task(&dir, index, threads, progress, max_wall.as_deref())
+            }
+        }
+        SweepCommand::Slurm {
+            dir,
+            partition,
+            time,
+            cpus_per_task,
+            mem,
+            max_parallel,
+            only,
+            extra,
+        } => {
+            let only = only.as_deref().map(sweep::parse_indices).transpose()?;
+            sweep::slurm(
+                &dir,
+                &sweep::SlurmOptions {
+                    partition,
+                    time,
+                    cpus_per_task,
+                    mem,
+                    max_parallel,
+                    only,
+                    extra,
+                },
+            )
+            .map(|_| ExitCode::SUCCESS)
+        }
+        SweepCommand::Status { dir, json } => sweep::status(&dir, json).map(|()| ExitCode::SUCCESS),
+        SweepCommand::Collect { dir, output } => {
+            sweep::collect(&dir, output.as_deref()).map(|_| ExitCode::SUCCESS)
+        }
+    }
 }
 
 /// Exit code of a run stopped by --max-wall (EX_TEMPFAIL: try again).
@@ -206,6 +339,7 @@ fn main() -> ExitCode {
             json,
         } => bench::bench(&dir, &problems, &threads, steps, weak, json.as_deref())
             .map(|()| ExitCode::SUCCESS),
+        Command::Sweep(cmd) => sweep_command(cmd),
         Command::Rules => {
             print!("{}", vcsim_rules::rules::rules_markdown());
             Ok(ExitCode::SUCCESS)

@@ -122,7 +122,8 @@ fn check_output_path(output: &Path, config: &Path) -> Result<()> {
     Ok(())
 }
 
-fn host_name() -> String {
+/// This machine's host name.
+pub fn host_name() -> String {
     std::fs::read_to_string("/proc/sys/kernel/hostname")
         .map(|s| s.trim().to_string())
         .or_else(|_| std::env::var("HOSTNAME"))

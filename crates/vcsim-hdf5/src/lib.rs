@@ -31,6 +31,7 @@ mod dimscale;
 mod error;
 pub mod layout;
 mod nd;
+mod pooled;
 mod reader;
 mod writer;
 mod xdmf;
@@ -39,6 +40,9 @@ pub use cells::CellColumn;
 pub use checkpoint::{CheckpointMeta, read_checkpoint, write_checkpoint};
 pub use diff::diff_files;
 pub use error::OutputError;
+pub use pooled::{
+    Pooled, PooledColumn, PooledMatrix, PooledTable, read_pooled_f64, read_pooled_str, write_pooled,
+};
 pub use reader::RunReader;
 pub use writer::RunWriter;
 pub use xdmf::write_xdmf;
