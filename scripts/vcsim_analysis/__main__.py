@@ -1,9 +1,9 @@
-"""Command line: python -m vcsim_analysis report OUT.h5 -o DIR | validation-figures DIR."""
+"""Command line: python -m vcsim_analysis report OUT.h5 -o DIR | sweep DIR -o OUT | scaling BENCH.json -o DIR | validation-figures DIR."""
 
 import argparse
 import sys
 
-from . import report, scaling, validation
+from . import report, scaling, sweep, validation
 
 
 def main(argv=None) -> int:
@@ -17,10 +17,14 @@ def main(argv=None) -> int:
     rep = sub.add_parser("report", help="draw the standard figures and a summary of one run file")
     rep.add_argument("file")
     rep.add_argument("-o", "--output", required=True, help="directory for the PNG figures and summary.md")
+    swp = sub.add_parser("sweep", help="figures and summary of a pooled sweep (vcsim sweep collect)")
+    swp.add_argument("path", help="the sweep directory or its pooled.h5")
+    swp.add_argument("-o", "--output", required=True, help="directory for the PNG figures and summary.md")
     args = parser.parse_args(argv)
     commands = {
         "scaling": lambda: [scaling.scaling(args.bench_json, args.output)],
         "report": lambda: [report.report(args.file, args.output)],
+        "sweep": lambda: sweep.sweep_report(args.path, args.output),
         "validation-figures": lambda: validation.figures(args.directory),
     }
     try:
