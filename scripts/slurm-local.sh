@@ -12,6 +12,8 @@
 # not write itself. Everything it starts is recorded in $VCSIM_SLURM_STATE
 # (default /run/vcsim-slurm) and `stop` ends only those processes.
 set -euo pipefail
+# The daemons, runuser and mungekey live in sbin, which a CI PATH may lack.
+export PATH="$PATH:/usr/sbin:/sbin"
 
 STATE_DIR="${VCSIM_SLURM_STATE:-/run/vcsim-slurm}"
 START_TIMEOUT="${VCSIM_SLURM_TIMEOUT:-60}"
