@@ -8,8 +8,8 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use vcsim_core::{Observer, StepContext};
 use vcsim_hdf5::{
-    CellColumn, CheckpointMeta, GridInfo, Provenance, RunInfo, RunReader, RunWriter,
-    read_checkpoint, write_checkpoint, write_xdmf,
+    CellColumn, CheckpointMeta, GridInfo, Provenance, RunInfo, RunReader, RunWriter, SeriesGroup,
+    TIMESERIES, read_checkpoint, write_checkpoint, write_xdmf,
 };
 use vcsim_rules::sim::{CellTable, SNAPSHOT_VERSION};
 use vcsim_rules::{Override, Scenario, Simulation, Summary, World};
@@ -303,6 +303,28 @@ impl<E: Into<anyhow::Error>> From<E> for Halt {
     }
 }
 
+/// The series groups of a run file, in the order of [`series_rows`].
+fn series_groups() -> [SeriesGroup<'static>; 1] {
+    [SeriesGroup {
+        group: TIMESERIES,
+        names: Summary::NAMES,
+        units: Summary::UNITS,
+        docs: Summary::DOCS,
+    }]
+}
+
+/// One row of every series group (see [`series_groups`]) for the state of `world`.
+fn series_rows(summary: &Summary) -> [Vec<f64>; 1] {
+    [summary.values()]
+}
+
+/// Appends one row of every series group.
+fn append_rows(writer: &mut RunWriter, rows: &[Vec<f64>]) -> Result<()> {
+    let slices: Vec<&[f64]> = rows.iter().map(Vec::as_slice).collect();
+    writer.append_series(&slices)?;
+    Ok(())
+}
+
 /// Records a run into its HDF5 file: a summary row after every step, a frame
 /// every `frame_every` steps and after the last, checkpoints as planned, and
 /// the progress display.
@@ -323,8 +345,10 @@ struct Recorder {
 impl Recorder {
     /// Row 0 and frame 0: the state before the first step.
     fn record_start(&mut self, world: &World) -> Result<()> {
-        self.writer
-            .append_series(&world.summary(self.threshold).values())?;
+        append_rows(
+            &mut self.writer,
+            &series_rows(&world.summary(self.threshold)),
+        )?;
         self.write_frame(world)
     }
 
@@ -364,7 +388,7 @@ impl Observer<World> for Recorder {
                 self.output.display()
             )));
         }
-        self.writer.append_series(&s.values())?;
+        append_rows(&mut self.writer, &series_rows(&s))?;
         let done = world.step;
         if done.is_multiple_of(self.frame_every) || done == self.n_steps {
             self.write_frame(world)?;
@@ -435,7 +459,7 @@ fn rebuild_output(
     info: &RunInfo,
     grid: &GridInfo,
     fields: &[(&str, &str)],
-    series: &[(&str, &str)],
+    series: &[SeriesGroup<'_>],
 ) -> Result<(RunWriter, u32)> {
     let old = RunReader::open(output).with_context(|| {
         format!(
@@ -450,15 +474,29 @@ fn rebuild_output(
         );
     }
     let rows = (step + 1) as usize;
-    let columns: Vec<Vec<f64>> = series
-        .iter()
-        .map(|(n, _)| old.series(n))
-        .collect::<Result<_, _>>()?;
-    if columns.iter().any(|c| c.len() < rows) {
-        bail!(
-            "cannot resume: '{}' holds fewer summary rows than the checkpoint's step {step}",
-            output.display()
-        );
+    // Every series of every group, as columns.
+    let mut groups: Vec<Vec<Vec<f64>>> = Vec::with_capacity(series.len());
+    for g in series {
+        let columns: Vec<Vec<f64>> = g
+            .names
+            .iter()
+            .map(|n| old.series_in(g.group, n))
+            .collect::<Result<_, _>>()
+            .with_context(|| {
+                format!(
+                    "cannot resume: '{}' lacks the series of /{} that this run writes",
+                    output.display(),
+                    g.group
+                )
+            })?;
+        if columns.iter().any(|c| c.len() < rows) {
+            bail!(
+                "cannot resume: '{}' holds fewer rows in /{} than the checkpoint's step {step}",
+                output.display(),
+                g.group
+            );
+        }
+        groups.push(columns);
     }
     let frame_steps = old.frame_steps()?;
     let frame_times = old.frame_times_h()?;
@@ -474,8 +512,11 @@ fn rebuild_output(
             .collect::<Vec<_>>(),
     )?;
     for r in 0..rows {
-        let row: Vec<f64> = columns.iter().map(|c| c[r]).collect();
-        writer.append_series(&row)?;
+        let row: Vec<Vec<f64>> = groups
+            .iter()
+            .map(|columns| columns.iter().map(|c| c[r]).collect())
+            .collect();
+        append_rows(&mut writer, &row)?;
     }
     let cell_frame: Vec<u32> = old.cell_column("frame")?;
     let cell_time: Vec<f64> = old.cell_column("time_h")?;
@@ -605,11 +646,7 @@ pub fn run(
         spacing_um: lattice.dx_um,
     };
     let fields = World::frame_fields();
-    let series: Vec<(&str, &str)> = Summary::NAMES
-        .iter()
-        .copied()
-        .zip(Summary::UNITS.iter().copied())
-        .collect();
+    let series = series_groups();
     let resumed_at = sim.world.step;
     let (writer, frames_written) = if resumed_at > 0 {
         rebuild_output(&output, resumed_at, &info, &grid, &fields, &series)?
