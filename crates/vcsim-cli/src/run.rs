@@ -11,6 +11,7 @@ use vcsim_hdf5::{
     CellColumn, CheckpointMeta, GridInfo, Provenance, RunInfo, RunReader, RunWriter, SeriesGroup,
     TIMESERIES, read_checkpoint, write_checkpoint, write_xdmf,
 };
+use vcsim_rules::patient::{BoneRecord, SerumRecord};
 use vcsim_rules::sim::{CellTable, SNAPSHOT_VERSION};
 use vcsim_rules::{Override, Scenario, Simulation, Summary, World};
 
@@ -303,19 +304,40 @@ impl<E: Into<anyhow::Error>> From<E> for Halt {
     }
 }
 
-/// The series groups of a run file, in the order of [`series_rows`].
-fn series_groups() -> [SeriesGroup<'static>; 1] {
-    [SeriesGroup {
-        group: TIMESERIES,
-        names: Summary::NAMES,
-        units: Summary::UNITS,
-        docs: Summary::DOCS,
-    }]
+/// Group of the patient's serum series.
+pub const SERUM: &str = "serum";
+/// Group of the patient's bone series.
+pub const BONE: &str = "bone";
+
+/// The series groups of a run file, in the order of [`series_rows`]:
+/// `/timeseries` (the tissue summary), `/serum` and `/bone` (the patient).
+fn series_groups() -> [SeriesGroup<'static>; 3] {
+    [
+        SeriesGroup {
+            group: TIMESERIES,
+            names: Summary::NAMES,
+            units: Summary::UNITS,
+            docs: Summary::DOCS,
+        },
+        SeriesGroup {
+            group: SERUM,
+            names: SerumRecord::NAMES,
+            units: SerumRecord::UNITS,
+            docs: SerumRecord::DOCS,
+        },
+        SeriesGroup {
+            group: BONE,
+            names: BoneRecord::NAMES,
+            units: BoneRecord::UNITS,
+            docs: BoneRecord::DOCS,
+        },
+    ]
 }
 
-/// One row of every series group (see [`series_groups`]) for the state of `world`.
-fn series_rows(summary: &Summary) -> [Vec<f64>; 1] {
-    [summary.values()]
+/// One row of every series group (see [`series_groups`]): the summary `s` of
+/// `world`, and its serum and bone.
+fn series_rows(world: &World, s: &Summary) -> [Vec<f64>; 3] {
+    [s.values(), world.serum.values(), world.bone.values()]
 }
 
 /// Appends one row of every series group.
@@ -325,9 +347,9 @@ fn append_rows(writer: &mut RunWriter, rows: &[Vec<f64>]) -> Result<()> {
     Ok(())
 }
 
-/// Records a run into its HDF5 file: a summary row after every step, a frame
-/// every `frame_every` steps and after the last, checkpoints as planned, and
-/// the progress display.
+/// Records a run into its HDF5 file: a row of every series group (summary,
+/// serum, bone) after every step, a frame every `frame_every` steps and after
+/// the last, checkpoints as planned, and the progress display.
 struct Recorder {
     writer: RunWriter,
     output: PathBuf,
@@ -345,10 +367,8 @@ struct Recorder {
 impl Recorder {
     /// Row 0 and frame 0: the state before the first step.
     fn record_start(&mut self, world: &World) -> Result<()> {
-        append_rows(
-            &mut self.writer,
-            &series_rows(&world.summary(self.threshold)),
-        )?;
+        let s = world.summary(self.threshold);
+        append_rows(&mut self.writer, &series_rows(world, &s))?;
         self.write_frame(world)
     }
 
@@ -388,7 +408,7 @@ impl Observer<World> for Recorder {
                 self.output.display()
             )));
         }
-        append_rows(&mut self.writer, &series_rows(&s))?;
+        append_rows(&mut self.writer, &series_rows(world, &s))?;
         let done = world.step;
         if done.is_multiple_of(self.frame_every) || done == self.n_steps {
             self.write_frame(world)?;
@@ -450,9 +470,10 @@ pub enum Start<'a> {
     Resume { checkpoint: &'a Path },
 }
 
-/// Copies what the interrupted run wrote up to `step` (series rows, frames,
-/// regions) into a new file at `output`, so that the resumed run appends to
-/// exactly what the uninterrupted run would have written.
+/// Copies what the interrupted run wrote up to `step` (the rows of every
+/// series group, frames, cells, regions) into a new file at `output`, so that
+/// the resumed run appends to exactly what the uninterrupted run would have
+/// written.
 fn rebuild_output(
     output: &Path,
     step: u64,
