@@ -184,12 +184,9 @@ fn seed_changes_the_output_and_is_recorded() {
 
 #[test]
 fn check_prints_a_resolved_config_that_checks_again() {
-    // smoke.toml has a patient; a fixed serum value needs boundary.lumen = "serum".
     let o = run(&[
         "check",
         config("smoke.toml").to_str().expect("utf-8"),
-        "--set",
-        "boundary.lumen=\"serum\"",
         "--set",
         "serum.phosphate_mM=1.9",
     ]);
