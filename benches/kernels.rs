@@ -54,15 +54,17 @@ fn solver(c: &mut Criterion) {
     }
 }
 
-/// A 2D wall at dialysis-level serum, ten days in (fast nucleation), so that mineral and
-/// osteogenic cells are present for every stage to work on.
+/// A 2D wall of a haemodialysis patient (the patient model drives the lumen), ten days in
+/// (fast nucleation), so that mineral and osteogenic cells are present for every stage to
+/// work on.
 fn tissue() -> Scenario {
     let sets = [
         "geometry.dx_um=5.0",
         "geometry.lamellar_units=20",
         "geometry.lamellar_unit_um=25.0",
         "geometry.circumference_um=5000.0",
-        "serum.phosphate_mM=1.8",
+        "patient.kidney.egfr_mL_min=3.0",
+        "dialysis.sessions_per_week=3",
         "mineral.vesicle_nucleation_per_h=0.01",
     ];
     let o: Vec<Override> = sets

@@ -53,7 +53,7 @@ done
 "$vcsim" sweep collect "$sw"
 PYTHONPATH="$root/scripts" python3 - "$sw" <<'PY'
 import sys
-from vcsim_analysis.sweep import open_sweep
+from vcsim_analysis import open_sweep
 df = open_sweep(sys.argv[1])
 assert len(df) == 4, df
 assert list(df["status"]) == ["done"] * 4, df["status"]

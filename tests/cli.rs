@@ -4,6 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use vcsim_rules::Summary;
+
 fn vcsim() -> Command {
     Command::new(env!("CARGO_BIN_EXE_vcsim"))
 }
@@ -25,6 +27,46 @@ fn run(args: &[&str]) -> Output {
 
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Names, units or meanings of a record's series.
+type Strs = &'static [&'static str];
+
+/// The series groups of a run file with the names, units and meanings of
+/// their series, as the records declare them.
+fn series_groups() -> [(&'static str, Strs, Strs, Strs); 3] {
+    use vcsim_rules::patient::{BoneRecord, SerumRecord};
+    [
+        ("timeseries", Summary::NAMES, Summary::UNITS, Summary::DOCS),
+        (
+            "serum",
+            SerumRecord::NAMES,
+            SerumRecord::UNITS,
+            SerumRecord::DOCS,
+        ),
+        (
+            "bone",
+            BoneRecord::NAMES,
+            BoneRecord::UNITS,
+            BoneRecord::DOCS,
+        ),
+    ]
+}
+
+/// The serum series `vcsim inspect` averages.
+const SERUM_MEANS: [&str; 8] = [
+    "pi_mM",
+    "ca_mM",
+    "pth_pg_mL",
+    "fgf23",
+    "fetuin_a_g_L",
+    "ppi_uM",
+    "mg_mM",
+    "t50_min",
+];
+
+fn bits(v: &[f64]) -> Vec<u64> {
+    v.iter().map(|x| x.to_bits()).collect()
 }
 
 #[test]
@@ -74,6 +116,32 @@ fn smoke_output_is_bitwise_identical_for_1_and_2_threads() {
         *calcified.last().expect("rows") > 0.0,
         "the smoke run calcifies"
     );
+    // Every series group: the record's names in order, their units, one row
+    // per step plus the initial state, and the same times.
+    for (group, names, units, _) in series_groups() {
+        assert!(r.has_series_group(group), "/{group}");
+        assert_eq!(r.series_names_in(group).expect("names"), names, "/{group}");
+        for (name, unit) in names.iter().zip(units) {
+            assert_eq!(r.series_units_in(group, name).expect("units"), *unit);
+            assert_eq!(
+                r.series_in(group, name).expect("rows").len(),
+                n_steps + 1,
+                "/{group}/{name}"
+            );
+        }
+        assert_eq!(
+            bits(&r.series_in(group, "time_h").expect("time")),
+            bits(&time)
+        );
+    }
+    // The smoke run has a patient: its serum and bone are computed, not NaN.
+    for name in SERUM_MEANS {
+        let v = r.series_in("serum", name).expect("serum");
+        assert!(v.iter().all(|x| x.is_finite() && *x > 0.0), "{name}: {v:?}");
+    }
+    let bmd = r.series_in("bone", "bmd_rel").expect("bone");
+    assert_eq!(bmd[0], 1.0);
+    assert!(bmd.iter().all(|x| x.is_finite()), "{bmd:?}");
     // The recorded config is the resolved one and loads back to the same scenario.
     let recorded = r.config_toml().expect("config");
     let again = vcsim_rules::Scenario::from_toml(&recorded, "recorded", &[]).expect("valid");
@@ -344,6 +412,44 @@ fn parameter_reference_doc_is_current() {
     );
 }
 
+/// docs/output-format.md names every series of every group; for `/serum` and
+/// `/bone` its tables are exactly the records' names, dtypes, units and
+/// meanings, in order.
+#[test]
+fn output_format_doc_lists_every_series() {
+    let doc = std::fs::read_to_string(root().join("docs/output-format.md")).expect("read");
+    let sections: Vec<&str> = doc.split("\n## ").collect();
+    for (group, names, units, docs) in series_groups() {
+        let heading = format!("`/{group}`");
+        let section = sections
+            .iter()
+            .find(|s| s.starts_with(&heading))
+            .unwrap_or_else(|| panic!("docs/output-format.md has no section ## {heading}"));
+        for name in names {
+            assert!(
+                section.contains(&format!("`{name}`")),
+                "docs/output-format.md, section {heading}, does not list `{name}`"
+            );
+        }
+        if group == "timeseries" {
+            // Its table groups related series in one row, in its own words.
+            continue;
+        }
+        let expected: Vec<String> = names
+            .iter()
+            .zip(units)
+            .zip(docs)
+            .map(|((n, u), d)| format!("| `{n}` | f64 | {u} | {} |", d.trim()))
+            .collect();
+        let rows: Vec<&str> = section.lines().filter(|l| l.starts_with("| `")).collect();
+        assert!(
+            rows == expected,
+            "docs/output-format.md, section {heading}, is out of date; its table rows should be:\n{}",
+            expected.join("\n")
+        );
+    }
+}
+
 #[test]
 fn rule_table_doc_is_current() {
     let o = run(&["rules"]);
@@ -409,6 +515,98 @@ fn inspect_summarises_a_run_in_text_and_json() {
         json["final_values"]["calcified_fraction"].as_f64(),
         Some(calcified)
     );
+    // The patient: run means of the serum (NaN skipped) and the final BMD.
+    assert!(text.contains("serum      run means: Pi "), "{text}");
+    assert!(text.contains("PTH ") && text.contains("pg/mL"), "{text}");
+    assert!(text.contains("bone       BMD at the end"), "{text}");
+    for name in SERUM_MEANS {
+        let v = r.series_in("serum", name).expect("serum");
+        let mean = v.iter().sum::<f64>() / v.len() as f64;
+        let got = json["serum_means"][name].as_f64().expect(name);
+        assert!(
+            (got - mean).abs() <= 1e-12 * mean.abs(),
+            "{name}: {got} vs {mean}"
+        );
+        assert_eq!(
+            json["serum_units"][name].as_str(),
+            Some(r.series_units_in("serum", name).expect("units").as_str())
+        );
+    }
+    let bmd = *r
+        .series_in("bone", "bmd_rel")
+        .expect("bone")
+        .last()
+        .expect("rows");
+    // serde_json may parse a float 1 ulp off (no float_roundtrip): compare closely.
+    let got = json["final_bmd_rel"].as_f64().expect("final_bmd_rel");
+    assert!((got - bmd).abs() <= 1e-14, "{got} vs {bmd}");
+
+    // A constant serum: what it does not model (FGF23, bone) is NaN and left out.
+    let fixed = dir.path().join("fixed.h5");
+    let o = run(&[
+        "run",
+        config("smoke.toml").to_str().expect("utf-8"),
+        "-o",
+        fixed.to_str().expect("utf-8"),
+        "--set",
+        "boundary.lumen=\"serum\"",
+        "--set",
+        "simulation.duration_days=1",
+        "--progress",
+        "none",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run(&["inspect", fixed.to_str().expect("utf-8"), "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).expect("valid JSON");
+    assert!(json["serum_means"]["pi_mM"].as_f64().is_some(), "{json}");
+    assert!(json["serum_means"].get("fgf23").is_none(), "{json}");
+    assert!(json["final_bmd_rel"].is_null(), "{json}");
+    let o = run(&["inspect", fixed.to_str().expect("utf-8")]);
+    let text = String::from_utf8(o.stdout).expect("utf-8");
+    assert!(text.contains("serum      run means: Pi "), "{text}");
+    assert!(!text.contains("FGF23") && !text.contains("BMD"), "{text}");
+
+    // A file written before /serum and /bone existed still inspects.
+    let older = dir.path().join("older.h5");
+    let mut w = vcsim_hdf5::RunWriter::create(
+        &older,
+        &vcsim_hdf5::RunInfo {
+            config_toml: String::new(),
+            vcsim_version: "0.0.9".into(),
+            seed: 3,
+            scenario: "older".into(),
+        },
+        &vcsim_hdf5::GridInfo {
+            ndim: 2,
+            shape: [1, 2, 3],
+            spacing_um: 10.0,
+        },
+        &[("mineral", "1")],
+        &[vcsim_hdf5::SeriesGroup::new(
+            "timeseries",
+            Summary::NAMES,
+            Summary::UNITS,
+        )],
+    )
+    .expect("create");
+    w.append_series(&[&Summary::default().values()])
+        .expect("row");
+    w.finish().expect("finish");
+    let o = run(&["inspect", older.to_str().expect("utf-8")]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = String::from_utf8(o.stdout).expect("utf-8");
+    assert!(text.contains("older (tissue mode), seed 3"), "{text}");
+    assert!(
+        !text.contains("serum ") && !text.contains("bone "),
+        "{text}"
+    );
+    let o = run(&["inspect", older.to_str().expect("utf-8"), "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).expect("valid JSON");
+    assert_eq!(json["serum_means"], serde_json::json!({}));
+    assert!(json["final_bmd_rel"].is_null(), "{json}");
+
     // Not a run file: a clear error, no panic.
     let o = run(&["inspect", config("smoke.toml").to_str().expect("utf-8")]);
     assert_eq!(o.status.code(), Some(1));
@@ -474,6 +672,22 @@ fn killed_run_leaves_a_readable_file() {
             "frame {frame}"
         );
     }
+    // Every frame flushed the rows of every series group up to it: /serum and
+    // /bone hold at least the rows up to the last frame (a frame every 12
+    // steps), as many as /timeseries, equal to the uninterrupted run's.
+    let rows = r.series("time_h").expect("rows").len();
+    assert!(rows > (frames - 1) * 12, "{rows} rows, {frames} frames");
+    for (group, names, _, _) in series_groups() {
+        for name in names {
+            let a = r.series_in(group, name).expect("killed rows");
+            let b = w.series_in(group, name).expect("whole rows");
+            assert_eq!(a.len(), rows, "/{group}/{name}");
+            let n = a.len().min(b.len());
+            assert_eq!(bits(&a[..n]), bits(&b[..n]), "/{group}/{name}");
+        }
+    }
+    let pi = r.series_in("serum", "pi_mM").expect("serum");
+    assert!(pi.iter().all(|x| x.is_finite()), "{pi:?}");
 }
 
 /// A run stopped at a checkpoint and resumed (even from an older checkpoint,
@@ -526,6 +740,20 @@ fn resumed_runs_equal_the_uninterrupted_run() {
     )
     .expect("open");
     assert!(diffs.is_empty(), "{diffs:#?}");
+    // diff_files walks every group; spelled out for the series groups.
+    let a = vcsim_hdf5::RunReader::open(Path::new(&whole)).expect("open");
+    let b = vcsim_hdf5::RunReader::open(Path::new(&out)).expect("open");
+    for (group, names, _, _) in series_groups() {
+        for name in names {
+            let va = a.series_in(group, name).expect("whole");
+            assert_eq!(va.len(), 181, "/{group}/{name}");
+            assert_eq!(
+                bits(&va),
+                bits(&b.series_in(group, name).expect("resumed")),
+                "/{group}/{name}"
+            );
+        }
+    }
 
     // --max-wall: checkpoint, exit 75, then resume to the same file.
     let out2 = p("wall.h5");

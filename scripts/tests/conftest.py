@@ -1,10 +1,18 @@
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+
+# Test the vcsim_analysis beside these tests, not whichever copy is installed
+# (an editable install may point at another checkout or worktree); also for
+# the `python -m vcsim_analysis` subprocesses.
+_SCRIPTS = str(ROOT / "scripts")
+sys.path.insert(0, _SCRIPTS)
+os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (_SCRIPTS, os.environ.get("PYTHONPATH")) if p)
 
 
 def vcsim_binary() -> Path:

@@ -6,7 +6,10 @@ import h5py
 import numpy as np
 import pytest
 
-from vcsim_analysis import PHENOTYPES, open_run
+from vcsim_analysis import PHENOTYPES, SERIES_GROUPS, open_run
+
+#: The serum series that the standard figure and `vcsim inspect` show.
+SERUM_MAIN = ["pi_mM", "ca_mM", "pth_pg_mL", "fgf23", "fetuin_a_g_L", "ppi_uM", "mg_mM", "t50_min"]
 
 
 def test_root_attributes_and_config(smoke_run):
@@ -15,7 +18,9 @@ def test_root_attributes_and_config(smoke_run):
     assert run.attrs["seed"] == 7
     assert run.attrs["scenario"] == "smoke"
     cfg = run.config
-    assert cfg["serum"]["phosphate_mM"] == 2.4
+    # The smoke run has a patient with end-stage kidneys: the serum is computed (/serum).
+    assert cfg["boundary"]["lumen"] == "patient"
+    assert cfg["patient"]["kidney"]["egfr_mL_min"] == 6.0
     # The resolved config holds every section, defaults included.
     assert {"simulation", "geometry", "boundary", "serum", "solutes", "cells", "mineral"} <= set(cfg)
     assert cfg["solutes"]["fetuin_a"]["partition"] == pytest.approx(0.15)
@@ -67,9 +72,10 @@ def test_fields_match_the_grid_and_the_series(smoke_run):
     assert mineral.min() >= 0 and mineral.max() <= run.config["mineral"]["max_fraction"] + 1e-6
     voxel_um3 = dx ** 3
     assert mineral[-1].sum() * voxel_um3 == pytest.approx(run.series["mineral_volume_um3"][-1], rel=1e-4)
-    # Serum at the lumen face: the endothelial column holds about the serum value.
+    # Serum at the lumen face: the endothelial column holds about the patient's serum value.
     pi = run.field("phosphate")
-    assert pi[:, 0].mean() == pytest.approx(2.4, rel=0.01)
+    assert pi[:, 0].mean() == pytest.approx(run.serum["pi_mM"].iloc[-1], rel=0.01)
+    assert run.serum["pi_mM"].iloc[-1] == pytest.approx(2.4, rel=0.05), "end-stage kidneys: serum Pi ~2.4 mM"
 
 
 def test_fields_are_chunked_and_compressed(smoke_run):
@@ -119,6 +125,7 @@ def test_thread_count_changes_only_provenance(tmp_path, vcsim, smoke_run):
             assert np.array_equal(np.asarray(f.attrs[k]), np.asarray(g.attrs[k])), k
         f.visititems(compare)
     assert "fields/mineral" in seen and "timeseries/time_h" in seen
+    assert "serum/pth_pg_mL" in seen and "bone/bmd_rel" in seen
 
 
 def test_fields_open_in_xarray_with_named_dimensions(smoke_run):
@@ -129,9 +136,11 @@ def test_fields_open_in_xarray_with_named_dimensions(smoke_run):
     assert list(ds["time_h"].values) == [0.0, 240.0, 480.0, 720.0]
     assert ds["phosphate"].attrs["units"] == "mM"
     assert ds["x_um"].attrs["units"] == "µm"
-    # Selecting by coordinate works: the lumen-side column at the last frame.
+    # Selecting by coordinate works: the lumen-side column at the last frame holds the serum level.
     lumen = ds["phosphate"].sel(time_h=720.0).isel(x_um=0)
-    assert float(lumen.mean()) == pytest.approx(2.4, rel=0.01)
+    with h5py.File(smoke_run, "r") as f:
+        serum_pi = f["serum/pi_mM"][-1]
+    assert float(lumen.mean()) == pytest.approx(serum_pi, rel=0.01)
     ds.close()
 
 
@@ -166,10 +175,12 @@ def test_report_draws_the_standard_figures(smoke_run, tmp_path):
     out = tmp_path / "report"
     done = subprocess.run([sys.executable, "-m", "vcsim_analysis", "report", str(smoke_run), "-o", str(out)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
-    for name in ["tissue_maps.png", "time_series.png", "solutes.png"]:
+    for name in ["tissue_maps.png", "time_series.png", "solutes.png", "patient.png"]:
         assert (out / name).stat().st_size > 5000, name
     summary = (out / "summary.md").read_text()
     assert "30.0 days, 180 steps, 4 frames" in summary
+    assert "- serum, run means: phosphate 2.4" in summary and "PTH" in summary and "T50" in summary
+    assert "bone mineral density at the end: " in summary and "![patient](patient.png)" in summary
     bad = subprocess.run([sys.executable, "-m", "vcsim_analysis", "report", str(tmp_path / "missing.h5"), "-o", str(out)], capture_output=True, text=True)
     assert bad.returncode == 1 and "missing.h5" in bad.stderr
 
@@ -206,3 +217,98 @@ def test_worked_example_runs(tmp_path, vcsim):
     done = subprocess.run([sys.executable, str(ROOT / "docs" / "example_analysis.py"), str(tmp_path)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "example.png").stat().st_size > 10000
+
+
+def test_serum_and_bone_are_laid_out_like_the_timeseries(smoke_run):
+    with h5py.File(smoke_run, "r") as f:
+        n = f["timeseries/time_h"].shape[0]
+        assert n == 30 * 24 // 4 + 1
+        for group in SERIES_GROUPS:
+            g = f[group]
+            names = list(g)
+            assert names[0] == "time_h", (group, names)
+            for name in names:
+                ds = g[name]
+                assert ds.dtype == np.float64 and ds.ndim == 1, (group, name)
+                assert ds.shape == (n,) and ds.maxshape == (None,) and ds.chunks == (4096,), (group, name)
+                assert ds.compression is None, (group, name)
+                assert isinstance(ds.attrs["units"], str) and ds.attrs["units"], (group, name)
+                assert isinstance(ds.attrs["long_name"], str) and ds.attrs["long_name"], (group, name)
+            assert g["time_h"].attrs["units"] == "h"
+            assert np.array_equal(g["time_h"][...], f["timeseries/time_h"][...]), group
+        assert set(SERUM_MAIN) <= set(f["serum"])
+        assert f["serum/pth_pg_mL"].attrs["units"] == "pg/mL"
+        assert f["serum/ppi_uM"].attrs["units"] == "µM"
+        assert f["serum/t50_min"].attrs["long_name"].startswith("Calcification propensity")
+        assert f["bone/bmd_rel"].attrs["units"] == "1"
+        # The patient model computes every serum value (no NaN) and the bone.
+        for name in SERUM_MAIN:
+            v = f["serum"][name][...]
+            assert np.all(np.isfinite(v)) and np.all(v > 0), name
+        bmd = f["bone/bmd_rel"][...]
+        assert bmd[0] == 1.0 and np.all(np.isfinite(bmd))
+
+
+def test_serum_and_bone_load_into_pandas(smoke_run):
+    pytest.importorskip("pandas")
+    run = open_run(smoke_run)
+    ts = run.series_frame()
+    assert run.has_patient
+    with h5py.File(smoke_run, "r") as f:
+        for group, df in [("serum", run.serum), ("bone", run.bone)]:
+            # Indexed like the time-series frame; the columns in the file's order.
+            assert df.index.name == "time_h"
+            assert np.array_equal(df.index.to_numpy(), ts.index.to_numpy()), group
+            assert list(df.columns) == list(f[group])[1:], group
+            assert df.attrs["units"] == {k: f[group][k].attrs["units"] for k in f[group]}
+            assert df.attrs["long_names"]["time_h"] == "Simulated time."
+            for name in df.columns:
+                assert df[name].to_numpy().tobytes() == f[group][name][...].tobytes(), (group, name)
+    assert run.serum.attrs["units"]["pth_pg_mL"] == "pg/mL"
+    assert ts.attrs["units"]["calcified_fraction"] == "1"
+    assert run.serum is run.serum, "read once"
+    # Steady end-stage kidneys over a month: PTH and FGF23 high, T50 short.
+    assert run.serum["pth_pg_mL"].mean() > 150
+    assert run.serum["fgf23"].mean() > 500
+    assert run.serum["t50_min"].mean() < 300
+    assert run.bone["bmd_rel"].iloc[-1] == pytest.approx(1.0, abs=0.01)
+
+
+def test_runs_without_a_patient_and_older_files(tmp_path, vcsim, smoke_run):
+    pytest.importorskip("pandas")
+    pytest.importorskip("matplotlib")
+    import shutil
+    import sys
+
+    from conftest import ROOT
+
+    # A constant [serum]: the configured levels are recorded, what is not modelled is NaN.
+    fixed = tmp_path / "fixed.h5"
+    subprocess.run(
+        [str(vcsim), "run", str(ROOT / "configs" / "smoke.toml"), "-o", str(fixed),
+         "--set", 'boundary.lumen="serum"', "--set", "simulation.duration_days=2", "--progress", "none"],
+        check=True,
+    )
+    run = open_run(fixed)
+    assert not run.has_patient
+    assert np.all(run.serum["pi_mM"] == run.config["serum"]["phosphate_mM"])
+    assert run.serum["fgf23"].isna().all() and run.bone["bmd_rel"].isna().all()
+    out = tmp_path / "fixed-report"
+    done = subprocess.run([sys.executable, "-m", "vcsim_analysis", "report", str(fixed), "-o", str(out)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert not (out / "patient.png").exists()
+    assert "serum" not in (out / "summary.md").read_text()
+
+    # A file written before /serum and /bone existed.
+    older = tmp_path / "older.h5"
+    shutil.copy(smoke_run, older)
+    with h5py.File(older, "r+") as f:
+        del f["serum"], f["bone"]
+    run = open_run(older)
+    assert run.serum.empty and run.bone.empty and run.serum.attrs["units"] == {}
+    assert not run.has_patient
+    assert "calcified_fraction" in run.series_frame()
+    out = tmp_path / "older-report"
+    done = subprocess.run([sys.executable, "-m", "vcsim_analysis", "report", str(older), "-o", str(out)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert not (out / "patient.png").exists()

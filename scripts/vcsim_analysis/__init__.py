@@ -3,6 +3,8 @@
 >>> from vcsim_analysis import open_run
 >>> run = open_run("ckd5d.h5")                   # doctest: +SKIP
 >>> run.series["calcified_fraction"][-1]         # doctest: +SKIP
+>>> run.serum["pth_pg_mL"].iloc[-1]              # pandas, indexed by time_h   # doctest: +SKIP
+>>> run.serum.attrs["units"]["pth_pg_mL"]        # 'pg/mL'   # doctest: +SKIP
 >>> run.field("mineral", frame=-1).shape         # (ny, nx) in 2D   # doctest: +SKIP
 
 The file layout is documented in docs/output-format.md.
@@ -23,7 +25,12 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     tomllib = None
 
-__all__ = ["open_run", "Run", "PHENOTYPES", "REGIONS"]
+__all__ = ["open_run", "Run", "PHENOTYPES", "REGIONS", "SERIES_GROUPS", "open_sweep", "sweep_series", "prevalence"]
+
+#: The groups of per-step series in a run file, each laid out like /timeseries
+#: (one 1-D dataset per series, first `time_h`, `units` and `long_name`
+#: attributes). Files written before /serum and /bone existed lack them.
+SERIES_GROUPS = ("timeseries", "serum", "bone")
 
 #: Phenotype codes used in /fields/phenotype (-1 marks a voxel without a cell).
 PHENOTYPES = {0: "contractile", 1: "osteogenic", 2: "apoptotic", 3: "apoptotic_body", 4: "calcified"}
@@ -60,6 +67,7 @@ class Run:
     region: np.ndarray
     region_names: Dict[int, str]
     provenance: Dict[str, object] = field(default_factory=dict)
+    _groups: Dict[str, object] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def config(self) -> dict:
@@ -96,11 +104,58 @@ class Run:
 
         return xr.open_dataset(self.path, group="fields", engine="h5netcdf")
 
-    def series_frame(self):
-        """The time series as a pandas DataFrame indexed by time_h."""
+    def series_group(self, group: str):
+        """The series group /<group> ("timeseries", "serum" or "bone") as a
+        pandas DataFrame indexed by time_h, one column per series in the
+        file's order. ``df.attrs["units"]`` and ``df.attrs["long_names"]`` map
+        every name (time_h included) to its unit and meaning. A group the file
+        does not have (files written before /serum and /bone) gives an empty
+        frame with empty attrs. Values a run does not model are NaN. Read once
+        and cached: the same frame is returned on every call."""
         import pandas as pd
 
-        return pd.DataFrame(self.series).set_index("time_h")
+        if group not in self._groups:
+            data, units, long_names = {}, {}, {}
+            with h5py.File(self.path, "r") as f:
+                if group in f:
+                    g = f[group]
+                    for name in g:
+                        data[name] = g[name][...]
+                        units[name] = _text(g[name].attrs.get("units", ""))
+                        long_names[name] = _text(g[name].attrs.get("long_name", ""))
+            df = pd.DataFrame(data)
+            if "time_h" in df:
+                df = df.set_index("time_h")
+            else:
+                df.index.name = "time_h"
+            df.attrs["units"] = units
+            df.attrs["long_names"] = long_names
+            self._groups[group] = df
+        return self._groups[group]
+
+    def series_frame(self):
+        """The time series (/timeseries) as a pandas DataFrame indexed by
+        time_h, with ``attrs["units"]``; see :meth:`series_group`."""
+        return self.series_group("timeseries")
+
+    @property
+    def serum(self):
+        """The patient's serum (/serum) as a pandas DataFrame indexed by
+        time_h, like :meth:`series_frame`; units in ``run.serum.attrs["units"]``."""
+        return self.series_group("serum")
+
+    @property
+    def bone(self):
+        """The patient's bone (/bone) as a pandas DataFrame indexed by time_h,
+        like :meth:`series_frame`; units in ``run.bone.attrs["units"]``."""
+        return self.series_group("bone")
+
+    @property
+    def has_patient(self) -> bool:
+        """Whether the run had the patient model: its bone is computed (in
+        runs without it, and in files without /bone, there is none)."""
+        bone = self.bone
+        return "bmd_rel" in bone and bool(bone["bmd_rel"].notna().any())
 
     def fields(self, name: str) -> np.ndarray:
         """Every frame of a field: shape (t, ny, nx) or (t, nz, ny, nx)."""
@@ -143,3 +198,6 @@ def open_run(path) -> Run:
             region_names=region_names,
             provenance=prov,
         )
+
+
+from .sweep import open_sweep, prevalence, sweep_series  # noqa: E402  (re-exported)

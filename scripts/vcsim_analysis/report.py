@@ -2,8 +2,9 @@
 
 - tissue maps (phenotype, Runx2, mineral) at chosen frames;
 - time series of the calcified fraction and of the phenotype counts;
-- the media solute levels over time (the serum the tissue sees, until the
-  patient model writes /serum).
+- the media solute levels over time;
+- for runs with the patient model, the serum trajectories (/serum) and the
+  bone mineral density (/bone).
 """
 
 from __future__ import annotations
@@ -89,6 +90,59 @@ def solutes(run, path=None):
     return _finish(fig, path)
 
 
+#: The panels of :func:`patient`: (group, series, title).
+PATIENT_PANELS = [
+    ("serum", "pi_mM", "phosphate"),
+    ("serum", "ca_mM", "total calcium"),
+    ("serum", "pth_pg_mL", "PTH"),
+    ("serum", "fgf23", "FGF23"),
+    ("serum", "t50_min", "T50"),
+    ("serum", "fetuin_a_g_L", "fetuin-A"),
+    ("serum", "ppi_uM", "PPi"),
+    ("serum", "mg_mM", "magnesium"),
+    ("bone", "bmd_rel", "BMD (of the start)"),
+]
+
+
+def patient_panels(run):
+    """The panels of PATIENT_PANELS the run has values for: (group, name,
+    title, unit, frame); series that are absent or NaN throughout are left out."""
+    out = []
+    for group, name, title in PATIENT_PANELS:
+        df = run.series_group(group)
+        if name in df and df[name].notna().any():
+            out.append((group, name, title, df.attrs["units"].get(name, ""), df))
+    return out
+
+
+def patient(run, path=None):
+    """The patient: serum trajectories (phosphate, calcium, PTH, FGF23, T50,
+    fetuin-A, PPi, magnesium) and bone mineral density over time, one small
+    panel each; panels without values (not modelled) are skipped."""
+    plt = _plt()
+    panels = patient_panels(run)
+    if not panels:
+        raise ValueError(f"{run.path}: no serum or bone values to draw (no /serum and /bone, or not modelled)")
+    cols = 3
+    rows = (len(panels) + cols - 1) // cols
+    fig, axes = plt.subplots(rows, cols, figsize=(3.6 * cols, 2.4 * rows), squeeze=False)
+    for ax, (group, name, title, unit, df) in zip(axes.flat, panels):
+        y = df[name].to_numpy()
+        ax.plot(df.index / 24.0, y)
+        # At least ±1% around the middle, so that a level that barely moves
+        # looks flat rather than magnified into noise.
+        lo, hi = np.nanmin(y), np.nanmax(y)
+        mid = (lo + hi) / 2
+        half = max(0.55 * (hi - lo), 0.01 * abs(mid), 1e-12)
+        ax.set_ylim(mid - half, mid + half)
+        ax.ticklabel_format(axis="y", useOffset=False)
+        ax.set_title(f"{title} ({unit})" if unit and unit != "1" else title, fontsize=9)
+        ax.set_xlabel("day")
+    for ax in list(axes.flat)[len(panels):]:
+        ax.set_visible(False)
+    return _finish(fig, path)
+
+
 def report(path, out_dir) -> Path:
     """Writes the standard figures and a Markdown summary of a run to out_dir."""
     run = open_run(path)
@@ -99,6 +153,9 @@ def report(path, out_dir) -> Path:
     tissue_maps(run, frames, out / "tissue_maps.png")
     time_series(run, out / "time_series.png")
     solutes(run, out / "solutes.png")
+    has_patient = run.has_patient
+    if has_patient:
+        patient(run, out / "patient.png")
     s = run.series
     last = {k: v[-1] for k, v in s.items()}
     lines = [
@@ -110,13 +167,20 @@ def report(path, out_dir) -> Path:
         f" (laminae hold {100 * last['lamina_mineral_share']:.0f}% of the mineral)",
         "- cells at the end: " + ", ".join(f"{name} {int(last['n_' + name])}" for name in PHENOTYPES.values()),
         f"- mean Runx2 {last['mean_runx2']:.2f}×, ALP {last['mean_alp']:.2f}",
-        "",
-        "![time series](time_series.png)",
-        "",
-        "![tissue maps](tissue_maps.png)",
-        "",
-        "![solutes](solutes.png)",
-        "",
     ]
+    figures = ["time_series", "tissue_maps", "solutes"]
+    if has_patient:
+        # Run means of the serum (NaN skipped), the final BMD.
+        means = [
+            f"{title} {df[name].mean():.4g} {unit}".rstrip()
+            for group, name, title, unit, df in patient_panels(run)
+            if group == "serum"
+        ]
+        lines.append("- serum, run means: " + ", ".join(means))
+        lines.append(f"- bone mineral density at the end: {run.bone['bmd_rel'].iloc[-1]:.4f} of the start")
+        figures.append("patient")
+    lines.append("")
+    for name in figures:
+        lines += [f"![{name.replace('_', ' ')}]({name}.png)", ""]
     (out / "summary.md").write_text("\n".join(lines))
     return out / "summary.md"

@@ -8,9 +8,10 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use vcsim_core::{Observer, StepContext};
 use vcsim_hdf5::{
-    CellColumn, CheckpointMeta, GridInfo, Provenance, RunInfo, RunReader, RunWriter,
-    read_checkpoint, write_checkpoint, write_xdmf,
+    CellColumn, CheckpointMeta, GridInfo, Provenance, RunInfo, RunReader, RunWriter, SeriesGroup,
+    TIMESERIES, read_checkpoint, write_checkpoint, write_xdmf,
 };
+use vcsim_rules::patient::{BoneRecord, SerumRecord};
 use vcsim_rules::sim::{CellTable, SNAPSHOT_VERSION};
 use vcsim_rules::{Override, Scenario, Simulation, Summary, World};
 
@@ -304,9 +305,52 @@ impl<E: Into<anyhow::Error>> From<E> for Halt {
     }
 }
 
-/// Records a run into its HDF5 file: a summary row after every step, a frame
-/// every `frame_every` steps and after the last, checkpoints as planned, and
-/// the progress display.
+/// Group of the patient's serum series.
+pub const SERUM: &str = "serum";
+/// Group of the patient's bone series.
+pub const BONE: &str = "bone";
+
+/// The series groups of a run file, in the order of [`series_rows`]:
+/// `/timeseries` (the tissue summary), `/serum` and `/bone` (the patient).
+fn series_groups() -> [SeriesGroup<'static>; 3] {
+    [
+        SeriesGroup {
+            group: TIMESERIES,
+            names: Summary::NAMES,
+            units: Summary::UNITS,
+            docs: Summary::DOCS,
+        },
+        SeriesGroup {
+            group: SERUM,
+            names: SerumRecord::NAMES,
+            units: SerumRecord::UNITS,
+            docs: SerumRecord::DOCS,
+        },
+        SeriesGroup {
+            group: BONE,
+            names: BoneRecord::NAMES,
+            units: BoneRecord::UNITS,
+            docs: BoneRecord::DOCS,
+        },
+    ]
+}
+
+/// One row of every series group (see [`series_groups`]): the summary `s` of
+/// `world`, and its serum and bone.
+fn series_rows(world: &World, s: &Summary) -> [Vec<f64>; 3] {
+    [s.values(), world.serum.values(), world.bone.values()]
+}
+
+/// Appends one row of every series group.
+fn append_rows(writer: &mut RunWriter, rows: &[Vec<f64>]) -> Result<()> {
+    let slices: Vec<&[f64]> = rows.iter().map(Vec::as_slice).collect();
+    writer.append_series(&slices)?;
+    Ok(())
+}
+
+/// Records a run into its HDF5 file: a row of every series group (summary,
+/// serum, bone) after every step, a frame every `frame_every` steps and after
+/// the last, checkpoints as planned, and the progress display.
 struct Recorder {
     writer: RunWriter,
     output: PathBuf,
@@ -324,8 +368,8 @@ struct Recorder {
 impl Recorder {
     /// Row 0 and frame 0: the state before the first step.
     fn record_start(&mut self, world: &World) -> Result<()> {
-        self.writer
-            .append_series(&world.summary(self.threshold).values())?;
+        let s = world.summary(self.threshold);
+        append_rows(&mut self.writer, &series_rows(world, &s))?;
         self.write_frame(world)
     }
 
@@ -365,7 +409,7 @@ impl Observer<World> for Recorder {
                 self.output.display()
             )));
         }
-        self.writer.append_series(&s.values())?;
+        append_rows(&mut self.writer, &series_rows(world, &s))?;
         let done = world.step;
         if done.is_multiple_of(self.frame_every) || done == self.n_steps {
             self.write_frame(world)?;
@@ -427,16 +471,17 @@ pub enum Start<'a> {
     Resume { checkpoint: &'a Path },
 }
 
-/// Copies what the interrupted run wrote up to `step` (series rows, frames,
-/// regions) into a new file at `output`, so that the resumed run appends to
-/// exactly what the uninterrupted run would have written.
+/// Copies what the interrupted run wrote up to `step` (the rows of every
+/// series group, frames, cells, regions) into a new file at `output`, so that
+/// the resumed run appends to exactly what the uninterrupted run would have
+/// written.
 fn rebuild_output(
     output: &Path,
     step: u64,
     info: &RunInfo,
     grid: &GridInfo,
     fields: &[(&str, &str)],
-    series: &[(&str, &str)],
+    series: &[SeriesGroup<'_>],
 ) -> Result<(RunWriter, u32)> {
     let old = RunReader::open(output).with_context(|| {
         format!(
@@ -451,15 +496,29 @@ fn rebuild_output(
         );
     }
     let rows = (step + 1) as usize;
-    let columns: Vec<Vec<f64>> = series
-        .iter()
-        .map(|(n, _)| old.series(n))
-        .collect::<Result<_, _>>()?;
-    if columns.iter().any(|c| c.len() < rows) {
-        bail!(
-            "cannot resume: '{}' holds fewer summary rows than the checkpoint's step {step}",
-            output.display()
-        );
+    // Every series of every group, as columns.
+    let mut groups: Vec<Vec<Vec<f64>>> = Vec::with_capacity(series.len());
+    for g in series {
+        let columns: Vec<Vec<f64>> = g
+            .names
+            .iter()
+            .map(|n| old.series_in(g.group, n))
+            .collect::<Result<_, _>>()
+            .with_context(|| {
+                format!(
+                    "cannot resume: '{}' lacks the series of /{} that this run writes",
+                    output.display(),
+                    g.group
+                )
+            })?;
+        if columns.iter().any(|c| c.len() < rows) {
+            bail!(
+                "cannot resume: '{}' holds fewer rows in /{} than the checkpoint's step {step}",
+                output.display(),
+                g.group
+            );
+        }
+        groups.push(columns);
     }
     let frame_steps = old.frame_steps()?;
     let frame_times = old.frame_times_h()?;
@@ -475,8 +534,11 @@ fn rebuild_output(
             .collect::<Vec<_>>(),
     )?;
     for r in 0..rows {
-        let row: Vec<f64> = columns.iter().map(|c| c[r]).collect();
-        writer.append_series(&row)?;
+        let row: Vec<Vec<f64>> = groups
+            .iter()
+            .map(|columns| columns.iter().map(|c| c[r]).collect())
+            .collect();
+        append_rows(&mut writer, &row)?;
     }
     let cell_frame: Vec<u32> = old.cell_column("frame")?;
     let cell_time: Vec<f64> = old.cell_column("time_h")?;
@@ -606,11 +668,7 @@ pub fn run(
         spacing_um: lattice.dx_um,
     };
     let fields = World::frame_fields();
-    let series: Vec<(&str, &str)> = Summary::NAMES
-        .iter()
-        .copied()
-        .zip(Summary::UNITS.iter().copied())
-        .collect();
+    let series = series_groups();
     let resumed_at = sim.world.step;
     let (writer, frames_written) = if resumed_at > 0 {
         rebuild_output(&output, resumed_at, &info, &grid, &fields, &series)?

@@ -703,7 +703,17 @@ mod tests {
             shape: [2, 3, 4],
             spacing_um: 1.0,
         };
-        let mut w = RunWriter::create(path, &info, &grid, &[("c", "mM")], &[("time_h", "h")])?;
+        let mut w = RunWriter::create(
+            path,
+            &info,
+            &grid,
+            &[("c", "mM")],
+            &[crate::SeriesGroup::new(
+                crate::TIMESERIES,
+                &["time_h"],
+                &["h"],
+            )],
+        )?;
         for t in 0..4 {
             let mut v: Vec<f32> = (0..24).map(|i| (t * 24 + i) as f32).collect();
             for &(ct, ci) in change {

@@ -5,6 +5,13 @@
 //! from the lumen) varies fastest, then y (circumferential), then z (axial).
 //! `t` counts frames, `n` counts series rows.
 //!
+//! Series live in *series groups*: `/timeseries` (the summary of the tissue) and the
+//! other groups the caller names (the vcsim CLI writes `/serum` and `/bone`, the
+//! patient model's serum and bone). Every series group is laid out the same way, shown
+//! below for `/<group>`; all of them have the same number of rows `n`, because
+//! [`RunWriter::append_series`](crate::RunWriter::append_series) appends one row to
+//! each.
+//!
 //! | Object | Type | Shape | Content |
 //! |---|---|---|---|
 //! | `/@config` | variable-length UTF-8 string | scalar | the configuration, TOML text, verbatim |
@@ -14,8 +21,9 @@
 //! | `/@schema_version` | u32 | scalar | [`SCHEMA_VERSION`](crate::SCHEMA_VERSION) |
 //! | `/@ndim` | u32 | scalar | 2 or 3 |
 //! | `/@spacing_um` | f64 | scalar | voxel edge length, µm |
-//! | `/timeseries/<name>` | f64 | (n,) | one value per summary row; the first series is `time_h` |
-//! | `/timeseries/<name>@units` | variable-length UTF-8 string | scalar | units of the series, as given by the caller |
+//! | `/<group>/<name>` | f64 | (n,) | one value per row, NaN for a value that was not computed; the first series of every group is `time_h` |
+//! | `/<group>/<name>@units` | variable-length UTF-8 string | scalar | units of the series, as given by the caller |
+//! | `/<group>/<name>@long_name` | variable-length UTF-8 string | scalar | meaning of the series, as given by the caller (surrounding whitespace removed); absent when the caller gave none |
 //! | `/fields/<name>` | f32 | (t, ny, nx) in 2D, (t, nz, ny, nx) in 3D | one frame per `write_frame` call |
 //! | `/fields/<name>@units` | variable-length UTF-8 string | scalar | units of the field, as given by the caller |
 //! | `/fields/time_h` | f64 | (t,) | simulated time of each frame, hours; `@units` = `h` |
@@ -41,20 +49,21 @@
 //! scales and `DIMENSION_LIST` to the datasets they are attached to. netCDF-4 readers
 //! therefore see `/fields` as a dataset with dimensions `time_h`, (`z_um`,) `y_um`,
 //! `x_um` and those coordinates, e.g.
-//! `xarray.open_dataset(path, group="fields", engine="h5netcdf")`. The series in
-//! `/timeseries` carry no dimension scales.
+//! `xarray.open_dataset(path, group="fields", engine="h5netcdf")`. The series groups
+//! carry no dimension scales.
 //!
 //! Storage details:
-//! - `/timeseries/*` and `/fields/time_h`, `/fields/step` are resizable without limit along
-//!   their only axis and chunked (4096 values for series, 1024 for the frame index), not
-//!   compressed.
+//! - the series (`/timeseries/*`, `/serum/*`, ...) and `/fields/time_h`, `/fields/step` are
+//!   resizable without limit along their only axis and chunked (4096 values for series,
+//!   1024 for the frame index), not compressed.
 //! - `/fields/<name>` are resizable without limit along `t`, chunked one frame per chunk,
 //!   compressed with shuffle + deflate level 4. A frame larger than 4 MiB is split along
 //!   z (then y, then x) so that no chunk exceeds 4 MiB.
 //! - `/grid/region` is chunked with the same rule (1-byte values) and deflate level 4.
-//! - The groups `/timeseries` and `/fields` track link creation order, so
-//!   [`RunReader::series_names`](crate::RunReader::series_names) and
+//! - The series groups and `/fields` track link creation order, so
+//!   [`RunReader::series_names_in`](crate::RunReader::series_names_in) and
 //!   [`RunReader::field_names`](crate::RunReader::field_names) return the caller's order.
+//! - A series group may not be called `fields`, `grid`, `cells` or `provenance`.
 //! - `/grid/region` exists only once `write_regions` was called, `/provenance` only once
 //!   `write_provenance` was called.
 //!
@@ -63,14 +72,20 @@
 //! identical inputs give identical objects everywhere outside `/provenance`; with identical
 //! provenance too, the files are byte-for-byte identical.
 //!
-//! Crash safety: `write_frame` and `flush` call `H5Fflush`. Series rows are buffered in
-//! memory and written at each flush (and whenever 4096 rows are pending, without
-//! `H5Fflush`), so a crash loses at most the rows since the last flush.
+//! Crash safety: `write_frame` and `flush` call `H5Fflush`. Series rows (of every group)
+//! are buffered in memory and written at each flush (and whenever 4096 rows are pending,
+//! without `H5Fflush`), so a crash loses at most the rows since the last flush.
+//!
+//! Versions: adding a group (such as `/serum` and `/bone`) or an attribute (such as
+//! `long_name`) is additive and keeps schema version 1: a reader of version 1 finds
+//! everything it knows where it was, and must treat such additions as optional (files
+//! written before them lack them; [`RunReader::has_series_group`](crate::RunReader::has_series_group)
+//! tells). Moving, renaming, removing or retyping an object bumps the version.
 
 /// Root group.
 pub(crate) const ROOT: &str = "/";
-/// Group of the summary time series.
-pub(crate) const TIMESERIES: &str = "timeseries";
+/// Group of the summary time series, the group [`RunReader::series`](crate::RunReader::series) reads.
+pub const TIMESERIES: &str = "timeseries";
 /// Group of the field frames.
 pub(crate) const FIELDS: &str = "fields";
 /// Group of the static grid data.
@@ -87,6 +102,8 @@ pub(crate) const FRAME_STEP: &str = "step";
 pub(crate) const COORDS: [&str; 3] = ["x_um", "y_um", "z_um"];
 /// Name of the units attribute of every field, series, frame index and coordinate.
 pub(crate) const UNITS: &str = "units";
+/// Name of the attribute giving the meaning of a series (when the caller gave one).
+pub(crate) const LONG_NAME: &str = "long_name";
 /// Units of [`FRAME_TIME`].
 pub(crate) const FRAME_TIME_UNITS: &str = "h";
 /// Units of [`FRAME_STEP`] (a count).
@@ -108,9 +125,13 @@ pub(crate) const MAX_CHUNK_BYTES: usize = 4 << 20;
 /// Deflate level of fields and the region map.
 pub(crate) const DEFLATE_LEVEL: u8 = 4;
 
-/// Absolute path of `name` in group `group`.
+/// Absolute path of `name` in group `group` (the root when `group` is empty).
 pub(crate) fn object(group: &str, name: &str) -> String {
-    format!("/{group}/{name}")
+    if group.is_empty() {
+        format!("/{name}")
+    } else {
+        format!("/{group}/{name}")
+    }
 }
 
 /// Address of attribute `attr` of the object at absolute path `object`.

@@ -4,7 +4,8 @@
 //! - create a run file and write its root attributes, grid coordinates and region map
 //!   ([`RunWriter`]), with units on every dataset and the coordinates as HDF5 dimension
 //!   scales, so netCDF-4 readers (xarray with h5netcdf) see named dimensions,
-//! - append summary time series rows and field frames while a run goes on, flushing them
+//! - append rows of series (the summary `/timeseries` and any other groups the caller
+//!   names, such as `/serum`) and field frames while a run goes on, flushing them
 //!   to disk so that a crashed run leaves a readable file,
 //! - record provenance (timings, host, threads) in `/provenance`,
 //! - read the file back ([`RunReader`]) and compare two files object by object
@@ -33,6 +34,7 @@ pub mod layout;
 mod nd;
 mod pooled;
 mod reader;
+mod series;
 mod writer;
 mod xdmf;
 
@@ -40,15 +42,19 @@ pub use cells::CellColumn;
 pub use checkpoint::{CheckpointMeta, read_checkpoint, write_checkpoint};
 pub use diff::diff_files;
 pub use error::OutputError;
+pub use layout::TIMESERIES;
 pub use pooled::{
     Pooled, PooledColumn, PooledMatrix, PooledTable, read_pooled_f64, read_pooled_str, write_pooled,
 };
 pub use reader::RunReader;
+pub use series::SeriesGroup;
 pub use writer::RunWriter;
 pub use xdmf::write_xdmf;
 
 /// Version of the file layout described in [`layout`], stored as the root attribute
-/// `schema_version`. Bump it whenever the layout changes incompatibly.
+/// `schema_version`. Bump it whenever the layout changes incompatibly (an object moved,
+/// renamed, removed or retyped); additions such as new series groups keep it (see
+/// [`layout`], "Versions"). [`RunReader::open`] refuses any other version.
 pub const SCHEMA_VERSION: u32 = 1;
 
 /// What identifies a run: stored as root attributes.

@@ -60,20 +60,43 @@ impl RunReader {
 
     /// All values of the series `name` (`/timeseries/<name>`), one per row.
     pub fn series(&self, name: &str) -> Result<Vec<f64>, OutputError> {
-        let (ds, object) = self.dataset(layout::TIMESERIES, name)?;
-        self.check_ndim(&ds, &object, 1)?;
-        ds.read_raw::<f64>().map_err(self.ctx.h5("read", object))
+        self.series_in(layout::TIMESERIES, name)
     }
 
     /// Units of the series `name` (attribute `units` of `/timeseries/<name>`).
     pub fn series_units(&self, name: &str) -> Result<String, OutputError> {
-        let (ds, object) = self.dataset(layout::TIMESERIES, name)?;
+        self.series_units_in(layout::TIMESERIES, name)
+    }
+
+    /// Names of the series in `/timeseries`, in the order the writer was given them.
+    pub fn series_names(&self) -> Result<Vec<String>, OutputError> {
+        self.series_names_in(layout::TIMESERIES)
+    }
+
+    /// Whether the file has the series group `/<group>` (files of older versions may
+    /// lack groups that newer ones write, such as `/serum`).
+    pub fn has_series_group(&self, group: &str) -> bool {
+        layout::check_name(group).is_ok() && self.file.link_exists(group)
+    }
+
+    /// All values of the series `name` of group `group` (`/<group>/<name>`), one per row.
+    pub fn series_in(&self, group: &str, name: &str) -> Result<Vec<f64>, OutputError> {
+        let (ds, object) = self.series_dataset(group, name)?;
+        self.check_ndim(&ds, &object, 1)?;
+        ds.read_raw::<f64>().map_err(self.ctx.h5("read", object))
+    }
+
+    /// Units of the series `name` of group `group` (attribute `units` of
+    /// `/<group>/<name>`).
+    pub fn series_units_in(&self, group: &str, name: &str) -> Result<String, OutputError> {
+        let (ds, object) = self.series_dataset(group, name)?;
         self.units(&ds, &object)
     }
 
-    /// Names of the series, in the order the writer was given them.
-    pub fn series_names(&self) -> Result<Vec<String>, OutputError> {
-        self.member_names(layout::TIMESERIES)
+    /// Names of the series of group `group`, in the order the writer was given them.
+    pub fn series_names_in(&self, group: &str) -> Result<Vec<String>, OutputError> {
+        self.check_group_name(group)?;
+        self.member_names(group)
     }
 
     /// Names of the fields, in the order the writer was given them (without the frame
@@ -240,6 +263,16 @@ impl RunReader {
             self.ctx
                 .layout(layout::attribute(ROOT, name), "the text is not valid UTF-8")
         })
+    }
+
+    /// A group name given by the caller must be one path component.
+    fn check_group_name(&self, group: &str) -> Result<(), OutputError> {
+        layout::check_name(group).map_err(|d| self.ctx.invalid(layout::object("", group), d))
+    }
+
+    fn series_dataset(&self, group: &str, name: &str) -> Result<(Dataset, String), OutputError> {
+        self.check_group_name(group)?;
+        self.dataset(group, name)
     }
 
     fn group(&self, gname: &str) -> Result<Group, OutputError> {

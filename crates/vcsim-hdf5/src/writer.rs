@@ -12,6 +12,7 @@ use crate::dimscale;
 use crate::error::{Ctx, OutputError};
 use crate::layout::{self, ROOT};
 use crate::nd;
+use crate::series::{self, SeriesGroup, SeriesTable};
 use crate::{GridInfo, Provenance, RunInfo, SCHEMA_VERSION};
 
 /// Writes one run file. See [`crate::layout`] for what ends up where.
@@ -30,10 +31,9 @@ pub struct RunWriter {
     frame_time: Dataset,
     frame_step: Dataset,
     n_frames: usize,
-    series_names: Vec<String>,
-    series: Vec<Dataset>,
-    /// Pending rows, one column per series.
-    series_pending: Vec<Vec<f64>>,
+    /// One table per series group, in the order given to `create`.
+    series: Vec<SeriesTable>,
+    /// Rows written to every series group.
     series_written: usize,
     regions_written: bool,
     cells: Option<crate::cells::CellTable>,
@@ -46,7 +46,10 @@ impl fmt::Debug for RunWriter {
             .field("path", &self.ctx.path)
             .field("grid", &self.grid)
             .field("fields", &self.field_names)
-            .field("series", &self.series_names)
+            .field(
+                "series_groups",
+                &self.series.iter().map(|t| &t.group).collect::<Vec<_>>(),
+            )
             .field("frames_written", &self.n_frames)
             .field("series_rows_written", &self.series_written)
             .field("series_rows_pending", &self.pending_rows())
@@ -94,7 +97,7 @@ fn frame_dims(ctx: &Ctx, grid: &GridInfo) -> Result<Vec<usize>, OutputError> {
 }
 
 /// Checks a list of names for one group: valid, unique, none of `reserved`.
-fn check_names(
+pub(crate) fn check_names(
     ctx: &Ctx,
     group: &str,
     names: &[&str],
@@ -119,7 +122,7 @@ fn check_names(
     Ok(())
 }
 
-fn vlen_str(ctx: &Ctx, object: &str, s: &str) -> Result<VarLenUnicode, OutputError> {
+pub(crate) fn vlen_str(ctx: &Ctx, object: &str, s: &str) -> Result<VarLenUnicode, OutputError> {
     s.parse::<VarLenUnicode>().map_err(|_| {
         ctx.invalid(
             object,
@@ -156,7 +159,7 @@ pub(crate) fn string_attr(
 }
 
 /// Writes the `units` string attribute of dataset `name` of group `gname`.
-fn units_attr(
+pub(crate) fn units_attr(
     ctx: &Ctx,
     ds: &Dataset,
     gname: &str,
@@ -167,7 +170,12 @@ fn units_attr(
 }
 
 /// Creates a group without time tracking; `ordered` records link creation order.
-fn new_group(ctx: &Ctx, parent: &Group, name: &str, ordered: bool) -> Result<Group, OutputError> {
+pub(crate) fn new_group(
+    ctx: &Ctx,
+    parent: &Group,
+    name: &str,
+    ordered: bool,
+) -> Result<Group, OutputError> {
     let order = if ordered {
         LinkCreationOrder::Indexed
     } else {
@@ -182,7 +190,7 @@ fn new_group(ctx: &Ctx, parent: &Group, name: &str, ordered: bool) -> Result<Gro
 }
 
 /// Creates an empty 1-D dataset that grows without limit.
-fn growing_1d<T: H5Type>(
+pub(crate) fn growing_1d<T: H5Type>(
     ctx: &Ctx,
     group: &Group,
     gname: &str,
@@ -226,8 +234,12 @@ impl RunWriter {
     ///
     /// `fields` are `(name, units)` pairs: each becomes `/fields/<name>` with attribute
     /// `units`; no name may be `time_h`, `step`, `x_um`, `y_um` or `z_um`. `series` are
-    /// `(name, units)` pairs for `/timeseries/<name>`, and the first name must be `time_h`.
-    /// Names must be unique, non-empty and free of `/`; no name or unit may contain NUL.
+    /// the groups of per-row series, e.g. `/timeseries`: each becomes `/<group>/<name>`
+    /// for each of its names, with attributes `units` and (if docs are given)
+    /// `long_name`; the first name of every group must be `time_h`. Every group grows by
+    /// one row per [`append_series`](Self::append_series).
+    /// Names must be unique, non-empty and free of `/`; no name, unit or doc may contain
+    /// NUL.
     ///
     /// The frame time and the coordinates become HDF5 dimension scales attached to every
     /// field (and the frame time to `/fields/step`), so netCDF-4 readers see the dimensions
@@ -237,24 +249,14 @@ impl RunWriter {
         info: &RunInfo,
         grid: &GridInfo,
         fields: &[(&str, &str)],
-        series: &[(&str, &str)],
+        series: &[SeriesGroup<'_>],
     ) -> Result<Self, OutputError> {
         let ctx = Ctx::new(path);
         let dims = frame_dims(&ctx, grid)?;
         let voxels = dims.iter().product();
         let field_names: Vec<&str> = fields.iter().map(|&(name, _)| name).collect();
-        let series_names: Vec<&str> = series.iter().map(|&(name, _)| name).collect();
         check_names(&ctx, layout::FIELDS, &field_names, &layout::FIELDS_RESERVED)?;
-        check_names(&ctx, layout::TIMESERIES, &series_names, &[])?;
-        if series_names.first() != Some(&layout::FIRST_SERIES) {
-            return Err(ctx.invalid(
-                format!("/{}", layout::TIMESERIES),
-                format!(
-                    "the first series must be '{}', got {series_names:?}",
-                    layout::FIRST_SERIES
-                ),
-            ));
-        }
+        series::check_groups(&ctx, series)?;
         // Convert the strings before touching the disk, so bad text leaves no file behind.
         let config = vlen_str(&ctx, &layout::attribute(ROOT, "config"), &info.config_toml)?;
         vlen_str(
@@ -263,11 +265,9 @@ impl RunWriter {
             &info.vcsim_version,
         )?;
         vlen_str(&ctx, &layout::attribute(ROOT, "scenario"), &info.scenario)?;
-        for (group, list) in [(layout::FIELDS, fields), (layout::TIMESERIES, series)] {
-            for (name, units) in list {
-                let object = layout::object(group, name);
-                vlen_str(&ctx, &layout::attribute(&object, layout::UNITS), units)?;
-            }
+        for (name, units) in fields {
+            let object = layout::object(layout::FIELDS, name);
+            vlen_str(&ctx, &layout::attribute(&object, layout::UNITS), units)?;
         }
 
         let file = File::with_options()
@@ -288,20 +288,9 @@ impl RunWriter {
         scalar_attr(&ctx, root, ROOT, "ndim", &(grid.ndim as u32))?;
         scalar_attr(&ctx, root, ROOT, "spacing_um", &grid.spacing_um)?;
 
-        let ts_group = new_group(&ctx, root, layout::TIMESERIES, true)?;
-        let series_ds = series
+        let series_tables = series
             .iter()
-            .map(|&(name, units)| {
-                let ds = growing_1d::<f64>(
-                    &ctx,
-                    &ts_group,
-                    layout::TIMESERIES,
-                    name,
-                    layout::SERIES_CHUNK,
-                )?;
-                units_attr(&ctx, &ds, layout::TIMESERIES, name, units)?;
-                Ok(ds)
-            })
+            .map(|g| SeriesTable::create(&ctx, root, g))
             .collect::<Result<Vec<_>, OutputError>>()?;
 
         let fields_group = new_group(&ctx, root, layout::FIELDS, true)?;
@@ -397,9 +386,7 @@ impl RunWriter {
             frame_time,
             frame_step,
             n_frames: 0,
-            series_names: series_names.iter().map(|s| (*s).to_owned()).collect(),
-            series_pending: vec![Vec::new(); series_ds.len()],
-            series: series_ds,
+            series: series_tables,
             series_written: 0,
             regions_written: false,
             cells: None,
@@ -482,26 +469,35 @@ impl RunWriter {
         Ok(())
     }
 
-    /// One row of summary time series: one value per series given to
-    /// [`create`](Self::create), in that order. Buffered in memory; written by
-    /// [`flush`](Self::flush).
+    /// One row of every series group: `rows[g]` holds one value per series of the group
+    /// `g` given to [`create`](Self::create), in that order. Buffered in memory; written
+    /// by [`flush`](Self::flush) (and so by every [`write_frame`](Self::write_frame)).
     ///
-    /// Rows are also written (without `H5Fflush`) whenever 4096 of them are pending, to
-    /// bound memory use.
-    pub fn append_series(&mut self, values: &[f64]) -> Result<(), OutputError> {
-        if values.len() != self.series.len() {
+    /// All lengths are checked before anything is buffered, so the groups always hold
+    /// the same number of rows. Rows are also written (without `H5Fflush`) whenever 4096
+    /// of them are pending, to bound memory use.
+    pub fn append_series(&mut self, rows: &[&[f64]]) -> Result<(), OutputError> {
+        if rows.len() != self.series.len() {
+            let groups: Vec<String> = self
+                .series
+                .iter()
+                .map(|t| format!("/{}", t.group))
+                .collect();
             return Err(self.ctx.invalid(
-                format!("/{}", layout::TIMESERIES),
+                ROOT,
                 format!(
-                    "expected {} values (one per series: {}), got {}",
+                    "expected {} series rows (one per group: {}), got {}",
                     self.series.len(),
-                    self.series_names.join(", "),
-                    values.len()
+                    groups.join(", "),
+                    rows.len()
                 ),
             ));
         }
-        for (column, &v) in self.series_pending.iter_mut().zip(values) {
-            column.push(v);
+        for (table, row) in self.series.iter().zip(rows) {
+            table.check_row(&self.ctx, row)?;
+        }
+        for (table, row) in self.series.iter_mut().zip(rows) {
+            table.push(row);
         }
         if self.pending_rows() >= layout::SERIES_CHUNK {
             self.write_pending_series()?;
@@ -585,33 +581,23 @@ impl RunWriter {
             .map_err(self.ctx.h5("write", object))
     }
 
+    /// Rows pending, the same in every group.
     fn pending_rows(&self) -> usize {
-        self.series_pending.first().map_or(0, Vec::len)
+        self.series.first().map_or(0, SeriesTable::pending_rows)
     }
 
-    /// Writes the pending series rows to their datasets (no `H5Fflush`).
+    /// Writes the pending rows of every series group to their datasets (no `H5Fflush`).
     fn write_pending_series(&mut self) -> Result<(), OutputError> {
         let rows = self.pending_rows();
         if rows == 0 {
             return Ok(());
         }
-        let (start, end) = (self.series_written, self.series_written + rows);
-        for ((name, ds), column) in self
-            .series_names
-            .iter()
-            .zip(&self.series)
-            .zip(&self.series_pending)
-        {
-            let object = layout::object(layout::TIMESERIES, name);
-            ds.resize(end)
-                .map_err(self.ctx.h5("resize", object.clone()))?;
-            ds.as_writer()
-                .write_slice(column.as_slice(), start..end)
-                .map_err(self.ctx.h5("write", object))?;
+        for table in &self.series {
+            table.write_pending(&self.ctx, self.series_written)?;
         }
         // Only now: a failure above leaves the rows pending, and a retry rewrites them in place.
-        self.series_written = end;
-        self.series_pending.iter_mut().for_each(Vec::clear);
+        self.series_written += rows;
+        self.series.iter_mut().for_each(SeriesTable::clear);
         Ok(())
     }
 
@@ -636,7 +622,7 @@ impl RunWriter {
         }
     }
 
-    /// Writes buffered series rows and calls H5Fflush so that what was written survives a crash.
+    /// Writes buffered series rows (of every group) and calls H5Fflush so that what was written survives a crash.
     pub fn flush(&mut self) -> Result<(), OutputError> {
         self.write_pending_series()?;
         self.file.flush().map_err(self.ctx.h5("flush", ROOT))

@@ -3,15 +3,42 @@
 use std::error::Error;
 use std::path::{Path, PathBuf};
 
-use vcsim_hdf5::{GridInfo, OutputError, Provenance, RunInfo, RunReader, RunWriter, diff_files};
+use vcsim_hdf5::{
+    GridInfo, OutputError, Provenance, RunInfo, RunReader, RunWriter, SeriesGroup, diff_files,
+};
 
 type TestResult = Result<(), Box<dyn Error>>;
 
-/// (name, units) of the fields and of the series.
+/// (name, units) of the fields.
 type Named = (&'static str, &'static str);
 
 const FIELDS: [Named; 2] = [("calcium", "mM"), ("phosphate", "mM")];
-const SERIES: [Named; 3] = [("time_h", "h"), ("mean_calcium", "mM"), ("n_cells", "1")];
+/// `/timeseries`: names and units.
+const TS_NAMES: [&str; 3] = ["time_h", "mean_calcium", "n_cells"];
+const TS_UNITS: [&str; 3] = ["h", "mM", "1"];
+/// A second group, like vcsim's `/serum`, with meanings (as doc comments give them:
+/// with a leading space, which the writer trims).
+const SERUM_NAMES: [&str; 3] = ["time_h", "pi_mM", "pth_pg_mL"];
+const SERUM_UNITS: [&str; 3] = ["h", "mM", "pg/mL"];
+const SERUM_DOCS: [&str; 3] = [" Simulated time.", " Serum phosphate.", " Intact PTH."];
+
+/// The series groups of a test run: `/timeseries` with its first `n` series, and `/serum`.
+fn series(n: usize) -> [SeriesGroup<'static>; 2] {
+    [
+        SeriesGroup::new("timeseries", &TS_NAMES[..n], &TS_UNITS[..n]),
+        SeriesGroup {
+            group: "serum",
+            names: &SERUM_NAMES,
+            units: &SERUM_UNITS,
+            docs: &SERUM_DOCS,
+        },
+    ]
+}
+
+/// Every series group with every series.
+fn all_series() -> [SeriesGroup<'static>; 2] {
+    series(TS_NAMES.len())
+}
 const REGION_NAMES: [&str; 4] = ["endothelium", "lamina", "media", "adventitia"];
 
 fn info() -> RunInfo {
@@ -71,6 +98,39 @@ fn series_row(r: usize) -> [f64; 3] {
     [r as f64 * 0.1, (r as f64).sqrt() / 3.0, (10 * r) as f64]
 }
 
+/// Row `r` of `/serum`: with a NaN (a value not modelled) and a negative zero.
+fn serum_row(r: usize) -> [f64; 3] {
+    let pth = match r {
+        1 => f64::NAN,
+        2 => -0.0,
+        _ => 300.0 + r as f64 / 3.0,
+    };
+    [r as f64 * 0.1, 1.0 + (r as f64) / 7.0, pth]
+}
+
+/// Row `r` of every group of `groups` (the groups of [`series`]).
+fn rows(groups: &[SeriesGroup<'_>], r: usize) -> Vec<Vec<f64>> {
+    groups
+        .iter()
+        .map(|g| match g.group {
+            "serum" => serum_row(r)[..g.names.len()].to_vec(),
+            _ => series_row(r)[..g.names.len()].to_vec(),
+        })
+        .collect()
+}
+
+/// Appends row `r` of every group.
+fn append_rows(w: &mut RunWriter, groups: &[SeriesGroup<'_>], r: usize) -> TestResult {
+    let values = rows(groups, r);
+    let slices: Vec<&[f64]> = values.iter().map(Vec::as_slice).collect();
+    w.append_series(&slices)?;
+    Ok(())
+}
+
+fn f64_bits(v: &[f64]) -> Vec<u64> {
+    v.iter().map(|x| x.to_bits()).collect()
+}
+
 fn regions(g: &GridInfo) -> Vec<u8> {
     // Region by radial depth x, as the simulator does.
     let nx = g.shape[2];
@@ -85,13 +145,13 @@ fn write_run(
     path: &Path,
     g: &GridInfo,
     prov: &Provenance,
-    series: &[Named],
+    series: &[SeriesGroup<'_>],
     tweak: impl Fn(usize, usize, &mut Vec<f32>),
 ) -> TestResult {
     let mut w = RunWriter::create(path, &info(), g, &FIELDS, series)?;
     w.write_regions(&regions(g), &REGION_NAMES)?;
     for r in 0..N_ROWS {
-        w.append_series(&series_row(r)[..series.len()])?;
+        append_rows(&mut w, series, r)?;
         if r < N_FRAMES {
             let mut frames: Vec<Vec<f32>> =
                 (0..FIELDS.len()).map(|f| field_values(g, f, r)).collect();
@@ -115,6 +175,15 @@ fn names(list: &[Named]) -> Vec<&'static str> {
     list.iter().map(|&(name, _)| name).collect()
 }
 
+/// A string attribute of `/<path>`, read with the hdf5 crate.
+fn string_attr(file: &hdf5::File, path: &str, attr: &str) -> Result<String, Box<dyn Error>> {
+    let v = file
+        .dataset(path)?
+        .attr(attr)?
+        .read_scalar::<hdf5::types::VarLenUnicode>()?;
+    Ok(v.as_str().to_owned())
+}
+
 fn bits(v: &[f32]) -> Vec<u32> {
     v.iter().map(|x| x.to_bits()).collect()
 }
@@ -122,21 +191,39 @@ fn bits(v: &[f32]) -> Vec<u32> {
 fn check_roundtrip(g: &GridInfo) -> TestResult {
     let dir = tempfile::tempdir()?;
     let path = tmp(&dir, "run.h5");
-    write_run(&path, g, &provenance("host-a", 12.0), &SERIES, |_, _, _| {})?;
+    write_run(
+        &path,
+        g,
+        &provenance("host-a", 12.0),
+        &all_series(),
+        |_, _, _| {},
+    )?;
 
     let r = RunReader::open(&path)?;
     assert_eq!(r.config_toml()?, info().config_toml);
     assert_eq!(r.seed()?, info().seed);
     assert_eq!(r.vcsim_version()?, "0.1.0-test");
     assert_eq!(r.scenario()?, "baseline");
-    assert_eq!(r.series_names()?, names(&SERIES));
-    for (j, (name, _)) in SERIES.iter().enumerate() {
+    assert_eq!(r.series_names()?, TS_NAMES);
+    for (j, name) in TS_NAMES.iter().enumerate() {
         let expected: Vec<f64> = (0..N_ROWS).map(|row| series_row(row)[j]).collect();
-        let got = r.series(name)?;
+        assert_eq!(f64_bits(&r.series(name)?), f64_bits(&expected), "{name}");
         assert_eq!(
-            got.iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
-            expected.iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
-            "series {name}"
+            f64_bits(&r.series_in("timeseries", name)?),
+            f64_bits(&expected),
+            "{name}"
+        );
+    }
+    // The second group, bit for bit (NaN and -0.0 included).
+    assert!(r.has_series_group("serum"));
+    assert!(!r.has_series_group("bone"));
+    assert_eq!(r.series_names_in("serum")?, SERUM_NAMES);
+    for (j, name) in SERUM_NAMES.iter().enumerate() {
+        let expected: Vec<f64> = (0..N_ROWS).map(|row| serum_row(row)[j]).collect();
+        assert_eq!(
+            f64_bits(&r.series_in("serum", name)?),
+            f64_bits(&expected),
+            "{name}"
         );
     }
     assert_eq!(r.field_names()?, names(&FIELDS));
@@ -170,7 +257,13 @@ fn roundtrip_3d() -> TestResult {
 fn check_layout(g: &GridInfo) -> TestResult {
     let dir = tempfile::tempdir()?;
     let path = tmp(&dir, "run.h5");
-    write_run(&path, g, &provenance("host-a", 12.0), &SERIES, |_, _, _| {})?;
+    write_run(
+        &path,
+        g,
+        &provenance("host-a", 12.0),
+        &all_series(),
+        |_, _, _| {},
+    )?;
     let file = hdf5::File::open(&path)?;
     let [nz, ny, nx] = g.shape;
 
@@ -220,9 +313,20 @@ fn check_layout(g: &GridInfo) -> TestResult {
         }
     }
 
-    let ts = file.dataset("timeseries/time_h")?;
-    assert!(ts.is_resizable());
-    assert_eq!(ts.shape(), vec![N_ROWS]);
+    // Every series of every group: 1-D f64, growing, one chunk of 4096 rows.
+    for (group, names) in [("timeseries", &TS_NAMES), ("serum", &SERUM_NAMES)] {
+        for name in names {
+            let ts = file.dataset(&format!("{group}/{name}"))?;
+            assert!(ts.is_resizable(), "{group}/{name}");
+            assert_eq!(ts.shape(), vec![N_ROWS], "{group}/{name}");
+            assert_eq!(ts.chunk(), Some(vec![4096]), "{group}/{name}");
+            assert!(ts.filters().is_empty(), "{group}/{name}");
+            assert_eq!(
+                ts.dtype()?.to_descriptor()?,
+                hdf5::types::TypeDescriptor::Float(hdf5::types::FloatSize::U8)
+            );
+        }
+    }
 
     let coords = [("x_um", nx), ("y_um", ny), ("z_um", nz)];
     for (name, n) in coords {
@@ -296,14 +400,32 @@ fn units_are_written_and_read_back() -> TestResult {
     for g in [grid_2d(), grid_3d()] {
         let dir = tempfile::tempdir()?;
         let path = tmp(&dir, "run.h5");
-        write_run(&path, &g, &provenance("h", 1.0), &SERIES, |_, _, _| {})?;
+        write_run(
+            &path,
+            &g,
+            &provenance("h", 1.0),
+            &all_series(),
+            |_, _, _| {},
+        )?;
 
         let file = hdf5::File::open(&path)?;
         for (name, units) in FIELDS {
             assert_eq!(units_in_file(&file, "fields", name)?, units, "{name}");
         }
-        for (name, units) in SERIES {
+        for (name, units) in TS_NAMES.iter().zip(TS_UNITS) {
             assert_eq!(units_in_file(&file, "timeseries", name)?, units, "{name}");
+            // No docs given: no long_name.
+            let ds = file.dataset(&format!("timeseries/{name}"))?;
+            assert_eq!(ds.attr_names()?, ["units"], "{name}");
+        }
+        for ((name, units), doc) in SERUM_NAMES.iter().zip(SERUM_UNITS).zip(SERUM_DOCS) {
+            assert_eq!(units_in_file(&file, "serum", name)?, units, "{name}");
+            let path = format!("serum/{name}");
+            assert_eq!(
+                string_attr(&file, &path, "long_name")?,
+                doc.trim(),
+                "{name}"
+            );
         }
         let mut fixed = vec![
             ("time_h", "h"),
@@ -323,8 +445,14 @@ fn units_are_written_and_read_back() -> TestResult {
         assert_eq!(r.field_units("x_um")?, "µm");
         assert_eq!(r.series_units("n_cells")?, "1");
         assert_eq!(r.series_units("time_h")?, "h");
+        assert_eq!(r.series_units_in("serum", "pth_pg_mL")?, "pg/mL");
         let err = r.series_units("nope").err().ok_or("missing series found")?;
         assert!(matches!(err, OutputError::NotFound { .. }), "{err:?}");
+        let err = r
+            .series_units_in("serum", "nope")
+            .err()
+            .ok_or("missing series found")?;
+        assert!(err.to_string().contains("/serum/nope"), "{err}");
     }
     Ok(())
 }
@@ -359,7 +487,7 @@ fn attached_scales(file: &hdf5::File, name: &str) -> Result<Vec<String>, Box<dyn
 fn check_dimension_scales(g: &GridInfo) -> TestResult {
     let dir = tempfile::tempdir()?;
     let path = tmp(&dir, "run.h5");
-    write_run(&path, g, &provenance("h", 1.0), &SERIES, |_, _, _| {})?;
+    write_run(&path, g, &provenance("h", 1.0), &all_series(), |_, _, _| {})?;
     let file = hdf5::File::open(&path)?;
 
     let mut scales = vec!["time_h"];
@@ -417,8 +545,8 @@ fn diff_compares_dimension_scales_by_the_datasets_they_name() -> TestResult {
     let (a, b) = (tmp(&dir, "a.h5"), tmp(&dir, "b.h5"));
     let g = grid_2d();
     let reversed = [FIELDS[1], FIELDS[0]];
-    RunWriter::create(&a, &info(), &g, &FIELDS, &SERIES)?.finish()?;
-    RunWriter::create(&b, &info(), &g, &reversed, &SERIES)?.finish()?;
+    RunWriter::create(&a, &info(), &g, &FIELDS, &all_series())?.finish()?;
+    RunWriter::create(&b, &info(), &g, &reversed, &all_series())?.finish()?;
     let diffs = diff_files(&a, &b, &[])?;
     let expected: Vec<String> = ["time_h", "x_um", "y_um"]
         .iter()
@@ -447,14 +575,14 @@ fn diff_ignores_provenance_only() -> TestResult {
         &a,
         &grid_3d(),
         &provenance("host-a", 12.0),
-        &SERIES,
+        &all_series(),
         |_, _, _| {},
     )?;
     write_run(
         &b,
         &grid_3d(),
         &provenance("host-b", 99.0),
-        &SERIES,
+        &all_series(),
         |_, _, _| {},
     )?;
 
@@ -490,7 +618,7 @@ fn identical_runs_give_identical_bytes() -> TestResult {
         &a,
         &grid_2d(),
         &provenance("host-a", 12.0),
-        &SERIES,
+        &all_series(),
         |_, _, _| {},
     )?;
     std::thread::sleep(std::time::Duration::from_millis(1100));
@@ -498,7 +626,7 @@ fn identical_runs_give_identical_bytes() -> TestResult {
         &b,
         &grid_2d(),
         &provenance("host-a", 12.0),
-        &SERIES,
+        &all_series(),
         |_, _, _| {},
     )?;
     assert!(
@@ -513,14 +641,26 @@ fn diff_reports_a_changed_field_value() -> TestResult {
     let dir = tempfile::tempdir()?;
     let (a, b) = (tmp(&dir, "a.h5"), tmp(&dir, "b.h5"));
     let g = grid_3d();
-    write_run(&a, &g, &provenance("host-a", 1.0), &SERIES, |_, _, _| {})?;
+    write_run(
+        &a,
+        &g,
+        &provenance("host-a", 1.0),
+        &all_series(),
+        |_, _, _| {},
+    )?;
     // Frame 2 of "phosphate", voxel (z=1, y=2, x=3).
     let voxel = (3 + 2) * 5 + 3;
-    write_run(&b, &g, &provenance("host-a", 1.0), &SERIES, |f, t, v| {
-        if f == 1 && t == 2 {
-            v[voxel] = f32::from_bits(v[voxel].to_bits() ^ 1);
-        }
-    })?;
+    write_run(
+        &b,
+        &g,
+        &provenance("host-a", 1.0),
+        &all_series(),
+        |f, t, v| {
+            if f == 1 && t == 2 {
+                v[voxel] = f32::from_bits(v[voxel].to_bits() ^ 1);
+            }
+        },
+    )?;
     let diffs = diff_files(&a, &b, &["/provenance"])?;
     assert_eq!(diffs.len(), 1, "{diffs:#?}");
     assert!(
@@ -539,14 +679,14 @@ fn diff_reports_a_missing_series() -> TestResult {
         &a,
         &grid_2d(),
         &provenance("host-a", 1.0),
-        &SERIES,
+        &all_series(),
         |_, _, _| {},
     )?;
     write_run(
         &b,
         &grid_2d(),
         &provenance("host-a", 1.0),
-        &SERIES[..2],
+        &series(2),
         |_, _, _| {},
     )?;
     let diffs = diff_files(&a, &b, &["/provenance"])?;
@@ -572,7 +712,7 @@ fn diff_reports_root_attribute_and_shape_differences() -> TestResult {
         &a,
         &grid_2d(),
         &provenance("host-a", 1.0),
-        &SERIES,
+        &all_series(),
         |_, _, _| {},
     )?;
     let mut w = RunWriter::create(
@@ -580,7 +720,7 @@ fn diff_reports_root_attribute_and_shape_differences() -> TestResult {
         &RunInfo { seed: 7, ..info() },
         &grid_2d(),
         &FIELDS,
-        &SERIES,
+        &all_series(),
     )?;
     w.write_regions(&regions(&grid_2d()), &REGION_NAMES)?;
     w.finish()?;
@@ -604,7 +744,11 @@ fn diff_reports_root_attribute_and_shape_differences() -> TestResult {
         "{diffs:#?}"
     );
     // An attribute address can be skipped on its own.
-    let diffs = diff_files(&a, &b, &["/@seed", "/fields", "/timeseries", "/provenance"])?;
+    let diffs = diff_files(
+        &a,
+        &b,
+        &["/@seed", "/fields", "/timeseries", "/serum", "/provenance"],
+    )?;
     assert_eq!(diffs, Vec::<String>::new());
     Ok(())
 }
@@ -612,7 +756,7 @@ fn diff_reports_root_attribute_and_shape_differences() -> TestResult {
 #[test]
 fn create_in_missing_directory_is_an_error_naming_the_path() {
     let path = Path::new("/no/such/dir/x.h5");
-    let err = match RunWriter::create(path, &info(), &grid_2d(), &FIELDS, &SERIES) {
+    let err = match RunWriter::create(path, &info(), &grid_2d(), &FIELDS, &all_series()) {
         Ok(_) => panic!("creating {} succeeded", path.display()),
         Err(e) => e,
     };
@@ -630,19 +774,41 @@ fn wrong_lengths_are_errors_and_leave_the_writer_usable() -> TestResult {
     let dir = tempfile::tempdir()?;
     let path = tmp(&dir, "run.h5");
     let g = grid_2d();
-    let mut w = RunWriter::create(&path, &info(), &g, &FIELDS, &SERIES)?;
+    let mut w = RunWriter::create(&path, &info(), &g, &FIELDS, &all_series())?;
 
+    let serum = serum_row(0);
     let err = w
-        .append_series(&[1.0, 2.0])
+        .append_series(&[&[1.0, 2.0], &serum])
         .err()
         .ok_or("short series row accepted")?;
     assert!(matches!(err, OutputError::InvalidInput { .. }), "{err:?}");
     assert!(err.to_string().contains("expected 3 values"), "{err}");
+    assert!(err.to_string().contains("'/timeseries'"), "{err}");
     assert!(
         err.to_string().contains(path.to_string_lossy().as_ref()),
         "{err}"
     );
-    assert!(w.append_series(&[1.0, 2.0, 3.0, 4.0]).is_err());
+    assert!(w.append_series(&[&[1.0, 2.0, 3.0, 4.0], &serum]).is_err());
+    // A bad row of the second group: the good first row is not kept either.
+    let err = w
+        .append_series(&[&[1.0, 2.0, 3.0], &serum[..2]])
+        .err()
+        .ok_or("short serum row accepted")?;
+    assert!(err.to_string().contains("'/serum'"), "{err}");
+    assert!(
+        err.to_string().contains("time_h, pi_mM, pth_pg_mL"),
+        "{err}"
+    );
+    // One row per group, no more, no less.
+    let err = w
+        .append_series(&[&[1.0, 2.0, 3.0]])
+        .err()
+        .ok_or("a missing group row was accepted")?;
+    assert!(
+        err.to_string()
+            .contains("expected 2 series rows (one per group: /timeseries, /serum), got 1"),
+        "{err}"
+    );
 
     let good = vec![1.0f32; voxels(&g)];
     let short = vec![1.0f32; voxels(&g) - 1];
@@ -667,12 +833,14 @@ fn wrong_lengths_are_errors_and_leave_the_writer_usable() -> TestResult {
     );
 
     // Nothing half-written: the next good calls land at index 0.
-    w.append_series(&[0.5, 1.5, 2.5])?;
+    w.append_series(&[&[0.5, 1.5, 2.5], &[0.5, 1.25, 7.0]])?;
     w.write_frame(0.5, 3, &[&good, &good])?;
     w.finish()?;
     let r = RunReader::open(&path)?;
     assert_eq!(r.n_frames()?, 1);
     assert_eq!(r.series("mean_calcium")?, vec![1.5]);
+    assert_eq!(r.series_in("serum", "pi_mM")?, vec![1.25]);
+    assert_eq!(r.series_in("serum", "time_h")?, vec![0.5]);
     assert_eq!(r.frame_steps()?, vec![3]);
     Ok(())
 }
@@ -681,14 +849,14 @@ fn wrong_lengths_are_errors_and_leave_the_writer_usable() -> TestResult {
 fn bad_arguments_to_create_are_errors() -> TestResult {
     let dir = tempfile::tempdir()?;
     let path = tmp(&dir, "run.h5");
-    let cases: Vec<(GridInfo, Vec<Named>, Vec<Named>)> = vec![
+    let series = all_series();
+    let cases: Vec<(GridInfo, Vec<Named>)> = vec![
         (
             GridInfo {
                 ndim: 4,
                 ..grid_3d()
             },
             FIELDS.to_vec(),
-            SERIES.to_vec(),
         ),
         (
             GridInfo {
@@ -696,7 +864,6 @@ fn bad_arguments_to_create_are_errors() -> TestResult {
                 ..grid_3d()
             },
             FIELDS.to_vec(),
-            SERIES.to_vec(),
         ),
         (
             GridInfo {
@@ -704,7 +871,6 @@ fn bad_arguments_to_create_are_errors() -> TestResult {
                 ..grid_2d()
             },
             FIELDS.to_vec(),
-            SERIES.to_vec(),
         ),
         (
             GridInfo {
@@ -712,37 +878,120 @@ fn bad_arguments_to_create_are_errors() -> TestResult {
                 ..grid_2d()
             },
             FIELDS.to_vec(),
-            SERIES.to_vec(),
         ),
-        (
-            grid_2d(),
-            vec![("calcium", "mM"), ("calcium", "µM")],
-            SERIES.to_vec(),
-        ),
-        (grid_2d(), vec![("time_h", "h")], SERIES.to_vec()),
-        (grid_2d(), vec![("x_um", "µm")], SERIES.to_vec()),
-        (grid_2d(), vec![("a/b", "1")], SERIES.to_vec()),
-        (grid_2d(), vec![("calcium", "m\0M")], SERIES.to_vec()),
-        (
-            grid_2d(),
-            FIELDS.to_vec(),
-            vec![("time_h", "h"), ("n_cells", "\0")],
-        ),
-        (
-            grid_2d(),
-            FIELDS.to_vec(),
-            vec![("mean_calcium", "mM"), ("time_h", "h")],
-        ),
-        (grid_2d(), FIELDS.to_vec(), vec![]),
+        (grid_2d(), vec![("calcium", "mM"), ("calcium", "µM")]),
+        (grid_2d(), vec![("time_h", "h")]),
+        (grid_2d(), vec![("x_um", "µm")]),
+        (grid_2d(), vec![("a/b", "1")]),
+        (grid_2d(), vec![("calcium", "m\0M")]),
     ];
-    for (g, fields, series) in cases {
+    for (g, fields) in cases {
         let res = RunWriter::create(&path, &info(), &g, &fields, &series);
         assert!(
             matches!(res, Err(OutputError::InvalidInput { .. })),
-            "{g:?} {fields:?} {series:?}: {res:?}"
+            "{g:?} {fields:?}: {res:?}"
         );
         // Checked before the file is created.
-        assert!(!path.exists(), "{fields:?} {series:?}");
+        assert!(!path.exists(), "{fields:?}");
+    }
+
+    // Series groups: each bad list with a fragment of its message (which names the object).
+    let ts = SeriesGroup::new("timeseries", &TS_NAMES, &TS_UNITS);
+    let group = |group, names, units| vec![ts, SeriesGroup::new(group, names, units)];
+    let with_docs = |docs| {
+        vec![SeriesGroup {
+            docs,
+            ..SeriesGroup::new("serum", &SERUM_NAMES, &SERUM_UNITS)
+        }]
+    };
+    // (groups, object named by the error, what the error says).
+    let series_cases: Vec<(Vec<SeriesGroup<'_>>, &str, &str)> = vec![
+        (
+            vec![SeriesGroup::new(
+                "timeseries",
+                &["time_h", "n"],
+                &["h", "\0"],
+            )],
+            "/timeseries/n@units",
+            "NUL",
+        ),
+        (
+            vec![SeriesGroup::new(
+                "timeseries",
+                &["n", "time_h"],
+                &["1", "h"],
+            )],
+            "/timeseries",
+            "the first series must be 'time_h'",
+        ),
+        (
+            vec![SeriesGroup::new("timeseries", &[], &[])],
+            "/timeseries",
+            "the first series must be 'time_h'",
+        ),
+        (
+            vec![SeriesGroup::new(
+                "timeseries",
+                &["time_h", "time_h"],
+                &["h", "h"],
+            )],
+            "/timeseries/time_h",
+            "'time_h' is given twice",
+        ),
+        (
+            group("serum", &["time_h", "pi_mM"], &["h"]),
+            "/serum",
+            "2 series names but 1 units",
+        ),
+        (
+            with_docs(&[" Simulated time."]),
+            "/serum",
+            "3 series names but 1 docs",
+        ),
+        (
+            with_docs(&["t", "p\0", "q"]),
+            "/serum/pi_mM@long_name",
+            "NUL",
+        ),
+        (vec![ts, ts], "/timeseries", "'timeseries' is given twice"),
+        (
+            group("fields", &["time_h"], &["h"]),
+            "/fields",
+            "'fields' is reserved",
+        ),
+        (
+            group("cells", &["time_h"], &["h"]),
+            "/cells",
+            "'cells' is reserved",
+        ),
+        (
+            group("grid", &["time_h"], &["h"]),
+            "/grid",
+            "'grid' is reserved",
+        ),
+        (
+            group("provenance", &["time_h"], &["h"]),
+            "/provenance",
+            "'provenance' is reserved",
+        ),
+        (group("a/b", &["time_h"], &["h"]), "/", "contains '/'"),
+        (group("", &["time_h"], &["h"]), "/", "a name is empty"),
+    ];
+    for (series, object, detail) in series_cases {
+        let res = RunWriter::create(&path, &info(), &grid_2d(), &FIELDS, &series);
+        let Err(err) = res else {
+            return Err(format!("{series:?} was accepted").into());
+        };
+        assert!(
+            matches!(err, OutputError::InvalidInput { .. }),
+            "{series:?}: {err:?}"
+        );
+        let msg = err.to_string();
+        assert!(
+            msg.contains(&format!("'{object}' in")) && msg.contains(detail),
+            "{series:?}: {msg}"
+        );
+        assert!(!path.exists(), "{series:?}");
     }
     let res = RunWriter::create(
         &path,
@@ -752,12 +1001,16 @@ fn bad_arguments_to_create_are_errors() -> TestResult {
         },
         &grid_2d(),
         &FIELDS,
-        &SERIES,
+        &all_series(),
     );
     assert!(
         matches!(res, Err(OutputError::InvalidInput { .. })),
         "{res:?}"
     );
+    // No series group at all is allowed (and so is a file of fields only).
+    RunWriter::create(&path, &info(), &grid_2d(), &FIELDS, &[])?.finish()?;
+    let r = RunReader::open(&path)?;
+    assert!(!r.has_series_group("timeseries"));
     Ok(())
 }
 
@@ -766,13 +1019,14 @@ fn dropping_the_writer_flushes_pending_rows() -> TestResult {
     let dir = tempfile::tempdir()?;
     let path = tmp(&dir, "run.h5");
     {
-        let mut w = RunWriter::create(&path, &info(), &grid_2d(), &FIELDS, &SERIES)?;
+        let mut w = RunWriter::create(&path, &info(), &grid_2d(), &FIELDS, &all_series())?;
         for r in 0..N_ROWS {
-            w.append_series(&series_row(r))?;
+            append_rows(&mut w, &all_series(), r)?;
         }
     }
     let r = RunReader::open(&path)?;
     assert_eq!(r.series("n_cells")?, vec![0.0, 10.0, 20.0, 30.0, 40.0]);
+    assert_eq!(r.series_in("serum", "time_h")?, r.series("time_h")?);
     assert_eq!(r.n_frames()?, 0);
     Ok(())
 }
@@ -782,9 +1036,9 @@ fn many_series_rows_cross_the_chunk_size() -> TestResult {
     let dir = tempfile::tempdir()?;
     let path = tmp(&dir, "run.h5");
     let n = 10_000;
-    let mut w = RunWriter::create(&path, &info(), &grid_2d(), &[], &SERIES)?;
+    let mut w = RunWriter::create(&path, &info(), &grid_2d(), &[], &all_series())?;
     for r in 0..n {
-        w.append_series(&series_row(r))?;
+        append_rows(&mut w, &all_series(), r)?;
         if r == 5000 {
             w.flush()?;
         }
@@ -794,6 +1048,9 @@ fn many_series_rows_cross_the_chunk_size() -> TestResult {
     let got = r.series("mean_calcium")?;
     assert_eq!(got.len(), n);
     assert!(got.iter().enumerate().all(|(i, &v)| v == series_row(i)[1]));
+    let got = r.series_in("serum", "pi_mM")?;
+    assert_eq!(got.len(), n);
+    assert!(got.iter().enumerate().all(|(i, &v)| v == serum_row(i)[1]));
     assert_eq!(r.field_names()?, Vec::<String>::new());
     Ok(())
 }
@@ -806,7 +1063,7 @@ fn reader_errors_name_file_and_object() -> TestResult {
         &path,
         &grid_2d(),
         &provenance("h", 1.0),
-        &SERIES,
+        &all_series(),
         |_, _, _| {},
     )?;
     let r = RunReader::open(&path)?;
@@ -824,6 +1081,25 @@ fn reader_errors_name_file_and_object() -> TestResult {
         err.to_string().contains(path.to_string_lossy().as_ref()),
         "{err}"
     );
+    let err = r
+        .series_in("serum", "no_such_series")
+        .err()
+        .ok_or("missing series found")?;
+    assert!(matches!(err, OutputError::NotFound { .. }), "{err:?}");
+    assert!(err.to_string().contains("'/serum/no_such_series'"), "{err}");
+    let err = r
+        .series_in("bone", "time_h")
+        .err()
+        .ok_or("missing group found")?;
+    assert!(matches!(err, OutputError::NotFound { .. }), "{err:?}");
+    assert!(err.to_string().contains("'/bone'"), "{err}");
+    assert!(r.series_names_in("bone").is_err());
+    let err = r
+        .series_names_in("a/b")
+        .err()
+        .ok_or("a path was taken for a group")?;
+    assert!(matches!(err, OutputError::InvalidInput { .. }), "{err:?}");
+    assert!(!r.has_series_group("a/b"));
 
     let err = r
         .field_frame("calcium", N_FRAMES)
@@ -839,5 +1115,80 @@ fn reader_errors_name_file_and_object() -> TestResult {
     assert!(matches!(err, OutputError::Open { .. }), "{err:?}");
     assert!(diff_files(&junk, &path, &[]).is_err());
     assert!(RunReader::open(&tmp(&dir, "missing.h5")).is_err());
+    Ok(())
+}
+
+/// What a frame flushes is on disk: a copy of the file taken while the writer is still
+/// open (as after `kill -9`) holds every group's rows up to the frame.
+#[test]
+fn frames_flush_the_rows_of_every_series_group() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let path = tmp(&dir, "run.h5");
+    let g = grid_2d();
+    let groups = all_series();
+    let mut w = RunWriter::create(&path, &info(), &g, &FIELDS, &groups)?;
+    w.write_regions(&regions(&g), &REGION_NAMES)?;
+    for r in 0..3 {
+        append_rows(&mut w, &groups, r)?;
+    }
+    let frame: Vec<Vec<f32>> = (0..FIELDS.len()).map(|f| field_values(&g, f, 0)).collect();
+    let slices: Vec<&[f32]> = frame.iter().map(Vec::as_slice).collect();
+    w.write_frame(0.0, 0, &slices)?;
+    // Rows after the frame stay in memory until the next flush.
+    append_rows(&mut w, &groups, 3)?;
+    let copy = tmp(&dir, "copy.h5");
+    std::fs::copy(&path, &copy)?;
+    let r = RunReader::open(&copy)?;
+    assert_eq!(r.n_frames()?, 1);
+    for (j, name) in SERUM_NAMES.iter().enumerate() {
+        let expected: Vec<f64> = (0..3).map(|row| serum_row(row)[j]).collect();
+        assert_eq!(
+            f64_bits(&r.series_in("serum", name)?),
+            f64_bits(&expected),
+            "{name}"
+        );
+    }
+    assert_eq!(r.series("n_cells")?, vec![0.0, 10.0, 20.0]);
+    drop(r);
+    // An explicit flush writes the rest.
+    w.flush()?;
+    std::fs::copy(&path, &copy)?;
+    assert_eq!(
+        RunReader::open(&copy)?.series_in("serum", "time_h")?.len(),
+        4
+    );
+    w.finish()?;
+    Ok(())
+}
+
+#[test]
+fn diff_reports_a_changed_value_in_any_series_group() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let (a, b) = (tmp(&dir, "a.h5"), tmp(&dir, "b.h5"));
+    let g = grid_2d();
+    for (path, pth) in [(&a, 250.0), (&b, 251.0)] {
+        let mut w = RunWriter::create(path, &info(), &g, &FIELDS, &all_series())?;
+        for r in 0..N_ROWS {
+            let mut serum = serum_row(r);
+            if r == 4 {
+                serum[2] = pth;
+            }
+            w.append_series(&[&series_row(r), &serum])?;
+        }
+        w.finish()?;
+    }
+    let diffs = diff_files(&a, &b, &[])?;
+    assert_eq!(
+        diffs,
+        ["/serum/pth_pg_mL: 1 of 5 values differ (first at [4]: 250.0 vs 251.0)"]
+    );
+    // A group missing from one file is reported too.
+    let c = tmp(&dir, "c.h5");
+    RunWriter::create(&c, &info(), &g, &FIELDS, &series(3)[..1])?.finish()?;
+    let diffs = diff_files(&a, &c, &["/timeseries", "/fields"])?;
+    assert!(
+        diffs.iter().any(|d| d.starts_with("/serum: group only in")),
+        "{diffs:#?}"
+    );
     Ok(())
 }

@@ -12,12 +12,13 @@ use std::error::Error;
 use std::path::Path;
 use std::process::Command;
 
-use vcsim_hdf5::{GridInfo, RunInfo, RunWriter};
+use vcsim_hdf5::{GridInfo, RunInfo, RunWriter, SeriesGroup, TIMESERIES};
 
 type TestResult = Result<(), Box<dyn Error>>;
 
 const FIELDS: [(&str, &str); 2] = [("calcium", "mM"), ("ppi", "µM")];
-const SERIES: [(&str, &str); 2] = [("time_h", "h"), ("n_cells", "1")];
+const SERIES_NAMES: [&str; 2] = ["time_h", "n_cells"];
+const SERIES_UNITS: [&str; 2] = ["h", "1"];
 const FRAMES: usize = 3;
 
 /// Value of field `f` at frame `t`, voxel `i` (mirrored in the Python script).
@@ -33,7 +34,8 @@ fn write(path: &Path, grid: &GridInfo) -> TestResult {
         scenario: "xarray".to_owned(),
     };
     let voxels: usize = grid.shape.iter().product();
-    let mut w = RunWriter::create(path, &info, grid, &FIELDS, &SERIES)?;
+    let series = [SeriesGroup::new(TIMESERIES, &SERIES_NAMES, &SERIES_UNITS)];
+    let mut w = RunWriter::create(path, &info, grid, &FIELDS, &series)?;
     for t in 0..FRAMES {
         // Frames are appended after the scales were attached.
         let frames: Vec<Vec<f32>> = (0..FIELDS.len())
@@ -41,7 +43,7 @@ fn write(path: &Path, grid: &GridInfo) -> TestResult {
             .collect();
         let slices: Vec<&[f32]> = frames.iter().map(Vec::as_slice).collect();
         w.write_frame(t as f64 * 1.5, 10 * t as u64, &slices)?;
-        w.append_series(&[t as f64 * 1.5, t as f64])?;
+        w.append_series(&[&[t as f64 * 1.5, t as f64]])?;
     }
     w.finish()?;
     Ok(())

@@ -44,11 +44,7 @@ const POOLED_SERIES: [(&str, &str, &str); 7] = [
 fn series(r: &RunReader, group: &str, name: &str) -> Option<Vec<f64>> {
     match group {
         "timeseries" => r.series(name).ok(),
-        // Until the reader knows the /serum and /bone groups.
-        _ => {
-            let _ = (r, name);
-            None
-        }
+        _ => r.series_in(group, name).ok(),
     }
 }
 
