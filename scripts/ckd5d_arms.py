@@ -56,6 +56,21 @@ def daily(t_h, v):
     return (np.arange(n) + 1.0), np.nanmean(body, axis=1)
 
 
+def at_year(ts):
+    """Calcified fraction one year in (NaN if the run is shorter)."""
+    t, c = ts["time_h"], ts["calcified_fraction"]
+    k = np.searchsorted(t, 8766.0)
+    return c[k] if k < len(c) else float("nan")
+
+
+def days_to(ts, level):
+    """Days until the calcified fraction first reaches `level` ("–" if never)."""
+    k = np.argmax(ts["calcified_fraction"] >= level)
+    if ts["calcified_fraction"][k] < level:
+        return "–"
+    return f"{ts['time_h'][k] / 24.0:.0f}"
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("runs", type=Path)
@@ -101,8 +116,8 @@ def main(argv=None):
         "Serum values are time means over the whole run (hourly, sawtooth included);",
         "calcified fraction and bone mineral are final values. ![arms](ckd5d_arms.png)",
         "",
-        "| arm | years | Pi mM | Ca mM | PTH pg/mL | FGF23 RU/mL | T50 min | calcified media % | BMD change % |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| arm | years | Pi mM | Ca mM | PTH pg/mL | FGF23 RU/mL | T50 min | calcified at 1 y % | days to 50% calcified | calcified at end % | BMD change % |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for arm, r in runs.items():
         s, ts, b = r["serum"], r["timeseries"], r["bone"]
@@ -110,6 +125,7 @@ def main(argv=None):
             f"| {LABELS[arm]} | {s['time_h'][-1] / 8766.0:.2f} | {np.nanmean(s['pi_mM']):.2f} | "
             f"{np.nanmean(s['ca_mM']):.2f} | {np.nanmean(s['pth_pg_mL']):.0f} | "
             f"{np.nanmean(s['fgf23']):.0f} | {np.nanmean(s['t50_min']):.0f} | "
+            f"{100 * at_year(ts):.1f} | {days_to(ts, 0.5)} | "
             f"{100 * ts['calcified_fraction'][-1]:.1f} | {100 * (b['bmd_rel'][-1] - 1):.2f} |"
         )
     (a.out / "summary.md").write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -710,7 +710,7 @@ impl Stage<World> for EnvironmentStage {
                 }
                 w.lumen = self.supply;
                 for (f, &v) in self.supply.iter().enumerate() {
-                    if self.lumen == LumenBoundary::Serum {
+                    if self.lumen != LumenBoundary::Closed {
                         w.fields.set_dirichlet(f, Face::LUMEN, v);
                     }
                     if self.outer == OuterBoundary::Serum {

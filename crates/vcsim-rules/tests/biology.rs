@@ -210,14 +210,26 @@ fn more_vascular_mineral_goes_with_more_bone_loss() {
             pi += sim.world.serum.pi_mM / steps as f64;
         }
         let summary = sim.world.summary(s.mineral.calcified_fraction);
-        (summary.mineral_volume_um3, sim.world.bone.bmd_rel, pi)
+        // The lumen holds the patient's serum of the last step.
+        let lumen = sim.world.lumen[0];
+        assert!((lumen - sim.world.serum.pi_mM).abs() < 0.2 * sim.world.serum.pi_mM);
+        (
+            summary.mineral_volume_um3,
+            sim.world.bone.bmd_rel,
+            pi,
+            summary.media_phosphate_mM,
+        )
     };
-    let (mineral_d, bmd_d, pi_d) = run(3);
-    let (mineral_n, bmd_n, pi_n) = run(0);
+    let (mineral_d, bmd_d, pi_d, media_d) = run(3);
+    let (mineral_n, bmd_n, pi_n, media_n) = run(0);
     eprintln!(
-        "dialysis: mineral {mineral_d:.3e} bmd {bmd_d:.5} Pi {pi_d:.3}; none: {mineral_n:.3e} {bmd_n:.5} {pi_n:.3}"
+        "dialysis: mineral {mineral_d:.3e} bmd {bmd_d:.5} Pi {pi_d:.3} media {media_d:.3}; none: {mineral_n:.3e} {bmd_n:.5} {pi_n:.3} {media_n:.3}"
     );
     assert!(pi_n > pi_d + 0.5);
+    assert!(
+        media_n > media_d + 0.5,
+        "the wall follows the serum: {media_n} vs {media_d}"
+    );
     assert!(
         mineral_n > 2.0 * mineral_d.max(1.0),
         "{mineral_n} vs {mineral_d}"
