@@ -3,7 +3,7 @@
     python3 scripts/ckd5d_arms.py RUNS_DIR -o OUT_DIR
 
 Reads every RUNS_DIR/<arm>.h5 (groups /serum, /bone, /timeseries) and writes
-OUT_DIR/ckd5d_arms.png (serum trajectories as daily means, one week of the
+OUT_DIR/ckd5d_arms.png (serum trajectories as weekly means, one week of the
 dialysis sawtooth, calcified fraction and bone mineral per arm) and
 OUT_DIR/summary.md (a table of time means and final values).
 """
@@ -48,12 +48,12 @@ def load(path):
     return out
 
 
-def daily(t_h, v):
-    """Daily means of an hourly series (drops a partial last day)."""
-    per_day = int(round(24.0 / (t_h[1] - t_h[0]))) if len(t_h) > 1 else 1
-    n = (len(v) - 1) // per_day
-    body = v[1 : 1 + n * per_day].reshape(n, per_day)
-    return (np.arange(n) + 1.0), np.nanmean(body, axis=1)
+def weekly(t_h, v):
+    """Weekly means of a series (a whole dialysis cycle each; drops a partial last week)."""
+    per_week = int(round(168.0 / (t_h[1] - t_h[0]))) if len(t_h) > 1 else 1
+    n = (len(v) - 1) // per_week
+    body = v[1 : 1 + n * per_week].reshape(n, per_week)
+    return (np.arange(n) + 1.0) * 7.0, np.nanmean(body, axis=1)
 
 
 def at_year(ts):
@@ -86,7 +86,7 @@ def main(argv=None):
     for arm, r in runs.items():
         s = r["serum"]
         for ax, (key, label) in zip(axes, SERUM):
-            d, v = daily(s["time_h"], s[key])
+            d, v = weekly(s["time_h"], s[key])
             ax.plot(d / 365.25, v, label=LABELS[arm])
             ax.set_ylabel(label)
             ax.set_xlabel("years")
@@ -106,7 +106,7 @@ def main(argv=None):
     axes[8].set_ylabel("phosphate (mM), last week")
     axes[8].set_xlabel("days from Monday 0:00")
     axes[0].legend(fontsize=8)
-    fig.suptitle("CKD 5D patient, three years: serum (daily means), vessel and bone per arm")
+    fig.suptitle("CKD 5D patient, three years: serum (weekly means), vessel and bone per arm")
     fig.savefig(a.out / "ckd5d_arms.png", dpi=110)
 
     lines = [

@@ -833,14 +833,17 @@ param_group! {
         exchange_rate_per_h: f64 = 0.05, unit = "1/h", range = [0.0, 100.0],
             source = "estimate: the bone buffer absorbs a Ca load within a day";
         /// Uremic skeletal resistance to PTH at complete loss of kidney function (bone needs PTH × (1 + this × (1 − Klotho)) for normal turnover).
-        pth_resistance: f64 = 6.0, unit = "1", range = [0.0, 100.0],
+        pth_resistance: f64 = 4.0, unit = "1", range = [0.0, 100.0],
             source = "KDIGO 2017 (PARAMETERS 1c): PTH 2–9 × ULN keeps turnover normal in CKD 5D";
         /// Exponent of effective PTH on turnover (osteoblasts and osteoclasts).
         turnover_pth_exponent: f64 = 0.7, unit = "1", range = [0.0, 5.0],
             source = "estimate: high PTH → high turnover, over-suppressed PTH → adynamic bone (MECHANISMS M10)";
         /// Extra resorption per unit of effective PTH above normal (RANKL from osteoblasts uncouples resorption from formation).
-        uncoupling: f64 = 0.35, unit = "1", range = [0.0, 10.0],
+        uncoupling: f64 = 0.3, unit = "1", range = [0.0, 10.0],
             source = "estimate: high-turnover disease loses bone mineral (MECHANISMS M10)";
+        /// Extra fall of osteoblast activity when effective PTH is below normal (× min(E, 1)^this): over-suppressed PTH starves formation more than resorption.
+        adynamic_formation_exponent: f64 = 0.5, unit = "1", range = [0.0, 5.0],
+            source = "estimate: adynamic bone (low PTH, Ca-based binders) loses trabecular density (Raggi 2005, calcium binders vs sevelamer)";
         /// Half-saturation of mineralisation on the serum ion product (× normal): formation uptake (1 + h)·x/(h + x).
         mineralisation_half: f64 = 2.0, unit = "1", range = [0.01, 100.0],
             source = "estimate: active bone surfaces take up a Ca·Pi surplus (the bone buffer lost in adynamic bone)";

@@ -747,7 +747,7 @@ impl Patient {
             / (doses.bmp7_ug_per_kg_week + dr.bmp7_half_ug_per_kg_week);
         let rankl = 1.0 / (1.0 + s.denosumab / dr.denosumab_bone_ec50_nM);
         let bisph = 1.0 / (1.0 + s.bisphosphonate_bone / dr.bisphosphonate_bone_half_umol);
-        let ob_target = turnover * (1.0 + bmp7);
+        let ob_target = turnover * pow(e.min(1.0), bo.adynamic_formation_exponent) * (1.0 + bmp7);
         let oc_target = turnover * (1.0 + bo.uncoupling * (e - 1.0).max(0.0)) * rankl * bisph;
         let x = ica * pi / (NORMAL_ICA_MM * NORMAL_PI_MM);
         let hm = bo.mineralisation_half;
@@ -1443,7 +1443,7 @@ mod tests {
         };
         let (adynamic, _, pth_a, ob_a) = state(0.1);
         let (balanced, bmd_b, pth_b, ob_b) = state(0.5);
-        let (high, bmd_h, pth_h, _) = state(4.0);
+        let (high, bmd_h, pth_h, _) = state(6.0);
         assert!(
             pth_a < 130.0 && (130.0..585.0).contains(&pth_b) && pth_h > 585.0,
             "{pth_a} {pth_b} {pth_h}"
