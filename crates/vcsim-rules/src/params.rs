@@ -841,7 +841,10 @@ param_group! {
         /// Extra resorption per unit of effective PTH above normal (RANKL from osteoblasts uncouples resorption from formation).
         uncoupling: f64 = 0.3, unit = "1", range = [0.0, 10.0],
             source = "estimate: high-turnover disease loses bone mineral (MECHANISMS M10)";
-        /// Extra fall of osteoblast activity when effective PTH is below normal (× min(E, 1)^this): over-suppressed PTH starves formation more than resorption.
+        /// Effective PTH (fraction of the balanced level) below which formation falls faster than resorption: the lower edge of the KDIGO window (2 × ULN ≈ 130 of ~180 pg/mL balanced in CKD 5D).
+        adynamic_pth_fraction: f64 = 0.7, unit = "1", range = [0.01, 1.0],
+            source = "KDIGO 2017 (PARAMETERS 1c): PTH below 2 × ULN in CKD 5D goes with adynamic bone";
+        /// Extra fall of osteoblast activity below that level (× min(E / fraction, 1)^this): over-suppressed PTH starves formation more than resorption.
         adynamic_formation_exponent: f64 = 0.5, unit = "1", range = [0.0, 5.0],
             source = "estimate: adynamic bone (low PTH, Ca-based binders) loses trabecular density (Raggi 2005, calcium binders vs sevelamer)";
         /// Half-saturation of mineralisation on the serum ion product (× normal): formation uptake (1 + h)·x/(h + x).

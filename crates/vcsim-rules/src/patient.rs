@@ -747,7 +747,11 @@ impl Patient {
             / (doses.bmp7_ug_per_kg_week + dr.bmp7_half_ug_per_kg_week);
         let rankl = 1.0 / (1.0 + s.denosumab / dr.denosumab_bone_ec50_nM);
         let bisph = 1.0 / (1.0 + s.bisphosphonate_bone / dr.bisphosphonate_bone_half_umol);
-        let ob_target = turnover * pow(e.min(1.0), bo.adynamic_formation_exponent) * (1.0 + bmp7);
+        let adynamic = pow(
+            (e / bo.adynamic_pth_fraction).min(1.0),
+            bo.adynamic_formation_exponent,
+        );
+        let ob_target = turnover * adynamic * (1.0 + bmp7);
         let oc_target = turnover * (1.0 + bo.uncoupling * (e - 1.0).max(0.0)) * rankl * bisph;
         let x = ica * pi / (NORMAL_ICA_MM * NORMAL_PI_MM);
         let hm = bo.mineralisation_half;
@@ -1390,6 +1394,16 @@ mod tests {
         );
         // Bisphosphonate at CKD 3 (eGFR 45 ≥ 35): resorption down, bone up.
         let (_, b3) = treated("ckd3", "", &[]);
+        // Calcium-based binders over-suppress PTH and lose bone; sevelamer
+        // does not (Raggi 2005).
+        let (_, cab) = treated("ckd5d", &dose("calcium_carbonate", 3.0), &[]);
+        let (_, sevb) = treated("ckd5d", &dose("sevelamer", 4.8), &[]);
+        assert!(
+            cab.bmd_rel < sevb.bmd_rel,
+            "calcium carbonate {} vs sevelamer {}",
+            cab.bmd_rel,
+            sevb.bmd_rel
+        );
         let (bp, bpb) = treated("ckd3", &dose("bisphosphonate", 10.0), &[]);
         assert!(bpb.resorption_rel < 0.9 * b3.resorption_rel);
         assert!(bpb.bmd_rel > b3.bmd_rel);
