@@ -755,7 +755,9 @@ impl Patient {
         let oc_target = turnover * (1.0 + bo.uncoupling * (e - 1.0).max(0.0)) * rankl * bisph;
         let x = ica * pi / (NORMAL_ICA_MM * NORMAL_PI_MM);
         let hm = bo.mineralisation_half;
-        let uptake = (1.0 + hm) * x / (hm + x);
+        // Surplus mineral is taken up; a product below normal does not starve
+        // mineralisation (osteomalacia is not modelled).
+        let uptake = ((1.0 + hm) * x / (hm + x)).max(1.0);
         let rate = bo.turnover_ca_mmol_per_day / 24.0;
         let formation = rate * s.osteoblasts * uptake;
         let resorption = rate * s.osteoclasts * (s.bone_deep / bo.deep_ca_mmol).max(0.0);
