@@ -128,7 +128,17 @@ def patient(run, path=None):
     fig, axes = plt.subplots(rows, cols, figsize=(3.6 * cols, 2.4 * rows), squeeze=False)
     for ax, (group, name, title, unit, df) in zip(axes.flat, panels):
         y = df[name].to_numpy()
-        ax.plot(df.index / 24.0, y)
+        t = df.index.to_numpy() / 24.0
+        if len(t) > 2 and t[-1] > 21.0:
+            # Long runs: the hourly trace (dialysis sawtooth) faint, weekly means on top.
+            ax.plot(t, y, color="C0", lw=0.3, alpha=0.35)
+            per_week = max(int(round(7.0 / (t[1] - t[0]))), 1)
+            n = (len(y) - 1) // per_week
+            if n > 0:
+                means = np.nanmean(y[1 : 1 + n * per_week].reshape(n, per_week), axis=1)
+                ax.plot(t[1 : 1 + n * per_week : per_week] + 3.5, means, color="C1", lw=1.5, label="weekly mean")
+        else:
+            ax.plot(t, y)
         # At least ±1% around the middle, so that a level that barely moves
         # looks flat rather than magnified into noise.
         lo, hi = np.nanmin(y), np.nanmax(y)

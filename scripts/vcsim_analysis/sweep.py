@@ -169,6 +169,7 @@ def plot_prevalence(prev, ax=None):
         x = np.arange(len(stages)) + (j - (len(arms) - 1) / 2) * width
         p = g["prevalence"].to_numpy(dtype=float)
         err = np.vstack([p - g["ci_low"].to_numpy(dtype=float), g["ci_high"].to_numpy(dtype=float) - p])
+        err = np.clip(np.nan_to_num(err), 0.0, None)
         ax.bar(x, 100 * p, width, yerr=100 * err, capsize=3, label=arm)
     ax.set_xticks(np.arange(len(stages)))
     ax.set_xticklabels([s or "(all)" for s in stages])
