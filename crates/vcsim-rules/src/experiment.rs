@@ -371,10 +371,12 @@ pub fn evaluate(
                     let rr = c.reference_readout.as_deref().unwrap_or(&c.readout);
                     let a = get(&arm, &c.readout).unwrap_or(f64::NAN);
                     let b = get(&reference, rr).unwrap_or(f64::NAN);
+                    // 0 / 0 says nothing either way: the claim cannot be judged
+                    // and does not pass.
                     let ratio = if b != 0.0 {
                         a / b
                     } else if a == 0.0 {
-                        1.0
+                        f64::NAN
                     } else {
                         f64::INFINITY
                     };

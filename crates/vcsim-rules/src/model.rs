@@ -329,8 +329,13 @@ pub fn base_threshold(mg_mM: f64, ppi_eq_uM: f64, m: &MineralParams) -> f64 {
 /// Where a nucleus may form in a voxel.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Site {
-    /// Matrix vesicles of an osteogenic cell with this ALP expression.
-    Vesicle { alp: f64 },
+    /// Matrix vesicles of an osteogenic cell with this ALP expression, at this ROS level (µM).
+    Vesicle {
+        /// ALP (TNAP) expression, 0–1.
+        alp: f64,
+        /// ROS (H2O2) in the voxel, µM.
+        ros_uM: f64,
+    },
     /// An apoptotic cell or body.
     Body,
     /// An elastic lamina.
@@ -342,7 +347,8 @@ pub enum Site {
 /// **Nucleation (M5, M6, M11).** Rate (1/h) at which a nucleus forms at a
 /// site, proportional to the relative excess of the site's product over its
 /// threshold:
-/// - vesicle: product × (1 + vesicle_alp_boost · ALP), threshold × (1 + fetuin_vesicle_max · fetuin / (half + fetuin));
+/// - vesicle: product × (1 + vesicle_alp_boost · ALP), threshold × (1 + fetuin_vesicle_max · fetuin / (half + fetuin)),
+///   rate × (1 + vesicle_ros_gain · ROS / (vesicle_ros_half_uM + ROS)) (oxidative stress raises vesicle release);
 /// - apoptotic body: product, base threshold;
 /// - lamina: product, base threshold × lamina_threshold_factor;
 /// - next to mineral: product over the growth product (secondary nucleation).
@@ -361,13 +367,14 @@ pub fn nucleation_rate(
         }
     };
     match site {
-        Site::Vesicle { alp } => {
+        Site::Vesicle { alp, ros_uM } => {
             let s = free_product * (1.0 + m.vesicle_alp_boost * alp.max(0.0));
             let thr = base_threshold
                 * (1.0
                     + m.fetuin_vesicle_max
                         * saturating(fetuin_g_per_L, m.fetuin_vesicle_half_g_per_L));
-            m.vesicle_nucleation_per_h * excess(s, thr)
+            let release = 1.0 + m.vesicle_ros_gain * saturating(ros_uM, m.vesicle_ros_half_uM);
+            m.vesicle_nucleation_per_h * release * excess(s, thr)
         }
         Site::Body => m.body_nucleation_per_h * excess(free_product, base_threshold),
         Site::Lamina => {
@@ -484,7 +491,7 @@ mod tests {
         assert!(base_threshold(2.5, 3.0, &m) > thr && base_threshold(0.8, 10.0, &m) > thr);
         let s = free_product(2.3, 1.8, 0.0, &m);
         assert!(free_product(2.3, 1.8, 0.6, &m) < s);
-        let v = |alp, fet| nucleation_rate(Site::Vesicle { alp }, s, thr, fet, &m);
+        let v = |alp, fet| nucleation_rate(Site::Vesicle { alp, ros_uM: 0.0 }, s, thr, fet, &m);
         assert!(v(1.0, 0.0) > v(0.0, 0.0), "ALP raises vesicle nucleation");
         assert!(
             v(1.0, 0.5) < v(1.0, 0.0),

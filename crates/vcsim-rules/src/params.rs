@@ -514,6 +514,12 @@ param_group! {
         /// Rise of the Pi concentration in matrix vesicles at full ALP activity (vesicle product × (1 + this · ALP)).
         vesicle_alp_boost: f64 = 1.5, unit = "1", range = [0.0, 1000.0],
             source = "estimate: TNAP in vesicles makes Pi from PPi and organic phosphate (source review M6)";
+        /// Rise of matrix-vesicle release at saturating ROS (rate × (1 + this · ROS / (half + ROS))).
+        vesicle_ros_gain: f64 = 3.0, unit = "1", range = [0.0, 1000.0],
+            source = "estimate: oxidative stress raises vesicle and microparticle release and calcification (Byon 2008; MECHANISMS M3, M4)";
+        /// ROS at which vesicle release is raised by half of its maximum.
+        vesicle_ros_half_uM: f64 = 100.0, unit = "µM", range = [0.01, 1.0e5],
+            source = "estimate: of the order of the uremic media ROS level (~50 µM in the model)";
         /// Nucleation rate of an osteogenic cell's matrix vesicles per unit relative excess over the threshold.
         vesicle_nucleation_per_h: f64 = 3.0e-4, unit = "1/h", range = [0.0, 100.0],
             source = "estimate: at CKD 5D serum an osteogenic cell waits months for its first nucleus";

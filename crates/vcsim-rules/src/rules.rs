@@ -168,8 +168,26 @@ pub fn rules(s: &Scenario) -> Vec<Rule> {
             hill: "1".into(),
             function: "nucleation_rate (vesicle)",
             at_low_high: (
-                model::nucleation_rate(Site::Vesicle { alp: 1.0 }, 3.0, thr, 0.0, m),
-                model::nucleation_rate(Site::Vesicle { alp: 1.0 }, 3.0, thr, 1.0, m),
+                model::nucleation_rate(
+                    Site::Vesicle {
+                        alp: 1.0,
+                        ros_uM: 0.0,
+                    },
+                    3.0,
+                    thr,
+                    0.0,
+                    m,
+                ),
+                model::nucleation_rate(
+                    Site::Vesicle {
+                        alp: 1.0,
+                        ros_uM: 0.0,
+                    },
+                    3.0,
+                    thr,
+                    1.0,
+                    m,
+                ),
             ),
         },
         Rule {
@@ -290,8 +308,61 @@ pub fn rules(s: &Scenario) -> Vec<Rule> {
             hill: "1".into(),
             function: "nucleation_rate (vesicle)",
             at_low_high: (
-                model::nucleation_rate(Site::Vesicle { alp: 0.0 }, 3.0, thr, 0.1, m),
-                model::nucleation_rate(Site::Vesicle { alp: 1.0 }, 3.0, thr, 0.1, m),
+                model::nucleation_rate(
+                    Site::Vesicle {
+                        alp: 0.0,
+                        ros_uM: 0.0,
+                    },
+                    3.0,
+                    thr,
+                    0.1,
+                    m,
+                ),
+                model::nucleation_rate(
+                    Site::Vesicle {
+                        alp: 1.0,
+                        ros_uM: 0.0,
+                    },
+                    3.0,
+                    thr,
+                    0.1,
+                    m,
+                ),
+            ),
+        },
+        Rule {
+            mechanism: "M3",
+            signal: "ROS (µM)",
+            behaviour: "matrix-vesicle release (nucleation)",
+            direction: up,
+            half_max: format!(
+                "{} µM (`mineral.vesicle_ros_half_uM`), up to × {} (`mineral.vesicle_ros_gain`)",
+                m.vesicle_ros_half_uM,
+                1.0 + m.vesicle_ros_gain
+            ),
+            hill: "1".into(),
+            function: "nucleation_rate (vesicle)",
+            at_low_high: (
+                model::nucleation_rate(
+                    Site::Vesicle {
+                        alp: 1.0,
+                        ros_uM: 0.0,
+                    },
+                    3.0,
+                    thr,
+                    0.1,
+                    m,
+                ),
+                model::nucleation_rate(
+                    Site::Vesicle {
+                        alp: 1.0,
+                        ros_uM: 500.0,
+                    },
+                    3.0,
+                    thr,
+                    0.1,
+                    m,
+                ),
             ),
         },
         Rule {

@@ -978,12 +978,13 @@ impl Stage<World> for MineralStage {
         let d = &cells.data;
         {
             let f = &w.fields;
-            let (pi, ca, mg, ppi, fet) = (
+            let (pi, ca, mg, ppi, fet, ros) = (
                 f.values(PHOSPHATE),
                 f.values(CALCIUM),
                 f.values(MAGNESIUM),
                 f.values(PPI),
                 f.values(FETUIN_A),
+                f.values(ROS),
             );
             let mineral = &w.mineral;
             // Pass 1: which empty voxels nucleate, from last step's mineral.
@@ -1009,6 +1010,7 @@ impl Stage<World> for MineralStage {
                             let site = match d.phenotype[row] {
                                 Phenotype::Osteogenic => Some(Site::Vesicle {
                                     alp: f64::from(d.alp[row]),
+                                    ros_uM: f64::from(ros[v]) + sys.h2o2_uM,
                                 }),
                                 Phenotype::Apoptotic | Phenotype::ApoptoticBody => Some(Site::Body),
                                 _ => None,
