@@ -374,8 +374,8 @@ impl Recorder {
     }
 
     fn write_frame(&mut self, world: &World) -> Result<()> {
-        let frame = world.frame();
-        let slices: Vec<&[f32]> = frame.iter().map(|v| v.as_slice()).collect();
+        let maps = world.frame_maps();
+        let slices = world.frame_slices(&maps);
         self.writer
             .write_frame(world.time_h(), world.step, &slices)?;
         let cells = world.cell_table();

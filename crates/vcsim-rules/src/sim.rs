@@ -588,6 +588,24 @@ impl World {
     /// fraction, Runx2 and ALP (NaN where there is no viable cell) and the
     /// phenotype code (−1 where there is no cell).
     pub fn frame(&self) -> Vec<Vec<f32>> {
+        let mut out: Vec<Vec<f32>> = (0..FIELDS.len())
+            .map(|f| self.fields.values(f).to_vec())
+            .collect();
+        out.extend(self.frame_maps());
+        out
+    }
+
+    /// The slices of a frame in [`World::frame_fields`] order, borrowing the
+    /// solute fields instead of copying them (output writers use this; only
+    /// the four derived maps, `maps`, are new memory).
+    pub fn frame_slices<'a>(&'a self, maps: &'a [Vec<f32>]) -> Vec<&'a [f32]> {
+        let mut out: Vec<&[f32]> = (0..FIELDS.len()).map(|f| self.fields.values(f)).collect();
+        out.extend(maps.iter().map(Vec::as_slice));
+        out
+    }
+
+    /// The derived per-voxel maps of a frame: mineral, Runx2, ALP, phenotype.
+    pub fn frame_maps(&self) -> Vec<Vec<f32>> {
         let n = self.lattice.len();
         let mut runx2 = vec![f32::NAN; n];
         let mut alp = vec![f32::NAN; n];
@@ -601,14 +619,12 @@ impl World {
                 alp[v] = d.alp[row];
             }
         }
-        let mut out: Vec<Vec<f32>> = (0..FIELDS.len())
-            .map(|f| self.fields.values(f).to_vec())
-            .collect();
-        out.push(self.mineral.iter().map(|&m| m as f32).collect());
-        out.push(runx2);
-        out.push(alp);
-        out.push(phenotype);
-        out
+        vec![
+            self.mineral.iter().map(|&m| m as f32).collect(),
+            runx2,
+            alp,
+            phenotype,
+        ]
     }
 
     /// Total amount of calcium (concentration × voxels): free and
