@@ -14,6 +14,8 @@ from pathlib import Path
 import h5py
 import numpy as np
 
+from .report import _finish, _plt
+
 __all__ = ["open_sweep", "sweep_series", "prevalence", "plot_outcome_vs_param", "plot_arms", "plot_prevalence", "sweep_report"]
 
 
@@ -108,15 +110,6 @@ def prevalence(path):
         return _table(f, "prevalence")
 
 
-def _plt():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
 def plot_outcome_vs_param(df, param, outcome="final_calcified_fraction", ax=None):
     """Outcome against a swept parameter, one line per arm (mean over replicates, points for each run)."""
     plt = _plt()
@@ -187,29 +180,18 @@ def sweep_report(path, out_dir):
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    for key in df.attrs["keys"]:
-        if df[key].dtype.kind in "fiu":
-            fig, ax = plt.subplots(figsize=(5, 3.5))
-            plot_outcome_vs_param(df, key, ax=ax)
-            fig.tight_layout()
-            p = out / f"outcome_vs_{key.replace('.', '_')}.png"
-            fig.savefig(p, dpi=90)
-            plt.close(fig)
-            written.append(p)
-    fig, ax = plt.subplots(figsize=(5, 3.5))
-    plot_arms(df, ax=ax)
-    fig.tight_layout()
-    p = out / "arms.png"
-    fig.savefig(p, dpi=90)
-    plt.close(fig)
-    written.append(p)
-    fig, ax = plt.subplots(figsize=(6, 3.5))
-    plot_prevalence(prev, ax=ax)
-    fig.tight_layout()
-    p = out / "prevalence.png"
-    fig.savefig(p, dpi=90)
-    plt.close(fig)
-    written.append(p)
+    figures = [
+        (f"outcome_vs_{key.replace('.', '_')}.png", (5, 3.5), lambda ax, key=key: plot_outcome_vs_param(df, key, ax=ax))
+        for key in df.attrs["keys"]
+        if df[key].dtype.kind in "fiu"
+    ]
+    figures.append(("arms.png", (5, 3.5), lambda ax: plot_arms(df, ax=ax)))
+    figures.append(("prevalence.png", (6, 3.5), lambda ax: plot_prevalence(prev, ax=ax)))
+    for name, size, draw in figures:
+        fig, ax = plt.subplots(figsize=size)
+        draw(ax)
+        _finish(fig, out / name)
+        written.append(out / name)
     lines = [
         f"# Sweep {df.attrs['sweep']} ({df.attrs['kind']})",
         "",

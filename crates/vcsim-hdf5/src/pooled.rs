@@ -199,8 +199,8 @@ pub fn write_pooled(path: &Path, p: &Pooled) -> Result<(), OutputError> {
     Ok(())
 }
 
-/// Reads one f64 column of a pooled table (for tests and tools).
-pub fn read_pooled_f64(path: &Path, group: &str, name: &str) -> Result<Vec<f64>, OutputError> {
+/// Reads one column of a pooled table as `T`.
+fn read_column<T: H5Type>(path: &Path, group: &str, name: &str) -> Result<Vec<T>, OutputError> {
     let ctx = Ctx::new(path);
     let file = File::open(path).map_err(|e| OutputError::Open {
         path: path.to_path_buf(),
@@ -211,21 +211,16 @@ pub fn read_pooled_f64(path: &Path, group: &str, name: &str) -> Result<Vec<f64>,
         path: path.to_path_buf(),
         object: object.clone(),
     })?;
-    ds.read_raw::<f64>().map_err(ctx.h5("read", object))
+    ds.read_raw::<T>().map_err(ctx.h5("read", object))
+}
+
+/// Reads one f64 column of a pooled table (for tests and tools).
+pub fn read_pooled_f64(path: &Path, group: &str, name: &str) -> Result<Vec<f64>, OutputError> {
+    read_column(path, group, name)
 }
 
 /// Reads one text column of a pooled table.
 pub fn read_pooled_str(path: &Path, group: &str, name: &str) -> Result<Vec<String>, OutputError> {
-    let ctx = Ctx::new(path);
-    let file = File::open(path).map_err(|e| OutputError::Open {
-        path: path.to_path_buf(),
-        detail: e.to_string(),
-    })?;
-    let object = format!("/{group}/{name}");
-    let ds = file.dataset(&object).map_err(|_| OutputError::NotFound {
-        path: path.to_path_buf(),
-        object: object.clone(),
-    })?;
-    let v: Vec<VarLenUnicode> = ds.read_raw().map_err(ctx.h5("read", object))?;
+    let v: Vec<VarLenUnicode> = read_column(path, group, name)?;
     Ok(v.into_iter().map(|s| s.as_str().to_string()).collect())
 }
