@@ -406,6 +406,29 @@ impl Override {
     }
 }
 
+/// Deserializes TOML text into `T`; an error names `origin` and the key path
+/// (for files other than scenarios: experiments, sweeps).
+pub fn parse_toml<T: serde::de::DeserializeOwned>(
+    text: &str,
+    origin: &str,
+) -> Result<T, ConfigError> {
+    // Through a table, so that errors say "unknown field ..., expected one
+    // of ..." rather than pointing at a line.
+    let table: toml::Table = toml::from_str(text).map_err(|err| {
+        ConfigError::one(format!(
+            "{origin}: not valid TOML: {}",
+            err.to_string().trim_end()
+        ))
+    })?;
+    serde_path_to_error::deserialize(table).map_err(|err| {
+        ConfigError::one(format!(
+            "{origin}: key '{}': {}",
+            err.path(),
+            err.inner().to_string().lines().next().unwrap_or("")
+        ))
+    })
+}
+
 impl Scenario {
     /// Parses TOML text, applies overrides in order, and validates.
     /// `origin` names the text in messages (usually the file path).

@@ -145,22 +145,7 @@ impl Experiment {
     /// Parses and checks an experiment file: every arm's scenario must be
     /// valid and every claim must name existing arms and readouts.
     pub fn from_toml(text: &str, origin: &str) -> Result<Self, ConfigError> {
-        let e: Experiment =
-            serde_path_to_error::deserialize(toml::Deserializer::parse(text).map_err(|err| {
-                ConfigError {
-                    problems: vec![format!(
-                        "{origin}: not valid TOML: {}",
-                        err.to_string().trim_end()
-                    )],
-                }
-            })?)
-            .map_err(|err| ConfigError {
-                problems: vec![format!(
-                    "{origin}: key '{}': {}",
-                    err.path(),
-                    err.inner().to_string().lines().next().unwrap_or("")
-                )],
-            })?;
+        let e: Experiment = crate::config::parse_toml(text, origin)?;
         let mut problems = Vec::new();
         if !(e.days.is_finite() && e.days > 0.0) {
             problems.push(format!("{origin}: days = {} must be > 0", e.days));

@@ -370,16 +370,7 @@ pub fn expand(sweep_path: &Path) -> Result<Manifest> {
     let text = std::fs::read_to_string(sweep_path)
         .with_context(|| format!("cannot read sweep file '{}'", sweep_path.display()))?;
     let origin = sweep_path.display().to_string();
-    let table: toml::Table = toml::from_str(&text)
-        .map_err(|e| anyhow::anyhow!("{origin}: not valid TOML: {}", e.to_string().trim_end()))?;
-    let file: SweepFile = serde_path_to_error::deserialize(table).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner().to_string();
-        anyhow::anyhow!(
-            "{origin}: key '{path}': {}",
-            inner.lines().next().unwrap_or("")
-        )
-    })?;
+    let file: SweepFile = vcsim_rules::config::parse_toml(&text, &origin)?;
     let dir = sweep_path.parent().unwrap_or(Path::new("."));
     expand_file(&file, dir, &origin)
 }
