@@ -438,3 +438,48 @@ pub fn evaluate(
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TEXT: &str = r#"
+name = "t"
+title = "t"
+source = "t"
+days = 1.0
+base = 'mode = "culture"'
+[[arms]]
+name = "a"
+[[arms]]
+name = "b"
+[[claims]]
+text = "b at least matches a"
+kind = "ratio"
+arm = "b"
+reference = "a"
+readout = "mineral_volume_um3"
+min = 1.0
+how = "test"
+"#;
+
+    fn curves(a: f64, b: f64) -> BTreeMap<String, ArmCurves> {
+        let arm = |v: f64| ArmCurves {
+            day: vec![1.0],
+            series: BTreeMap::from([("mineral_volume_um3".to_string(), vec![v])]),
+        };
+        BTreeMap::from([("a".to_string(), arm(a)), ("b".to_string(), arm(b))])
+    }
+
+    /// A ratio of two zeros says nothing: the claim does not pass (it used
+    /// to pass as ratio 1, a check that could not fail).
+    #[test]
+    fn zero_over_zero_does_not_pass_a_ratio_claim() {
+        let e = Experiment::from_toml(TEXT, "t.toml").expect("valid");
+        assert!(evaluate(&e, &curves(2.0, 2.0), false)[0].pass);
+        assert!(!evaluate(&e, &curves(2.0, 1.0), false)[0].pass);
+        let r = &evaluate(&e, &curves(0.0, 0.0), false)[0];
+        assert!(!r.pass, "{}", r.simulated);
+        assert!(r.simulated.contains("NaN"), "{}", r.simulated);
+    }
+}

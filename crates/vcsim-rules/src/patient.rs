@@ -240,6 +240,44 @@ state_fields!(
     bisphosphonate_bone,
 );
 
+/// `add` (field-wise sum) and `divide` (field-wise quotient) for a struct of
+/// f64 fields: the step means of [`Patient::advance`].
+macro_rules! summable {
+    ($t:ident { $($f:ident),* $(,)? }) => {
+        impl $t {
+            fn add(&mut self, o: &Self) {
+                $( self.$f += o.$f; )*
+            }
+            fn divide(&mut self, n: f64) {
+                $( self.$f /= n; )*
+            }
+        }
+    };
+}
+
+summable!(SerumLevels {
+    pi_mM,
+    ca_mM,
+    mg_mM,
+    ppi_uM,
+    fetuin_a_g_per_L,
+    pth_pg_per_mL,
+    toxin_uM,
+    calcimimetic,
+    antioxidant,
+    denosumab_nM,
+    bisphosphonate_uM,
+});
+
+summable!(Fluxes {
+    pi_absorbed,
+    pi_urine,
+    pi_dialysed,
+    bone_ca_uptake,
+    bone_net_ca,
+    dialysing,
+});
+
 /// Doses in effect at one moment, summed per drug.
 #[derive(Debug, Clone, Copy, Default)]
 struct Doses {
@@ -606,45 +644,11 @@ impl Patient {
         for k in 0..n as u64 {
             let t = t0_h + k as f64 * h;
             let (levels, f) = self.substep(s, t, h);
-            mean.pi_mM += levels.pi_mM;
-            mean.ca_mM += levels.ca_mM;
-            mean.mg_mM += levels.mg_mM;
-            mean.ppi_uM += levels.ppi_uM;
-            mean.fetuin_a_g_per_L += levels.fetuin_a_g_per_L;
-            mean.pth_pg_per_mL += levels.pth_pg_per_mL;
-            mean.toxin_uM += levels.toxin_uM;
-            mean.calcimimetic += levels.calcimimetic;
-            mean.antioxidant += levels.antioxidant;
-            mean.denosumab_nM += levels.denosumab_nM;
-            mean.bisphosphonate_uM += levels.bisphosphonate_uM;
-            flux.pi_absorbed += f.pi_absorbed;
-            flux.pi_urine += f.pi_urine;
-            flux.pi_dialysed += f.pi_dialysed;
-            flux.bone_ca_uptake += f.bone_ca_uptake;
-            flux.bone_net_ca += f.bone_net_ca;
-            flux.dialysing += f.dialysing;
+            mean.add(&levels);
+            flux.add(&f);
         }
-        for v in [
-            &mut mean.pi_mM,
-            &mut mean.ca_mM,
-            &mut mean.mg_mM,
-            &mut mean.ppi_uM,
-            &mut mean.fetuin_a_g_per_L,
-            &mut mean.pth_pg_per_mL,
-            &mut mean.toxin_uM,
-            &mut mean.calcimimetic,
-            &mut mean.antioxidant,
-            &mut mean.denosumab_nM,
-            &mut mean.bisphosphonate_uM,
-            &mut flux.pi_absorbed,
-            &mut flux.pi_urine,
-            &mut flux.pi_dialysed,
-            &mut flux.bone_ca_uptake,
-            &mut flux.bone_net_ca,
-            &mut flux.dialysing,
-        ] {
-            *v /= n;
-        }
+        mean.divide(n);
+        flux.divide(n);
         StepResult {
             levels: mean,
             fluxes: flux,

@@ -260,30 +260,9 @@ fn systemic(s: &Scenario, v: &SerumLevels) -> Systemic {
 /// The serum record of a run without the patient model: the constant
 /// `[serum]` (tissue) with its T50, or nothing (culture); unknowns are NaN.
 fn fixed_serum_record(s: &Scenario, t_h: f64) -> SerumRecord {
-    let nan = f64::NAN;
     let mut r = SerumRecord {
         time_h: t_h,
-        pi_mM: nan,
-        ca_mM: nan,
-        ica_mM: nan,
-        pth_pg_mL: nan,
-        fgf23: nan,
-        fetuin_a_g_L: nan,
-        ppi_uM: nan,
-        mg_mM: nan,
-        t50_min: nan,
-        indoxyl_sulfate_uM: nan,
-        egfr_mL_min: nan,
-        klotho_rel: nan,
-        calcitriol_rel: nan,
-        gland_rel: nan,
-        dialysis: nan,
-        pi_absorbed_mmol_per_day: nan,
-        pi_urine_mmol_per_day: nan,
-        pi_dialysed_mmol_per_day: nan,
-        cinacalcet_ng_mL: nan,
-        denosumab_nM: nan,
-        bisphosphonate_uM: nan,
+        ..SerumRecord::filled(f64::NAN)
     };
     if s.mode == Mode::Tissue {
         let v = &s.serum;
@@ -309,15 +288,9 @@ fn fixed_serum_record(s: &Scenario, t_h: f64) -> SerumRecord {
 
 /// The bone record of a run without the patient model: NaN but the time.
 fn no_bone_record(t_h: f64) -> BoneRecord {
-    let nan = f64::NAN;
     BoneRecord {
         time_h: t_h,
-        bmd_rel: nan,
-        formation_rel: nan,
-        resorption_rel: nan,
-        exchangeable_ca_mmol: nan,
-        deep_ca_mmol: nan,
-        ca_uptake_mmol_per_day: nan,
+        ..BoneRecord::filled(f64::NAN)
     }
 }
 
@@ -1202,6 +1175,11 @@ macro_rules! series_record {
                 vec![$( self.$field, )*]
             }
 
+            /// Every value `v` (e.g. NaN for "not modelled").
+            pub fn filled(v: f64) -> Self {
+                Self { $( $field: v, )* }
+            }
+
             /// The inverse of `values`; `None` if the length differs.
             pub fn from_values(v: &[f64]) -> Option<Self> {
                 if v.len() != Self::NAMES.len() {
@@ -1740,6 +1718,43 @@ impl Simulation {
             .map_err(|e| BuildError(format!("checkpoint: {e}")))?;
         sim.world.step = snap.step;
         Ok(sim)
+    }
+}
+
+#[cfg(test)]
+mod frame_tests {
+    use super::*;
+    use crate::config::Override;
+
+    /// The borrowed frame the writer gets equals the copied one.
+    #[test]
+    fn frame_slices_equal_the_frame() {
+        let o: Vec<Override> = [
+            "geometry.lamellar_units=2",
+            "geometry.circumference_um=60.0",
+        ]
+        .iter()
+        .map(|s| Override::parse(s).expect("override"))
+        .collect();
+        let s = Scenario::from_toml("", "test", &o).expect("valid");
+        let mut sim = Simulation::new(&s).expect("builds");
+        for _ in 0..20 {
+            sim.step();
+        }
+        let w = &sim.world;
+        let maps = w.frame_maps();
+        let borrowed: Vec<Vec<u32>> = w
+            .frame_slices(&maps)
+            .iter()
+            .map(|v| v.iter().map(|x| x.to_bits()).collect())
+            .collect();
+        let copied: Vec<Vec<u32>> = w
+            .frame()
+            .iter()
+            .map(|v| v.iter().map(|x| x.to_bits()).collect())
+            .collect();
+        assert_eq!(borrowed.len(), World::frame_fields().len());
+        assert_eq!(borrowed, copied);
     }
 }
 

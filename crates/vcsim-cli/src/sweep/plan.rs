@@ -390,17 +390,20 @@ fn read_base(dir: &Path, rel: &Path, origin: &str, what: &str) -> Result<(String
     Ok((format!("{stem}.toml"), text))
 }
 
-/// One point of a plan before the arms: (config file name in base/, stage,
-/// point, replicate, seed, point sets, params).
-type Point = (
-    String,
-    String,
-    usize,
-    usize,
-    u64,
-    Vec<String>,
-    BTreeMap<String, String>,
-);
+/// One point of a plan before the arms (every arm runs it).
+struct Point {
+    /// Base scenario file name in `base/`.
+    config: String,
+    /// Cohort stage, or "".
+    stage: String,
+    point: usize,
+    replicate: usize,
+    seed: u64,
+    /// The point's overrides.
+    sets: Vec<String>,
+    /// Swept key → value.
+    params: BTreeMap<String, String>,
+}
 
 fn expand_file(f: &SweepFile, dir: &Path, origin: &str) -> Result<Manifest> {
     if f.name.trim().is_empty() || f.name.contains(['/', '\\']) {
@@ -480,7 +483,15 @@ fn expand_file(f: &SweepFile, dir: &Path, origin: &str) -> Result<Manifest> {
                     let seed = derive_seed(f.seed, 0, r as u64);
                     let sets = row.iter().map(|(k, v)| format!("{k}={v}")).collect();
                     let params = row.iter().cloned().collect();
-                    points.push((name.clone(), String::new(), p, r, seed, sets, params));
+                    points.push(Point {
+                        config: name.clone(),
+                        stage: String::new(),
+                        point: p,
+                        replicate: r,
+                        seed,
+                        sets,
+                        params,
+                    });
                 }
             }
         }
@@ -512,38 +523,38 @@ fn expand_file(f: &SweepFile, dir: &Path, origin: &str) -> Result<Manifest> {
                         "patient.variability.sample=1".to_string(),
                         format!("simulation.duration_days={}", c.years * 365.25),
                     ];
-                    points.push((
-                        name.clone(),
-                        stage.clone(),
-                        p,
-                        0,
+                    points.push(Point {
+                        config: name.clone(),
+                        stage: stage.clone(),
+                        point: p,
+                        replicate: 0,
                         seed,
                         sets,
-                        BTreeMap::new(),
-                    ));
+                        params: BTreeMap::new(),
+                    });
                 }
             }
         }
     }
-    for (config, stage, point, replicate, seed, point_sets, params) in points {
+    for pt in points {
         for arm in &arms {
             let index = runs.len();
             let mut set = f.set.clone();
-            set.extend(point_sets.iter().cloned());
+            set.extend(pt.sets.iter().cloned());
             set.extend(arm.set.iter().cloned());
-            set.push(format!("simulation.seed={seed}"));
+            set.push(format!("simulation.seed={}", pt.seed));
             let id = format!("r{index:05}");
             runs.push(RunSpec {
                 index,
                 id: id.clone(),
                 arm: arm.name.clone(),
-                stage: stage.clone(),
-                point,
-                replicate,
-                seed,
-                config: format!("base/{config}"),
+                stage: pt.stage.clone(),
+                point: pt.point,
+                replicate: pt.replicate,
+                seed: pt.seed,
+                config: format!("base/{}", pt.config),
                 set,
-                params: params.clone(),
+                params: pt.params.clone(),
                 output: format!("runs/{id}.h5"),
             });
         }
