@@ -335,6 +335,8 @@ pub enum Site {
         alp: f64,
         /// ROS (H2O2) in the voxel, µM.
         ros_uM: f64,
+        /// Free RANKL (not bound by OPG or denosumab) in the voxel, pM.
+        free_rankl_pM: f64,
     },
     /// An apoptotic cell or body.
     Body,
@@ -348,7 +350,9 @@ pub enum Site {
 /// site, proportional to the relative excess of the site's product over its
 /// threshold:
 /// - vesicle: product × (1 + vesicle_alp_boost · ALP), threshold × (1 + fetuin_vesicle_max · fetuin / (half + fetuin)),
-///   rate × (1 + vesicle_ros_gain · ROS / (vesicle_ros_half_uM + ROS)) (oxidative stress raises vesicle release);
+///   rate × (1 + vesicle_ros_gain · ROS / (vesicle_ros_half_uM + ROS)) (oxidative stress raises vesicle release)
+///   × (1 + vesicle_rankl_gain · H(RANKL_free; vesicle_rankl_half_pM, vesicle_rankl_hill)) (RANKL → RANK
+///   signalling raises vesicle release and the pro-calcific factors of RANK-bearing cells, M7);
 /// - apoptotic body: product, base threshold;
 /// - lamina: product, base threshold × lamina_threshold_factor;
 /// - next to mineral: product over the growth product (secondary nucleation).
@@ -367,13 +371,20 @@ pub fn nucleation_rate(
         }
     };
     match site {
-        Site::Vesicle { alp, ros_uM } => {
+        Site::Vesicle {
+            alp,
+            ros_uM,
+            free_rankl_pM,
+        } => {
             let s = free_product * (1.0 + m.vesicle_alp_boost * alp.max(0.0));
             let thr = base_threshold
                 * (1.0
                     + m.fetuin_vesicle_max
                         * saturating(fetuin_g_per_L, m.fetuin_vesicle_half_g_per_L));
-            let release = 1.0 + m.vesicle_ros_gain * saturating(ros_uM, m.vesicle_ros_half_uM);
+            let release = (1.0 + m.vesicle_ros_gain * saturating(ros_uM, m.vesicle_ros_half_uM))
+                * (1.0
+                    + m.vesicle_rankl_gain
+                        * hill(free_rankl_pM, m.vesicle_rankl_half_pM, m.vesicle_rankl_hill));
             m.vesicle_nucleation_per_h * release * excess(s, thr)
         }
         Site::Body => m.body_nucleation_per_h * excess(free_product, base_threshold),
@@ -412,6 +423,31 @@ mod tests {
 
     fn defaults() -> (CellParams, MineralParams, InterventionParams, BindingParams) {
         Default::default()
+    }
+
+    #[test]
+    fn free_rankl_raises_vesicle_release_only_where_opg_is_missing() {
+        let (_, m, _, b) = defaults();
+        let rate = |free_rankl_pM: f64| {
+            let site = Site::Vesicle {
+                alp: 1.0,
+                ros_uM: 0.0,
+                free_rankl_pM,
+            };
+            nucleation_rate(site, 3.0, 1.0, 0.1, &m)
+        };
+        let none = rate(0.0);
+        assert!(none > 0.0);
+        // A CKD 5D wall with OPG: ~400 pM RANKL against ~800 pM OPG.
+        let with_opg = rate(free_rankl(400.0, 800.0, 0.0, &b));
+        // The same RANKL without OPG (OPG−/−).
+        let without_opg = rate(free_rankl(400.0, 0.0, 0.0, &b));
+        assert!(with_opg / none < 1.1, "{with_opg} vs {none}");
+        assert!(without_opg / none > 4.0, "{without_opg} vs {none}");
+        assert!(without_opg <= none * (1.0 + m.vesicle_rankl_gain) + 1e-15);
+        // Denosumab takes the effect away again.
+        let dmab = rate(free_rankl(400.0, 0.0, 10.0, &b));
+        assert!(dmab / none < 1.1, "{dmab} vs {none}");
     }
 
     fn steady_runx2(pi: f64, ca: f64, ros: f64, iv: &InterventionParams) -> f64 {
@@ -491,7 +527,19 @@ mod tests {
         assert!(base_threshold(2.5, 3.0, &m) > thr && base_threshold(0.8, 10.0, &m) > thr);
         let s = free_product(2.3, 1.8, 0.0, &m);
         assert!(free_product(2.3, 1.8, 0.6, &m) < s);
-        let v = |alp, fet| nucleation_rate(Site::Vesicle { alp, ros_uM: 0.0 }, s, thr, fet, &m);
+        let v = |alp, fet| {
+            nucleation_rate(
+                Site::Vesicle {
+                    alp,
+                    ros_uM: 0.0,
+                    free_rankl_pM: 0.0,
+                },
+                s,
+                thr,
+                fet,
+                &m,
+            )
+        };
         assert!(v(1.0, 0.0) > v(0.0, 0.0), "ALP raises vesicle nucleation");
         assert!(
             v(1.0, 0.5) < v(1.0, 0.0),

@@ -520,6 +520,15 @@ param_group! {
         /// ROS at which vesicle release is raised by half of its maximum.
         vesicle_ros_half_uM: f64 = 100.0, unit = "µM", range = [0.01, 1.0e5],
             source = "estimate: of the order of the uremic media ROS level (~50 µM in the model)";
+        /// Rise of matrix-vesicle release at saturating free RANKL (rate × (1 + this · RANKL / (half + RANKL))).
+        vesicle_rankl_gain: f64 = 5.0, unit = "1", range = [0.0, 1000.0],
+            source = "estimate of size: RANKL drives VSMC calcification beyond Runx2, directly and through the pro-calcific factors of RANK-bearing cells (MECHANISMS M7); SM22α-RANKL VSMCs mineralise more under Pi (Morony 2012); RANK and RANKL sit in calcified OPG−/− arteries only (Min 2000)";
+        /// Free RANKL at which vesicle release is raised by half of its maximum.
+        vesicle_rankl_half_pM: f64 = 20.0, unit = "pM", range = [0.001, 1.0e6],
+            source = "estimate: above the free RANKL of walls with OPG (0.5 pM healthy, 2–3 pM at CKD 5D in the model) and below that of OPG−/− walls (~70 pM): RANK and RANKL appear in calcified OPG−/− arteries only (Min 2000)";
+        /// Hill coefficient of the free-RANKL effect on vesicle release.
+        vesicle_rankl_hill: f64 = 2.0, unit = "1", range = [0.1, 10.0],
+            source = "estimate: a switch-like response (RANK-bearing cells appear only where OPG is missing, Min 2000)";
         /// Nucleation rate of an osteogenic cell's matrix vesicles per unit relative excess over the threshold.
         vesicle_nucleation_per_h: f64 = 3.0e-4, unit = "1/h", range = [0.0, 100.0],
             source = "estimate: at CKD 5D serum an osteogenic cell waits months for its first nucleus";
@@ -527,8 +536,8 @@ param_group! {
         body_nucleation_per_h: f64 = 1.0e-3, unit = "1/h", range = [0.0, 100.0],
             source = "estimate: apoptotic bodies are efficient nucleation sites (source review M5)";
         /// Nucleation rate of an elastic-lamina voxel per unit relative excess over its (lower) threshold.
-        lamina_nucleation_per_h: f64 = 2.0e-3, unit = "1/h", range = [0.0, 100.0],
-            source = "estimate: medial calcification forms along the elastic laminae (MECHANISMS M11)";
+        lamina_nucleation_per_h: f64 = 4.0e-3, unit = "1/h", range = [0.0, 100.0],
+            source = "estimate: medial calcification forms along the elastic laminae (MECHANISMS M11); set so that mineral is enriched along the laminae of a CKD 5D wall (validation experiment 9: 1.66× their volume share at 180 days; 2e-3 gave 1.49×)";
         /// Threshold factor of elastin: the lamina nucleation threshold is this times the vesicle threshold without fetuin-A.
         lamina_threshold_factor: f64 = 0.8, unit = "1", range = [0.01, 100.0],
             source = "estimate";

@@ -172,6 +172,7 @@ pub fn rules(s: &Scenario) -> Vec<Rule> {
                     Site::Vesicle {
                         alp: 1.0,
                         ros_uM: 0.0,
+                        free_rankl_pM: 0.0,
                     },
                     3.0,
                     thr,
@@ -182,6 +183,7 @@ pub fn rules(s: &Scenario) -> Vec<Rule> {
                     Site::Vesicle {
                         alp: 1.0,
                         ros_uM: 0.0,
+                        free_rankl_pM: 0.0,
                     },
                     3.0,
                     thr,
@@ -312,6 +314,7 @@ pub fn rules(s: &Scenario) -> Vec<Rule> {
                     Site::Vesicle {
                         alp: 0.0,
                         ros_uM: 0.0,
+                        free_rankl_pM: 0.0,
                     },
                     3.0,
                     thr,
@@ -322,6 +325,7 @@ pub fn rules(s: &Scenario) -> Vec<Rule> {
                     Site::Vesicle {
                         alp: 1.0,
                         ros_uM: 0.0,
+                        free_rankl_pM: 0.0,
                     },
                     3.0,
                     thr,
@@ -347,6 +351,7 @@ pub fn rules(s: &Scenario) -> Vec<Rule> {
                     Site::Vesicle {
                         alp: 1.0,
                         ros_uM: 0.0,
+                        free_rankl_pM: 0.0,
                     },
                     3.0,
                     thr,
@@ -357,6 +362,44 @@ pub fn rules(s: &Scenario) -> Vec<Rule> {
                     Site::Vesicle {
                         alp: 1.0,
                         ros_uM: 500.0,
+                        free_rankl_pM: 0.0,
+                    },
+                    3.0,
+                    thr,
+                    0.1,
+                    m,
+                ),
+            ),
+        },
+        Rule {
+            mechanism: "M7",
+            signal: "free RANKL (pM)",
+            behaviour: "matrix-vesicle release (nucleation)",
+            direction: up,
+            half_max: format!(
+                "{} pM (`mineral.vesicle_rankl_half_pM`), up to × {} (`mineral.vesicle_rankl_gain`)",
+                m.vesicle_rankl_half_pM,
+                1.0 + m.vesicle_rankl_gain
+            ),
+            hill: format!("{} (`mineral.vesicle_rankl_hill`)", m.vesicle_rankl_hill),
+            function: "nucleation_rate (vesicle)",
+            at_low_high: (
+                model::nucleation_rate(
+                    Site::Vesicle {
+                        alp: 1.0,
+                        ros_uM: 0.0,
+                        free_rankl_pM: 0.0,
+                    },
+                    3.0,
+                    thr,
+                    0.1,
+                    m,
+                ),
+                model::nucleation_rate(
+                    Site::Vesicle {
+                        alp: 1.0,
+                        ros_uM: 0.0,
+                        free_rankl_pM: 100.0,
                     },
                     3.0,
                     thr,

@@ -445,6 +445,7 @@ impl Simulation {
         };
         pipeline.push(MineralStage {
             m: s.mineral.clone(),
+            b: s.binding.clone(),
             exchange,
             nuclei: vec![0; lattice.len()],
         });
@@ -945,6 +946,8 @@ fn for_each_voxel(values: &mut [f32], f: impl Fn(usize, &mut f32) + Sync) {
 /// `mineral`: nucleation and growth, taking Ca and Pi out of the fields.
 struct MineralStage {
     m: MineralParams,
+    /// RANKL–OPG binding, for the free RANKL that raises vesicle release.
+    b: BindingParams,
     /// How many voxels' worth of ion a voxel can draw on within one step:
     /// tissue 1 + 2·ndim·r (r = D·dt/dx² of the slower of Ca and Pi), culture
     /// 1 + medium volume per voxel.
@@ -958,7 +961,7 @@ impl Stage<World> for MineralStage {
         "mineral"
     }
     fn run(&mut self, w: &mut World, ctx: &StepContext) {
-        let m = &self.m;
+        let (m, b) = (&self.m, &self.b);
         let dt = ctx.dt_h;
         let sys = w.systemic;
         let lattice = &w.lattice;
@@ -967,13 +970,15 @@ impl Stage<World> for MineralStage {
         let d = &cells.data;
         {
             let f = &w.fields;
-            let (pi, ca, mg, ppi, fet, ros) = (
+            let (pi, ca, mg, ppi, fet, ros, rankl, opg) = (
                 f.values(PHOSPHATE),
                 f.values(CALCIUM),
                 f.values(MAGNESIUM),
                 f.values(PPI),
                 f.values(FETUIN_A),
                 f.values(ROS),
+                f.values(RANKL),
+                f.values(OPG),
             );
             let mineral = &w.mineral;
             // Pass 1: which empty voxels nucleate, from last step's mineral.
@@ -1000,6 +1005,12 @@ impl Stage<World> for MineralStage {
                                 Phenotype::Osteogenic => Some(Site::Vesicle {
                                     alp: f64::from(d.alp[row]),
                                     ros_uM: f64::from(ros[v]) + sys.h2o2_uM,
+                                    free_rankl_pM: model::free_rankl(
+                                        f64::from(rankl[v]),
+                                        f64::from(opg[v]),
+                                        sys.denosumab_nM,
+                                        b,
+                                    ),
                                 }),
                                 Phenotype::Apoptotic | Phenotype::ApoptoticBody => Some(Site::Body),
                                 _ => None,
