@@ -30,6 +30,20 @@ pub enum CellColumn<'a> {
 }
 
 impl CellColumn<'_> {
+    /// Bytes of the column's values.
+    pub fn bytes(&self) -> u64 {
+        let b = match self {
+            Self::U64(v) => std::mem::size_of_val(*v),
+            Self::U32(v) => std::mem::size_of_val(*v),
+            Self::U8(v) => std::mem::size_of_val(*v),
+            Self::F32(v) => std::mem::size_of_val(*v),
+            Self::F64(v) => std::mem::size_of_val(*v),
+        };
+        b as u64
+    }
+}
+
+impl CellColumn<'_> {
     fn len(&self) -> usize {
         match self {
             CellColumn::U64(v) => v.len(),

@@ -58,6 +58,25 @@ pub enum OutputError {
         /// The missing group, dataset or attribute.
         object: String,
     },
+    /// The file system holding the file has too little room for the next frame. Nothing of
+    /// the frame was written: the file keeps every frame before it and stays readable.
+    #[error(
+        "not enough free space for frame {frame} of '{}': it needs up to {} MB, the file system has {} MB free; \
+         the file keeps the {frame} frames written before (free some space, or write less often with a larger frame interval)",
+        .path.display(),
+        mb(*.needed),
+        mb(*.available)
+    )]
+    NoSpace {
+        /// The file.
+        path: PathBuf,
+        /// The frame that was not written (= frames in the file).
+        frame: usize,
+        /// Bytes the frame may take, with a margin for metadata.
+        needed: u64,
+        /// Bytes free for this process on the file system.
+        available: u64,
+    },
     /// An object exists but does not have the shape or type the vcsim layout prescribes.
     #[error("'{object}' in '{}' does not follow the vcsim file layout: {detail}", .path.display())]
     Layout {
@@ -79,9 +98,15 @@ impl OutputError {
             | Self::Hdf5 { path, .. }
             | Self::InvalidInput { path, .. }
             | Self::NotFound { path, .. }
+            | Self::NoSpace { path, .. }
             | Self::Layout { path, .. } => path,
         }
     }
+}
+
+/// Bytes as megabytes with one decimal, for messages.
+fn mb(bytes: u64) -> String {
+    format!("{:.1}", bytes as f64 / 1.0e6)
 }
 
 /// Builds errors for one file, so call sites only name the object.

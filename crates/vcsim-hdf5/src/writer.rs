@@ -37,6 +37,8 @@ pub struct RunWriter {
     series_written: usize,
     regions_written: bool,
     cells: Option<crate::cells::CellTable>,
+    /// Bytes of the last `/cells` append: the cell rows the next frame will likely add.
+    last_cells_bytes: u64,
     finished: bool,
 }
 
@@ -390,6 +392,7 @@ impl RunWriter {
             series_written: 0,
             regions_written: false,
             cells: None,
+            last_cells_bytes: 0,
             finished: false,
         };
         writer.flush()?;
@@ -542,6 +545,7 @@ impl RunWriter {
             }
         }
         let t = self.n_frames;
+        self.ensure_room_for_frame(t)?;
         let mut shape = vec![t + 1];
         shape.extend_from_slice(&self.frame_dims);
         for ((name, ds), data) in self.field_names.iter().zip(&self.fields).zip(fields) {
@@ -560,6 +564,31 @@ impl RunWriter {
         self.append_frame_index(layout::FRAME_STEP, t, &[step])?;
         self.n_frames = t + 1;
         self.flush()
+    }
+
+    /// Bytes the next frame may add to the file: every field uncompressed (deflate only
+    /// shrinks them), the cell rows of the last frame again, and a margin for the
+    /// metadata HDF5 writes with them (chunk index, series rows, provenance at the end).
+    fn frame_bytes_upper_bound(&self) -> u64 {
+        let fields = (self.voxels * self.fields.len() * std::mem::size_of::<f32>()) as u64;
+        let data = fields + self.last_cells_bytes;
+        data + data / 8 + FRAME_MARGIN_BYTES
+    }
+
+    /// Refuses to start frame `t` when the file system cannot hold it: a write that
+    /// fails half-way through (ENOSPC inside `H5Fflush`) can leave HDF5 unable to
+    /// complete its metadata, so the run stops before, with the file readable.
+    fn ensure_room_for_frame(&self, t: usize) -> Result<(), OutputError> {
+        let needed = self.frame_bytes_upper_bound();
+        match free_bytes(&self.ctx.path) {
+            Some(available) if available < needed => Err(OutputError::NoSpace {
+                path: self.ctx.path.clone(),
+                frame: t,
+                needed,
+                available,
+            }),
+            _ => Ok(()),
+        }
     }
 
     fn append_frame_index<T: H5Type>(
@@ -609,6 +638,7 @@ impl RunWriter {
         &mut self,
         columns: &[(&str, &str, crate::cells::CellColumn<'_>)],
     ) -> Result<(), OutputError> {
+        self.last_cells_bytes = columns.iter().map(|(_, _, c)| c.bytes()).sum();
         match &mut self.cells {
             Some(table) => table.append(&self.ctx, columns),
             None => {
@@ -690,4 +720,37 @@ impl Drop for RunWriter {
             let _ = self.flush();
         }
     }
+}
+
+/// Room kept free beyond a frame's data, for the metadata written with it.
+const FRAME_MARGIN_BYTES: u64 = 1 << 20;
+
+/// Bytes an unprivileged process may still write on the file system holding `path`
+/// (its directory, since the file may be growing); `None` where that cannot be told.
+#[cfg(unix)]
+fn free_bytes(path: &std::path::Path) -> Option<u64> {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => std::path::Path::new("."),
+    };
+    let c_path = std::ffi::CString::new(dir.as_os_str().as_bytes()).ok()?;
+    let mut st = std::mem::MaybeUninit::<libc::statvfs>::zeroed();
+    // SAFETY: `c_path` is a valid NUL-terminated string and `st` points to writable
+    // memory of the right type; statvfs only writes into it.
+    let rc = unsafe { libc::statvfs(c_path.as_ptr(), st.as_mut_ptr()) };
+    if rc != 0 {
+        return None;
+    }
+    // SAFETY: statvfs returned 0, so it filled the struct.
+    let st = unsafe { st.assume_init() };
+    // The field types are u64 here but narrower on some platforms.
+    #[allow(clippy::unnecessary_cast)]
+    let (blocks, size) = (st.f_bavail as u64, st.f_frsize as u64);
+    Some(blocks.saturating_mul(size))
+}
+
+#[cfg(not(unix))]
+fn free_bytes(_path: &std::path::Path) -> Option<u64> {
+    None
 }
