@@ -1198,3 +1198,58 @@ fn collect_tolerates_missing_runs() {
         .expect("c");
     assert!(c[0].is_nan() && c[3].is_finite());
 }
+
+/// A frame's cell table goes to the writer in pieces (of 16384 rows): with
+/// more cells than that, every cell of every frame is in `/cells` once, in
+/// store order, and the phenotype map of the frame agrees with the rows.
+#[test]
+fn cell_table_written_in_pieces_is_whole() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("wide.h5");
+    let o = run(&[
+        "run",
+        config("ckd5d.toml").to_str().expect("utf-8"),
+        "-o",
+        out.to_str().expect("utf-8"),
+        "--set",
+        "geometry.circumference_um=5000.0",
+        "--set",
+        "geometry.cell_fill=1.0",
+        "--set",
+        "patient.body.spin_up_weeks=0.0",
+        "--set",
+        "simulation.duration_days=0.125",
+        "--set",
+        "simulation.frame_every_h=2.0",
+        "--progress",
+        "none",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let r = vcsim_hdf5::RunReader::open(&out).expect("open");
+    let frames = r.n_frames().expect("frames");
+    assert_eq!(frames, 3, "frames at 0, 2 and 3 h");
+    let frame: Vec<u32> = r.cell_column("frame").expect("frame");
+    let id: Vec<u64> = r.cell_column("id").expect("id");
+    let x: Vec<f32> = r.cell_column("x_um").expect("x");
+    let y: Vec<f32> = r.cell_column("y_um").expect("y");
+    let phenotype: Vec<u8> = r.cell_column("phenotype").expect("phenotype");
+    let shape = r.frame_shape().expect("shape");
+    let nx = *shape.last().expect("x");
+    let dx = r.spacing_um().expect("dx");
+    for t in 0..frames as u32 {
+        let rows: Vec<usize> = (0..frame.len()).filter(|&i| frame[i] == t).collect();
+        assert!(rows.len() > 16384 * 2, "{} cells", rows.len());
+        // Contiguous, ids in store order without duplicates.
+        assert_eq!(rows.last().expect("rows") - rows[0] + 1, rows.len());
+        let mut ids: Vec<u64> = rows.iter().map(|&i| id[i]).collect();
+        ids.dedup();
+        assert_eq!(ids.len(), rows.len());
+        let map = r.field_frame("phenotype", t as usize).expect("map");
+        let cells_in_map = map.iter().filter(|&&c| c >= 0.0).count();
+        assert_eq!(cells_in_map, rows.len());
+        for &i in &rows {
+            let v = (y[i] as f64 / dx) as usize * nx + (x[i] as f64 / dx) as usize;
+            assert_eq!(map[v], f32::from(phenotype[i]), "row {i}");
+        }
+    }
+}

@@ -374,14 +374,23 @@ impl Recorder {
     }
 
     fn write_frame(&mut self, world: &World) -> Result<()> {
-        let maps = world.frame_maps();
-        let slices = world.frame_slices(&maps);
+        // One derived map and one piece of the cell table at a time: the
+        // frame never exists whole in memory.
         self.writer
-            .write_frame(world.time_h(), world.step, &slices)?;
-        let cells = world.cell_table();
-        let index = vec![self.frames_written; cells.id.len()];
-        let time = vec![world.time_h(); cells.id.len()];
-        write_cells(&mut self.writer, &index, &time, &cells)?;
+            .write_frame_from(world.time_h(), world.step, |i| world.frame_field(i))?;
+        // At least one call, so that `/cells` exists even without cells.
+        let (n, mut lo) = (world.cells.len(), 0);
+        loop {
+            let hi = (lo + CELL_ROWS_PER_WRITE).min(n);
+            let cells = world.cell_table_rows(lo..hi);
+            let index = vec![self.frames_written; hi - lo];
+            let time = vec![world.time_h(); hi - lo];
+            write_cells(&mut self.writer, &index, &time, &cells)?;
+            lo = hi;
+            if lo >= n {
+                break;
+            }
+        }
         self.frames_written += 1;
         Ok(())
     }
@@ -440,6 +449,9 @@ impl Observer<World> for Recorder {
         Ok(())
     }
 }
+
+/// Cell rows handed to the writer at once (about 0.8 MB of columns).
+const CELL_ROWS_PER_WRITE: usize = 1 << 14;
 
 /// Writes the `/cells` rows of one frame.
 fn write_cells(writer: &mut RunWriter, frame: &[u32], time_h: &[f64], t: &CellTable) -> Result<()> {

@@ -1,5 +1,6 @@
 //! [`RunWriter`]: creates a run file and appends to it while the run goes on.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::fmt;
 use std::path::Path;
@@ -37,8 +38,12 @@ pub struct RunWriter {
     series_written: usize,
     regions_written: bool,
     cells: Option<crate::cells::CellTable>,
-    /// Bytes of the last `/cells` append: the cell rows the next frame will likely add.
+    /// Bytes of `/cells` rows of the largest frame so far: what the next frame will
+    /// likely add again.
     last_cells_bytes: u64,
+    /// Bytes of `/cells` rows appended since the last frame (a frame's rows may come in
+    /// several calls).
+    cells_bytes_since_frame: u64,
     finished: bool,
 }
 
@@ -393,6 +398,7 @@ impl RunWriter {
             regions_written: false,
             cells: None,
             last_cells_bytes: 0,
+            cells_bytes_since_frame: 0,
             finished: false,
         };
         writer.flush()?;
@@ -532,29 +538,39 @@ impl RunWriter {
                 ),
             ));
         }
-        for (name, data) in self.field_names.iter().zip(fields) {
-            if data.len() != self.voxels {
-                return Err(self.ctx.invalid(
-                    layout::object(layout::FIELDS, name),
-                    format!(
-                        "expected {} values (one per voxel), got {}",
-                        self.voxels,
-                        data.len()
-                    ),
-                ));
-            }
+        for i in 0..fields.len() {
+            self.check_frame_len(i, fields[i].len())?;
         }
+        self.write_frame_from(time_h, step, |i| Cow::Borrowed(fields[i]))
+    }
+
+    /// Like [`write_frame`](Self::write_frame), but takes the fields one at a time from
+    /// `field(i)` (`i` in the order given to [`create`](Self::create)), so a caller that
+    /// builds some of them holds one at a time. A field of the wrong length stops the
+    /// frame with an error; the frame count is not advanced, and a retry overwrites it.
+    pub fn write_frame_from<'a>(
+        &mut self,
+        time_h: f64,
+        step: u64,
+        mut field: impl FnMut(usize) -> Cow<'a, [f32]>,
+    ) -> Result<(), OutputError> {
         let t = self.n_frames;
+        // The cell rows of the previous frame came after it: the next frame's estimate.
+        self.last_cells_bytes = self.last_cells_bytes.max(self.cells_bytes_since_frame);
+        self.cells_bytes_since_frame = 0;
         self.ensure_room_for_frame(t)?;
         let mut shape = vec![t + 1];
         shape.extend_from_slice(&self.frame_dims);
-        for ((name, ds), data) in self.field_names.iter().zip(&self.fields).zip(fields) {
-            let object = layout::object(layout::FIELDS, name);
+        for i in 0..self.fields.len() {
+            let data = field(i);
+            self.check_frame_len(i, data.len())?;
+            let object = layout::object(layout::FIELDS, &self.field_names[i]);
+            let ds = &self.fields[i];
             ds.resize(shape.as_slice())
                 .map_err(self.ctx.h5("resize", object.clone()))?;
             nd::write_block(
                 ds,
-                data,
+                &data,
                 &self.frame_dims,
                 nd::index_then_all(t, self.frame_dims.len()),
             )
@@ -564,6 +580,17 @@ impl RunWriter {
         self.append_frame_index(layout::FRAME_STEP, t, &[step])?;
         self.n_frames = t + 1;
         self.flush()
+    }
+
+    /// Field `i` of a frame must have one value per voxel.
+    fn check_frame_len(&self, i: usize, len: usize) -> Result<(), OutputError> {
+        if len == self.voxels {
+            return Ok(());
+        }
+        Err(self.ctx.invalid(
+            layout::object(layout::FIELDS, &self.field_names[i]),
+            format!("expected {} values (one per voxel), got {len}", self.voxels),
+        ))
     }
 
     /// Bytes the next frame may add to the file: every field uncompressed (deflate only
@@ -638,7 +665,7 @@ impl RunWriter {
         &mut self,
         columns: &[(&str, &str, crate::cells::CellColumn<'_>)],
     ) -> Result<(), OutputError> {
-        self.last_cells_bytes = columns.iter().map(|(_, _, c)| c.bytes()).sum();
+        self.cells_bytes_since_frame += columns.iter().map(|(_, _, c)| c.bytes()).sum::<u64>();
         match &mut self.cells {
             Some(table) => table.append(&self.ctx, columns),
             None => {

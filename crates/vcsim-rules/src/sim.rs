@@ -47,6 +47,8 @@ pub const FETUIN_A: usize = 4;
 /// Field index of ROS, as H2O2 (µM; quasi-steady).
 pub const ROS: usize = 5;
 /// Field index of total RANKL (pM).
+/// Number of derived per-voxel maps in a frame (mineral, Runx2, ALP, phenotype).
+const FRAME_MAPS: usize = 4;
 pub const RANKL: usize = 6;
 /// Field index of total OPG (pM).
 pub const OPG: usize = 7;
@@ -548,6 +550,7 @@ impl World {
 
     /// Names and units of the per-voxel maps of [`World::frame`], in order.
     pub fn frame_fields() -> Vec<(&'static str, &'static str)> {
+        debug_assert_eq!(FRAME_MAPS, 4);
         let mut v: Vec<(&str, &str)> = FIELDS.to_vec();
         v.extend([
             ("mineral", "1"),
@@ -580,25 +583,40 @@ impl World {
 
     /// The derived per-voxel maps of a frame: mineral, Runx2, ALP, phenotype.
     pub fn frame_maps(&self) -> Vec<Vec<f32>> {
+        (0..FRAME_MAPS).map(|k| self.frame_map(k)).collect()
+    }
+
+    /// Field `i` of a frame, in [`World::frame_fields`] order: a solute is
+    /// borrowed, a derived map is built (one voxel-sized vector). Writers that
+    /// take the frame one field at a time hold at most one derived map.
+    pub fn frame_field(&self, i: usize) -> std::borrow::Cow<'_, [f32]> {
+        if i < FIELDS.len() {
+            std::borrow::Cow::Borrowed(self.fields.values(i))
+        } else {
+            std::borrow::Cow::Owned(self.frame_map(i - FIELDS.len()))
+        }
+    }
+
+    /// Derived map `k`: 0 mineral volume fraction, 1 Runx2 and 2 ALP (NaN
+    /// where there is no viable cell), 3 phenotype code (−1 where there is no
+    /// cell).
+    fn frame_map(&self, k: usize) -> Vec<f32> {
         let n = self.lattice.len();
-        let mut runx2 = vec![f32::NAN; n];
-        let mut alp = vec![f32::NAN; n];
-        let mut phenotype = vec![-1.0f32; n];
+        if k == 0 {
+            return self.mineral.iter().map(|&m| m as f32).collect();
+        }
+        let mut map = vec![if k == 3 { -1.0 } else { f32::NAN }; n];
         let d = &self.cells.data;
         for (row, &v) in self.cells.voxels().iter().enumerate() {
-            let v = v as usize;
-            phenotype[v] = f32::from(d.phenotype[row] as u8);
-            if d.phenotype[row].is_viable() {
-                runx2[v] = d.runx2[row];
-                alp[v] = d.alp[row];
+            let (v, phenotype) = (v as usize, d.phenotype[row]);
+            match k {
+                1 if phenotype.is_viable() => map[v] = d.runx2[row],
+                2 if phenotype.is_viable() => map[v] = d.alp[row],
+                3 => map[v] = f32::from(phenotype as u8),
+                _ => {}
             }
         }
-        vec![
-            self.mineral.iter().map(|&m| m as f32).collect(),
-            runx2,
-            alp,
-            phenotype,
-        ]
+        map
     }
 
     /// Total amount of calcium (concentration × voxels): free and
@@ -1766,6 +1784,43 @@ mod frame_tests {
             .collect();
         assert_eq!(borrowed.len(), World::frame_fields().len());
         assert_eq!(borrowed, copied);
+        // Field by field, as the writer takes them.
+        for (i, c) in copied.iter().enumerate() {
+            let one: Vec<u32> = w.frame_field(i).iter().map(|x| x.to_bits()).collect();
+            assert_eq!(&one, c, "field {i}");
+        }
+        // The derived maps hold what the cells say.
+        let n = FIELDS.len();
+        let d = &w.cells.data;
+        let mut has_cell = vec![false; w.lattice.len()];
+        for (row, &v) in w.cells.voxels().iter().enumerate() {
+            let v = v as usize;
+            has_cell[v] = true;
+            assert_eq!(
+                copied[n + 3][v],
+                f32::from(d.phenotype[row] as u8).to_bits()
+            );
+            if d.phenotype[row].is_viable() {
+                assert_eq!(copied[n + 1][v], d.runx2[row].to_bits());
+                assert_eq!(copied[n + 2][v], d.alp[row].to_bits());
+            }
+        }
+        for (v, &cell) in has_cell.iter().enumerate() {
+            if !cell {
+                assert_eq!(f32::from_bits(copied[n + 3][v]), -1.0);
+                assert!(f32::from_bits(copied[n + 1][v]).is_nan());
+            }
+            assert_eq!(f32::from_bits(copied[n][v]), w.mineral[v] as f32);
+        }
+        // The cell table in pieces is the whole table.
+        let whole = w.cell_table();
+        let rows = whole.id.len();
+        assert!(rows > 10);
+        let (a, b) = (w.cell_table_rows(0..7), w.cell_table_rows(7..rows));
+        assert_eq!([a.id, b.id].concat(), whole.id);
+        assert_eq!([a.runx2, b.runx2].concat(), whole.runx2);
+        assert_eq!([a.y_um, b.y_um].concat(), whole.y_um);
+        assert_eq!([a.phenotype, b.phenotype].concat(), whole.phenotype);
     }
 }
 
@@ -1879,11 +1934,32 @@ pub struct CellTable {
 impl World {
     /// Every cell's id, position and state, in store order.
     pub fn cell_table(&self) -> CellTable {
+        self.cell_table_rows(0..self.cells.voxels().len())
+    }
+
+    /// The rows `rows` (in store order) of [`World::cell_table`]; writers
+    /// take the table in pieces so that it never exists whole in memory.
+    pub fn cell_table_rows(&self, rows: std::ops::Range<usize>) -> CellTable {
         let dx = self.lattice.dx_um;
         let d = &self.cells.data;
         let centre = |i: usize| ((i as f64 + 0.5) * dx) as f32;
-        let mut t = CellTable::default();
-        for (row, (&id, &v)) in self.cells.ids().iter().zip(self.cells.voxels()).enumerate() {
+        let n = rows.len();
+        let mut t = CellTable {
+            id: Vec::with_capacity(n),
+            x_um: Vec::with_capacity(n),
+            y_um: Vec::with_capacity(n),
+            z_um: Vec::with_capacity(n),
+            phenotype: Vec::with_capacity(n),
+            runx2: Vec::with_capacity(n),
+            alp: Vec::with_capacity(n),
+            opn: Vec::with_capacity(n),
+            pi_in: Vec::with_capacity(n),
+        };
+        let (ids, voxels) = (
+            &self.cells.ids()[rows.clone()],
+            &self.cells.voxels()[rows.clone()],
+        );
+        for ((row, &id), &v) in rows.zip(ids).zip(voxels) {
             let (z, y, x) = self.lattice.coords(v as usize);
             t.id.push(id.0);
             t.x_um.push(centre(x));
