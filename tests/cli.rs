@@ -923,7 +923,58 @@ fn bench_times_problems_and_writes_records() {
     assert_eq!(records[0]["voxels"], 600);
     assert_eq!(records[0]["speedup"], 1.0);
     assert!(records[2]["cells"].as_u64().expect("count") > 0);
+    // Size scaling: each factor at each thread count, grown along the
+    // circumference (y), compared with the first factor at the same threads.
+    let o = run(&[
+        "bench",
+        "--dir",
+        problems.to_str().expect("utf-8"),
+        "--problem",
+        "tiny_diffusion",
+        "--threads",
+        "1,2",
+        "--grow",
+        "1,3",
+        "--steps",
+        "1",
+        "--json",
+        json.to_str().expect("utf-8"),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let records: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&json).expect("read")).expect("JSON");
+    let records = records.as_array().expect("list");
+    let got: Vec<(u64, u64, u64)> = records
+        .iter()
+        .map(|r| {
+            let n = |k: &str| r[k].as_u64().expect("count");
+            (n("threads"), n("grow"), n("voxels"))
+        })
+        .collect();
+    assert_eq!(got, [(1, 1, 600), (1, 3, 1800), (2, 1, 600), (2, 3, 1800)]);
+    for r in records {
+        let ns = r["ns_per_voxel_step"].as_f64().expect("ns");
+        let wall = r["wall_s"].as_f64().expect("wall");
+        let v = r["voxels"].as_f64().expect("voxels");
+        assert!((ns - wall * 1e9 / v).abs() <= 1e-9 * ns, "{r}");
+        assert!(r["bytes_per_voxel"].as_f64().expect("bytes") > 0.0);
+    }
+    assert_eq!(records[0]["speedup"], 1.0);
+    assert_eq!(records[2]["speedup"], 1.0);
+    let ratio = records[0]["ns_per_voxel_step"].as_f64().expect("ns")
+        / records[1]["ns_per_voxel_step"].as_f64().expect("ns");
+    assert!((records[1]["speedup"].as_f64().expect("speedup") - ratio).abs() < 1e-12);
     // Bad inputs.
+    let o = run(&[
+        "bench",
+        "--dir",
+        problems.to_str().expect("utf-8"),
+        "--weak",
+        "--grow",
+        "1,2",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("--grow"), "{}", stderr(&o));
     let o = run(&[
         "bench",
         "--dir",

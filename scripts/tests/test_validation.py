@@ -62,3 +62,23 @@ def test_scaling_plot_from_bench_records(tmp_path):
     done = subprocess.run([sys.executable, "-m", "vcsim_analysis", "scaling", str(bench), "-o", str(tmp_path)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "scaling.png").stat().st_size > 5000
+
+
+def test_size_scaling_plot_from_grow_records(tmp_path):
+    pytest.importorskip("matplotlib")
+    import subprocess
+    import sys
+
+    records = [
+        {"problem": "t", "threads": t, "grow": g, "voxels": 1000 * g, "steps": 2,
+         "ns_per_voxel_step": 100.0 + g, "speedup": 101.0 / (100.0 + g),
+         "efficiency": 101.0 / (100.0 + g),
+         "stage_seconds": [["cells", 1e-4 * g], ["transport", 2e-4 * g]]}
+        for t in (1, 2) for g in (1, 10, 100)
+    ]
+    bench = tmp_path / "grow.json"
+    bench.write_text(json.dumps(records))
+    done = subprocess.run([sys.executable, "-m", "vcsim_analysis", "scaling", str(bench), "-o", str(tmp_path)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "size_scaling.png").stat().st_size > 5000
+    assert not (tmp_path / "scaling.png").exists()

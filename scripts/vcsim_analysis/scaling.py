@@ -15,6 +15,11 @@ def scaling(bench_json, out_dir) -> Path:
     import matplotlib.pyplot as plt
 
     records = json.loads(Path(bench_json).read_text())
+    grows = defaultdict(set)
+    for r in records:
+        grows[(r["problem"], r["threads"])].add(r.get("grow", 1))
+    if any(len(g) > 1 for g in grows.values()):
+        return _size_scaling(records, Path(out_dir), plt)
     by_problem = defaultdict(list)
     for r in records:
         by_problem[r["problem"]].append(r)
@@ -50,6 +55,47 @@ def scaling(bench_json, out_dir) -> Path:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     path = out / "scaling.png"
+    fig.savefig(path, dpi=80)
+    plt.close(fig)
+    return path
+
+
+def _size_scaling(records, out: Path, plt) -> Path:
+    """`vcsim bench --grow`: time per voxel-step against problem size."""
+    fig, axes = plt.subplots(1, 3, figsize=(13, 3.6))
+    series = defaultdict(list)
+    for r in records:
+        series[(r["problem"], r["threads"])].append(r)
+    for (name, threads), rs in series.items():
+        rs = sorted(rs, key=lambda r: r["voxels"])
+        v = [r["voxels"] for r in rs]
+        label = f"{name}, {threads} thread{'s' if threads > 1 else ''}"
+        axes[0].plot(v, [r["ns_per_voxel_step"] for r in rs], "o-", label=label)
+        axes[1].plot(v, [r["efficiency"] for r in rs], "o-", label=label)
+    axes[0].set_ylabel("ns per voxel-step")
+    axes[1].axhline(0.8, color="k", ls=":", label="within 20%")
+    axes[1].set_ylabel("time per voxel-step, smallest ÷ this")
+    for ax in axes[:2]:
+        ax.set_xscale("log")
+        ax.set_xlabel("voxels")
+        ax.legend(fontsize=7)
+    labels, stages = [], defaultdict(list)
+    names = sorted({s for r in records for s, _ in r["stage_seconds"]})
+    for r in records:
+        labels.append(f"{r['problem']}\n{r['voxels']:.0e}, {r['threads']}t")
+        d = dict(r["stage_seconds"])
+        for s in names:
+            stages[s].append(d.get(s, 0.0) * 1e9 / (r["steps"] * r["voxels"]))
+    bottom = [0.0] * len(labels)
+    for s in names:
+        axes[2].bar(range(len(labels)), stages[s], bottom=bottom, label=s)
+        bottom = [b + v for b, v in zip(bottom, stages[s])]
+    axes[2].set_xticks(range(len(labels)), labels, fontsize=6)
+    axes[2].set_ylabel("ns per voxel-step, by stage")
+    axes[2].legend(fontsize=7)
+    fig.tight_layout()
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "size_scaling.png"
     fig.savefig(path, dpi=80)
     plt.close(fig)
     return path

@@ -24,10 +24,12 @@ enum Problem {
 }
 
 /// One measured record.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 struct Record {
     problem: String,
     threads: usize,
+    /// Factor by which the problem was grown along the circumference (`--weak`, `--grow`).
+    grow: usize,
     voxels: usize,
     solutes: usize,
     cells: usize,
@@ -37,6 +39,10 @@ struct Record {
     cell_updates_per_s: f64,
     voxel_steps_per_s: f64,
     peak_rss_bytes: u64,
+    /// Peak RSS ÷ voxels.
+    bytes_per_voxel: f64,
+    /// Wall time ÷ (voxels × steps), ns.
+    ns_per_voxel_step: f64,
     stage_seconds: Vec<(String, f64)>,
     speedup: f64,
     efficiency: f64,
@@ -130,6 +136,9 @@ fn run_problem(name: &str, p: &Problem, threads: usize, steps: u64) -> Result<Re
                     cell_updates_per_s: 0.0,
                     voxel_steps_per_s: v as f64 * steps as f64 / wall,
                     peak_rss_bytes: peak_rss(),
+                    bytes_per_voxel: peak_rss() as f64 / v as f64,
+                    ns_per_voxel_step: wall * 1e9 / (v as f64 * steps as f64),
+                    grow: 1,
                     stage_seconds: vec![("diffusion".into(), wall)],
                     speedup: 1.0,
                     efficiency: 1.0,
@@ -161,6 +170,9 @@ fn run_problem(name: &str, p: &Problem, threads: usize, steps: u64) -> Result<Re
                     cell_updates_per_s: cells as f64 * steps as f64 / wall,
                     voxel_steps_per_s: v as f64 * steps as f64 / wall,
                     peak_rss_bytes: peak_rss(),
+                    bytes_per_voxel: peak_rss() as f64 / v as f64,
+                    ns_per_voxel_step: wall * 1e9 / (v as f64 * steps as f64),
+                    grow: 1,
                     stage_seconds: times
                         .names
                         .iter()
@@ -175,13 +187,13 @@ fn run_problem(name: &str, p: &Problem, threads: usize, steps: u64) -> Result<Re
     })
 }
 
-/// Parses `1,2,4`.
-fn parse_threads(text: &str) -> Result<Vec<usize>> {
+/// Parses `1,2,4` given to `option`.
+fn parse_counts(option: &str, text: &str) -> Result<Vec<usize>> {
     let v: Result<Vec<usize>, _> = text.split(',').map(|t| t.trim().parse::<usize>()).collect();
     match v {
         Ok(v) if !v.is_empty() && v.iter().all(|&t| t > 0) => Ok(v),
         _ => bail!(
-            "--threads '{text}': expected a comma-separated list of positive counts, e.g. 1,2,4"
+            "{option} '{text}': expected a comma-separated list of positive counts, e.g. 1,2,4"
         ),
     }
 }
@@ -193,12 +205,19 @@ pub fn bench(
     threads: &str,
     steps: u64,
     weak: bool,
+    grow: Option<&str>,
     json: Option<&Path>,
 ) -> Result<()> {
     if steps == 0 {
         bail!("--steps must be at least 1");
     }
-    let threads = parse_threads(threads)?;
+    let threads = parse_counts("--threads", threads)?;
+    let grow = grow.map(|g| parse_counts("--grow", g)).transpose()?;
+    if weak && grow.is_some() {
+        bail!(
+            "--weak and --grow exclude each other: --weak grows the problem with the thread count, --grow by the listed factors"
+        );
+    }
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .with_context(|| format!("cannot read the bench directory '{}'", dir.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -220,30 +239,53 @@ pub fn bench(
             .with_context(|| format!("cannot read '{}'", path.display()))?;
         let problem: Problem = toml::from_str(&text)
             .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.to_string().trim_end()))?;
-        let mut base = None;
-        for &t in &threads {
-            // Weak scaling: t threads get a problem t times as large; the
-            // speedup then compares time per voxel-step.
-            let this = if weak {
-                scaled(&problem, t)?
-            } else {
-                scaled(&problem, 1)?
-            };
+        // Runs as (threads, growth factor): strong scaling (factor 1), weak
+        // scaling (factor = threads), or every factor of --grow at every
+        // thread count (size scaling).
+        let runs: Vec<(usize, usize)> = match &grow {
+            Some(factors) => threads
+                .iter()
+                .flat_map(|&t| factors.iter().map(move |&g| (t, g)))
+                .collect(),
+            None => threads
+                .iter()
+                .map(|&t| (t, if weak { t } else { 1 }))
+                .collect(),
+        };
+        let mut firsts: Vec<Record> = Vec::new();
+        for (t, g) in runs {
+            let this = scaled(&problem, g)?;
             let mut r = run_problem(&name, &this, t, steps)?;
-            let per_voxel_step = r.wall_s / (r.voxels as f64 * r.steps as f64);
-            if t == 1 {
-                base = Some(if weak { per_voxel_step } else { r.wall_s });
-            }
-            if let Some(b) = base {
-                r.speedup = if weak {
-                    b / per_voxel_step
-                } else {
-                    b / r.wall_s
-                };
-                r.efficiency = r.speedup / t as f64;
+            r.grow = g;
+            // The reference: the 1-thread record for strong and weak scaling
+            // (wall time, time per voxel-step); for --grow, the first factor
+            // at the same thread count (time per voxel-step).
+            let reference = match &grow {
+                Some(factors) => firsts
+                    .iter()
+                    .find(|b| b.threads == t && b.grow == factors[0]),
+                None => firsts.iter().find(|b| b.threads == 1),
+            };
+            match reference {
+                Some(b) => {
+                    r.speedup = if weak || grow.is_some() {
+                        b.ns_per_voxel_step / r.ns_per_voxel_step
+                    } else {
+                        b.wall_s / r.wall_s
+                    };
+                    r.efficiency = if grow.is_some() {
+                        r.speedup
+                    } else {
+                        r.speedup / t as f64
+                    };
+                }
+                None => {
+                    r.speedup = 1.0;
+                    r.efficiency = 1.0;
+                }
             }
             eprintln!(
-                "{:<12} {:>3} threads  {:>10} voxels {:>9} cells  {:>8.3} s  {:>10.3e} vox·sol/s  {:>10.3e} cells/s  speedup {:.2}  RSS {:.0} MB",
+                "{:<12} {:>3} threads  {:>10} voxels {:>9} cells  {:>8.3} s  {:>10.3e} vox·sol/s  {:>10.3e} cells/s  {:>7.1} ns/voxel-step  speedup {:.2}  RSS {:.0} MB",
                 r.problem,
                 r.threads,
                 r.voxels,
@@ -251,9 +293,13 @@ pub fn bench(
                 r.wall_s,
                 r.voxel_solute_updates_per_s,
                 r.cell_updates_per_s,
+                r.ns_per_voxel_step,
                 r.speedup,
                 r.peak_rss_bytes as f64 / 1e6
             );
+            if reference.is_none() {
+                firsts.push(r.clone());
+            }
             records.push(r);
         }
     }

@@ -115,6 +115,11 @@ enum Command {
         /// Weak scaling: the problem grows with the thread count (along the circumference).
         #[arg(long)]
         weak: bool,
+        /// Size scaling: every problem grown by each of these factors along the circumference
+        /// (e.g. 1,10,100), at every thread count; speedup and efficiency then compare the time
+        /// per voxel-step with the first factor's.
+        #[arg(long, value_name = "FACTORS")]
+        grow: Option<String>,
         /// Write the records as JSON.
         #[arg(long, value_name = "FILE")]
         json: Option<PathBuf>,
@@ -336,9 +341,18 @@ fn main() -> ExitCode {
             threads,
             steps,
             weak,
+            grow,
             json,
-        } => bench::bench(&dir, &problems, &threads, steps, weak, json.as_deref())
-            .map(|()| ExitCode::SUCCESS),
+        } => bench::bench(
+            &dir,
+            &problems,
+            &threads,
+            steps,
+            weak,
+            grow.as_deref(),
+            json.as_deref(),
+        )
+        .map(|()| ExitCode::SUCCESS),
         Command::Sweep(cmd) => sweep_command(cmd),
         Command::Rules => {
             print!("{}", vcsim_rules::rules::rules_markdown());
