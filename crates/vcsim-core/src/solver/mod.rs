@@ -17,24 +17,65 @@
 //! couple the first and last voxel and are solved with the Sherman–Morrison
 //! form of the cyclic Thomas algorithm.
 //!
-//! Coefficients are constant along a line, so the elimination factors are
-//! computed once per field, axis and `dt`. Lines are independent: x lines are
-//! contiguous and solved one by one; y and z lines are solved in blocks of
-//! neighbouring lines that share the sweep (inner loop over the block, which
-//! vectorises). Work is split into items of fixed size, independent of the
-//! thread count, and each line's arithmetic is the same whichever thread runs
-//! it, so the result is bitwise identical for any number of threads.
-//! Arithmetic is f64 inside a sweep; fields are stored as f32.
+//! # How a sweep runs
+//!
+//! Coefficients are constant along a line, so everything that does not depend
+//! on the data is computed once per field, axis and `dt` ([`Axis`]): with
+//! `m_k` the reciprocal of the modified diagonal, the forward elimination is
+//! `y_k = u_k·(s·m_k) − (a·m_k)·y_{k−1}` (the decay factor `s` is folded into
+//! the first active axis; the Dirichlet terms are added at the two ends), and
+//! the back substitution `x_k = y_k − c'_k·x_{k+1}` writes the f32 result
+//! directly. On a periodic axis the Sherman–Morrison correction
+//! `x ← x − f·z` needs the first entry of the non-periodic solution before the
+//! back substitution starts; it is accumulated during the forward pass as
+//! `Σ h_k·y_k` with precomputed weights `h_k = Π_{j<k} (−c'_j)`, so the
+//! correction is applied in the same pass that stores the result.
+//!
+//! Lines are solved eight at a time, one per lane of a vector of eight f64
+//! (`simd.rs`), in blocks of up to 32 lines (`kernels.rs`). y and z lines
+//! are neighbours in memory at each position, so a vector is loaded
+//! directly; x lines are contiguous rows, read and written in 8×8 tiles that
+//! are transposed in registers. The per-line f64 forward values live in a
+//! per-thread scratch buffer (positions × block width), allocated on a
+//! thread's first step and reused afterwards.
+//!
+//! The kernels are written once, generic over the vector type, and compiled
+//! for three instruction sets; [`Kernels::detect`] picks the widest the CPU
+//! has at run time (AVX-512F, AVX2 + FMA, or portable baseline code). The
+//! arithmetic is lane-wise IEEE add, subtract and multiply with no fused
+//! multiply–add, so every instruction set gives the same bits (tested).
+//!
+//! # Work items and determinism
+//!
+//! Work is split into items of fixed size, independent of the thread count:
+//! blocks of 16 x rows, blocks of 32 y or z lines, or, in 3D when a z plane
+//! fits in cache, one whole plane (its x sweep, then its y sweep, while the
+//! plane is in cache). Each line's arithmetic is the same whichever thread or
+//! item runs it, so the result is bitwise identical for any number of
+//! threads. Face fluxes at Dirichlet faces are summed line by line within an
+//! item and item by item in index order.
+
+mod kernels;
+mod simd;
+
+pub use kernels::Kernels;
 
 use crate::field::{Boundary, FieldKind, FieldSpec, FieldStore};
 use crate::lattice::Lattice;
+use kernels::SCRATCH_PER_ELEMENT;
 use rayon::prelude::*;
+use std::cell::RefCell;
 use std::fmt;
 
-/// Number of neighbouring lines solved together in a y or z sweep.
-const LANE_BLOCK: usize = 64;
-/// Number of x lines per parallel work item.
+/// Number of x rows per parallel work item.
 const ROWS_PER_ITEM: usize = 16;
+/// Number of y or z lines per parallel work item.
+const LANES_PER_ITEM: usize = 32;
+/// In 3D, a z plane of at most this many voxels (1 MiB of f32) is one work
+/// item for both its x and its y sweep…
+const FUSE_MAX_PLANE: usize = 1 << 18;
+/// … provided there are at least this many planes.
+const FUSE_MIN_PLANES: usize = 8;
 
 /// Why a solver cannot be built for a set of fields.
 #[derive(Debug, Clone, PartialEq)]
@@ -48,27 +89,29 @@ impl fmt::Display for SolverError {
 
 impl std::error::Error for SolverError {}
 
-/// Elimination factors of one axis of one field.
+/// The precomputed elimination of one axis of one field.
 #[derive(Debug, Clone)]
-struct AxisFactors {
+struct Axis {
     n: usize,
-    /// Sub-diagonal coefficient of rows 1..n (always −r).
-    a: f64,
-    /// 1 / (modified diagonal) per row.
-    inv_denom: Vec<f64>,
-    /// Modified super-diagonal per row.
-    c_prime: Vec<f64>,
+    /// `s·m_k`: weight of the old value in the forward value (s = decay
+    /// factor on the first active axis, else 1).
+    sd: Vec<f64>,
+    /// `a·m_k`: weight of the previous forward value (entry 0 unused).
+    ad: Vec<f64>,
+    /// Modified super-diagonal `c'_k` (entry n−1 unused).
+    cp: Vec<f64>,
+    /// `m_0` and `m_{n−1}`, the weights of the Dirichlet terms.
+    m_ends: [f64; 2],
     /// 2r on a Dirichlet low face (the weight of the face value), else 0.
     lo_weight: f64,
     /// 2r on a Dirichlet high face, else 0.
     hi_weight: f64,
-    cyclic: Option<Cyclic>,
-}
-
-/// Sherman–Morrison correction for a periodic axis.
-#[derive(Debug, Clone)]
-struct Cyclic {
-    /// Solution of B z = u.
+    /// Periodic axis: the Sherman–Morrison data below are used.
+    cyclic: bool,
+    /// `h_k = Π_{j<k} (−c'_j)`: the first entry of the non-periodic solution
+    /// is `Σ h_k·y_k`.
+    h: Vec<f64>,
+    /// Solution of `B z = u` (the correction direction).
     z: Vec<f64>,
     /// α / γ: weight of the last entry in v·y.
     v_last: f64,
@@ -76,8 +119,20 @@ struct Cyclic {
     inv_one_plus_vz: f64,
 }
 
-impl AxisFactors {
-    fn new(n: usize, r: f64, lo: Boundary, hi: Boundary) -> Self {
+/// The data-dependent terms of one sweep: the Dirichlet values times their weights.
+#[derive(Debug, Clone, Copy)]
+struct Sweep {
+    /// `lo·m_0` and `hi·m_{n−1}`, added to the first and last forward value.
+    edge: [f64; 2],
+    /// `2r·g` on each Dirichlet face (0 elsewhere).
+    lo: f64,
+    hi: f64,
+}
+
+impl Axis {
+    /// The elimination of an axis of `n` voxels with `r = D·dt/dx²`, whose
+    /// old values are multiplied by `scale` before the solve.
+    fn new(n: usize, r: f64, lo: Boundary, hi: Boundary, scale: f64) -> Self {
         let periodic = lo == Boundary::Periodic;
         let mut a = vec![0.0; n];
         let mut b = vec![1.0; n];
@@ -111,7 +166,7 @@ impl AxisFactors {
                 }
             }
         }
-        let mut cyclic = None;
+        let (mut z, mut v_last, mut inv_one_plus_vz) = (Vec::new(), 0.0, 0.0);
         if periodic {
             // Corners: A[0][n-1] = alpha, A[n-1][0] = beta.
             let (alpha, beta) = (-r, -r);
@@ -122,37 +177,51 @@ impl AxisFactors {
             let mut u = vec![0.0; n];
             u[0] = gamma;
             u[n - 1] += beta;
-            let z = thomas_solve(&inv_denom, &c_prime, -r, &u);
-            let v_last = alpha / gamma;
+            z = thomas_solve(&inv_denom, &c_prime, -r, &u);
+            v_last = alpha / gamma;
             let vz = z[0] + v_last * z[n - 1];
-            cyclic = Some(Cyclic {
-                z,
-                v_last,
-                inv_one_plus_vz: 1.0 / (1.0 + vz),
-            });
-            return Self {
-                n,
-                a: -r,
-                inv_denom,
-                c_prime,
-                lo_weight,
-                hi_weight,
-                cyclic,
-            };
+            inv_one_plus_vz = 1.0 / (1.0 + vz);
         }
-        let (inv_denom, c_prime) = factor(&a, &b, &c);
+        let (inv_denom, cp) = factor(&a, &b, &c);
+        let mut h = Vec::new();
+        if periodic {
+            h.reserve(n);
+            let mut w = 1.0;
+            for k in 0..n {
+                h.push(w);
+                w *= -cp[k];
+            }
+        }
         Self {
             n,
-            a: -r,
-            inv_denom,
-            c_prime,
+            sd: inv_denom.iter().map(|m| scale * m).collect(),
+            ad: inv_denom.iter().map(|m| -r * m).collect(),
+            cp,
+            m_ends: [inv_denom[0], inv_denom[n - 1]],
             lo_weight,
             hi_weight,
-            cyclic,
+            cyclic: periodic,
+            h,
+            z,
+            v_last,
+            inv_one_plus_vz,
+        }
+    }
+
+    /// The terms of a sweep with the face values `g_lo`, `g_hi`.
+    fn sweep(&self, g_lo: f64, g_hi: f64) -> Sweep {
+        let lo = self.lo_weight * g_lo;
+        let hi = self.hi_weight * g_hi;
+        Sweep {
+            edge: [lo * self.m_ends[0], hi * self.m_ends[1]],
+            lo,
+            hi,
         }
     }
 }
 
+/// Reciprocal modified diagonal and modified super-diagonal of a tridiagonal
+/// matrix.
 fn factor(a: &[f64], b: &[f64], c: &[f64]) -> (Vec<f64>, Vec<f64>) {
     let n = b.len();
     let mut inv = vec![0.0; n];
@@ -187,136 +256,54 @@ fn thomas_solve(inv: &[f64], cp: &[f64], a: f64, d: &[f64]) -> Vec<f64> {
     x
 }
 
-/// Solves one contiguous line in place. Returns the amounts (concentration ×
-/// voxels) that entered through the low and the high Dirichlet face.
-fn solve_line(
-    line: &mut [f32],
-    f: &AxisFactors,
-    scale: f64,
-    lo: f64,
-    hi: f64,
-    tmp: &mut [f64],
-) -> [f64; 2] {
-    let n = f.n;
-    let tmp = &mut tmp[..n];
-    let mut prev = 0.0;
-    for k in 0..n {
-        let mut d = f64::from(line[k]) * scale;
-        if k == 0 {
-            d += lo;
-        } else {
-            d -= f.a * prev;
-        }
-        if k == n - 1 {
-            d += hi;
-        }
-        prev = d * f.inv_denom[k];
-        tmp[k] = prev;
-    }
-    for k in (0..n - 1).rev() {
-        tmp[k] -= f.c_prime[k] * tmp[k + 1];
-    }
-    if let Some(cy) = &f.cyclic {
-        let fac = (tmp[0] + cy.v_last * tmp[n - 1]) * cy.inv_one_plus_vz;
-        for k in 0..n {
-            tmp[k] -= fac * cy.z[k];
-        }
-    }
-    for k in 0..n {
-        line[k] = tmp[k] as f32;
-    }
-    face_fluxes(f, lo, hi, tmp[0], tmp[n - 1])
-}
-
-/// Amount entering through each Dirichlet face during the solve: the row of a
-/// Dirichlet voxel reads `u − u_old = r·(neighbour − u) + 2r·(g − u)`, so the
-/// face contributes `2r·(g − u_new)`, i.e. `rhs term − weight · u_new`.
-/// Computed from the f64 solution: the stored f32 values differ from it by
-/// rounding, so over many steps the stored total drifts from the integrated
-/// flux by a random walk of about `2r · ulp` per boundary line and step.
-#[inline]
-fn face_fluxes(f: &AxisFactors, lo: f64, hi: f64, first: f64, last: f64) -> [f64; 2] {
-    [lo - f.lo_weight * first, hi - f.hi_weight * last]
-}
-
 /// A raw pointer that may be shared between the threads of one sweep.
 #[derive(Clone, Copy)]
 struct SharedPtr(*mut f32);
-// SAFETY: the pointer is only dereferenced inside `solve_lanes`, whose callers
+// SAFETY: the pointer is only dereferenced by the kernels, whose callers
 // guarantee that concurrent calls touch disjoint sets of elements.
 unsafe impl Send for SharedPtr {}
 unsafe impl Sync for SharedPtr {}
 
-/// Solves `w` neighbouring lines in place. Element `l` of line position `k` is
-/// at `ptr + base + k·k_stride + l`.
-///
-/// # Safety
-/// `ptr` must be valid for reads and writes of every such element, and no other
-/// thread may access those elements during the call.
-unsafe fn solve_lanes(
-    ptr: SharedPtr,
-    base: usize,
-    k_stride: usize,
-    w: usize,
-    f: &AxisFactors,
-    scale: f64,
-    lo: f64,
-    hi: f64,
-    tmp: &mut [f64],
-) -> [f64; 2] {
-    let n = f.n;
-    let row = |k: usize| {
-        // SAFETY: guaranteed by the caller (see the function's contract).
-        unsafe { std::slice::from_raw_parts_mut(ptr.0.add(base + k * k_stride), w) }
+impl SharedPtr {
+    /// The element `i` places further.
+    ///
+    /// # Safety
+    /// `i` is within the field the pointer was taken from.
+    unsafe fn at(self, i: usize) -> *mut f32 {
+        // SAFETY: the caller's contract.
+        unsafe { self.0.add(i) }
+    }
+}
+
+thread_local! {
+    /// Per-thread f64 scratch of the sweeps; grows to the largest need once.
+    static SCRATCH: RefCell<Vec<f64>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Runs `f` with at least `len` f64 of scratch, aligned to 64 bytes.
+fn with_scratch<R>(len: usize, f: impl FnOnce(*mut f64) -> R) -> R {
+    let run = |buf: &mut Vec<f64>| {
+        if buf.len() < len + 8 {
+            buf.resize(len + 8, 0.0);
+        }
+        let off = buf.as_ptr().align_offset(64).min(8);
+        f(buf[off..].as_mut_ptr())
     };
-    for k in 0..n {
-        let src = row(k);
-        let m = f.inv_denom[k];
-        let add = if k == 0 { lo } else { 0.0 } + if k == n - 1 { hi } else { 0.0 };
-        if k == 0 {
-            let cur = &mut tmp[..w];
-            for l in 0..w {
-                cur[l] = (f64::from(src[l]) * scale + add) * m;
-            }
-        } else {
-            let (before, after) = tmp.split_at_mut(k * w);
-            let prev = &before[(k - 1) * w..];
-            let cur = &mut after[..w];
-            for l in 0..w {
-                cur[l] = (f64::from(src[l]) * scale + add - f.a * prev[l]) * m;
-            }
-        }
-    }
-    for k in (0..n - 1).rev() {
-        let cp = f.c_prime[k];
-        let (before, after) = tmp.split_at_mut((k + 1) * w);
-        let cur = &mut before[k * w..];
-        let next = &after[..w];
-        for l in 0..w {
-            cur[l] -= cp * next[l];
-        }
-    }
-    if let Some(cy) = &f.cyclic {
-        for l in 0..w {
-            let fac = (tmp[l] + cy.v_last * tmp[(n - 1) * w + l]) * cy.inv_one_plus_vz;
-            for k in 0..n {
-                tmp[k * w + l] -= fac * cy.z[k];
-            }
-        }
-    }
-    for k in 0..n {
-        let dst = row(k);
-        for l in 0..w {
-            dst[l] = tmp[k * w + l] as f32;
-        }
-    }
-    let mut flux = [0.0; 2];
-    for l in 0..w {
-        let [a, b] = face_fluxes(f, lo, hi, tmp[l], tmp[(n - 1) * w + l]);
-        flux[0] += a;
-        flux[1] += b;
-    }
-    flux
+    SCRATCH.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut buf) => run(&mut buf),
+        // Not reached (the kernels never re-enter), but a fresh buffer is
+        // always correct.
+        Err(_) => run(&mut Vec::new()),
+    })
+}
+
+/// The per-field data of the solver.
+#[derive(Debug, Clone)]
+struct FieldPlan {
+    /// Decay factor over one step (1 for quasi-steady fields).
+    decay: f64,
+    /// The elimination of each active axis.
+    axes: [Option<Axis>; 3],
 }
 
 /// The LOD solver for a fixed lattice, set of fields and time step.
@@ -324,16 +311,23 @@ unsafe fn solve_lanes(
 pub struct DiffusionSolver {
     shape: [usize; 3],
     dt_h: f64,
-    /// Per field: decay factor over one step and the factors of each active axis.
-    fields: Vec<(f64, [Option<AxisFactors>; 3])>,
+    fields: Vec<FieldPlan>,
     /// Per field, `[axis][side]`: amount (concentration × voxels) that entered
     /// through each face during the last step.
     flux: Vec<[[f64; 2]; 3]>,
+    kernels: Kernels,
+    /// 3D with small planes: x and y sweeps run plane by plane.
+    fuse_xy: bool,
+    /// Face amounts per work item of the current sweep, `[axis of the item][side]`.
+    item_flux: Vec<[[f64; 2]; 2]>,
+    /// Scratch f64 per work item.
+    scratch_len: usize,
 }
 
 impl DiffusionSolver {
     /// Precomputes the elimination factors. Fails if a boundary setting is
     /// inconsistent (periodic on one face only, or a periodic axis of 2 voxels).
+    /// Uses the widest kernels this CPU supports ([`Kernels::detect`]).
     pub fn new(lattice: &Lattice, specs: &[FieldSpec], dt_h: f64) -> Result<Self, SolverError> {
         if !(dt_h.is_finite() && dt_h > 0.0) {
             return Err(SolverError(format!("time step must be > 0 h, got {dt_h}")));
@@ -369,7 +363,8 @@ impl DiffusionSolver {
                 }
             };
             let r = s.diffusion_um2_per_h * solve_dt / (lattice.dx_um * lattice.dx_um);
-            let mut axes: [Option<AxisFactors>; 3] = [None, None, None];
+            let mut axes: [Option<Axis>; 3] = [None, None, None];
+            let mut scale = decay;
             for (axis, slot) in axes.iter_mut().enumerate() {
                 let [lo, hi] = s.boundary[axis];
                 let n = lens[axis];
@@ -392,16 +387,46 @@ impl DiffusionSolver {
                         ["x", "y", "z"][axis]
                     )));
                 }
-                *slot = Some(AxisFactors::new(n, r, lo, hi));
+                *slot = Some(Axis::new(n, r, lo, hi, scale));
+                scale = 1.0;
             }
-            fields.push((decay, axes));
+            fields.push(FieldPlan { decay, axes });
         }
+        let fuse_xy = lattice.ndim == 3 && nx * ny <= FUSE_MAX_PLANE && nz >= FUSE_MIN_PLANES;
+        let items = [
+            (nz * ny).div_ceil(ROWS_PER_ITEM),
+            nz * nx.div_ceil(LANES_PER_ITEM),
+            (nx * ny).div_ceil(LANES_PER_ITEM),
+            nz,
+        ];
         Ok(Self {
             shape: lattice.shape,
             dt_h,
             flux: vec![[[0.0; 2]; 3]; fields.len()],
             fields,
+            kernels: Kernels::detect(),
+            fuse_xy,
+            item_flux: vec![[[0.0; 2]; 2]; items.into_iter().max().unwrap_or(1)],
+            scratch_len: nx.max(ny).max(nz) * SCRATCH_PER_ELEMENT,
         })
+    }
+
+    /// The same solver running the `kernels` instruction set, or an error if
+    /// this CPU lacks it. Every choice gives the same bits; this exists to test
+    /// that, and to measure the gain.
+    pub fn with_kernels(mut self, kernels: Kernels) -> Result<Self, SolverError> {
+        if !kernels.is_supported() {
+            return Err(SolverError(format!(
+                "this CPU cannot run the {kernels:?} kernels"
+            )));
+        }
+        self.kernels = kernels;
+        Ok(self)
+    }
+
+    /// The instruction set the sweeps run on.
+    pub fn kernels(&self) -> Kernels {
+        self.kernels
     }
 
     /// The time step the factors were computed for, h.
@@ -412,7 +437,7 @@ impl DiffusionSolver {
     /// Factor by which decay multiplies field `f` over one step (1 for a
     /// quasi-steady field, whose decay is part of its steady state).
     pub fn decay_factor(&self, f: usize) -> f64 {
-        self.fields[f].0
+        self.fields[f].decay
     }
 
     /// Amount (concentration × voxels) of field `f` that entered through each
@@ -424,120 +449,441 @@ impl DiffusionSolver {
 
     /// Advances every field by one time step.
     pub fn step(&mut self, store: &mut FieldStore) {
-        let shape = self.shape;
-        for (f, (decay, axes)) in self.fields.iter().enumerate() {
-            self.flux[f] = [[0.0; 2]; 3];
-            let faces = [
-                [
-                    store.dirichlet(f, crate::Face { axis: 0, side: 0 }),
-                    store.dirichlet(f, crate::Face { axis: 0, side: 1 }),
-                ],
-                [
-                    store.dirichlet(f, crate::Face { axis: 1, side: 0 }),
-                    store.dirichlet(f, crate::Face { axis: 1, side: 1 }),
-                ],
-                [
-                    store.dirichlet(f, crate::Face { axis: 2, side: 0 }),
-                    store.dirichlet(f, crate::Face { axis: 2, side: 1 }),
-                ],
-            ];
+        let [nz, ny, nx] = self.shape;
+        let kernels = self.kernels;
+        let scratch_len = self.scratch_len;
+        for (f, plan) in self.fields.iter().enumerate() {
+            let face = |axis, side| store.dirichlet(f, crate::Face { axis, side });
+            let sweeps: [Option<(&Axis, Sweep)>; 3] = std::array::from_fn(|axis| {
+                plan.axes[axis]
+                    .as_ref()
+                    .map(|ax| (ax, ax.sweep(face(axis, 0), face(axis, 1))))
+            });
             let values = store.values_mut(f);
-            let mut scale = *decay;
-            let mut any_axis = false;
-            for (axis, factors) in axes.iter().enumerate() {
-                let Some(fa) = factors else { continue };
-                let lo = fa.lo_weight * faces[axis][0];
-                let hi = fa.hi_weight * faces[axis][1];
-                self.flux[f][axis] = sweep(shape, values, axis, fa, scale, lo, hi);
-                scale = 1.0;
-                any_axis = true;
+            debug_assert_eq!(values.len(), nx * ny * nz);
+            let ptr = SharedPtr(values.as_mut_ptr());
+            let mut flux = [[0.0; 2]; 3];
+            let items = &mut self.item_flux;
+            let mut run =
+                |count: usize, work: &(dyn Fn(usize, *mut f64) -> [[f64; 2]; 2] + Sync)| {
+                    let out = &mut items[..count];
+                    out.par_iter_mut().enumerate().for_each(|(i, slot)| {
+                        *slot = with_scratch(scratch_len, |t| work(i, t));
+                    });
+                    out.iter().fold([[0.0; 2]; 2], |acc, v| {
+                        [
+                            [acc[0][0] + v[0][0], acc[0][1] + v[0][1]],
+                            [acc[1][0] + v[1][0], acc[1][1] + v[1][1]],
+                        ]
+                    })
+                };
+            // SAFETY (all kernel calls below): `kernels` is supported (checked
+            // in `new`/`with_kernels`); every item touches only the elements
+            // named in its comment, items of one `run` touch disjoint sets,
+            // all inside `values`, which is borrowed mutably for the whole
+            // step; `t` is the thread's scratch of `scratch_len` ≥
+            // n·SCRATCH_PER_ELEMENT f64.
+            match (sweeps[0], sweeps[1]) {
+                (Some((ax, sx)), Some((ay, sy))) if self.fuse_xy => {
+                    // Item p: the plane z = p.
+                    let sums = run(nz, &|p, t| unsafe {
+                        let base = ptr.at(p * nx * ny);
+                        let fx = kernels.rows(base, nx, ny, ax, &sx, t);
+                        let fy = kernels.lanes(base, nx, nx, ay, &sy, t);
+                        [fx, fy]
+                    });
+                    flux[0] = sums[0];
+                    flux[1] = sums[1];
+                }
+                (x, y) => {
+                    if let Some((ax, sx)) = x {
+                        // Item i: rows 16·i .. 16·(i+1) of all nz·ny rows.
+                        let rows = nz * ny;
+                        let sums = run(rows.div_ceil(ROWS_PER_ITEM), &|i, t| unsafe {
+                            let r0 = i * ROWS_PER_ITEM;
+                            let count = ROWS_PER_ITEM.min(rows - r0);
+                            let f = kernels.rows(ptr.at(r0 * nx), nx, count, ax, &sx, t);
+                            [f, [0.0; 2]]
+                        });
+                        flux[0] = sums[0];
+                    }
+                    if let Some((ay, sy)) = y {
+                        // Item (p, b): lines x = 32·b .. 32·(b+1) of plane z = p.
+                        let blocks = nx.div_ceil(LANES_PER_ITEM);
+                        let sums = run(nz * blocks, &|i, t| unsafe {
+                            let (p, b) = (i / blocks, i % blocks);
+                            let l0 = b * LANES_PER_ITEM;
+                            let w = LANES_PER_ITEM.min(nx - l0);
+                            let base = ptr.at(p * nx * ny + l0);
+                            [kernels.lanes(base, nx, w, ay, &sy, t), [0.0; 2]]
+                        });
+                        flux[1] = sums[0];
+                    }
+                }
             }
-            if !any_axis && *decay != 1.0 {
-                let d = *decay;
+            if let Some((az, sz)) = sweeps[2] {
+                // Item b: lines (y, x) = 32·b .. 32·(b+1) of the plane.
+                let lanes = nx * ny;
+                let sums = run(lanes.div_ceil(LANES_PER_ITEM), &|b, t| unsafe {
+                    let l0 = b * LANES_PER_ITEM;
+                    let w = LANES_PER_ITEM.min(lanes - l0);
+                    [kernels.lanes(ptr.at(l0), lanes, w, az, &sz, t), [0.0; 2]]
+                });
+                flux[2] = sums[0];
+            }
+            if sweeps.iter().all(Option::is_none) && plan.decay != 1.0 {
+                let d = plan.decay;
                 values.par_chunks_mut(1 << 14).for_each(|c| {
                     for v in c {
                         *v = (f64::from(*v) * d) as f32;
                     }
                 });
             }
+            self.flux[f] = flux;
         }
     }
 }
 
-/// Solves every line of one axis; returns the face fluxes summed over lines in
-/// a fixed order (work items in index order), so the sums do not depend on the
-/// thread count.
-fn sweep(
-    shape: [usize; 3],
-    values: &mut [f32],
-    axis: usize,
-    fa: &AxisFactors,
-    scale: f64,
-    lo: f64,
-    hi: f64,
-) -> [f64; 2] {
-    let [nz, ny, nx] = shape;
-    let per_item: Vec<[f64; 2]> = match axis {
-        0 => values
-            .par_chunks_mut(nx * ROWS_PER_ITEM)
-            .map_init(
-                || vec![0.0f64; nx],
-                |tmp, rows| {
-                    let mut flux = [0.0; 2];
-                    for line in rows.chunks_mut(nx) {
-                        let [a, b] = solve_line(line, fa, scale, lo, hi, tmp);
-                        flux[0] += a;
-                        flux[1] += b;
-                    }
-                    flux
-                },
-            )
-            .collect(),
-        1 | 2 => {
-            // Lanes are contiguous: x within a z-plane for the y sweep, the
-            // whole (y, x) plane for the z sweep.
-            let (planes, lanes, k_stride, plane_stride) = if axis == 1 {
-                (nz, nx, nx, nx * ny)
-            } else {
-                (1, nx * ny, nx * ny, 0)
-            };
-            let blocks = lanes.div_ceil(LANE_BLOCK);
-            let n = fa.n;
-            let ptr = SharedPtr(values.as_mut_ptr());
-            debug_assert_eq!(values.len(), nx * ny * nz);
-            (0..planes * blocks)
-                .into_par_iter()
-                .map_init(
-                    || vec![0.0f64; n * LANE_BLOCK],
-                    |tmp, item| {
-                        let (p, b) = (item / blocks, item % blocks);
-                        let l0 = b * LANE_BLOCK;
-                        let w = LANE_BLOCK.min(lanes - l0);
-                        // SAFETY: item (p, b) touches exactly the elements
-                        // p·plane_stride + k·k_stride + l0 + l for k < n, l < w;
-                        // distinct items differ in p or in the lane range, so
-                        // their element sets are disjoint, and all lie inside
-                        // `values`, which is borrowed mutably for the sweep.
-                        unsafe {
-                            solve_lanes(
-                                ptr,
-                                p * plane_stride + l0,
-                                k_stride,
-                                w,
-                                fa,
-                                scale,
-                                lo,
-                                hi,
-                                tmp,
-                            )
-                        }
-                    },
-                )
-                .collect()
+#[cfg(test)]
+mod tests_support {
+    use super::*;
+    use crate::field::Face;
+
+    pub(super) const D: Boundary = Boundary::Dirichlet;
+    pub(super) const N: Boundary = Boundary::NoFlux;
+    pub(super) const P: Boundary = Boundary::Periodic;
+
+    pub(super) fn spec(d: f64, k: f64, boundary: [[Boundary; 2]; 3]) -> FieldSpec {
+        FieldSpec {
+            name: "u".into(),
+            unit: "1".into(),
+            diffusion_um2_per_h: d,
+            decay_per_h: k,
+            boundary,
+            initial: 0.0,
+            kind: FieldKind::Transient,
         }
-        _ => unreachable!("axis is 0, 1 or 2"),
-    };
-    per_item
-        .iter()
-        .fold([0.0; 2], |acc, f| [acc[0] + f[0], acc[1] + f[1]])
+    }
+
+    /// A field store with irregular values and distinct face values.
+    pub(super) fn irregular_store(lat: &Lattice, specs: &[FieldSpec]) -> FieldStore {
+        let mut fs = FieldStore::new(specs.to_vec(), lat.len());
+        for f in 0..specs.len() {
+            for (i, v) in fs.values_mut(f).iter_mut().enumerate() {
+                *v = ((i * 7919 + f * 31) % 101) as f32 * 0.173 + 0.01;
+            }
+            for axis in 0..3 {
+                for side in 0..2 {
+                    let g = 1.0 + 0.7 * axis as f64 + 2.1 * side as f64 + 0.3 * f as f64;
+                    fs.set_dirichlet(f, Face { axis, side }, g);
+                }
+            }
+        }
+        fs
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tests_support::*;
+    use super::*;
+    use crate::field::Face;
+    use crate::lattice::Region;
+
+    /// Solves `A x = rhs` by Gaussian elimination with partial pivoting.
+    fn dense_solve(mut a: Vec<Vec<f64>>, mut rhs: Vec<f64>) -> Vec<f64> {
+        let n = rhs.len();
+        for c in 0..n {
+            let p = (c..n)
+                .max_by(|&i, &j| a[i][c].abs().total_cmp(&a[j][c].abs()))
+                .expect("non-empty");
+            a.swap(c, p);
+            rhs.swap(c, p);
+            for r in c + 1..n {
+                let m = a[r][c] / a[c][c];
+                for k in c..n {
+                    a[r][k] -= m * a[c][k];
+                }
+                rhs[r] -= m * rhs[c];
+            }
+        }
+        let mut x = vec![0.0; n];
+        for r in (0..n).rev() {
+            let s: f64 = (r + 1..n).map(|k| a[r][k] * x[k]).sum();
+            x[r] = (rhs[r] - s) / a[r][r];
+        }
+        x
+    }
+
+    /// The LOD step built from scratch: dense matrices per line, f32 storage
+    /// between axes. Returns the face amounts `[axis][side]`.
+    fn reference_step(
+        lat: &Lattice,
+        s: &FieldSpec,
+        dt: f64,
+        u: &mut [f32],
+        g: [[f64; 2]; 3],
+    ) -> [[f64; 2]; 3] {
+        let [nz, ny, nx] = lat.shape;
+        let lens = [nx, ny, nz];
+        let strides = [1, nx, nx * ny];
+        let r = s.diffusion_um2_per_h * dt / (lat.dx_um * lat.dx_um);
+        let mut scale = (-s.decay_per_h * dt).exp();
+        let mut flux = [[0.0; 2]; 3];
+        for axis in 0..lat.ndim {
+            let n = lens[axis];
+            let [lo, hi] = s.boundary[axis];
+            if r == 0.0 || (n == 1 && lo == P) {
+                continue;
+            }
+            let mut a = vec![vec![0.0; n]; n];
+            for k in 0..n {
+                a[k][k] = 1.0;
+                for (nb, b) in [(k.checked_sub(1), lo), ((k + 1 < n).then_some(k + 1), hi)] {
+                    match (nb, b) {
+                        (Some(j), _) => {
+                            a[k][k] += r;
+                            a[k][j] -= r;
+                        }
+                        (None, P) => {
+                            let j = if k == 0 { n - 1 } else { 0 };
+                            a[k][k] += r;
+                            a[k][j] -= r;
+                        }
+                        (None, D) => a[k][k] += 2.0 * r,
+                        (None, N) => {}
+                    }
+                }
+            }
+            let starts: Vec<usize> = (0..nx * ny * nz)
+                .filter(|&i| (i / strides[axis]) % n == 0)
+                .collect();
+            for start in starts {
+                let mut rhs: Vec<f64> = (0..n)
+                    .map(|k| f64::from(u[start + k * strides[axis]]) * scale)
+                    .collect();
+                if lo == D {
+                    rhs[0] += 2.0 * r * g[axis][0];
+                }
+                if hi == D {
+                    rhs[n - 1] += 2.0 * r * g[axis][1];
+                }
+                let x = dense_solve(a.clone(), rhs);
+                if lo == D {
+                    flux[axis][0] += 2.0 * r * (g[axis][0] - x[0]);
+                }
+                if hi == D {
+                    flux[axis][1] += 2.0 * r * (g[axis][1] - x[n - 1]);
+                }
+                for k in 0..n {
+                    u[start + k * strides[axis]] = x[k] as f32;
+                }
+            }
+            scale = 1.0;
+        }
+        if scale != 1.0 {
+            for v in u.iter_mut() {
+                *v = (f64::from(*v) * scale) as f32;
+            }
+        }
+        flux
+    }
+
+    /// Every boundary combination on every axis of every listed shape, against
+    /// the dense reference.
+    #[test]
+    fn matches_a_dense_reference_on_odd_shapes() {
+        let shapes: [(usize, [usize; 3]); 9] = [
+            (2, [1, 1, 13]),
+            (2, [1, 5, 1]),
+            (2, [1, 3, 3]),
+            (2, [1, 17, 8]),
+            (2, [1, 9, 35]),
+            (2, [1, 40, 9]),
+            (3, [3, 4, 17]),
+            (3, [9, 5, 11]),
+            (3, [8, 3, 3]),
+        ];
+        let sets = [[D, N], [N, D], [D, D], [N, N], [P, P]];
+        for (ndim, shape) in shapes {
+            let lat = Lattice::uniform(ndim, shape, 2.0, Region::Media);
+            for (i, x) in sets.iter().enumerate() {
+                let y = sets[(i + 1) % sets.len()];
+                let z = sets[(i + 3) % sets.len()];
+                let boundary = [*x, y, z];
+                let lens = [shape[2], shape[1], shape[0]];
+                if (0..ndim).any(|a| boundary[a][0] == P && lens[a] == 2) {
+                    continue;
+                }
+                for (d, k) in [(30.0, 0.05), (4.0e4, 0.0), (0.5, 0.3)] {
+                    let s = spec(d, k, boundary);
+                    let mut fs = irregular_store(&lat, std::slice::from_ref(&s));
+                    let mut expect = fs.values(0).to_vec();
+                    let g: [[f64; 2]; 3] = std::array::from_fn(|a| {
+                        [0, 1].map(|side| fs.dirichlet(0, Face { axis: a, side }))
+                    });
+                    let mut solver =
+                        DiffusionSolver::new(&lat, std::slice::from_ref(&s), 0.7).expect("valid");
+                    let r = d * 0.7 / 4.0;
+                    for _ in 0..3 {
+                        solver.step(&mut fs);
+                        let want = reference_step(&lat, &s, 0.7, &mut expect, g);
+                        let got = solver.boundary_flux(0);
+                        // The face amount 2r·(g − x₀) cancels: allow for the
+                        // f32 rounding of the values it came from.
+                        let tol = 1e-5 * 2.0 * r * lat.len() as f64 * 10.0;
+                        for a in 0..3 {
+                            for side in 0..2 {
+                                assert!(
+                                    (got[a][side] - want[a][side]).abs() <= tol,
+                                    "{ndim}D {shape:?} {boundary:?} D={d}: flux {got:?} vs {want:?}"
+                                );
+                            }
+                        }
+                    }
+                    let max = expect.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+                    for (i, (got, want)) in fs.values(0).iter().zip(&expect).enumerate() {
+                        assert!(
+                            (got - want).abs() <= 2e-6 * max,
+                            "{ndim}D {shape:?} {boundary:?} D={d}: voxel {i}: {got} vs {want}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod equivalence {
+    use super::tests_support::*;
+    use super::*;
+    use crate::lattice::Region;
+
+    /// Fields and face amounts after a few steps.
+    fn run(
+        solver: &mut DiffusionSolver,
+        lat: &Lattice,
+        specs: &[FieldSpec],
+    ) -> (Vec<Vec<u32>>, Vec<[[f64; 2]; 3]>) {
+        let mut fs = irregular_store(lat, specs);
+        let mut flux = Vec::new();
+        for _ in 0..3 {
+            solver.step(&mut fs);
+            flux.extend((0..specs.len()).map(|f| solver.boundary_flux(f)));
+        }
+        let bits = (0..specs.len())
+            .map(|f| fs.values(f).iter().map(|v| v.to_bits()).collect())
+            .collect();
+        (bits, flux)
+    }
+
+    fn cases() -> Vec<(Lattice, Vec<FieldSpec>)> {
+        let shapes: [(usize, [usize; 3]); 6] = [
+            (2, [1, 37, 53]),
+            (2, [1, 3, 1]),
+            (2, [1, 1, 9]),
+            (3, [9, 11, 13]),
+            (3, [3, 20, 21]),
+            (3, [12, 3, 40]),
+        ];
+        let specs = vec![
+            spec(900.0, 0.05, [[D, N], [P, P], [P, P]]),
+            spec(3.0e4, 0.0, [[P, P], [D, D], [N, D]]),
+            spec(7.0, 0.2, [[N, N], [N, D], [P, P]]),
+        ];
+        shapes
+            .into_iter()
+            .map(|(ndim, shape)| {
+                (
+                    Lattice::uniform(ndim, shape, 2.0, Region::Media),
+                    specs.clone(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_instruction_set_gives_the_same_bits() {
+        for (lat, specs) in cases() {
+            let portable = DiffusionSolver::new(&lat, &specs, 0.5)
+                .and_then(|s| s.with_kernels(Kernels::Portable))
+                .expect("valid");
+            let want = run(&mut portable.clone(), &lat, &specs);
+            for k in [Kernels::Avx2, Kernels::Avx512] {
+                if !k.is_supported() {
+                    eprintln!("{k:?} not supported here: not compared");
+                    continue;
+                }
+                let mut s = portable.clone().with_kernels(k).expect("supported");
+                assert_eq!(s.kernels(), k);
+                let got = run(&mut s, &lat, &specs);
+                assert!(got.0 == want.0, "{k:?}: fields differ on {:?}", lat.shape);
+                let same_flux = got.1.iter().zip(&want.1).all(|(a, b)| {
+                    a.iter()
+                        .flatten()
+                        .zip(b.iter().flatten())
+                        .all(|(x, y)| x.to_bits() == y.to_bits())
+                });
+                assert!(same_flux, "{k:?}: fluxes differ on {:?}", lat.shape);
+            }
+        }
+    }
+
+    #[test]
+    fn plane_items_give_the_same_fields_as_axis_items() {
+        for (lat, specs) in cases().into_iter().filter(|(l, _)| l.ndim == 3) {
+            let mut fused = DiffusionSolver::new(&lat, &specs, 0.5).expect("valid");
+            let mut split = fused.clone();
+            fused.fuse_xy = true;
+            split.fuse_xy = false;
+            let (a, fa) = run(&mut fused, &lat, &specs);
+            let (b, fb) = run(&mut split, &lat, &specs);
+            assert!(a == b, "fields differ on {:?}", lat.shape);
+            // The face amounts are summed in another order: equal to rounding.
+            for (x, y) in fa
+                .iter()
+                .flatten()
+                .flatten()
+                .zip(fb.iter().flatten().flatten())
+            {
+                assert!((x - y).abs() <= 1e-12 * x.abs().max(1.0), "{x} vs {y}");
+            }
+        }
+    }
+
+    #[test]
+    fn same_bits_for_any_thread_count_in_2d_and_3d() {
+        for (lat, specs) in cases() {
+            let solver = DiffusionSolver::new(&lat, &specs, 0.5).expect("valid");
+            let with = |threads: usize| {
+                rayon::ThreadPoolBuilder::new()
+                    .num_threads(threads)
+                    .build()
+                    .expect("pool")
+                    .install(|| run(&mut solver.clone(), &lat, &specs))
+            };
+            let one = with(1);
+            for threads in [2, 3] {
+                let other = with(threads);
+                assert!(
+                    one.0 == other.0,
+                    "{threads} threads: fields differ on {:?}",
+                    lat.shape
+                );
+                let same_flux = one
+                    .1
+                    .iter()
+                    .flatten()
+                    .flatten()
+                    .zip(other.1.iter().flatten().flatten())
+                    .all(|(x, y)| x.to_bits() == y.to_bits());
+                assert!(
+                    same_flux,
+                    "{threads} threads: fluxes differ on {:?}",
+                    lat.shape
+                );
+            }
+        }
+    }
 }
