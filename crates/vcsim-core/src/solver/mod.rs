@@ -67,15 +67,11 @@ use rayon::prelude::*;
 use std::cell::RefCell;
 use std::fmt;
 
+#[doc(hidden)]
 /// Number of x rows per parallel work item.
 const ROWS_PER_ITEM: usize = 16;
 /// Number of y or z lines per parallel work item.
 const LANES_PER_ITEM: usize = 32;
-/// In 3D, a z plane of at most this many voxels (1 MiB of f32) is one work
-/// item for both its x and its y sweep…
-const FUSE_MAX_PLANE: usize = 1 << 18;
-/// … provided there are at least this many planes.
-const FUSE_MIN_PLANES: usize = 8;
 
 /// Why a solver cannot be built for a set of fields.
 #[derive(Debug, Clone, PartialEq)]
@@ -256,6 +252,19 @@ fn thomas_solve(inv: &[f64], cp: &[f64], a: f64, d: &[f64]) -> Vec<f64> {
     x
 }
 
+/// Block `b` of the `⌈w / 32⌉` blocks that the `w` lines of a y or z sweep
+/// are split into: (first line, number of lines). Blocks hold whole vectors of
+/// 8 lines except the last, and their vector counts differ by at most one, so
+/// that no block is a lone vector (a latency-bound chain).
+fn lane_block(w: usize, b: usize) -> (usize, usize) {
+    let vectors = w.div_ceil(8);
+    let blocks = w.div_ceil(LANES_PER_ITEM);
+    let (base, extra) = (vectors / blocks, vectors % blocks);
+    let first = 8 * (b * base + b.min(extra));
+    let len = 8 * (base + usize::from(b < extra));
+    (first, len.min(w - first))
+}
+
 /// A raw pointer that may be shared between the threads of one sweep.
 #[derive(Clone, Copy)]
 struct SharedPtr(*mut f32);
@@ -316,10 +325,8 @@ pub struct DiffusionSolver {
     /// through each face during the last step.
     flux: Vec<[[f64; 2]; 3]>,
     kernels: Kernels,
-    /// 3D with small planes: x and y sweeps run plane by plane.
-    fuse_xy: bool,
-    /// Face amounts per work item of the current sweep, `[axis of the item][side]`.
-    item_flux: Vec<[[f64; 2]; 2]>,
+    /// Face amounts per work item of the current sweep, `[side]`.
+    item_flux: Vec<[f64; 2]>,
     /// Scratch f64 per work item.
     scratch_len: usize,
 }
@@ -392,12 +399,10 @@ impl DiffusionSolver {
             }
             fields.push(FieldPlan { decay, axes });
         }
-        let fuse_xy = lattice.ndim == 3 && nx * ny <= FUSE_MAX_PLANE && nz >= FUSE_MIN_PLANES;
         let items = [
             (nz * ny).div_ceil(ROWS_PER_ITEM),
             nz * nx.div_ceil(LANES_PER_ITEM),
             (nx * ny).div_ceil(LANES_PER_ITEM),
-            nz,
         ];
         Ok(Self {
             shape: lattice.shape,
@@ -405,8 +410,7 @@ impl DiffusionSolver {
             flux: vec![[[0.0; 2]; 3]; fields.len()],
             fields,
             kernels: Kernels::detect(),
-            fuse_xy,
-            item_flux: vec![[[0.0; 2]; 2]; items.into_iter().max().unwrap_or(1)],
+            item_flux: vec![[0.0; 2]; items.into_iter().max().unwrap_or(1)],
             scratch_len: nx.max(ny).max(nz) * SCRATCH_PER_ELEMENT,
         })
     }
@@ -464,72 +468,45 @@ impl DiffusionSolver {
             let ptr = SharedPtr(values.as_mut_ptr());
             let mut flux = [[0.0; 2]; 3];
             let items = &mut self.item_flux;
-            let mut run =
-                |count: usize, work: &(dyn Fn(usize, *mut f64) -> [[f64; 2]; 2] + Sync)| {
-                    let out = &mut items[..count];
-                    out.par_iter_mut().enumerate().for_each(|(i, slot)| {
-                        *slot = with_scratch(scratch_len, |t| work(i, t));
-                    });
-                    out.iter().fold([[0.0; 2]; 2], |acc, v| {
-                        [
-                            [acc[0][0] + v[0][0], acc[0][1] + v[0][1]],
-                            [acc[1][0] + v[1][0], acc[1][1] + v[1][1]],
-                        ]
-                    })
-                };
+            let mut run = |count: usize, work: &(dyn Fn(usize, *mut f64) -> [f64; 2] + Sync)| {
+                let out = &mut items[..count];
+                out.par_iter_mut().enumerate().for_each(|(i, slot)| {
+                    *slot = with_scratch(scratch_len, |t| work(i, t));
+                });
+                out.iter()
+                    .fold([0.0; 2], |acc, v| [acc[0] + v[0], acc[1] + v[1]])
+            };
             // SAFETY (all kernel calls below): `kernels` is supported (checked
             // in `new`/`with_kernels`); every item touches only the elements
             // named in its comment, items of one `run` touch disjoint sets,
             // all inside `values`, which is borrowed mutably for the whole
             // step; `t` is the thread's scratch of `scratch_len` ≥
             // n·SCRATCH_PER_ELEMENT f64.
-            match (sweeps[0], sweeps[1]) {
-                (Some((ax, sx)), Some((ay, sy))) if self.fuse_xy => {
-                    // Item p: the plane z = p.
-                    let sums = run(nz, &|p, t| unsafe {
-                        let base = ptr.at(p * nx * ny);
-                        let fx = kernels.rows(base, nx, ny, ax, &sx, t);
-                        let fy = kernels.lanes(base, nx, nx, ay, &sy, t);
-                        [fx, fy]
-                    });
-                    flux[0] = sums[0];
-                    flux[1] = sums[1];
-                }
-                (x, y) => {
-                    if let Some((ax, sx)) = x {
-                        // Item i: rows 16·i .. 16·(i+1) of all nz·ny rows.
-                        let rows = nz * ny;
-                        let sums = run(rows.div_ceil(ROWS_PER_ITEM), &|i, t| unsafe {
-                            let r0 = i * ROWS_PER_ITEM;
-                            let count = ROWS_PER_ITEM.min(rows - r0);
-                            let f = kernels.rows(ptr.at(r0 * nx), nx, count, ax, &sx, t);
-                            [f, [0.0; 2]]
-                        });
-                        flux[0] = sums[0];
-                    }
-                    if let Some((ay, sy)) = y {
-                        // Item (p, b): lines x = 32·b .. 32·(b+1) of plane z = p.
-                        let blocks = nx.div_ceil(LANES_PER_ITEM);
-                        let sums = run(nz * blocks, &|i, t| unsafe {
-                            let (p, b) = (i / blocks, i % blocks);
-                            let l0 = b * LANES_PER_ITEM;
-                            let w = LANES_PER_ITEM.min(nx - l0);
-                            let base = ptr.at(p * nx * ny + l0);
-                            [kernels.lanes(base, nx, w, ay, &sy, t), [0.0; 2]]
-                        });
-                        flux[1] = sums[0];
-                    }
-                }
+            if let Some((ax, sx)) = sweeps[0] {
+                // Item i: rows 16·i .. 16·(i+1) of all nz·ny rows.
+                let rows = nz * ny;
+                flux[0] = run(rows.div_ceil(ROWS_PER_ITEM), &|i, t| unsafe {
+                    let r0 = i * ROWS_PER_ITEM;
+                    let count = ROWS_PER_ITEM.min(rows - r0);
+                    kernels.rows(ptr.at(r0 * nx), nx, count, ax, &sx, t)
+                });
+            }
+            if let Some((ay, sy)) = sweeps[1] {
+                // Item (p, b): lines x ∈ lane_block(nx, b) of plane z = p.
+                let blocks = nx.div_ceil(LANES_PER_ITEM);
+                flux[1] = run(nz * blocks, &|i, t| unsafe {
+                    let (p, b) = (i / blocks, i % blocks);
+                    let (l0, w) = lane_block(nx, b);
+                    kernels.lanes(ptr.at(p * nx * ny + l0), nx, w, ay, &sy, t)
+                });
             }
             if let Some((az, sz)) = sweeps[2] {
-                // Item b: lines (y, x) = 32·b .. 32·(b+1) of the plane.
+                // Item b: lines (y, x) ∈ lane_block(nx·ny, b) of the plane.
                 let lanes = nx * ny;
-                let sums = run(lanes.div_ceil(LANES_PER_ITEM), &|b, t| unsafe {
-                    let l0 = b * LANES_PER_ITEM;
-                    let w = LANES_PER_ITEM.min(lanes - l0);
-                    [kernels.lanes(ptr.at(l0), lanes, w, az, &sz, t), [0.0; 2]]
+                flux[2] = run(lanes.div_ceil(LANES_PER_ITEM), &|b, t| unsafe {
+                    let (l0, w) = lane_block(lanes, b);
+                    kernels.lanes(ptr.at(l0), lanes, w, az, &sz, t)
                 });
-                flux[2] = sums[0];
             }
             if sweeps.iter().all(Option::is_none) && plan.decay != 1.0 {
                 let d = plan.decay;
@@ -689,6 +666,28 @@ mod tests {
         flux
     }
 
+    #[test]
+    fn lane_blocks_cover_every_line_once_in_whole_vectors() {
+        for w in (1usize..300).chain([1000, 10_000]) {
+            let blocks = w.div_ceil(LANES_PER_ITEM);
+            let mut next = 0;
+            for b in 0..blocks {
+                let (first, len) = lane_block(w, b);
+                assert_eq!(first, next, "w {w} block {b}");
+                assert!(
+                    (1..=LANES_PER_ITEM).contains(&len),
+                    "w {w} block {b}: {len}"
+                );
+                assert!(first % 8 == 0, "w {w} block {b}: starts at {first}");
+                if b + 1 < blocks {
+                    assert!(len % 8 == 0 && len > 8, "w {w} block {b}: {len} lines");
+                }
+                next = first + len;
+            }
+            assert_eq!(next, w, "w {w}");
+        }
+    }
+
     /// Every boundary combination on every axis of every listed shape, against
     /// the dense reference.
     #[test]
@@ -826,28 +825,6 @@ mod equivalence {
                         .all(|(x, y)| x.to_bits() == y.to_bits())
                 });
                 assert!(same_flux, "{k:?}: fluxes differ on {:?}", lat.shape);
-            }
-        }
-    }
-
-    #[test]
-    fn plane_items_give_the_same_fields_as_axis_items() {
-        for (lat, specs) in cases().into_iter().filter(|(l, _)| l.ndim == 3) {
-            let mut fused = DiffusionSolver::new(&lat, &specs, 0.5).expect("valid");
-            let mut split = fused.clone();
-            fused.fuse_xy = true;
-            split.fuse_xy = false;
-            let (a, fa) = run(&mut fused, &lat, &specs);
-            let (b, fb) = run(&mut split, &lat, &specs);
-            assert!(a == b, "fields differ on {:?}", lat.shape);
-            // The face amounts are summed in another order: equal to rounding.
-            for (x, y) in fa
-                .iter()
-                .flatten()
-                .flatten()
-                .zip(fb.iter().flatten().flatten())
-            {
-                assert!((x - y).abs() <= 1e-12 * x.abs().max(1.0), "{x} vs {y}");
             }
         }
     }
