@@ -32,28 +32,51 @@
 //! correction is applied in the same pass that stores the result.
 //!
 //! Lines are solved eight at a time, one per lane of a vector of eight f64
-//! (`simd.rs`), in blocks of up to 32 lines (`kernels.rs`). y and z lines
-//! are neighbours in memory at each position, so a vector is loaded
-//! directly; x lines are contiguous rows, read and written in 8×8 tiles that
-//! are transposed in registers. The per-line f64 forward values live in a
-//! per-thread scratch buffer (positions × block width), allocated on a
-//! thread's first step and reused afterwards.
+//! (`simd.rs`), in blocks of up to 32 lines so that several independent
+//! recurrences are in flight (`kernels.rs`):
+//! - y and z lines are neighbours in memory at each position, so a vector is
+//!   loaded directly (a partial last vector under a mask); the kernel
+//!   prefetches 16 positions ahead, continuing into the next block, because
+//!   consecutive positions of a z line are a whole plane apart (a new page
+//!   each) and the hardware prefetchers do not follow them;
+//! - x lines are contiguous rows, handled 16 at a time: 8×8 tiles of f32 are
+//!   read from 8 rows and transposed in registers, so that a vector holds one
+//!   position of 8 rows, and transposed back on the way out. When the row
+//!   length is not a multiple of 8 the last tile overlaps the one before it.
+//!
+//! The f64 forward values of a block live in a per-thread scratch buffer
+//! (positions × block width: 250 KiB for 1000-voxel lines, in L2), allocated
+//! on a thread's first step and reused; the per-item face amounts go to slots
+//! preallocated in the solver. After its first step `step` does not allocate.
 //!
 //! The kernels are written once, generic over the vector type, and compiled
 //! for three instruction sets; [`Kernels::detect`] picks the widest the CPU
-//! has at run time (AVX-512F, AVX2 + FMA, or portable baseline code). The
-//! arithmetic is lane-wise IEEE add, subtract and multiply with no fused
-//! multiply–add, so every instruction set gives the same bits (tested).
+//! has at run time (AVX-512F, AVX2 + FMA, or portable baseline code; the
+//! build itself targets baseline x86-64). The arithmetic is lane-wise IEEE
+//! add, subtract and multiply, never a fused multiply–add, so every
+//! instruction set gives the same bits (tested). Compared with the scalar
+//! one-line-at-a-time code this replaced, the reordered products (`u·(s·m)`
+//! instead of `(u·s)·m`, the dot product for the periodic correction) change
+//! results by rounding only.
+//!
+//! Arithmetic is f64 inside a sweep; fields are stored as f32. (Sweeps in
+//! f32 would double the lanes per vector; they were not tried, as they would
+//! first have to be shown to keep the mass-balance guarantees of the tests.)
 //!
 //! # Work items and determinism
 //!
 //! Work is split into items of fixed size, independent of the thread count:
-//! blocks of 16 x rows, blocks of 32 y or z lines, or, in 3D when a z plane
-//! fits in cache, one whole plane (its x sweep, then its y sweep, while the
-//! plane is in cache). Each line's arithmetic is the same whichever thread or
-//! item runs it, so the result is bitwise identical for any number of
-//! threads. Face fluxes at Dirichlet faces are summed line by line within an
-//! item and item by item in index order.
+//! blocks of 16 x rows, or blocks of about 32 y or z lines (the lines of a
+//! plane or of the whole lattice split into whole vectors, in block sizes
+//! that differ by at most one vector, so that no block is a lone
+//! latency-bound vector). Each line's arithmetic is the same whichever
+//! thread, item or block runs it, so the result is bitwise identical for any
+//! number of threads. Face amounts at Dirichlet faces are summed line by line
+//! within an item and item by item in index order.
+//!
+//! Tried and not kept: solving the x and the y lines of a z plane in one
+//! work item while the plane is in cache (3D) measured no faster on the
+//! 100³ benchmark, where all fields fit in the last-level cache.
 
 mod kernels;
 mod simd;
