@@ -407,7 +407,12 @@ impl DiffusionSolver {
                 }
                 // Axes of one voxel (z in 2D) carry no diffusion, whatever the
                 // boundary; with no diffusion there is nothing to solve.
-                if axis >= lattice.ndim || r == 0.0 || (n == 1 && lo == Boundary::Periodic) {
+                // An empty lattice (a 0 in its shape) has nothing to solve either.
+                if axis >= lattice.ndim
+                    || r == 0.0
+                    || n == 0
+                    || (n == 1 && lo == Boundary::Periodic)
+                {
                     continue;
                 }
                 if lo == Boundary::Periodic && n < 3 {
@@ -687,6 +692,20 @@ mod tests {
             }
         }
         flux
+    }
+
+    #[test]
+    fn an_empty_lattice_steps_without_effect() {
+        for shape in [[1, 0, 5], [1, 4, 0], [0, 3, 3]] {
+            let ndim = if shape[0] == 1 { 2 } else { 3 };
+            let lat = Lattice::uniform(ndim, shape, 1.0, Region::Media);
+            let s = spec(10.0, 0.1, [[D, N], [P, P], [P, P]]);
+            let mut fs = FieldStore::new(vec![s.clone()], lat.len());
+            let mut solver = DiffusionSolver::new(&lat, &[s], 1.0).expect("valid");
+            solver.step(&mut fs);
+            assert!(fs.values(0).is_empty());
+            assert_eq!(solver.boundary_flux(0), [[0.0; 2]; 3]);
+        }
     }
 
     #[test]
