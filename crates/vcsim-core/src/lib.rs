@@ -56,4 +56,4 @@ pub use pipeline::{Observer, Pipeline, Stage, StageTimes, StepContext};
 pub use reduce::{REDUCE_CHUNK, det_sum, det_sum_f32};
 pub use rng::{Purpose, Stream, philox4x32_10};
 pub use snapshot::{Column, Snapshot, SnapshotError};
-pub use solver::{DiffusionSolver, SolverError};
+pub use solver::{DiffusionSolver, Kernels, SolverError};

@@ -1,0 +1,642 @@
+//! The sweep kernels: Thomas elimination of many lines at once, eight lines per
+//! vector, generic over [`Lanes8`] and compiled once per instruction set.
+//!
+//! Two layouts:
+//! - [`lanes`]: lines whose elements at the same position are contiguous in
+//!   memory (y and z lines): a vector loads 8 neighbouring lines at one
+//!   position directly;
+//! - [`rows`]: contiguous lines (x rows): 8 rows are read in 8×8 tiles and
+//!   transposed in registers, so the same lane arithmetic applies.
+//!
+//! Each line's arithmetic is the same sequence of IEEE operations whatever the
+//! kernel, the vector width or the line's position in a block, so results do not
+//! depend on the instruction set or on how lines are grouped.
+
+use super::simd::{Lanes8, Portable};
+use super::{Axis, Sweep};
+
+/// 8-line vectors per block in the lane layout (32 lines).
+pub(super) const LANE_NV: usize = 4;
+/// 8-row vectors per block in the row layout (16 rows).
+pub(super) const ROW_NV: usize = 2;
+/// How many positions ahead the lane kernel prefetches.
+const PREFETCH: usize = 16;
+/// f64 scratch needed per element of a line: the widest block.
+pub(super) const SCRATCH_PER_ELEMENT: usize = 8 * if LANE_NV > ROW_NV { LANE_NV } else { ROW_NV };
+
+/// Splats a coefficient.
+#[inline(always)]
+fn sp<V: Lanes8>(_witness: V, x: f64) -> V {
+    // SAFETY: a `V` value exists, so its instruction set is available.
+    unsafe { V::splat(x) }
+}
+
+/// Forward elimination at position `k`: `y = u·sd_k − ad_k·y_{k−1}`, with
+/// the Dirichlet terms added at the two ends. `EDGE = false` promises
+/// `0 < k < n − 1`.
+#[inline(always)]
+fn forward<V: Lanes8, const EDGE: bool>(ax: &Axis, s: &Sweep, k: usize, u: V, prev: V) -> V {
+    let sd = sp(u, ax.sd[k]);
+    if EDGE && k == 0 {
+        let y = u.mul(sd).add(sp(u, s.edge[0]));
+        if ax.n == 1 {
+            y.add(sp(u, s.edge[1]))
+        } else {
+            y
+        }
+    } else if EDGE && k + 1 == ax.n {
+        u.mul(sd)
+            .add(sp(u, s.edge[1]))
+            .sub(sp(u, ax.ad[k]).mul(prev))
+    } else {
+        u.mul(sd).sub(sp(u, ax.ad[k]).mul(prev))
+    }
+}
+
+/// Per-vector state of the elimination.
+#[derive(Clone, Copy)]
+struct State<V> {
+    /// Last forward value (forward pass) or last solution value of the
+    /// non-periodic system (backward pass).
+    prev: V,
+    /// Periodic axes: Σ h_k·y_k, the first entry of the non-periodic solution.
+    acc: V,
+    /// Periodic axes: the Sherman–Morrison factor of the line.
+    fac: V,
+    /// Final values at the two ends, for the face fluxes.
+    first: V,
+    last: V,
+}
+
+impl<V: Lanes8> State<V> {
+    /// # Safety
+    /// The CPU supports `V`'s instruction set.
+    #[inline(always)]
+    unsafe fn new() -> Self {
+        // SAFETY: the caller's contract.
+        let z = unsafe { V::splat(0.0) };
+        Self {
+            prev: z,
+            acc: z,
+            fac: z,
+            first: z,
+            last: z,
+        }
+    }
+
+    /// Forward step at `k`; returns the value to keep for the backward pass.
+    #[inline(always)]
+    fn fwd<const CYC: bool, const EDGE: bool>(
+        &mut self,
+        ax: &Axis,
+        s: &Sweep,
+        k: usize,
+        u: V,
+    ) -> V {
+        let y = forward::<V, EDGE>(ax, s, k, u, self.prev);
+        self.prev = y;
+        if CYC {
+            self.acc = if EDGE && k == 0 {
+                y
+            } else {
+                self.acc.add(sp(u, ax.h[k]).mul(y))
+            };
+        }
+        y
+    }
+
+    /// Backward step at `k` from the kept forward value `t`; returns the
+    /// solution. `EDGE = false` promises `0 < k < n − 1`.
+    #[inline(always)]
+    fn bwd<const CYC: bool, const EDGE: bool>(&mut self, ax: &Axis, k: usize, t: V) -> V {
+        let y = if EDGE && k + 1 == ax.n {
+            if CYC {
+                self.fac = self
+                    .acc
+                    .add(sp(t, ax.v_last).mul(t))
+                    .mul(sp(t, ax.inv_one_plus_vz));
+            }
+            t
+        } else {
+            t.sub(sp(t, ax.cp[k]).mul(self.prev))
+        };
+        self.prev = y;
+        let x = if CYC {
+            y.sub(self.fac.mul(sp(t, ax.z[k])))
+        } else {
+            y
+        };
+        if EDGE && k + 1 == ax.n {
+            self.last = x;
+        }
+        if EDGE && k == 0 {
+            self.first = x;
+        }
+        x
+    }
+}
+
+/// Adds the face amounts of the first `count` lines of a vector, line by line.
+#[inline(always)]
+fn add_fluxes<V: Lanes8>(ax: &Axis, s: &Sweep, st: &State<V>, count: usize, flux: &mut [f64; 2]) {
+    let (first, last) = (st.first.to_array(), st.last.to_array());
+    for l in 0..count.min(8) {
+        flux[0] += s.lo - ax.lo_weight * first[l];
+        flux[1] += s.hi - ax.hi_weight * last[l];
+    }
+}
+
+/// Copies `len` (< 8) f32. A fixed-count loop: `copy_nonoverlapping` or a
+/// loop of `len` iterations become a call to `memmove`.
+///
+/// # Safety
+/// Both ranges are valid and do not overlap.
+#[inline(always)]
+unsafe fn copy_short(src: *const f32, dst: *mut f32, len: usize) {
+    for i in 0..8 {
+        if i < len {
+            // SAFETY: the caller's contract.
+            unsafe { *dst.add(i) = *src.add(i) };
+        }
+    }
+}
+
+/// Solves `w` (1 ≤ w ≤ 8·NV, more than 8·(NV−1); `w = 8·NV` if `FULL`)
+/// neighbouring lines in place: element `l` at position `k` is at
+/// `base + k·stride + l`.
+///
+/// # Safety
+/// The CPU supports `V`; those elements are valid for reads and writes and not
+/// accessed by anyone else during the call; `t` holds `n·8·NV` f64.
+#[inline(always)]
+unsafe fn lane_block<V: Lanes8, const NV: usize, const CYC: bool, const FULL: bool>(
+    base: *mut f32,
+    stride: usize,
+    w: usize,
+    ax: &Axis,
+    s: &Sweep,
+    t: *mut f64,
+    flux: &mut [f64; 2],
+) {
+    let n = ax.n;
+    let tail = w - 8 * (NV - 1);
+    // SAFETY: the caller's contract covers every access below: positions k < n,
+    // lanes < w (the partial vector is loaded and stored under a mask), scratch
+    // entries k·8·NV + 8·g + lane < n·8·NV.
+    unsafe {
+        let load = |k: usize, g: usize| -> V {
+            let p = base.add(k * stride + 8 * g);
+            if FULL || g + 1 < NV || tail == 8 {
+                V::load_f32(p)
+            } else {
+                V::load_f32_partial(p, tail)
+            }
+        };
+        let store = |k: usize, g: usize, x: V| {
+            let p = base.add(k * stride + 8 * g);
+            if FULL || g + 1 < NV || tail == 8 {
+                x.store_f32(p);
+            } else {
+                x.store_f32_partial(p, tail);
+            }
+        };
+        let tk = |k: usize, g: usize| t.add((k * NV + g) * 8);
+        let mut st = [State::<V>::new(); NV];
+        for g in 0..NV {
+            st[g].fwd::<CYC, true>(ax, s, 0, load(0, g)).store(tk(0, g));
+        }
+        // Prefetch PREFETCH positions ahead, continuing into the next block's
+        // first positions (the next block of an item or of the next item).
+        let ahead = |k: usize| {
+            let (kk, off) = if k + PREFETCH < n {
+                (k + PREFETCH, 0)
+            } else {
+                (k + PREFETCH - n, 8 * NV)
+            };
+            let p = base.cast_const().wrapping_add(kk * stride + off);
+            V::prefetch(p);
+            V::prefetch(p.wrapping_add(8 * NV - 1));
+        };
+        for k in 1..n.saturating_sub(1) {
+            ahead(k);
+            for g in 0..NV {
+                st[g]
+                    .fwd::<CYC, false>(ax, s, k, load(k, g))
+                    .store(tk(k, g));
+            }
+        }
+        if n > 1 {
+            for g in 0..NV {
+                st[g]
+                    .fwd::<CYC, true>(ax, s, n - 1, load(n - 1, g))
+                    .store(tk(n - 1, g));
+            }
+            for g in 0..NV {
+                let x = st[g].bwd::<CYC, true>(ax, n - 1, V::load(tk(n - 1, g)));
+                store(n - 1, g, x);
+            }
+        }
+        for k in (1..n.saturating_sub(1)).rev() {
+            for g in 0..NV {
+                let x = st[g].bwd::<CYC, false>(ax, k, V::load(tk(k, g)));
+                store(k, g, x);
+            }
+        }
+        for g in 0..NV {
+            let x = st[g].bwd::<CYC, true>(ax, 0, V::load(tk(0, g)));
+            store(0, g, x);
+        }
+        for g in 0..NV {
+            add_fluxes(ax, s, &st[g], w - 8 * g, flux);
+        }
+    }
+}
+
+/// Solves `w` neighbouring lines in the lane layout, in blocks.
+///
+/// # Safety
+/// As [`lane_block`], with `t` holding `n·SCRATCH_PER_ELEMENT` f64.
+#[inline(always)]
+pub(super) unsafe fn lanes<V: Lanes8>(
+    base: *mut f32,
+    stride: usize,
+    w: usize,
+    ax: &Axis,
+    s: &Sweep,
+    t: *mut f64,
+) -> [f64; 2] {
+    let mut flux = [0.0; 2];
+    let block = 8 * LANE_NV;
+    let mut l0 = 0;
+    // SAFETY: each call covers lanes l0..l0+wb ⊂ 0..w; the caller's contract.
+    unsafe {
+        while l0 < w {
+            let wb = block.min(w - l0);
+            let b = base.add(l0);
+            let f = &mut flux;
+            match (wb.div_ceil(8), ax.cyclic) {
+                (LANE_NV, false) if wb == block => {
+                    lane_block::<V, LANE_NV, false, true>(b, stride, wb, ax, s, t, f)
+                }
+                (LANE_NV, true) if wb == block => {
+                    lane_block::<V, LANE_NV, true, true>(b, stride, wb, ax, s, t, f)
+                }
+                (4, false) => lane_block::<V, 4, false, false>(b, stride, wb, ax, s, t, f),
+                (4, true) => lane_block::<V, 4, true, false>(b, stride, wb, ax, s, t, f),
+                (3, false) => lane_block::<V, 3, false, false>(b, stride, wb, ax, s, t, f),
+                (3, true) => lane_block::<V, 3, true, false>(b, stride, wb, ax, s, t, f),
+                (2, false) => lane_block::<V, 2, false, false>(b, stride, wb, ax, s, t, f),
+                (2, true) => lane_block::<V, 2, true, false>(b, stride, wb, ax, s, t, f),
+                (_, false) => lane_block::<V, 1, false, false>(b, stride, wb, ax, s, t, f),
+                (_, true) => lane_block::<V, 1, true, false>(b, stride, wb, ax, s, t, f),
+            }
+            l0 += wb;
+        }
+    }
+    flux
+}
+
+/// Solves `count` (1 ≤ count ≤ 8·NV, more than 8·(NV−1)) contiguous rows of
+/// length n in place; row `r` starts at `base + r·stride`.
+///
+/// Rows are read and written in 8×8 tiles transposed in registers, so that
+/// each vector holds one position of 8 rows; a last partial tile overlaps
+/// the last full one (or, in rows shorter than 8, goes through a padded
+/// copy), and missing rows of the last vector read zeros and write to a
+/// discarded buffer.
+///
+/// # Safety
+/// The CPU supports `V`; the rows are valid for reads and writes and not
+/// accessed by anyone else during the call; `t` holds `n·8·NV` f64.
+#[inline(always)]
+unsafe fn row_block<V: Lanes8, const NV: usize, const CYC: bool>(
+    base: *mut f32,
+    stride: usize,
+    count: usize,
+    ax: &Axis,
+    s: &Sweep,
+    t: *mut f64,
+    flux: &mut [f64; 2],
+) {
+    let n = ax.n;
+    let full = n / 8 * 8;
+    let rem = n - full;
+    let zeros = [0.0f32; 8];
+    let mut sink = [0.0f32; 8];
+    // The last partial tile of every row of the block, padded to 8.
+    let mut pad = [[[0.0f32; 8]; 8]; NV];
+    // SAFETY: every pointer formed below is either inside row r < count at a
+    // column < n (the caller's contract), or into `zeros`, `sink` or `pad`;
+    // scratch entries are k·8·NV + 8·g + lane < n·8·NV.
+    unsafe {
+        let row = |g: usize, r: usize| -> Option<*mut f32> {
+            let i = 8 * g + r;
+            (i < count).then(|| base.add(i * stride))
+        };
+        let tk = |k: usize, g: usize| t.add((k * NV + g) * 8);
+        let mut st = [State::<V>::new(); NV];
+        let zero = V::splat(0.0);
+        // Forward, full tiles; only the first and the last tile hold an end.
+        let mut k0 = 0;
+        while k0 < full {
+            let mut tiles = [[zero; 8]; NV];
+            for g in 0..NV {
+                let src: [*const f32; 8] = std::array::from_fn(|r| match row(g, r) {
+                    Some(p) => p.add(k0).cast_const(),
+                    None => zeros.as_ptr(),
+                });
+                tiles[g] = V::load_transposed(&src);
+            }
+            if k0 == 0 || k0 + 8 >= n {
+                for j in 0..8 {
+                    for g in 0..NV {
+                        let y = st[g].fwd::<CYC, true>(ax, s, k0 + j, tiles[g][j]);
+                        y.store(tk(k0 + j, g));
+                    }
+                }
+            } else {
+                for j in 0..8 {
+                    for g in 0..NV {
+                        let y = st[g].fwd::<CYC, false>(ax, s, k0 + j, tiles[g][j]);
+                        y.store(tk(k0 + j, g));
+                    }
+                }
+            }
+            k0 += 8;
+        }
+        // The partial last tile: with n ≥ 8, the 8 columns n−8 .. n, of which
+        // the first 8 − rem belong to the last full tile (read twice, and
+        // written here first and by the full tile afterwards, with its
+        // correct values); with n < 8, a padded copy.
+        let (k_last, j_first) = if n >= 8 { (n - 8, 8 - rem) } else { (0, 0) };
+        if rem > 0 {
+            let mut tiles = [[zero; 8]; NV];
+            for g in 0..NV {
+                let src: [*const f32; 8] = if n >= 8 {
+                    std::array::from_fn(|r| match row(g, r) {
+                        Some(p) => p.add(k_last).cast_const(),
+                        None => zeros.as_ptr(),
+                    })
+                } else {
+                    for r in 0..8 {
+                        if let Some(p) = row(g, r) {
+                            copy_short(p, pad[g][r].as_mut_ptr(), rem);
+                        }
+                    }
+                    std::array::from_fn(|r| pad[g][r].as_ptr())
+                };
+                tiles[g] = V::load_transposed(&src);
+            }
+            for j in j_first..j_first + rem {
+                for g in 0..NV {
+                    let y = st[g].fwd::<CYC, true>(ax, s, k_last + j, tiles[g][j]);
+                    y.store(tk(k_last + j, g));
+                }
+            }
+            let mut tiles = [[zero; 8]; NV];
+            for j in (j_first..j_first + rem).rev() {
+                let k = k_last + j;
+                for g in 0..NV {
+                    tiles[g][j] = st[g].bwd::<CYC, true>(ax, k, V::load(tk(k, g)));
+                }
+            }
+            for g in 0..NV {
+                if n >= 8 {
+                    let dst: [*mut f32; 8] = std::array::from_fn(|r| match row(g, r) {
+                        Some(p) => p.add(k_last),
+                        None => sink.as_mut_ptr(),
+                    });
+                    V::store_transposed(&tiles[g], &dst);
+                } else {
+                    let dst: [*mut f32; 8] = std::array::from_fn(|r| pad[g][r].as_mut_ptr());
+                    V::store_transposed(&tiles[g], &dst);
+                    for r in 0..8 {
+                        if let Some(p) = row(g, r) {
+                            copy_short(pad[g][r].as_ptr(), p, rem);
+                        }
+                    }
+                }
+            }
+        }
+        // Backward, full tiles.
+        let mut k0 = full;
+        while k0 > 0 {
+            k0 -= 8;
+            let mut tiles = [[zero; 8]; NV];
+            if k0 == 0 || k0 + 8 >= n {
+                for j in (0..8).rev() {
+                    let k = k0 + j;
+                    for g in 0..NV {
+                        tiles[g][j] = st[g].bwd::<CYC, true>(ax, k, V::load(tk(k, g)));
+                    }
+                }
+            } else {
+                for j in (0..8).rev() {
+                    let k = k0 + j;
+                    for g in 0..NV {
+                        tiles[g][j] = st[g].bwd::<CYC, false>(ax, k, V::load(tk(k, g)));
+                    }
+                }
+            }
+            for g in 0..NV {
+                let dst: [*mut f32; 8] = std::array::from_fn(|r| match row(g, r) {
+                    Some(p) => p.add(k0),
+                    None => sink.as_mut_ptr(),
+                });
+                V::store_transposed(&tiles[g], &dst);
+            }
+        }
+        for g in 0..NV {
+            add_fluxes(ax, s, &st[g], count.saturating_sub(8 * g), flux);
+        }
+    }
+}
+
+/// Solves `count` contiguous rows in blocks.
+///
+/// # Safety
+/// As [`row_block`], with `t` holding `n·SCRATCH_PER_ELEMENT` f64.
+#[inline(always)]
+pub(super) unsafe fn rows<V: Lanes8>(
+    base: *mut f32,
+    stride: usize,
+    count: usize,
+    ax: &Axis,
+    s: &Sweep,
+    t: *mut f64,
+) -> [f64; 2] {
+    let mut flux = [0.0; 2];
+    let block = 8 * ROW_NV;
+    let mut r0 = 0;
+    // SAFETY: each call covers rows r0..r0+c ⊂ 0..count; the caller's contract.
+    unsafe {
+        while r0 < count {
+            let c = block.min(count - r0);
+            let b = base.add(r0 * stride);
+            match (c > 8, ax.cyclic) {
+                (true, false) => row_block::<V, ROW_NV, false>(b, stride, c, ax, s, t, &mut flux),
+                (true, true) => row_block::<V, ROW_NV, true>(b, stride, c, ax, s, t, &mut flux),
+                (false, false) => row_block::<V, 1, false>(b, stride, c, ax, s, t, &mut flux),
+                (false, true) => row_block::<V, 1, true>(b, stride, c, ax, s, t, &mut flux),
+            }
+            r0 += c;
+        }
+    }
+    flux
+}
+
+/// The instruction sets the kernels are compiled for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kernels {
+    /// Baseline code for any CPU of the target architecture.
+    Portable,
+    /// x86-64 with AVX2 and FMA (FMA is enabled but never used: the kernels do
+    /// no fused multiply–add, so every instruction set gives the same bits).
+    Avx2,
+    /// x86-64 with AVX-512F.
+    Avx512,
+}
+
+impl Kernels {
+    /// The widest instruction set this CPU supports.
+    pub fn detect() -> Self {
+        [Kernels::Avx512, Kernels::Avx2]
+            .into_iter()
+            .find(|k| k.is_supported())
+            .unwrap_or(Kernels::Portable)
+    }
+
+    /// Whether this CPU can run these kernels.
+    pub fn is_supported(self) -> bool {
+        match self {
+            Kernels::Portable => true,
+            #[cfg(target_arch = "x86_64")]
+            Kernels::Avx2 => is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma"),
+            #[cfg(target_arch = "x86_64")]
+            Kernels::Avx512 => {
+                is_x86_feature_detected!("avx512f")
+                    && is_x86_feature_detected!("avx2")
+                    && is_x86_feature_detected!("fma")
+            }
+            #[cfg(not(target_arch = "x86_64"))]
+            _ => false,
+        }
+    }
+
+    /// Solves lines in the lane layout (see [`lanes`]); returns the face amounts.
+    ///
+    /// # Safety
+    /// `self.is_supported()`; the rest as [`lanes`].
+    pub(super) unsafe fn lanes(
+        self,
+        base: *mut f32,
+        stride: usize,
+        w: usize,
+        ax: &Axis,
+        s: &Sweep,
+        t: *mut f64,
+    ) -> [f64; 2] {
+        // SAFETY: the caller's contract; the feature-specific entry points
+        // are called only when `self` is supported.
+        unsafe {
+            match self {
+                #[cfg(target_arch = "x86_64")]
+                Kernels::Avx512 => x86::lanes_avx512(base, stride, w, ax, s, t),
+                #[cfg(target_arch = "x86_64")]
+                Kernels::Avx2 => x86::lanes_avx2(base, stride, w, ax, s, t),
+                _ => lanes::<Portable>(base, stride, w, ax, s, t),
+            }
+        }
+    }
+
+    /// Solves contiguous rows (see [`rows`]); returns the face amounts.
+    ///
+    /// # Safety
+    /// `self.is_supported()`; the rest as [`rows`].
+    pub(super) unsafe fn rows(
+        self,
+        base: *mut f32,
+        stride: usize,
+        count: usize,
+        ax: &Axis,
+        s: &Sweep,
+        t: *mut f64,
+    ) -> [f64; 2] {
+        // SAFETY: as in `Kernels::lanes`.
+        unsafe {
+            match self {
+                #[cfg(target_arch = "x86_64")]
+                Kernels::Avx512 => x86::rows_avx512(base, stride, count, ax, s, t),
+                #[cfg(target_arch = "x86_64")]
+                Kernels::Avx2 => x86::rows_avx2(base, stride, count, ax, s, t),
+                _ => rows::<Portable>(base, stride, count, ax, s, t),
+            }
+        }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+mod x86 {
+    use super::super::simd::{Avx2, Avx512};
+    use super::super::{Axis, Sweep};
+
+    /// # Safety
+    /// AVX-512F, AVX2 and FMA are available; the rest as [`super::lanes`].
+    #[target_feature(enable = "avx512f,avx2,fma")]
+    pub(super) unsafe fn lanes_avx512(
+        base: *mut f32,
+        stride: usize,
+        w: usize,
+        ax: &Axis,
+        s: &Sweep,
+        t: *mut f64,
+    ) -> [f64; 2] {
+        // SAFETY: the caller's contract.
+        unsafe { super::lanes::<Avx512>(base, stride, w, ax, s, t) }
+    }
+
+    /// # Safety
+    /// AVX2 and FMA are available; the rest as [`super::lanes`].
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn lanes_avx2(
+        base: *mut f32,
+        stride: usize,
+        w: usize,
+        ax: &Axis,
+        s: &Sweep,
+        t: *mut f64,
+    ) -> [f64; 2] {
+        // SAFETY: the caller's contract.
+        unsafe { super::lanes::<Avx2>(base, stride, w, ax, s, t) }
+    }
+
+    /// # Safety
+    /// AVX-512F, AVX2 and FMA are available; the rest as [`super::rows`].
+    #[target_feature(enable = "avx512f,avx2,fma")]
+    pub(super) unsafe fn rows_avx512(
+        base: *mut f32,
+        stride: usize,
+        count: usize,
+        ax: &Axis,
+        s: &Sweep,
+        t: *mut f64,
+    ) -> [f64; 2] {
+        // SAFETY: the caller's contract.
+        unsafe { super::rows::<Avx512>(base, stride, count, ax, s, t) }
+    }
+
+    /// # Safety
+    /// AVX2 and FMA are available; the rest as [`super::rows`].
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn rows_avx2(
+        base: *mut f32,
+        stride: usize,
+        count: usize,
+        ax: &Axis,
+        s: &Sweep,
+        t: *mut f64,
+    ) -> [f64; 2] {
+        // SAFETY: the caller's contract.
+        unsafe { super::rows::<Avx2>(base, stride, count, ax, s, t) }
+    }
+}
