@@ -21,8 +21,33 @@ pub(super) const LANE_NV: usize = 4;
 pub(super) const ROW_NV: usize = 2;
 /// How many positions ahead the lane kernel prefetches.
 const PREFETCH: usize = 16;
-/// f64 scratch needed per element of a line: the widest block.
-pub(super) const SCRATCH_PER_ELEMENT: usize = 8 * if LANE_NV > ROW_NV { LANE_NV } else { ROW_NV };
+/// Lines in the lane layout up to this length keep every forward value
+/// (512 KiB of scratch for a block of 32 lines, in L2); longer ones are
+/// solved in segments (see [`lane_block`]).
+pub(super) const WHOLE_LINE_MAX: usize = 2048;
+/// Positions per segment of a longer line (64 KiB of scratch per block).
+pub(super) const SEGMENT: usize = 256;
+
+/// Positions per segment of a line of `n` positions in the lane layout.
+pub(super) fn segment_len(n: usize) -> usize {
+    if n <= WHOLE_LINE_MAX {
+        n.max(1)
+    } else {
+        SEGMENT
+    }
+}
+
+/// f64 scratch that the lane kernels need for lines of `n` positions cut
+/// into segments of `seg`: the forward values of one segment and one
+/// checkpoint per segment, for the widest block.
+pub(super) fn lane_scratch(n: usize, seg: usize) -> usize {
+    (seg + n.div_ceil(seg)) * 8 * LANE_NV
+}
+
+/// f64 scratch that the row kernels need for rows of `n` positions.
+pub(super) fn row_scratch(n: usize) -> usize {
+    n * 8 * ROW_NV
+}
 
 /// Splats a coefficient.
 #[inline(always)]
@@ -165,9 +190,19 @@ unsafe fn copy_short(src: *const f32, dst: *mut f32, len: usize) {
 /// neighbouring lines in place: element `l` at position `k` is at
 /// `base + k·stride + l`.
 ///
+/// A line longer than [`WHOLE_LINE_MAX`] is cut into segments of `ax.seg`
+/// ([`SEGMENT`]) positions: the forward pass keeps only the forward value
+/// before each segment (a checkpoint) and the values of the last segment;
+/// the backward pass recomputes each earlier segment's forward values from
+/// its checkpoint (the same operations, so the same bits) just before it
+/// back-substitutes them. The scratch then stays in the L1/L2 cache however
+/// long the line is, and the old values are read twice instead of the f64
+/// forward values being written out and read back.
+///
 /// # Safety
 /// The CPU supports `V`; those elements are valid for reads and writes and not
-/// accessed by anyone else during the call; `t` holds `n·8·NV` f64.
+/// accessed by anyone else during the call; `t` holds
+/// [`lane_scratch`]`(n, ax.seg)` f64.
 #[inline(always)]
 unsafe fn lane_block<V: Lanes8, const NV: usize, const CYC: bool, const FULL: bool>(
     base: *mut f32,
@@ -180,9 +215,11 @@ unsafe fn lane_block<V: Lanes8, const NV: usize, const CYC: bool, const FULL: bo
 ) {
     let n = ax.n;
     let tail = w - 8 * (NV - 1);
+    let seg = ax.seg;
+    let nseg = n.div_ceil(seg);
     // SAFETY: the caller's contract covers every access below: positions k < n,
     // lanes < w (the partial vector is loaded and stored under a mask), scratch
-    // entries k·8·NV + 8·g + lane < n·8·NV.
+    // entries (seg + nseg)·8·NV ≤ lane_scratch(n, seg).
     unsafe {
         let load = |k: usize, g: usize| -> V {
             let p = base.add(k * stride + 8 * g);
@@ -200,7 +237,15 @@ unsafe fn lane_block<V: Lanes8, const NV: usize, const CYC: bool, const FULL: bo
                 x.store_f32_partial(p, tail);
             }
         };
-        let tk = |k: usize, g: usize| t.add((k * NV + g) * 8);
+        // Forward value at offset `i` of the current segment.
+        let tk = |i: usize, g: usize| t.add((i * NV + g) * 8);
+        // Checkpoint of segment j: the forward value at position j·seg − 1.
+        let ck = |j: usize, g: usize| t.add(((seg + j) * NV + g) * 8);
+        let prefetch_row = |k: usize, off: usize| {
+            let p = base.cast_const().wrapping_add(k * stride + off);
+            V::prefetch(p);
+            V::prefetch(p.wrapping_add(8 * NV - 1));
+        };
         let mut st = [State::<V>::new(); NV];
         for g in 0..NV {
             st[g].fwd::<CYC, true>(ax, s, 0, load(0, g)).store(tk(0, g));
@@ -208,38 +253,76 @@ unsafe fn lane_block<V: Lanes8, const NV: usize, const CYC: bool, const FULL: bo
         // Prefetch PREFETCH positions ahead, continuing into the next block's
         // first positions (the next block of an item or of the next item).
         let ahead = |k: usize| {
-            let (kk, off) = if k + PREFETCH < n {
-                (k + PREFETCH, 0)
+            if k + PREFETCH < n {
+                prefetch_row(k + PREFETCH, 0);
             } else {
-                (k + PREFETCH - n, 8 * NV)
-            };
-            let p = base.cast_const().wrapping_add(kk * stride + off);
-            V::prefetch(p);
-            V::prefetch(p.wrapping_add(8 * NV - 1));
+                prefetch_row(k + PREFETCH - n, 8 * NV);
+            }
         };
-        for k in 1..n.saturating_sub(1) {
-            ahead(k);
-            for g in 0..NV {
-                st[g]
-                    .fwd::<CYC, false>(ax, s, k, load(k, g))
-                    .store(tk(k, g));
+        for j in 0..nseg {
+            let k0 = j * seg;
+            if j > 0 {
+                for g in 0..NV {
+                    st[g].prev.store(ck(j, g));
+                }
+            }
+            for k in k0.max(1)..(k0 + seg).min(n - 1) {
+                ahead(k);
+                for g in 0..NV {
+                    st[g]
+                        .fwd::<CYC, false>(ax, s, k, load(k, g))
+                        .store(tk(k - k0, g));
+                }
             }
         }
+        let k_last = (nseg - 1) * seg;
         if n > 1 {
             for g in 0..NV {
                 st[g]
                     .fwd::<CYC, true>(ax, s, n - 1, load(n - 1, g))
-                    .store(tk(n - 1, g));
+                    .store(tk(n - 1 - k_last, g));
             }
             for g in 0..NV {
-                let x = st[g].bwd::<CYC, true>(ax, n - 1, V::load(tk(n - 1, g)));
+                let x = st[g].bwd::<CYC, true>(ax, n - 1, V::load(tk(n - 1 - k_last, g)));
                 store(n - 1, g, x);
             }
         }
-        for k in (1..n.saturating_sub(1)).rev() {
-            for g in 0..NV {
-                let x = st[g].bwd::<CYC, false>(ax, k, V::load(tk(k, g)));
-                store(k, g, x);
+        for j in (0..nseg).rev() {
+            let k0 = j * seg;
+            let k1 = (k0 + seg).min(n - 1);
+            if j + 1 < nseg {
+                // Recompute this segment's forward values (every position of
+                // it is interior but position 0).
+                let mut rec = [State::<V>::new(); NV];
+                for g in 0..NV {
+                    if j == 0 {
+                        rec[g]
+                            .fwd::<false, true>(ax, s, 0, load(0, g))
+                            .store(tk(0, g));
+                    } else {
+                        rec[g].prev = V::load(ck(j, g));
+                    }
+                }
+                for k in k0.max(1)..k1 {
+                    if k + PREFETCH < k1 {
+                        prefetch_row(k + PREFETCH, 0);
+                    }
+                    for g in 0..NV {
+                        rec[g]
+                            .fwd::<false, false>(ax, s, k, load(k, g))
+                            .store(tk(k - k0, g));
+                    }
+                }
+            }
+            for k in (k0.max(1)..k1).rev() {
+                if j > 0 {
+                    // Bring the previous segment in while this one is solved.
+                    prefetch_row(k - seg, 0);
+                }
+                for g in 0..NV {
+                    let x = st[g].bwd::<CYC, false>(ax, k, V::load(tk(k - k0, g)));
+                    store(k, g, x);
+                }
             }
         }
         for g in 0..NV {
@@ -255,7 +338,7 @@ unsafe fn lane_block<V: Lanes8, const NV: usize, const CYC: bool, const FULL: bo
 /// Solves `w` neighbouring lines in the lane layout, in blocks.
 ///
 /// # Safety
-/// As [`lane_block`], with `t` holding `n·SCRATCH_PER_ELEMENT` f64.
+/// As [`lane_block`].
 #[inline(always)]
 pub(super) unsafe fn lanes<V: Lanes8>(
     base: *mut f32,
@@ -455,7 +538,7 @@ unsafe fn row_block<V: Lanes8, const NV: usize, const CYC: bool>(
 /// Solves `count` contiguous rows in blocks.
 ///
 /// # Safety
-/// As [`row_block`], with `t` holding `n·SCRATCH_PER_ELEMENT` f64.
+/// As [`row_block`], with `t` holding [`row_scratch`]`(n)` f64.
 #[inline(always)]
 pub(super) unsafe fn rows<V: Lanes8>(
     base: *mut f32,

@@ -85,7 +85,7 @@ pub use kernels::Kernels;
 
 use crate::field::{Boundary, FieldKind, FieldSpec, FieldStore};
 use crate::lattice::Lattice;
-use kernels::SCRATCH_PER_ELEMENT;
+use kernels::{lane_scratch, row_scratch, segment_len};
 use rayon::prelude::*;
 use std::cell::RefCell;
 use std::fmt;
@@ -112,6 +112,8 @@ impl std::error::Error for SolverError {}
 #[derive(Debug, Clone)]
 struct Axis {
     n: usize,
+    /// Positions per segment in the lane layout (`n` for lines kept whole).
+    seg: usize,
     /// `s·m_k`: weight of the old value in the forward value (s = decay
     /// factor on the first active axis, else 1).
     sd: Vec<f64>,
@@ -223,6 +225,7 @@ impl Axis {
         }
         Self {
             n,
+            seg: segment_len(n),
             sd: inv_denom.iter().map(|m| scale * m).collect(),
             ad: inv_denom.iter().map(|m| -r * m).collect(),
             cp,
@@ -449,8 +452,41 @@ impl DiffusionSolver {
             fields,
             kernels: Kernels::detect(),
             item_flux: vec![[0.0; 2]; items.into_iter().max().unwrap_or(1)],
-            scratch_len: nx.max(ny).max(nz) * SCRATCH_PER_ELEMENT,
-        })
+            scratch_len: 0,
+        }
+        .with_scratch_len())
+    }
+
+    /// Sets `scratch_len` to the need of the widest sweep.
+    fn with_scratch_len(mut self) -> Self {
+        let mut len = 0;
+        for plan in &self.fields {
+            for (axis, ax) in plan.axes.iter().enumerate() {
+                if let Some(ax) = ax {
+                    let need = if axis == 0 {
+                        row_scratch(ax.n)
+                    } else {
+                        lane_scratch(ax.n, ax.seg)
+                    };
+                    len = len.max(need);
+                }
+            }
+        }
+        self.scratch_len = len;
+        self
+    }
+
+    /// The same solver with the y and z lines solved in segments of `seg`
+    /// positions whatever their length (tests the segmented path on short
+    /// lines).
+    #[cfg(test)]
+    fn with_segments(mut self, seg: usize) -> Self {
+        for plan in &mut self.fields {
+            for ax in plan.axes.iter_mut().skip(1).flatten() {
+                ax.seg = seg.clamp(1, ax.n);
+            }
+        }
+        self.with_scratch_len()
     }
 
     /// The same solver running the `kernels` instruction set, or an error if
@@ -518,8 +554,8 @@ impl DiffusionSolver {
             // in `new`/`with_kernels`); every item touches only the elements
             // named in its comment, items of one `run` touch disjoint sets,
             // all inside `values`, which is borrowed mutably for the whole
-            // step; `t` is the thread's scratch of `scratch_len` ≥
-            // n·SCRATCH_PER_ELEMENT f64.
+            // step; `t` is the thread's scratch of `scratch_len` f64, the
+            // need of the widest sweep (`with_scratch_len`).
             if let Some((ax, sx)) = sweeps[0] {
                 // Item i: rows 16·i .. 16·(i+1) of all nz·ny rows.
                 let rows = nz * ny;
@@ -895,6 +931,46 @@ mod equivalence {
                         .all(|(x, y)| x.to_bits() == y.to_bits())
                 });
                 assert!(same_flux, "{k:?}: fluxes differ on {:?}", lat.shape);
+            }
+        }
+    }
+
+    #[test]
+    fn segmented_lines_give_the_same_bits_as_whole_lines() {
+        let mut all = cases();
+        all.push((
+            Lattice::uniform(2, [1, 300, 19], 2.0, Region::Media),
+            cases()[0].1.clone(),
+        ));
+        for (lat, specs) in all {
+            let whole = DiffusionSolver::new(&lat, &specs, 0.5).expect("valid");
+            let want = run(&mut whole.clone(), &lat, &specs);
+            for k in [Kernels::Portable, Kernels::Avx2, Kernels::Avx512] {
+                if !k.is_supported() {
+                    continue;
+                }
+                for seg in [1, 2, 3, 5, 8, 64] {
+                    let mut s = whole.clone().with_kernels(k).expect("supported");
+                    s = s.with_segments(seg);
+                    let got = run(&mut s, &lat, &specs);
+                    assert!(
+                        got.0 == want.0,
+                        "{k:?} segments of {seg}: fields differ on {:?}",
+                        lat.shape
+                    );
+                    let same_flux = got
+                        .1
+                        .iter()
+                        .flatten()
+                        .flatten()
+                        .zip(want.1.iter().flatten().flatten())
+                        .all(|(x, y)| x.to_bits() == y.to_bits());
+                    assert!(
+                        same_flux,
+                        "{k:?} segments of {seg}: fluxes differ on {:?}",
+                        lat.shape
+                    );
+                }
             }
         }
     }
