@@ -49,6 +49,37 @@
 //! on a thread's first step and reused; the per-item face amounts go to slots
 //! preallocated in the solver. After its first step `step` does not allocate.
 //!
+//! # Long lines
+//!
+//! A 2D wall grown along its circumference has short x rows (~58 voxels) and
+//! periodic y lines of up to 174 000 voxels. Two things keep the time per
+//! voxel from collapsing there:
+//! - Subnormals. `h_k` and the Sherman–Morrison direction `z_k` decay like
+//!   `c'^k` away from the line ends, so on a long periodic line they pass
+//!   through the subnormal range, and every product with a subnormal operand
+//!   or result is a micro-code assist costing ~100 cycles. That made the
+//!   periodic y sweep 3× slower per voxel than the same sweep with no-flux
+//!   faces (97 vs 30 ns per voxel-step, 8 solutes, 58 × 174 000).
+//!   [`Axis::new`] sets entries below 2⁻⁶⁰⁰ to exactly 0; that is far below
+//!   the rounding of any f32 data, and the same for every instruction set
+//!   and thread count (the dense-reference test has a line where it applies).
+//! - Scratch size. Keeping every forward value of a block of 32 lines needs
+//!   n × 256 B (44 MB for n = 174 000), written out and read back through
+//!   memory. Lines longer than 2048 positions are instead cut into segments
+//!   of 256: the forward pass keeps the forward value before each segment (a
+//!   checkpoint) and the last segment's values; the backward pass recomputes
+//!   each earlier segment from its checkpoint, with the same operations and
+//!   so the same bits (tested against whole lines for segment lengths 1 to
+//!   64), while prefetching the segment below. The scratch stays in L1/L2 and
+//!   the old values are read twice instead; this gained ~15% at 174 000.
+//!
+//! What is left at 1e7 voxels is memory traffic (~3× the cache-resident time
+//! per voxel-step on one thread): each block of 32 lanes streams the whole
+//! field through the hardware prefetchers, so a plane of 58 lines (two
+//! blocks) is read about twice per pass. A position-major kernel over all
+//! lines of a plane, with the fields solved in parallel rather than the lane
+//! blocks of one field, would read it once.
+//!
 //! The kernels are written once, generic over the vector type, and compiled
 //! for three instruction sets; [`Kernels::detect`] picks the widest the CPU
 //! has at run time (AVX-512F, AVX2 + FMA, or portable baseline code; the
