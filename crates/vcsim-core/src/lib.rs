@@ -49,7 +49,7 @@ mod rng;
 mod snapshot;
 mod solver;
 
-pub use cells::{CellId, CellStore, Columns, Occupied};
+pub use cells::{CellId, CellStore, Columns, Occupied, retain_by};
 pub use field::{Boundary, Face, FieldKind, FieldSpec, FieldStore};
 pub use lattice::{GeometryError, Lattice, MAX_VOXELS, Region, WallGeometry};
 pub use pipeline::{Observer, Pipeline, Stage, StageTimes, StepContext};
