@@ -71,7 +71,7 @@ pub struct VsmcColumns {
     pub pit1: Vec<f32>,
     /// Change of intracellular Pi during the last step, mM of cell volume
     /// (negative: released, e.g. at death). Applied to the voxel by the
-    /// secretion stage.
+    /// reactions stage (secretion).
     pub pi_uptake: Vec<f32>,
 }
 
