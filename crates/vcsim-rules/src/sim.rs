@@ -29,8 +29,8 @@ use rand_distr::{Distribution, LogNormal};
 use std::fmt;
 use vcsim_core::{
     Boundary, CellStore, Column, DiffusionSolver, Face, FieldKind, FieldSpec, FieldStore, Lattice,
-    Observer, Pipeline, Region, Snapshot, Stage, StageTimes, StepContext, Stream, WallGeometry,
-    det_sum,
+    Observer, Pipeline, Region, Snapshot, Stage, StageEvent, StageTimes, StepContext, Stream,
+    WallGeometry, det_sum,
 };
 
 /// Field index of phosphate (mM).
@@ -473,13 +473,19 @@ impl Simulation {
 
     /// Takes one step and returns its context.
     pub fn step(&mut self) -> StepContext {
+        self.step_with(|_| {})
+    }
+
+    /// Takes one step, calling `hook` right before and after each stage
+    /// (see [`Pipeline::step_with`]), and returns its context.
+    pub fn step_with(&mut self, hook: impl FnMut(StageEvent)) -> StepContext {
         let ctx = StepContext {
             step: self.world.step,
             time_h: self.world.time_h(),
             dt_h: self.dt_h,
             seed: self.seed,
         };
-        self.pipeline.step(&mut self.world, &ctx);
+        self.pipeline.step_with(&mut self.world, &ctx, hook);
         self.world.step += 1;
         ctx
     }
