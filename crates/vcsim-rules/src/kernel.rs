@@ -19,11 +19,11 @@
 use crate::model::{self, Phenotype};
 use crate::params::{BindingParams, CellParams, InterventionParams, MineralParams};
 
-/// An exponent, decided once: a whole number from 0 to 64 is raised by
+/// An exponent, decided once: a whole number from 0 to 63 is raised by
 /// repeated multiplication, anything else by `powf`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Power {
-    /// A whole exponent.
+    /// A whole exponent below 64.
     Whole(u32),
     /// Any other exponent.
     Real(f64),
@@ -32,7 +32,7 @@ pub enum Power {
 impl Power {
     /// The exponent `n`, as a whole number where it is one.
     pub fn new(n: f64) -> Self {
-        if n.fract() == 0.0 && (0.0..=64.0).contains(&n) {
+        if n.fract() == 0.0 && (0.0..64.0).contains(&n) {
             Power::Whole(n as u32)
         } else {
             Power::Real(n)
@@ -49,52 +49,118 @@ impl Power {
     }
 }
 
-/// `xⁿ` by binary exponentiation: at most 2·log₂(n) multiplications.
+/// `xⁿ` for `n < 64` as the product of the squares `x^(2^b)` for the set bits
+/// `b` of `n`, lowest first. Written without branches on `n` so that a loop
+/// over many `x` with the same `n` vectorises.
 #[inline(always)]
-fn whole_power(mut x: f64, mut n: u32) -> f64 {
-    let mut acc = 1.0;
-    while n > 0 {
-        if n & 1 == 1 {
-            acc *= x;
-        }
-        n >>= 1;
-        if n > 0 {
-            x *= x;
-        }
+fn whole_power(x: f64, n: u32) -> f64 {
+    let pick = |bit: u32, v: f64| if n & (1 << bit) != 0 { v } else { 1.0 };
+    let x2 = x * x;
+    let x4 = x2 * x2;
+    let x8 = x4 * x4;
+    let x16 = x8 * x8;
+    let x32 = x16 * x16;
+    pick(0, x) * pick(1, x2) * pick(2, x4) * pick(3, x8) * pick(4, x16) * pick(5, x32)
+}
+
+/// `eˣ`, to about one ulp (0 below −708, where `eˣ` is below the normal
+/// range). Uses only additions, multiplications and bit operations, so it
+/// gives the same bits on every machine and in every vector width, and a
+/// loop of it vectorises (the C library's `exp` is a call per value).
+///
+/// `x = k·ln 2 + r` with `k` the nearest integer to `x / ln 2` and
+/// `|r| ≤ ln 2 / 2`; `eʳ` from its Taylor series to the `r¹³` term
+/// (truncation below 10⁻¹⁷); `2ᵏ` from the exponent bits.
+#[inline(always)]
+pub fn exp(x: f64) -> f64 {
+    const LOG2_E: f64 = std::f64::consts::LOG2_E;
+    // ln 2 split so that k·LN2_HI is exact for |k| < 2¹¹.
+    const LN2_HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000);
+    const LN2_LO: f64 = f64::from_bits(0x3dea_39ef_3579_3c76);
+    // Adding 1.5·2⁵² rounds to an integer held in the low mantissa bits.
+    const SHIFT: f64 = 6_755_399_441_055_744.0;
+    // 1/n! for n = 13 down to 2.
+    const C: [f64; 12] = [
+        1.0 / 6_227_020_800.0,
+        1.0 / 479_001_600.0,
+        1.0 / 39_916_800.0,
+        1.0 / 3_628_800.0,
+        1.0 / 362_880.0,
+        1.0 / 40_320.0,
+        1.0 / 5_040.0,
+        1.0 / 720.0,
+        1.0 / 120.0,
+        1.0 / 24.0,
+        1.0 / 6.0,
+        0.5,
+    ];
+    let y = x.clamp(-708.0, 709.0);
+    let t = y * LOG2_E + SHIFT;
+    let k = t - SHIFT;
+    let r = (y - k * LN2_HI) - k * LN2_LO;
+    let mut p = C[0];
+    for c in &C[1..] {
+        p = p * r + c;
     }
-    acc
+    let p = (p * r + 1.0) * r + 1.0;
+    let k_int = t.to_bits().wrapping_sub(SHIFT.to_bits());
+    let scale = f64::from_bits(k_int.wrapping_add(1023) << 52);
+    if x < -708.0 { 0.0 } else { p * scale }
 }
 
 /// A Hill function `xⁿ / (Kⁿ + xⁿ)` with `1/K` and the power decided once.
+///
+/// Methods with a `WHOLE` parameter take `WHOLE = true` only where every
+/// power is known to be whole ([`Rules::whole_powers`]): the power is then
+/// raised without looking at the [`Power`] at all, so a loop over cells has
+/// no branch left and vectorises. Both give the same bits.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Hill {
     inv_half: f64,
     power: Power,
+    /// The exponent if whole (else unused).
+    whole: u32,
 }
 
 impl Hill {
     /// Half-maximal at `half`, Hill coefficient `n`.
     pub fn new(half: f64, n: f64) -> Self {
+        let power = Power::new(n);
         Self {
             inv_half: 1.0 / half,
-            power: Power::new(n),
+            power,
+            whole: match power {
+                Power::Whole(n) => n,
+                Power::Real(_) => 0,
+            },
         }
+    }
+
+    /// True if the power is a whole number.
+    pub fn is_whole(&self) -> bool {
+        matches!(self.power, Power::Whole(_))
     }
 
     /// `(x/K)ⁿ`, 0 for x ≤ 0.
     #[inline(always)]
-    fn ratio(&self, x: f64) -> f64 {
-        if x <= 0.0 {
-            0.0
+    fn ratio<const WHOLE: bool>(&self, x: f64) -> f64 {
+        let r = if WHOLE {
+            whole_power(x * self.inv_half, self.whole)
         } else {
             self.power.raise(x * self.inv_half)
-        }
+        };
+        if x <= 0.0 { 0.0 } else { r }
     }
 
     /// The Hill function at `x` (0 for x ≤ 0), as [`model::hill`].
     #[inline(always)]
     pub fn at(&self, x: f64) -> f64 {
-        let r = self.ratio(x);
+        self.at_g::<false>(x)
+    }
+
+    #[inline(always)]
+    fn at_g<const WHOLE: bool>(&self, x: f64) -> f64 {
+        let r = self.ratio::<WHOLE>(x);
         r / (1.0 + r)
     }
 }
@@ -281,11 +347,30 @@ impl Rules {
         self.h2o2
     }
 
+    /// True if every Hill power of the cell rules is a whole number, so
+    /// that the `WHOLE = true` forms of the methods apply.
+    pub fn whole_powers(&self) -> bool {
+        [
+            self.ca_hill,
+            self.pi_hill,
+            self.alp_hill,
+            self.opn_hill,
+            self.product_hill,
+        ]
+        .iter()
+        .all(Hill::is_whole)
+    }
+
     /// [`model::pit1_effective`].
     #[inline(always)]
     pub fn pit1_effective(&self, pit1_cell: f64, ca_mM: f64) -> f64 {
+        self.pit1_effective_g::<false>(pit1_cell, ca_mM)
+    }
+
+    #[inline(always)]
+    pub(crate) fn pit1_effective_g<const WHOLE: bool>(&self, pit1_cell: f64, ca_mM: f64) -> f64 {
         let casr = self.casr_expression * (saturating(ca_mM, self.casr_half) + self.calcimimetic);
-        let r = self.ca_hill.ratio(ca_mM);
+        let r = self.ca_hill.ratio::<WHOLE>(ca_mM);
         let ca_up = self.ca_gain * r / ((1.0 + r) * (1.0 + self.casr_protection * casr));
         pit1_cell * self.pit1_expression * (1.0 + ca_up)
     }
@@ -311,7 +396,17 @@ impl Rules {
     /// [`model::pi_signal`].
     #[inline(always)]
     pub fn pi_signal(&self, pi_in_mM: f64, ppi_eq_uM: f64, mg_mM: f64) -> f64 {
-        let r = self.pi_hill.ratio(pi_in_mM);
+        self.pi_signal_g::<false>(pi_in_mM, ppi_eq_uM, mg_mM)
+    }
+
+    #[inline(always)]
+    pub(crate) fn pi_signal_g<const WHOLE: bool>(
+        &self,
+        pi_in_mM: f64,
+        ppi_eq_uM: f64,
+        mg_mM: f64,
+    ) -> f64 {
+        let r = self.pi_hill.ratio::<WHOLE>(pi_in_mM);
         r / ((1.0 + r)
             * (1.0 + ppi_eq_uM.max(0.0) * self.inv_ppi_signal_half)
             * (1.0 + self.trpm7_per_mg_half * mg_mM.max(0.0)))
@@ -350,21 +445,31 @@ impl Rules {
     #[inline(always)]
     pub fn runx2_step(&self, runx2: f64, drive: f64, stabilisation: f64) -> f64 {
         let target = (self.production0 + self.production1 * drive) * stabilisation;
-        target + (runx2 - target) * (-self.runx2_k_dt / stabilisation).exp()
+        target + (runx2 - target) * exp(-self.runx2_k_dt / stabilisation)
     }
 
     /// ALP after the step ([`model::runx2_target_expression`] with
     /// `alp_runx2_half`, relaxed at `alp_rate_per_h`).
     #[inline(always)]
     pub fn alp_step(&self, alp: f64, runx2: f64) -> f64 {
-        let target = self.alp_hill.at(runx2 - 1.0);
+        self.alp_step_g::<false>(alp, runx2)
+    }
+
+    #[inline(always)]
+    pub(crate) fn alp_step_g<const WHOLE: bool>(&self, alp: f64, runx2: f64) -> f64 {
+        let target = self.alp_hill.at_g::<WHOLE>(runx2 - 1.0);
         target + (alp - target) * self.alp_keep
     }
 
     /// OPN after the step, as [`Rules::alp_step`] with the OPN constants.
     #[inline(always)]
     pub fn opn_step(&self, opn: f64, runx2: f64) -> f64 {
-        let target = self.opn_hill.at(runx2 - 1.0);
+        self.opn_step_g::<false>(opn, runx2)
+    }
+
+    #[inline(always)]
+    pub(crate) fn opn_step_g<const WHOLE: bool>(&self, opn: f64, runx2: f64) -> f64 {
+        let target = self.opn_hill.at_g::<WHOLE>(runx2 - 1.0);
         target + (opn - target) * self.opn_keep
     }
 
@@ -379,15 +484,35 @@ impl Rules {
         mineral: f64,
         ros_ratio: f64,
     ) -> f64 {
+        self.apoptosis_events_g::<false>(ca_mM, pi_mM, fetuin_g_per_L, mineral, ros_ratio)
+    }
+
+    #[inline(always)]
+    pub(crate) fn apoptosis_events_g<const WHOLE: bool>(
+        &self,
+        ca_mM: f64,
+        pi_mM: f64,
+        fetuin_g_per_L: f64,
+        mineral: f64,
+        ros_ratio: f64,
+    ) -> f64 {
         let fet = fetuin_g_per_L.max(0.0);
         let product = ca_mM.max(0.0) * pi_mM.max(0.0) / (1.0 + fet * self.inv_cpp_half);
-        let mut raise = 1.0 + self.product_gain * self.product_hill.at(product);
-        if mineral > 0.0 {
-            raise += self.mineral_gain * (mineral / (self.calcified_fraction + mineral));
-        }
-        if ros_ratio > 0.0 {
-            raise += self.ros_gain * (ros_ratio / (1.0 + ros_ratio));
-        }
+        // Terms of zero signal are exactly 0 (x / (h + x) with x = 0).
+        let mineral_term = if mineral > 0.0 {
+            mineral / (self.calcified_fraction + mineral)
+        } else {
+            0.0
+        };
+        let ros_term = if ros_ratio > 0.0 {
+            ros_ratio / (1.0 + ros_ratio)
+        } else {
+            0.0
+        };
+        let raise = 1.0
+            + self.product_gain * self.product_hill.at_g::<WHOLE>(product)
+            + self.mineral_gain * mineral_term
+            + self.ros_gain * ros_term;
         self.apoptosis_dt * raise / (1.0 + fet * self.inv_fetuin_apoptosis_half)
     }
 
@@ -416,7 +541,7 @@ impl Rules {
     pub fn ppi_step(&self, ppi_uM: f64, alp: f64) -> f64 {
         let k = self.ppi_k_per_alp * alp.max(0.0);
         if k > 0.0 {
-            let e = (-k * self.dt).exp();
+            let e = exp(-k * self.dt);
             ppi_uM * e + self.ppi_source / k * (1.0 - e)
         } else {
             ppi_uM + self.ppi_source * self.dt
@@ -459,8 +584,36 @@ mod tests {
         assert_eq!(Power::new(4.0), Power::Whole(4));
         assert_eq!(Power::new(2.5), Power::Real(2.5));
         assert_eq!(Power::new(100.0), Power::Real(100.0));
+        assert_eq!(Power::new(63.0), Power::Whole(63));
+        assert_eq!(Power::new(64.0), Power::Real(64.0));
+        let x: f64 = 1.01;
+        assert!((Power::new(63.0).raise(x) / x.powi(63) - 1.0).abs() < 1e-14);
         assert_eq!(Hill::new(2.0, 3.0).at(-1.0), 0.0);
         assert_eq!(Hill::new(2.0, 3.0).at(2.0), 0.5);
+    }
+
+    #[test]
+    fn exp_is_within_two_ulp_of_the_library() {
+        let mut s = Stream::new(5, 0, 0, Purpose(3));
+        for i in 0..400_000 {
+            let x = match i % 3 {
+                0 => -745.0 + 1454.0 * s.uniform(),
+                1 => -20.0 + 20.0 * s.uniform(),
+                _ => -1e-3 * s.uniform(),
+            };
+            let (got, want) = (exp(x), x.exp());
+            if x < -708.0 {
+                assert_eq!(got, 0.0);
+            } else {
+                assert!(
+                    (got - want).abs() <= 4.5e-16 * want,
+                    "exp({x}) {got} vs {want}"
+                );
+            }
+        }
+        assert_eq!(exp(0.0), 1.0);
+        assert_eq!(exp(-1000.0), 0.0);
+        assert!(exp(f64::NAN).is_nan());
     }
 
     /// The event test gives the same answer as comparing with the
@@ -585,6 +738,7 @@ mod tests {
                 );
                 let kh = model::ppi_hydrolysis_rate(alp, &p, &iv);
                 let e = (-kh * dt).exp();
+                assert!((exp(-kh * dt) - e).abs() <= 4.5e-16 * e);
                 close(
                     k.ppi_step(ppi, alp),
                     ppi * e + p.ppi_secretion_uM_per_h / kh * (1.0 - e),

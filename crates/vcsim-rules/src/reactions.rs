@@ -21,6 +21,15 @@
 //! mineral, which pass 1 does not change), so the result is that of running
 //! the three steps one after the other over the whole lattice.
 //!
+//! Within a block, the viable cells go through the rules [`LANES`] at a time:
+//! their inputs are gathered into arrays, the rules ([`crate::kernel::Rules`])
+//! run as one loop over the lanes, which vectorises (AVX2 where the machine
+//! has it, detected at run time; every instruction set gives the same bits),
+//! and the results are written back with the random decisions, whose draws
+//! are also made for a whole batch of cells (or of nucleating voxels) at
+//! once. Then a walk over the block's voxels writes the ROS sources and
+//! decides nucleation.
+//!
 //! **Pass 2** places the nuclei and grows the flagged voxels' mineral,
 //! taking Ca and Pi out of the voxel. It runs after pass 1 because
 //! nucleation next to mineral must see the neighbours' mineral as it was.
@@ -32,7 +41,7 @@ use crate::params::{
 };
 use crate::sim::{PHOSPHATE, World, purpose};
 use rayon::prelude::*;
-use vcsim_core::{CellId, Region, Stage, StepContext, Stream};
+use vcsim_core::{CellId, Purpose, Region, Stage, StepContext, Stream, first_uniforms};
 
 /// Voxels per parallel work item of the voxel passes.
 pub const VOXEL_CHUNK: usize = 4096;
@@ -71,6 +80,7 @@ struct Shared<'a> {
     shape: [usize; 3],
     ndim: usize,
     f_cell: f32,
+    isa: Isa,
 }
 
 /// A block of voxels `start..start + len` and the cells in them: the part of
@@ -170,59 +180,57 @@ fn react_blocks(b: Block<'_>, s: &Shared<'_>) {
     rayon::join(|| react_blocks(lo, s), || react_blocks(hi, s));
 }
 
-/// Pass 1 on one chunk.
-fn react(b: Block<'_>, s: &Shared<'_>) {
+/// Pass 1 on one chunk: first the cells (viable ones [`LANES`] at a time),
+/// then every voxel's ROS source and nucleation flag.
+fn react(mut b: Block<'_>, s: &Shared<'_>) {
     let k = s.k;
+    let mut lanes = Lanes::default();
+    for r in 0..b.voxels.len() {
+        let i = b.voxels[r] as usize - b.start;
+        if b.phenotype[r].is_viable() {
+            lanes.push(r, i, &b, s);
+            if lanes.n == LANES {
+                lanes.run(&mut b, s);
+            }
+            continue;
+        }
+        // Apoptotic cells, bodies: no sensing, no secretion, but Pi
+        // released at death goes to the voxel.
+        let sensed_mineral = s.mineral[b.start + i];
+        update_dead_cell(
+            k,
+            s.m,
+            s.ctx,
+            b.ids[r].0,
+            sensed_mineral,
+            &mut b.phenotype[r],
+            &mut b.pi_in[r],
+            &mut b.pi_uptake[r],
+        );
+        b.pi[i] -= s.f_cell * b.pi_uptake[r];
+    }
+    if lanes.n > 0 {
+        lanes.run(&mut b, s);
+    }
     let mut row = 0;
+    let mut draws = Draws::default();
+    let [_, ny, nx] = s.shape;
+    let mut zyx = [b.start / (nx * ny), (b.start / nx) % ny, b.start % nx];
     for i in 0..b.pi.len() {
         let v = b.start + i;
         let mut ros_level = 0.0;
         let mut site = None;
         if row < b.voxels.len() && b.voxels[row] as usize == v {
-            let r = row;
-            row += 1;
-            let sensed = Sensed {
-                pi: f64::from(b.pi[i]),
-                ca: f64::from(s.ca[v]),
-                mg: f64::from(s.mg[v]),
-                ppi: f64::from(b.ppi[i]),
-                fet: f64::from(s.fet[v]),
-                ros: f64::from(b.ros[i]),
-                rankl: f64::from(b.rankl[i]),
-                opg: f64::from(b.opg[i]),
-                mineral: s.mineral[v],
-            };
-            update_cell(
-                k,
-                s.m,
-                s.ctx,
-                b.ids[r].0,
-                f64::from(b.pit1[r]),
-                &sensed,
-                CellMut {
-                    phenotype: &mut b.phenotype[r],
-                    runx2: &mut b.runx2[r],
-                    alp: &mut b.alp[r],
-                    opn: &mut b.opn[r],
-                    pi_in: &mut b.pi_in[r],
-                    pi_uptake: &mut b.pi_uptake[r],
-                },
-            );
-            // Secretion: the cell's Pi uptake (or release at death), and
-            // what a viable cell makes.
-            b.pi[i] -= s.f_cell * b.pi_uptake[r];
-            let ph = b.phenotype[r];
+            let ph = b.phenotype[row];
             if ph.is_viable() {
                 ros_level = k.cell_ros;
-                b.ppi[i] = k.ppi_step(f64::from(b.ppi[i]), f64::from(b.alp[r])) as f32;
-                b.rankl[i] += k.rankl_secreted(f64::from(b.runx2[r])) as f32;
-                b.opg[i] += k.opg_secreted(ph) as f32;
             }
             site = match ph {
-                Phenotype::Osteogenic => Some(Some(f64::from(b.alp[r]))),
+                Phenotype::Osteogenic => Some(Some(f64::from(b.alp[row]))),
                 Phenotype::Apoptotic | Phenotype::ApoptoticBody => Some(None),
                 _ => None,
             };
+            row += 1;
         }
         // ROS sources before the quasi-steady solve: the field holds S/k, the
         // level each source would sustain alone.
@@ -230,117 +238,291 @@ fn react(b: Block<'_>, s: &Shared<'_>) {
             ros_level += k.endothelial_ros;
         }
         b.ros[i] = ros_level as f32;
-        b.flags[i] = nucleation_flag(s, v, b.pi[i], b.ppi[i], b.ros[i], site);
+        b.flags[i] = match nucleation(s, v, zyx, b.pi[i], b.ppi[i], b.ros[i], site) {
+            Nucleation::No => NONE,
+            Nucleation::Grows => GROWS,
+            Nucleation::Draw(x) => {
+                draws.push(i, v, x);
+                NONE
+            }
+        };
+        // After the flag is written: the draws set the nuclei's flags.
+        if draws.n == LANES {
+            draws.run(b.flags, s);
+        }
+        zyx[2] += 1;
+        if zyx[2] == nx {
+            zyx[2] = 0;
+            zyx[1] += 1;
+            if zyx[1] == ny {
+                zyx[1] = 0;
+                zyx[0] += 1;
+            }
+        }
+    }
+    if draws.n > 0 {
+        draws.run(b.flags, s);
     }
 }
 
-/// A voxel as a cell senses it, before secretion.
-struct Sensed {
-    pi: f64,
-    ca: f64,
-    mg: f64,
-    ppi: f64,
-    fet: f64,
-    ros: f64,
-    rankl: f64,
-    opg: f64,
-    mineral: f64,
+/// Viable cells whose rules run together.
+pub(crate) const LANES: usize = 16;
+
+/// Up to [`LANES`] viable cells: where they are and what they sense, read
+/// before any of them writes (each lane is its own voxel).
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Lanes {
+    n: usize,
+    row: [usize; LANES],
+    at: [usize; LANES],
+    id: [u64; LANES],
+    pub(crate) x: LaneInputs,
 }
 
-/// One cell's row.
-struct CellMut<'a> {
-    phenotype: &'a mut Phenotype,
-    runx2: &'a mut f32,
-    alp: &'a mut f32,
-    opn: &'a mut f32,
-    pi_in: &'a mut f32,
-    pi_uptake: &'a mut f32,
+/// The inputs of the cell rules, one array per quantity.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct LaneInputs {
+    pub(crate) pi: [f64; LANES],
+    pub(crate) ca: [f64; LANES],
+    pub(crate) mg: [f64; LANES],
+    pub(crate) ppi: [f64; LANES],
+    pub(crate) fet: [f64; LANES],
+    pub(crate) ros: [f64; LANES],
+    pub(crate) rankl: [f64; LANES],
+    pub(crate) opg: [f64; LANES],
+    pub(crate) mineral: [f64; LANES],
+    pub(crate) pit1: [f64; LANES],
+    pub(crate) pi_in: [f64; LANES],
+    pub(crate) runx2: [f64; LANES],
+    pub(crate) alp: [f64; LANES],
+    pub(crate) opn: [f64; LANES],
 }
 
-/// The cell rules for one cell with id `id` and relative PiT-1 `pit1`.
+/// What the cell rules give for each lane.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub(crate) struct LaneOutputs {
+    pub(crate) pi_in: [f32; LANES],
+    pub(crate) uptake: [f32; LANES],
+    pub(crate) runx2: [f64; LANES],
+    pub(crate) alp: [f32; LANES],
+    pub(crate) opn: [f32; LANES],
+    /// Expected apoptosis events within the step.
+    pub(crate) events: [f64; LANES],
+    /// PPi in the voxel after secretion and hydrolysis (if the cell stays viable).
+    pub(crate) ppi: [f64; LANES],
+    /// RANKL secreted (if the cell stays viable).
+    pub(crate) rankl: [f32; LANES],
+}
+
+impl Lanes {
+    /// Adds the viable cell of row `r` in block voxel `i`.
+    fn push(&mut self, r: usize, i: usize, b: &Block<'_>, s: &Shared<'_>) {
+        let (j, v) = (self.n, b.start + i);
+        self.row[j] = r;
+        self.at[j] = i;
+        self.id[j] = b.ids[r].0;
+        let x = &mut self.x;
+        x.pi[j] = f64::from(b.pi[i]);
+        x.ca[j] = f64::from(s.ca[v]);
+        x.mg[j] = f64::from(s.mg[v]);
+        x.ppi[j] = f64::from(b.ppi[i]);
+        x.fet[j] = f64::from(s.fet[v]);
+        x.ros[j] = f64::from(b.ros[i]);
+        x.rankl[j] = f64::from(b.rankl[i]);
+        x.opg[j] = f64::from(b.opg[i]);
+        x.mineral[j] = s.mineral[v];
+        x.pit1[j] = f64::from(b.pit1[r]);
+        x.pi_in[j] = f64::from(b.pi_in[r]);
+        x.runx2[j] = f64::from(b.runx2[r]);
+        x.alp[j] = f64::from(b.alp[r]);
+        x.opn[j] = f64::from(b.opn[r]);
+        self.n += 1;
+    }
+
+    /// Runs the rules of the cells held, writes their rows and their
+    /// voxels' secretion, and empties the lanes. Lanes beyond `n` hold
+    /// earlier cells' inputs; they are computed and ignored.
+    fn run(&mut self, b: &mut Block<'_>, s: &Shared<'_>) {
+        let (k, ctx) = (s.k, s.ctx);
+        let mut o = LaneOutputs::default();
+        cell_rules(s.isa, k, &self.x, &mut o);
+        let u = uniforms(s.isa, ctx, &self.id, purpose::APOPTOSIS);
+        for j in 0..self.n {
+            let (r, i) = (self.row[j], self.at[j]);
+            b.pi_in[r] = o.pi_in[j];
+            b.pi_uptake[r] = o.uptake[j];
+            b.runx2[r] = o.runx2[j] as f32;
+            b.alp[r] = o.alp[j];
+            b.opn[r] = o.opn[j];
+            let mut ph = b.phenotype[r];
+            if happens(u[j], o.events[j]) {
+                ph = Phenotype::Apoptotic;
+            } else if let Some((to, probability)) = k.switch(ph, o.runx2[j]) {
+                // Phenotype switch with hysteresis.
+                let mut st = Stream::new(ctx.seed, ctx.step, self.id[j], purpose::SWITCH);
+                if st.bernoulli(probability) {
+                    ph = to;
+                }
+            }
+            b.phenotype[r] = ph;
+            // Secretion: the cell's Pi uptake, and what a viable cell makes.
+            b.pi[i] -= s.f_cell * o.uptake[j];
+            if ph.is_viable() {
+                b.ppi[i] = o.ppi[j] as f32;
+                b.rankl[i] += o.rankl[j];
+                b.opg[i] += k.opg_secreted(ph) as f32;
+            }
+        }
+        self.n = 0;
+    }
+}
+
+/// The instruction set the lane loops are compiled for, detected once per
+/// step. Every variant gives the same bits: the loops use only IEEE
+/// additions, multiplications, divisions and comparisons (never a fused
+/// multiply-add) and [`crate::kernel::exp`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Isa {
+    /// The build's baseline (SSE2 on x86-64).
+    Baseline,
+    /// x86-64 with AVX2.
+    #[cfg(target_arch = "x86_64")]
+    Avx2,
+}
+
+impl Isa {
+    /// The best instruction set of this machine.
+    pub(crate) fn detect() -> Self {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            return Isa::Avx2;
+        }
+        Isa::Baseline
+    }
+}
+
+/// The cell rules for every lane: [`update_cell`]'s sensing, Pi, Runx2,
+/// ALP, OPN and apoptosis rate, and the cell's PPi and RANKL secretion.
+pub(crate) fn cell_rules(isa: Isa, k: &Rules, x: &LaneInputs, o: &mut LaneOutputs) {
+    match isa {
+        Isa::Baseline => cell_rules_any(k, x, o),
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: `Isa::Avx2` is only detected on machines with AVX2.
+        Isa::Avx2 => unsafe { cell_rules_avx2(k, x, o) },
+    }
+}
+
+fn cell_rules_any(k: &Rules, x: &LaneInputs, o: &mut LaneOutputs) {
+    if k.whole_powers() {
+        cell_lanes::<true>(k, x, o);
+    } else {
+        cell_lanes::<false>(k, x, o);
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn cell_rules_avx2(k: &Rules, x: &LaneInputs, o: &mut LaneOutputs) {
+    if k.whole_powers() {
+        cell_lanes::<true>(k, x, o);
+    } else {
+        cell_lanes::<false>(k, x, o);
+    }
+}
+
 #[inline(always)]
-fn update_cell(
+fn cell_lanes<const WHOLE: bool>(k: &Rules, x: &LaneInputs, o: &mut LaneOutputs) {
+    for j in 0..LANES {
+        let ros = k.ros_ratio(x.ros[j]);
+        let ppi_eq = k.ppi_equivalent(x.ppi[j]);
+        // M1, M2: PiT-1 uptake into the intracellular pool.
+        let eff = k.pit1_effective_g::<WHOLE>(x.pit1[j], x.ca[j]);
+        let target = k.pi_in_target(x.pi[j], eff);
+        let new = k.pi_in_step(x.pi_in[j], target);
+        let stored = new as f32;
+        o.pi_in[j] = stored;
+        o.uptake[j] = (f64::from(stored) - x.pi_in[j]) as f32;
+        // M1, M3, M6, M7, M9: Runx2.
+        let signal = k.pi_signal_g::<WHOLE>(new, ppi_eq, x.mg[j]);
+        let drive = k.runx2_drive(signal, x.rankl[j], x.opg[j]);
+        let runx2 = k.runx2_step(x.runx2[j], drive, k.stabilisation(ros));
+        o.runx2[j] = runx2;
+        // Runx2 → ALP, OPN.
+        let alp = k.alp_step_g::<WHOLE>(x.alp[j], runx2) as f32;
+        o.alp[j] = alp;
+        o.opn[j] = k.opn_step_g::<WHOLE>(x.opn[j], runx2) as f32;
+        // Apoptosis.
+        o.events[j] = k.apoptosis_events_g::<WHOLE>(x.ca[j], x.pi[j], x.fet[j], x.mineral[j], ros);
+        // Secretion from the stored ALP and Runx2.
+        o.ppi[j] = k.ppi_step(x.ppi[j], f64::from(alp));
+        o.rankl[j] = k.rankl_secreted(f64::from(runx2 as f32)) as f32;
+    }
+}
+
+/// The rules of a cell that is not viable (apoptotic, a body, calcified)
+/// with id `id` in a voxel holding `mineral`.
+#[inline]
+fn update_dead_cell(
     k: &Rules,
     m: &MineralParams,
     ctx: &StepContext,
     id: u64,
-    pit1: f64,
-    x: &Sensed,
-    c: CellMut<'_>,
+    mineral: f64,
+    phenotype: &mut Phenotype,
+    pi_in: &mut f32,
+    pi_uptake: &mut f32,
 ) {
-    *c.pi_uptake = 0.0;
-    match *c.phenotype {
+    *pi_uptake = 0.0;
+    match *phenotype {
         Phenotype::ApoptoticBody => {
-            if x.mineral >= m.calcified_fraction {
-                *c.phenotype = Phenotype::Calcified;
+            if mineral >= m.calcified_fraction {
+                *phenotype = Phenotype::Calcified;
             }
-            return;
         }
-        Phenotype::Calcified => return,
         Phenotype::Apoptotic => {
             let mut s = Stream::new(ctx.seed, ctx.step, id, purpose::CLEARANCE);
             if s.bernoulli(k.clearance_probability) {
                 // The body releases the cell's phosphate.
-                *c.pi_uptake = -*c.pi_in;
-                *c.pi_in = 0.0;
-                *c.phenotype = Phenotype::ApoptoticBody;
+                *pi_uptake = -*pi_in;
+                *pi_in = 0.0;
+                *phenotype = Phenotype::ApoptoticBody;
             }
-            return;
         }
-        Phenotype::Contractile | Phenotype::Osteogenic => {}
-    }
-    let ros = k.ros_ratio(x.ros);
-    let ppi_eq = k.ppi_equivalent(x.ppi);
-    // M1, M2: PiT-1 uptake into the intracellular pool.
-    let eff = k.pit1_effective(pit1, x.ca);
-    let target = k.pi_in_target(x.pi, eff);
-    let old = f64::from(*c.pi_in);
-    let new = k.pi_in_step(old, target);
-    *c.pi_in = new as f32;
-    *c.pi_uptake = (f64::from(*c.pi_in) - old) as f32;
-    // M1, M3, M6, M7, M9: Runx2.
-    let signal = k.pi_signal(new, ppi_eq, x.mg);
-    let drive = k.runx2_drive(signal, x.rankl, x.opg);
-    let r_new = k.runx2_step(f64::from(*c.runx2), drive, k.stabilisation(ros));
-    *c.runx2 = r_new as f32;
-    // Runx2 → ALP, OPN.
-    *c.alp = k.alp_step(f64::from(*c.alp), r_new) as f32;
-    *c.opn = k.opn_step(f64::from(*c.opn), r_new) as f32;
-    // Apoptosis.
-    let events = k.apoptosis_events(x.ca, x.pi, x.fet, x.mineral, ros);
-    let u = Stream::new(ctx.seed, ctx.step, id, purpose::APOPTOSIS).uniform();
-    if happens(u, events) {
-        *c.phenotype = Phenotype::Apoptotic;
-        return;
-    }
-    // Phenotype switch with hysteresis.
-    if let Some((to, probability)) = k.switch(*c.phenotype, r_new) {
-        let mut s = Stream::new(ctx.seed, ctx.step, id, purpose::SWITCH);
-        if s.bernoulli(probability) {
-            *c.phenotype = to;
-        }
+        Phenotype::Calcified | Phenotype::Contractile | Phenotype::Osteogenic => {}
     }
 }
 
-/// The pass 1 flag of voxel `v` with the fields after secretion (`pi`,
-/// `ppi`, and `ros` holding the ROS source); `site` is the cell's nucleation
-/// site: `Some(Some(alp))` matrix vesicles of an osteogenic cell,
-/// `Some(None)` an apoptotic cell or body.
+/// What pass 1 finds for an empty or mineralised voxel.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Nucleation {
+    /// Nothing can form.
+    No,
+    /// The voxel holds mineral, which may grow.
+    Grows,
+    /// A nucleus forms with `1 − exp(−x)`, `x` the expected events in the step.
+    Draw(f64),
+}
+
+/// Pass 1's nucleation decision for voxel `v` at `(z, y, x)` with the fields
+/// after secretion (`pi`, `ppi`, and `ros` holding the ROS source); `site`
+/// is the cell's nucleation site: `Some(Some(alp))` matrix vesicles of an
+/// osteogenic cell, `Some(None)` an apoptotic cell or body.
 #[inline(always)]
-fn nucleation_flag(
+fn nucleation(
     s: &Shared<'_>,
     v: usize,
+    zyx: [usize; 3],
     pi: f32,
     ppi: f32,
     ros: f32,
     site: Option<Option<f64>>,
-) -> u8 {
+) -> Nucleation {
     if s.mineral[v] > 0.0 {
-        return GROWS;
+        return Nucleation::Grows;
     }
     let region = s.region[v];
     if !matches!(region, Region::Media | Region::Lamina) {
-        return NONE;
+        return Nucleation::No;
     }
     let (k, m) = (s.k, s.m);
     let fet = f64::from(s.fet[v]);
@@ -364,35 +546,82 @@ fn nucleation_flag(
     // Next to mineral: the threshold is the growth product, so the
     // neighbours are only looked at when the voxel is above it.
     let spread = model::nucleation_rate(Site::NextToMineral, product, 0.0, fet, m);
-    if spread > 0.0 && has_mineral_neighbour(s.mineral, s.shape, s.ndim, v, m.spread_min_fraction) {
+    if spread > 0.0 && has_mineral_neighbour(s.mineral, s.shape, s.ndim, zyx, m.spread_min_fraction)
+    {
         rate += spread;
     }
     if rate > 0.0 {
-        let u = Stream::new(s.ctx.seed, s.ctx.step, v as u64, purpose::NUCLEATION).uniform();
-        if happens(u, rate * s.ctx.dt_h) {
-            return NUCLEUS;
-        }
+        Nucleation::Draw(rate * s.ctx.dt_h)
+    } else {
+        Nucleation::No
     }
-    NONE
 }
 
-/// True if a face neighbour of `v` (periodic in y and z, bounded in x) holds
-/// at least `min` mineral.
+/// True if a face neighbour of the voxel at `(z, y, x)` (periodic in y and
+/// z, bounded in x) holds at least `min` mineral.
+#[inline(always)]
 fn has_mineral_neighbour(
     mineral: &[f64],
     shape: [usize; 3],
     ndim: usize,
-    v: usize,
+    [z, y, x]: [usize; 3],
     min: f64,
 ) -> bool {
     let [nz, ny, nx] = shape;
-    let (z, y, x) = (v / (nx * ny), (v / nx) % ny, v % nx);
     let at = |z: usize, y: usize, x: usize| mineral[(z * ny + y) * nx + x] >= min;
+    let before = |i: usize, n: usize| if i == 0 { n - 1 } else { i - 1 };
+    let after = |i: usize, n: usize| if i + 1 == n { 0 } else { i + 1 };
     (x > 0 && at(z, y, x - 1))
         || (x + 1 < nx && at(z, y, x + 1))
-        || at(z, (y + ny - 1) % ny, x)
-        || at(z, (y + 1) % ny, x)
-        || (ndim == 3 && (at((z + nz - 1) % nz, y, x) || at((z + 1) % nz, y, x)))
+        || at(z, before(y, ny), x)
+        || at(z, after(y, ny), x)
+        || (ndim == 3 && (at(before(z, nz), y, x) || at(after(z, nz), y, x)))
+}
+
+/// Voxels waiting for their nucleation draw, drawn [`LANES`] at a time.
+#[derive(Debug, Default)]
+struct Draws {
+    n: usize,
+    at: [usize; LANES],
+    id: [u64; LANES],
+    x: [f64; LANES],
+}
+
+impl Draws {
+    /// Adds block voxel `i` (lattice voxel `v`) with `x` expected events.
+    fn push(&mut self, i: usize, v: usize, x: f64) {
+        self.at[self.n] = i;
+        self.id[self.n] = v as u64;
+        self.x[self.n] = x;
+        self.n += 1;
+    }
+
+    /// Draws for the voxels held, flags those that nucleate, empties.
+    fn run(&mut self, flags: &mut [u8], s: &Shared<'_>) {
+        let u = uniforms(s.isa, s.ctx, &self.id, purpose::NUCLEATION);
+        for j in 0..self.n {
+            if happens(u[j], self.x[j]) {
+                flags[self.at[j]] = NUCLEUS;
+            }
+        }
+        self.n = 0;
+    }
+}
+
+/// [`first_uniforms`] of the step's streams for `ids`, compiled for `isa`.
+fn uniforms(isa: Isa, ctx: &StepContext, ids: &[u64; LANES], purpose: Purpose) -> [f64; LANES] {
+    match isa {
+        Isa::Baseline => first_uniforms(ctx.seed, ctx.step, ids, purpose),
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: `Isa::Avx2` is only detected on machines with AVX2.
+        Isa::Avx2 => unsafe { uniforms_avx2(ctx, ids, purpose) },
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn uniforms_avx2(ctx: &StepContext, ids: &[u64; LANES], purpose: Purpose) -> [f64; LANES] {
+    first_uniforms(ctx.seed, ctx.step, ids, purpose)
 }
 
 impl Stage<World> for ReactionStage {
@@ -438,6 +667,7 @@ impl Stage<World> for ReactionStage {
             shape: w.lattice.shape,
             ndim: w.lattice.ndim,
             f_cell: w.cell_volume_fraction as f32,
+            isa: Isa::detect(),
         };
         // Pass 1: cells, secretion, nucleation sites.
         react_blocks(
@@ -517,5 +747,116 @@ impl Stage<World> for ReactionStage {
                     pi[i] = (c_pi - dca * HA_PI_PER_CA) as f32;
                 }
             });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::Systemic;
+
+    fn inputs(seed: u64) -> LaneInputs {
+        let mut s = Stream::new(seed, 0, 0, Purpose(9));
+        let mut draw = |lo: f64, hi: f64| -> [f64; LANES] {
+            std::array::from_fn(|_| lo + (hi - lo) * s.uniform())
+        };
+        LaneInputs {
+            pi: draw(0.0, 4.0),
+            ca: draw(0.5, 4.0),
+            mg: draw(0.0, 2.0),
+            ppi: draw(0.0, 20.0),
+            fet: draw(0.0, 1.0),
+            ros: draw(0.0, 500.0),
+            rankl: draw(0.0, 50.0),
+            opg: draw(0.0, 300.0),
+            mineral: draw(0.0, 0.6),
+            pit1: draw(0.5, 2.0),
+            pi_in: draw(0.0, 5.0),
+            runx2: draw(0.8, 8.0),
+            alp: draw(0.0, 1.0),
+            opn: draw(0.0, 1.0),
+        }
+    }
+
+    fn rules(p: &CellParams) -> Rules {
+        let sys = Systemic {
+            pth_pg_per_mL: 350.0,
+            toxin_uM: 80.0,
+            bisphosphonate_uM: 1.0,
+            denosumab_nM: 0.1,
+            h2o2_uM: 5.0,
+            calcimimetic: 0.0,
+            antioxidant: 0.0,
+        };
+        Rules::new(
+            p,
+            &MineralParams::default(),
+            &InterventionParams::default(),
+            &BindingParams::default(),
+            &sys,
+            1.9,
+            1.3,
+        )
+    }
+
+    /// The lanes compute what the rules give one cell at a time, with the
+    /// same bits for every instruction set and for whole powers taken with
+    /// or without looking at the power.
+    #[test]
+    fn lanes_are_the_rules_cell_by_cell_on_every_instruction_set() {
+        let whole = CellParams::default();
+        let fractional = CellParams {
+            pi_hill: 5.5,
+            ..CellParams::default()
+        };
+        for p in [whole, fractional] {
+            let k = rules(&p);
+            for seed in 0..50 {
+                let x = inputs(seed);
+                let mut o = LaneOutputs::default();
+                cell_rules(Isa::Baseline, &k, &x, &mut o);
+                let mut detected = LaneOutputs::default();
+                cell_rules(Isa::detect(), &k, &x, &mut detected);
+                assert_eq!(o, detected, "{:?}", Isa::detect());
+                let mut general = LaneOutputs::default();
+                cell_lanes::<false>(&k, &x, &mut general);
+                assert_eq!(o, general);
+                for j in 0..LANES {
+                    let ros = k.ros_ratio(x.ros[j]);
+                    let eff = k.pit1_effective(x.pit1[j], x.ca[j]);
+                    let new = k.pi_in_step(x.pi_in[j], k.pi_in_target(x.pi[j], eff));
+                    assert_eq!(o.pi_in[j], new as f32);
+                    let signal = k.pi_signal(new, k.ppi_equivalent(x.ppi[j]), x.mg[j]);
+                    let drive = k.runx2_drive(signal, x.rankl[j], x.opg[j]);
+                    let runx2 = k.runx2_step(x.runx2[j], drive, k.stabilisation(ros));
+                    assert_eq!(o.runx2[j].to_bits(), runx2.to_bits());
+                    let alp = k.alp_step(x.alp[j], runx2) as f32;
+                    assert_eq!(o.alp[j], alp);
+                    assert_eq!(o.opn[j], k.opn_step(x.opn[j], runx2) as f32);
+                    let events = k.apoptosis_events(x.ca[j], x.pi[j], x.fet[j], x.mineral[j], ros);
+                    assert_eq!(o.events[j].to_bits(), events.to_bits());
+                    let ppi = k.ppi_step(x.ppi[j], f64::from(alp));
+                    assert_eq!(o.ppi[j].to_bits(), ppi.to_bits());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn batched_draws_are_the_streams_draws() {
+        let ctx = StepContext {
+            step: 17,
+            time_h: 17.0,
+            dt_h: 1.0,
+            seed: 99,
+        };
+        let ids: [u64; LANES] = std::array::from_fn(|j| 1000 + 37 * j as u64);
+        for isa in [Isa::Baseline, Isa::detect()] {
+            let u = uniforms(isa, &ctx, &ids, purpose::NUCLEATION);
+            for j in 0..LANES {
+                let want = Stream::new(99, 17, ids[j], purpose::NUCLEATION).uniform();
+                assert_eq!(u[j].to_bits(), want.to_bits());
+            }
+        }
     }
 }
