@@ -258,6 +258,10 @@ pub struct Rules {
     pub cell_ros: f64,
     /// ROS level the endothelium sustains (S/k), µM.
     pub endothelial_ros: f64,
+    // Nucleation threshold.
+    nucleation_product: f64,
+    inv_mg_nucleation_half: f64,
+    inv_ppi_nucleation_half: f64,
     dt: f64,
 }
 
@@ -337,6 +341,9 @@ impl Rules {
             ],
             cell_ros: model::cell_ros_uM(sys.toxin_uM, p, iv),
             endothelial_ros: model::endothelial_ros_uM(lumen_pi_mM, p, iv),
+            nucleation_product: m.nucleation_product_mM2,
+            inv_mg_nucleation_half: 1.0 / m.mg_nucleation_half_mM,
+            inv_ppi_nucleation_half: 1.0 / m.ppi_nucleation_half_uM,
             dt,
         }
     }
@@ -554,6 +561,14 @@ impl Rules {
         (self.rankl_base + self.rankl_per_runx2 * (runx2 - 1.0).max(0.0)) * self.dt
     }
 
+    /// [`model::base_threshold`].
+    #[inline(always)]
+    pub fn base_threshold(&self, mg_mM: f64, ppi_eq_uM: f64) -> f64 {
+        self.nucleation_product
+            * (1.0 + mg_mM.max(0.0) * self.inv_mg_nucleation_half)
+            * (1.0 + ppi_eq_uM.max(0.0) * self.inv_ppi_nucleation_half)
+    }
+
     /// OPG a viable cell secretes over the step, pM ([`model::opg_secretion`] × dt).
     #[inline(always)]
     pub fn opg_secreted(&self, phenotype: Phenotype) -> f64 {
@@ -731,6 +746,11 @@ mod tests {
                     "opn",
                 );
                 let product = model::free_product(ca, pi, fet, &m);
+                close(
+                    k.base_threshold(mg, ppi_eq),
+                    model::base_threshold(mg, ppi_eq, &m),
+                    "base_threshold",
+                );
                 close(
                     k.apoptosis_events(ca, pi, fet, mineral, k.ros_ratio(ros)),
                     model::apoptosis_rate(product, mineral, ros_v, fet, &p, &m) * dt,

@@ -347,6 +347,23 @@ impl Lanes {
         let mut o = LaneOutputs::default();
         cell_rules(s.isa, k, &self.x, &mut o);
         let u = uniforms(s.isa, ctx, &self.id, purpose::APOPTOSIS);
+        // Apoptosis, else a phenotype switch (with hysteresis) if one is
+        // possible; the switch draws are made for all lanes at once.
+        let mut dies = [false; LANES];
+        let mut switch = [None; LANES];
+        let mut any_switch = false;
+        for j in 0..self.n {
+            dies[j] = happens(u[j], o.events[j]);
+            if !dies[j] {
+                switch[j] = k.switch(b.phenotype[self.row[j]], o.runx2[j]);
+                any_switch |= switch[j].is_some();
+            }
+        }
+        let u_switch = if any_switch {
+            uniforms(s.isa, ctx, &self.id, purpose::SWITCH)
+        } else {
+            [1.0; LANES]
+        };
         for j in 0..self.n {
             let (r, i) = (self.row[j], self.at[j]);
             b.pi_in[r] = o.pi_in[j];
@@ -355,14 +372,12 @@ impl Lanes {
             b.alp[r] = o.alp[j];
             b.opn[r] = o.opn[j];
             let mut ph = b.phenotype[r];
-            if happens(u[j], o.events[j]) {
+            if dies[j] {
                 ph = Phenotype::Apoptotic;
-            } else if let Some((to, probability)) = k.switch(ph, o.runx2[j]) {
-                // Phenotype switch with hysteresis.
-                let mut st = Stream::new(ctx.seed, ctx.step, self.id[j], purpose::SWITCH);
-                if st.bernoulli(probability) {
-                    ph = to;
-                }
+            } else if let Some((to, probability)) = switch[j]
+                && u_switch[j] < probability
+            {
+                ph = to;
             }
             b.phenotype[r] = ph;
             // Secretion: the cell's Pi uptake, and what a viable cell makes.
@@ -378,7 +393,7 @@ impl Lanes {
 }
 
 /// The instruction set the lane loops are compiled for, detected once per
-/// step. Every variant gives the same bits: the loops use only IEEE
+/// step (AVX-512F, else AVX2, else the baseline). Every variant gives the same bits: the loops use only IEEE
 /// additions, multiplications, divisions and comparisons (never a fused
 /// multiply-add) and [`crate::kernel::exp`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -388,16 +403,40 @@ pub(crate) enum Isa {
     /// x86-64 with AVX2.
     #[cfg(target_arch = "x86_64")]
     Avx2,
+    /// x86-64 with AVX-512F.
+    #[cfg(target_arch = "x86_64")]
+    Avx512,
 }
 
 impl Isa {
     /// The best instruction set of this machine.
     pub(crate) fn detect() -> Self {
         #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx2") {
-            return Isa::Avx2;
+        {
+            if std::arch::is_x86_feature_detected!("avx512f") {
+                return Isa::Avx512;
+            }
+            if std::arch::is_x86_feature_detected!("avx2") {
+                return Isa::Avx2;
+            }
         }
         Isa::Baseline
+    }
+
+    /// Every instruction set this machine can run, baseline first.
+    #[cfg(test)]
+    pub(crate) fn available() -> Vec<Self> {
+        let mut all = vec![Isa::Baseline];
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx2") {
+                all.push(Isa::Avx2);
+            }
+            if std::arch::is_x86_feature_detected!("avx512f") {
+                all.push(Isa::Avx512);
+            }
+        }
+        all
     }
 }
 
@@ -409,6 +448,9 @@ pub(crate) fn cell_rules(isa: Isa, k: &Rules, x: &LaneInputs, o: &mut LaneOutput
         #[cfg(target_arch = "x86_64")]
         // SAFETY: `Isa::Avx2` is only detected on machines with AVX2.
         Isa::Avx2 => unsafe { cell_rules_avx2(k, x, o) },
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: `Isa::Avx512` is only detected on machines with AVX-512F.
+        Isa::Avx512 => unsafe { cell_rules_avx512(k, x, o) },
     }
 }
 
@@ -423,6 +465,16 @@ fn cell_rules_any(k: &Rules, x: &LaneInputs, o: &mut LaneOutputs) {
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 fn cell_rules_avx2(k: &Rules, x: &LaneInputs, o: &mut LaneOutputs) {
+    if k.whole_powers() {
+        cell_lanes::<true>(k, x, o);
+    } else {
+        cell_lanes::<false>(k, x, o);
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+fn cell_rules_avx512(k: &Rules, x: &LaneInputs, o: &mut LaneOutputs) {
     if k.whole_powers() {
         cell_lanes::<true>(k, x, o);
     } else {
@@ -527,28 +579,44 @@ fn nucleation(
     let (k, m) = (s.k, s.m);
     let fet = f64::from(s.fet[v]);
     let product = model::free_product(f64::from(s.ca[v]), f64::from(pi), fet, m);
-    let threshold =
-        || model::base_threshold(f64::from(s.mg[v]), k.ppi_equivalent(f64::from(ppi)), m);
+    let threshold = || k.base_threshold(f64::from(s.mg[v]), k.ppi_equivalent(f64::from(ppi)));
+    // A site's rate is 0 unless the product exceeds its threshold (or the
+    // threshold is not positive): that is tested first, so the model's
+    // quotient is only taken where it can be positive. Adding a rate of 0
+    // changes nothing.
+    let above = |threshold: f64| threshold <= 0.0 || product > threshold;
     let mut rate = 0.0;
-    if let Some(vesicle) = site {
-        let site = match vesicle {
-            Some(alp) => Site::Vesicle {
+    match site {
+        Some(Some(alp)) => {
+            let site = Site::Vesicle {
                 alp,
                 ros_uM: f64::from(ros) + k.h2o2(),
-            },
-            None => Site::Body,
-        };
-        rate += model::nucleation_rate(site, product, threshold(), fet, m);
+            };
+            rate += model::nucleation_rate(site, product, threshold(), fet, m);
+        }
+        Some(None) => {
+            let t = threshold();
+            if above(t) {
+                rate += model::nucleation_rate(Site::Body, product, t, fet, m);
+            }
+        }
+        None => {}
     }
     if region == Region::Lamina {
-        rate += model::nucleation_rate(Site::Lamina, product, threshold(), fet, m);
+        let t = threshold();
+        if above(t * m.lamina_threshold_factor) {
+            rate += model::nucleation_rate(Site::Lamina, product, t, fet, m);
+        }
     }
     // Next to mineral: the threshold is the growth product, so the
     // neighbours are only looked at when the voxel is above it.
-    let spread = model::nucleation_rate(Site::NextToMineral, product, 0.0, fet, m);
-    if spread > 0.0 && has_mineral_neighbour(s.mineral, s.shape, s.ndim, zyx, m.spread_min_fraction)
-    {
-        rate += spread;
+    if above(m.growth_product_mM2) {
+        let spread = model::nucleation_rate(Site::NextToMineral, product, 0.0, fet, m);
+        if spread > 0.0
+            && has_mineral_neighbour(s.mineral, s.shape, s.ndim, zyx, m.spread_min_fraction)
+        {
+            rate += spread;
+        }
     }
     if rate > 0.0 {
         Nucleation::Draw(rate * s.ctx.dt_h)
@@ -615,7 +683,16 @@ fn uniforms(isa: Isa, ctx: &StepContext, ids: &[u64; LANES], purpose: Purpose) -
         #[cfg(target_arch = "x86_64")]
         // SAFETY: `Isa::Avx2` is only detected on machines with AVX2.
         Isa::Avx2 => unsafe { uniforms_avx2(ctx, ids, purpose) },
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: `Isa::Avx512` is only detected on machines with AVX-512F.
+        Isa::Avx512 => unsafe { uniforms_avx512(ctx, ids, purpose) },
     }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+fn uniforms_avx512(ctx: &StepContext, ids: &[u64; LANES], purpose: Purpose) -> [f64; LANES] {
+    first_uniforms(ctx.seed, ctx.step, ids, purpose)
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -815,9 +892,11 @@ mod tests {
                 let x = inputs(seed);
                 let mut o = LaneOutputs::default();
                 cell_rules(Isa::Baseline, &k, &x, &mut o);
-                let mut detected = LaneOutputs::default();
-                cell_rules(Isa::detect(), &k, &x, &mut detected);
-                assert_eq!(o, detected, "{:?}", Isa::detect());
+                for isa in Isa::available() {
+                    let mut other = LaneOutputs::default();
+                    cell_rules(isa, &k, &x, &mut other);
+                    assert_eq!(o, other, "{isa:?}");
+                }
                 let mut general = LaneOutputs::default();
                 cell_lanes::<false>(&k, &x, &mut general);
                 assert_eq!(o, general);
@@ -851,7 +930,7 @@ mod tests {
             seed: 99,
         };
         let ids: [u64; LANES] = std::array::from_fn(|j| 1000 + 37 * j as u64);
-        for isa in [Isa::Baseline, Isa::detect()] {
+        for isa in Isa::available() {
             let u = uniforms(isa, &ctx, &ids, purpose::NUCLEATION);
             for j in 0..LANES {
                 let want = Stream::new(99, 17, ids[j], purpose::NUCLEATION).uniform();
