@@ -141,9 +141,12 @@ pub fn first_uniforms<const N: usize>(
     }
     let mut out = [0.0; N];
     for j in 0..N {
-        let hi = u64::from(c0[j]) >> 5;
-        let lo = u64::from(c1[j]) >> 6;
-        out[j] = ((hi << 26) | lo) as f64 * (1.0 / (1u64 << 53) as f64);
+        // (hi·2²⁶ + lo) is below 2⁵³, so summing the two exact halves in f64
+        // gives exactly the integer `Stream::uniform` converts; the halves
+        // fit an i32, whose conversion vectorises.
+        let hi = f64::from((c0[j] >> 5) as i32);
+        let lo = f64::from((c1[j] >> 6) as i32);
+        out[j] = (hi * (1u64 << 26) as f64 + lo) * (1.0 / (1u64 << 53) as f64);
     }
     out
 }

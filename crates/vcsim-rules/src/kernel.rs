@@ -262,6 +262,16 @@ pub struct Rules {
     nucleation_product: f64,
     inv_mg_nucleation_half: f64,
     inv_ppi_nucleation_half: f64,
+    // Nucleation at matrix vesicles and next to mineral.
+    vesicle_per_h: f64,
+    vesicle_alp_boost: f64,
+    fetuin_vesicle_half: f64,
+    fetuin_vesicle_max: f64,
+    vesicle_ros_half: f64,
+    vesicle_ros_gain: f64,
+    spread_per_h: f64,
+    growth_product: f64,
+    inv_growth_product: f64,
     dt: f64,
 }
 
@@ -344,6 +354,15 @@ impl Rules {
             nucleation_product: m.nucleation_product_mM2,
             inv_mg_nucleation_half: 1.0 / m.mg_nucleation_half_mM,
             inv_ppi_nucleation_half: 1.0 / m.ppi_nucleation_half_uM,
+            vesicle_per_h: m.vesicle_nucleation_per_h,
+            vesicle_alp_boost: m.vesicle_alp_boost,
+            fetuin_vesicle_half: m.fetuin_vesicle_half_g_per_L,
+            fetuin_vesicle_max: m.fetuin_vesicle_max,
+            vesicle_ros_half: m.vesicle_ros_half_uM,
+            vesicle_ros_gain: m.vesicle_ros_gain,
+            spread_per_h: m.spread_nucleation_per_h,
+            growth_product: m.growth_product_mM2,
+            inv_growth_product: 1.0 / m.growth_product_mM2,
             dt,
         }
     }
@@ -569,6 +588,53 @@ impl Rules {
             * (1.0 + ppi_eq_uM.max(0.0) * self.inv_ppi_nucleation_half)
     }
 
+    /// [`model::nucleation_rate`] at the matrix vesicles of an osteogenic
+    /// cell with ALP `alp` and ROS `ros_uM`, as one quotient:
+    /// with `P = S·(1 + boost·ALP)·(h + F)`, `Q = T·(h + (1 + max)·F)` (the
+    /// fetuin-raised threshold times `h + F`) and the ROS release
+    /// `(h_R + (1 + gain)·R) / (h_R + R)`, the rate is
+    /// `k · release · (P − Q) / Q` where `P > Q`, else 0.
+    #[inline(always)]
+    pub fn vesicle_rate(
+        &self,
+        free_product: f64,
+        threshold: f64,
+        fetuin_g_per_L: f64,
+        alp: f64,
+        ros_uM: f64,
+    ) -> f64 {
+        let fet = fetuin_g_per_L.max(0.0);
+        let ros = ros_uM.max(0.0);
+        let p = free_product
+            * (1.0 + self.vesicle_alp_boost * alp.max(0.0))
+            * (self.fetuin_vesicle_half + fet);
+        let q = threshold * (self.fetuin_vesicle_half + (1.0 + self.fetuin_vesicle_max) * fet);
+        if q <= 0.0 {
+            // No threshold: the model's excess is 1.
+            let release = 1.0 + self.vesicle_ros_gain * saturating(ros, self.vesicle_ros_half);
+            return self.vesicle_per_h * release;
+        }
+        if p <= q {
+            return 0.0;
+        }
+        let a = self.vesicle_ros_half + (1.0 + self.vesicle_ros_gain) * ros;
+        let b = self.vesicle_ros_half + ros;
+        self.vesicle_per_h * a * (p - q) / (b * q)
+    }
+
+    /// [`model::nucleation_rate`] next to mineral (the threshold is the
+    /// growth product).
+    #[inline(always)]
+    pub fn spread_rate(&self, free_product: f64) -> f64 {
+        if self.growth_product <= 0.0 {
+            self.spread_per_h
+        } else if free_product > self.growth_product {
+            self.spread_per_h * (free_product * self.inv_growth_product - 1.0).max(0.0)
+        } else {
+            0.0
+        }
+    }
+
     /// OPG a viable cell secretes over the step, pM ([`model::opg_secretion`] × dt).
     #[inline(always)]
     pub fn opg_secreted(&self, phenotype: Phenotype) -> f64 {
@@ -579,6 +645,7 @@ impl Rules {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Site;
     use crate::sim::Systemic;
     use vcsim_core::{Purpose, Stream};
 
@@ -746,6 +813,25 @@ mod tests {
                     "opn",
                 );
                 let product = model::free_product(ca, pi, fet, &m);
+                let thr = model::base_threshold(mg, ppi_eq, &m);
+                for s in [product, 0.3 * thr, 0.9 * thr, 1.7 * thr, 10.0 * thr] {
+                    let want =
+                        model::nucleation_rate(Site::Vesicle { alp, ros_uM: ros }, s, thr, fet, &m);
+                    let got = k.vesicle_rate(s, thr, fet, alp, ros);
+                    let scale =
+                        m.vesicle_nucleation_per_h * (1.0 + m.vesicle_ros_gain) * (s / thr + 1.0);
+                    assert!(
+                        (got - want).abs() <= 1e-12 * scale,
+                        "vesicle {got} vs {want}"
+                    );
+                    let want = model::nucleation_rate(Site::NextToMineral, s, thr, fet, &m);
+                    let got = k.spread_rate(s);
+                    let scale = m.spread_nucleation_per_h * (s / m.growth_product_mM2 + 1.0);
+                    assert!(
+                        (got - want).abs() <= 1e-12 * scale,
+                        "spread {got} vs {want}"
+                    );
+                }
                 close(
                     k.base_threshold(mg, ppi_eq),
                     model::base_threshold(mg, ppi_eq, &m),

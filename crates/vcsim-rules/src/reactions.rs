@@ -393,7 +393,9 @@ impl Lanes {
 }
 
 /// The instruction set the lane loops are compiled for, detected once per
-/// step (AVX-512F, else AVX2, else the baseline). Every variant gives the same bits: the loops use only IEEE
+/// step (AVX2, else the baseline). An AVX-512F variant measured no faster
+/// here: the loops are bound by divisions, which AVX-512 does not speed up
+/// per lane. Every variant gives the same bits: the loops use only IEEE
 /// additions, multiplications, divisions and comparisons (never a fused
 /// multiply-add) and [`crate::kernel::exp`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -403,22 +405,14 @@ pub(crate) enum Isa {
     /// x86-64 with AVX2.
     #[cfg(target_arch = "x86_64")]
     Avx2,
-    /// x86-64 with AVX-512F.
-    #[cfg(target_arch = "x86_64")]
-    Avx512,
 }
 
 impl Isa {
     /// The best instruction set of this machine.
     pub(crate) fn detect() -> Self {
         #[cfg(target_arch = "x86_64")]
-        {
-            if std::arch::is_x86_feature_detected!("avx512f") {
-                return Isa::Avx512;
-            }
-            if std::arch::is_x86_feature_detected!("avx2") {
-                return Isa::Avx2;
-            }
+        if std::arch::is_x86_feature_detected!("avx2") {
+            return Isa::Avx2;
         }
         Isa::Baseline
     }
@@ -428,13 +422,8 @@ impl Isa {
     pub(crate) fn available() -> Vec<Self> {
         let mut all = vec![Isa::Baseline];
         #[cfg(target_arch = "x86_64")]
-        {
-            if std::arch::is_x86_feature_detected!("avx2") {
-                all.push(Isa::Avx2);
-            }
-            if std::arch::is_x86_feature_detected!("avx512f") {
-                all.push(Isa::Avx512);
-            }
+        if std::arch::is_x86_feature_detected!("avx2") {
+            all.push(Isa::Avx2);
         }
         all
     }
@@ -448,9 +437,6 @@ pub(crate) fn cell_rules(isa: Isa, k: &Rules, x: &LaneInputs, o: &mut LaneOutput
         #[cfg(target_arch = "x86_64")]
         // SAFETY: `Isa::Avx2` is only detected on machines with AVX2.
         Isa::Avx2 => unsafe { cell_rules_avx2(k, x, o) },
-        #[cfg(target_arch = "x86_64")]
-        // SAFETY: `Isa::Avx512` is only detected on machines with AVX-512F.
-        Isa::Avx512 => unsafe { cell_rules_avx512(k, x, o) },
     }
 }
 
@@ -465,16 +451,6 @@ fn cell_rules_any(k: &Rules, x: &LaneInputs, o: &mut LaneOutputs) {
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 fn cell_rules_avx2(k: &Rules, x: &LaneInputs, o: &mut LaneOutputs) {
-    if k.whole_powers() {
-        cell_lanes::<true>(k, x, o);
-    } else {
-        cell_lanes::<false>(k, x, o);
-    }
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-fn cell_rules_avx512(k: &Rules, x: &LaneInputs, o: &mut LaneOutputs) {
     if k.whole_powers() {
         cell_lanes::<true>(k, x, o);
     } else {
@@ -588,11 +564,7 @@ fn nucleation(
     let mut rate = 0.0;
     match site {
         Some(Some(alp)) => {
-            let site = Site::Vesicle {
-                alp,
-                ros_uM: f64::from(ros) + k.h2o2(),
-            };
-            rate += model::nucleation_rate(site, product, threshold(), fet, m);
+            rate += k.vesicle_rate(product, threshold(), fet, alp, f64::from(ros) + k.h2o2());
         }
         Some(None) => {
             let t = threshold();
@@ -611,7 +583,7 @@ fn nucleation(
     // Next to mineral: the threshold is the growth product, so the
     // neighbours are only looked at when the voxel is above it.
     if above(m.growth_product_mM2) {
-        let spread = model::nucleation_rate(Site::NextToMineral, product, 0.0, fet, m);
+        let spread = k.spread_rate(product);
         if spread > 0.0
             && has_mineral_neighbour(s.mineral, s.shape, s.ndim, zyx, m.spread_min_fraction)
         {
@@ -683,16 +655,7 @@ fn uniforms(isa: Isa, ctx: &StepContext, ids: &[u64; LANES], purpose: Purpose) -
         #[cfg(target_arch = "x86_64")]
         // SAFETY: `Isa::Avx2` is only detected on machines with AVX2.
         Isa::Avx2 => unsafe { uniforms_avx2(ctx, ids, purpose) },
-        #[cfg(target_arch = "x86_64")]
-        // SAFETY: `Isa::Avx512` is only detected on machines with AVX-512F.
-        Isa::Avx512 => unsafe { uniforms_avx512(ctx, ids, purpose) },
     }
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-fn uniforms_avx512(ctx: &StepContext, ids: &[u64; LANES], purpose: Purpose) -> [f64; LANES] {
-    first_uniforms(ctx.seed, ctx.step, ids, purpose)
 }
 
 #[cfg(target_arch = "x86_64")]
