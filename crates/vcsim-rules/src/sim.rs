@@ -3,7 +3,7 @@
 //! One step (see `ARCHITECTURE.md`):
 //! 1. `environment`: tissue — the lumen (and optionally outer) boundary values
 //!    from the serum; culture — a medium change when one is due;
-//! 2. `reactions` (see [`crate::reactions`]): pass 1, voxels and their cells
+//! 2. `reactions` (`reactions.rs`): pass 1, voxels and their cells
 //!    together in parallel blocks — every VSMC senses its voxel, updates its
 //!    intracellular Pi, Runx2, ALP and OPN, may switch phenotype, may enter
 //!    apoptosis (apoptotic cells become apoptotic bodies); then the voxel's
