@@ -1,11 +1,12 @@
 //! Criterion benchmarks of the kernels: the diffusion solver (2D and 3D, 1, 4
-//! and 8 solutes), the cell stage, the mineral stage and the full step of the
-//! whole model, each on 1 and 2 threads.
+//! and 8 solutes), the reactions stage (cells, secretion, mineral) and the
+//! full step of the whole model, each on 1 and 2 threads.
 //!
 //! `cargo bench -p vcsim-rules --bench kernels` measures; `cargo test --benches`
 //! runs every benchmark once as a smoke check. Throughput is reported as
 //! elements per second: voxel-solute updates for the solver, cell updates for
-//! the cell stage, voxels for the mineral stage and the full step.
+//! the reactions stage (`reactions_per_cell`), voxels for the reactions stage
+//! (`reactions`) and the full step.
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use std::time::Duration;
@@ -125,14 +126,15 @@ fn stage_bench(c: &mut Criterion, group_name: &str, stage: Option<&str>, per_cel
     group.finish();
 }
 
-/// The cell stage: cell updates per second.
-fn cell_stage(c: &mut Criterion) {
-    stage_bench(c, "cell_stage", Some("cells"), true);
+/// The reactions stage (cells, secretion, nucleation and growth): cell
+/// updates per second.
+fn reactions_per_cell(c: &mut Criterion) {
+    stage_bench(c, "reactions_per_cell", Some("reactions"), true);
 }
 
-/// The mineral stage: voxels per second.
-fn mineral_stage(c: &mut Criterion) {
-    stage_bench(c, "mineral_stage", Some("mineral"), false);
+/// The reactions stage: voxels per second.
+fn reactions(c: &mut Criterion) {
+    stage_bench(c, "reactions", Some("reactions"), false);
 }
 
 /// The whole step: voxels per second.
@@ -140,5 +142,5 @@ fn full_step(c: &mut Criterion) {
     stage_bench(c, "full_step", None, false);
 }
 
-criterion_group!(benches, solver, cell_stage, mineral_stage, full_step);
+criterion_group!(benches, solver, reactions_per_cell, reactions, full_step);
 criterion_main!(benches);

@@ -91,7 +91,7 @@ def test_provenance_is_recorded(smoke_run):
     p = run.provenance
     assert p["threads"] == 2
     assert p["steps_run"] == 180
-    assert set(p["stage_seconds"]) == {"environment", "cells", "secretion", "mineral", "transport"}
+    assert set(p["stage_seconds"]) == {"environment", "reactions", "transport"}
 
 
 def test_thread_count_changes_only_provenance(tmp_path, vcsim, smoke_run):

@@ -49,11 +49,11 @@ mod rng;
 mod snapshot;
 mod solver;
 
-pub use cells::{CellId, CellStore, Columns, Occupied};
+pub use cells::{CellId, CellStore, Columns, Occupied, retain_by};
 pub use field::{Boundary, Face, FieldKind, FieldSpec, FieldStore};
 pub use lattice::{GeometryError, Lattice, MAX_VOXELS, Region, WallGeometry};
-pub use pipeline::{Observer, Pipeline, Stage, StageTimes, StepContext};
+pub use pipeline::{Observer, Pipeline, Stage, StageEvent, StageTimes, StepContext};
 pub use reduce::{REDUCE_CHUNK, det_sum, det_sum_f32};
-pub use rng::{Purpose, Stream, philox4x32_10};
+pub use rng::{Purpose, Stream, first_uniforms, philox4x32_10};
 pub use snapshot::{Column, Snapshot, SnapshotError};
 pub use solver::{DiffusionSolver, Kernels, SolverError};

@@ -37,6 +37,15 @@ pub struct StageTimes {
     pub seconds: Vec<f64>,
 }
 
+/// What [`Pipeline::step_with`] reports to its hook.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StageEvent {
+    /// The named stage is about to run.
+    Start(&'static str),
+    /// The named stage has run.
+    End(&'static str),
+}
+
 /// An ordered list of stages run one after the other on a world `W`.
 pub struct Pipeline<W> {
     stages: Vec<Box<dyn Stage<W>>>,
@@ -75,10 +84,24 @@ impl<W> Pipeline<W> {
 
     /// Runs every stage once, in order.
     pub fn step(&mut self, world: &mut W, ctx: &StepContext) {
+        self.step_with(world, ctx, |_| {});
+    }
+
+    /// Runs every stage once, in order, calling `hook` right before and
+    /// right after each stage (tests use it to attribute work to stages).
+    pub fn step_with(
+        &mut self,
+        world: &mut W,
+        ctx: &StepContext,
+        mut hook: impl FnMut(StageEvent),
+    ) {
         for (stage, secs) in self.stages.iter_mut().zip(self.times.seconds.iter_mut()) {
+            let name = stage.name();
+            hook(StageEvent::Start(name));
             let t0 = Instant::now();
             stage.run(world, ctx);
             *secs += t0.elapsed().as_secs_f64();
+            hook(StageEvent::End(name));
         }
     }
 
@@ -131,8 +154,18 @@ mod tests {
             seed: 0,
         };
         p.step(&mut w, &ctx);
-        p.step(&mut w, &ctx);
+        let mut events = Vec::new();
+        p.step_with(&mut w, &ctx, |e| events.push(e));
         assert_eq!(w, vec!["a", "b", "a", "b"]);
+        assert_eq!(
+            events,
+            [
+                StageEvent::Start("a"),
+                StageEvent::End("a"),
+                StageEvent::Start("b"),
+                StageEvent::End("b")
+            ]
+        );
         assert_eq!(p.times().names, vec!["a", "b"]);
         assert!(p.times().seconds.iter().all(|s| *s >= 0.0));
         let mut o = ();

@@ -103,6 +103,54 @@ impl Stream {
     }
 }
 
+/// The first [`Stream::uniform`] of the streams `(seed, step, ids[j],
+/// purpose)` for every `j`: the same values, computed lane by lane so that
+/// the loop vectorises (one Philox block per id).
+#[inline(always)]
+pub fn first_uniforms<const N: usize>(
+    seed: u64,
+    step: u64,
+    ids: &[u64; N],
+    purpose: Purpose,
+) -> [f64; N] {
+    let w1_base = u32::from(purpose.0) | ((((step >> 32) as u32) & 0xFF) << 16);
+    let mut c0 = [0u32; N];
+    let mut c1 = [0u32; N];
+    let mut c2 = [step as u32; N];
+    let mut c3 = [0u32; N];
+    for j in 0..N {
+        c1[j] = w1_base | ((((ids[j] >> 32) as u32) & 0xFF) << 24);
+        c3[j] = ids[j] as u32;
+    }
+    let mut k = [seed as u32, (seed >> 32) as u32];
+    for round in 0..10 {
+        if round > 0 {
+            k[0] = k[0].wrapping_add(W0);
+            k[1] = k[1].wrapping_add(W1);
+        }
+        for j in 0..N {
+            let (hi0, lo0) = mulhilo(M0, c0[j]);
+            let (hi1, lo1) = mulhilo(M1, c2[j]);
+            let n0 = hi1 ^ c1[j] ^ k[0];
+            let n2 = hi0 ^ c3[j] ^ k[1];
+            c0[j] = n0;
+            c1[j] = lo1;
+            c2[j] = n2;
+            c3[j] = lo0;
+        }
+    }
+    let mut out = [0.0; N];
+    for j in 0..N {
+        // (hi·2²⁶ + lo) is below 2⁵³, so summing the two exact halves in f64
+        // gives exactly the integer `Stream::uniform` converts; the halves
+        // fit an i32, whose conversion vectorises.
+        let hi = f64::from((c0[j] >> 5) as i32);
+        let lo = f64::from((c1[j] >> 6) as i32);
+        out[j] = (hi * (1u64 << 26) as f64 + lo) * (1.0 / (1u64 << 53) as f64);
+    }
+    out
+}
+
 impl rand::TryRng for Stream {
     type Error = Infallible;
 
@@ -171,6 +219,19 @@ mod tests {
         // Large ids and steps must not alias small ones.
         assert_ne!(draw(1, 2, 3, 4), draw(1, 2, 3 + (1 << 32), 4));
         assert_ne!(draw(1, 2, 3, 4), draw(1, 2 + (1 << 32), 3, 4));
+    }
+
+    #[test]
+    fn first_uniforms_are_the_streams_first_draws() {
+        let ids: [u64; 16] =
+            std::array::from_fn(|j| (j as u64) * 7919 + (j as u64 % 3) * (1 << 33));
+        for (seed, step) in [(0, 0), (42, 7), (u64::MAX, (1 << 35) + 3)] {
+            let got = first_uniforms(seed, step, &ids, Purpose(5));
+            for (j, &id) in ids.iter().enumerate() {
+                let want = Stream::new(seed, step, id, Purpose(5)).uniform();
+                assert_eq!(got[j].to_bits(), want.to_bits(), "id {id}");
+            }
+        }
     }
 
     #[test]

@@ -34,9 +34,11 @@
 
 pub mod config;
 pub mod experiment;
+pub mod kernel;
 pub mod model;
 pub mod params;
 pub mod patient;
+mod reactions;
 pub mod rules;
 pub mod sim;
 

@@ -9,7 +9,7 @@
 //! VSMC; ALP and OPN as a fraction of their maximal expression.
 
 use crate::params::{BindingParams, CellParams, InterventionParams, MineralParams};
-use vcsim_core::Columns;
+use vcsim_core::{Columns, retain_by};
 
 /// Phenotype of a VSMC, or what remains of it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -71,7 +71,7 @@ pub struct VsmcColumns {
     pub pit1: Vec<f32>,
     /// Change of intracellular Pi during the last step, mM of cell volume
     /// (negative: released, e.g. at death). Applied to the voxel by the
-    /// secretion stage.
+    /// reactions stage (secretion).
     pub pi_uptake: Vec<f32>,
 }
 
@@ -93,23 +93,23 @@ impl Columns for VsmcColumns {
     fn len(&self) -> usize {
         self.runx2.len()
     }
-    fn push(&mut self, row: VsmcRow) {
-        self.phenotype.push(row.phenotype);
-        self.runx2.push(row.runx2);
-        self.alp.push(0.0);
-        self.opn.push(0.0);
-        self.pi_in.push(row.pi_in);
-        self.pit1.push(row.pit1);
-        self.pi_uptake.push(0.0);
+    fn insert(&mut self, i: usize, row: VsmcRow) {
+        self.phenotype.insert(i, row.phenotype);
+        self.runx2.insert(i, row.runx2);
+        self.alp.insert(i, 0.0);
+        self.opn.insert(i, 0.0);
+        self.pi_in.insert(i, row.pi_in);
+        self.pit1.insert(i, row.pit1);
+        self.pi_uptake.insert(i, 0.0);
     }
-    fn swap_remove(&mut self, i: usize) {
-        self.phenotype.swap_remove(i);
-        self.runx2.swap_remove(i);
-        self.alp.swap_remove(i);
-        self.opn.swap_remove(i);
-        self.pi_in.swap_remove(i);
-        self.pit1.swap_remove(i);
-        self.pi_uptake.swap_remove(i);
+    fn retain_rows(&mut self, keep: &[bool]) {
+        retain_by(&mut self.phenotype, keep);
+        retain_by(&mut self.runx2, keep);
+        retain_by(&mut self.alp, keep);
+        retain_by(&mut self.opn, keep);
+        retain_by(&mut self.pi_in, keep);
+        retain_by(&mut self.pit1, keep);
+        retain_by(&mut self.pi_uptake, keep);
     }
 }
 

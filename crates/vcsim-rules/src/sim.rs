@@ -3,14 +3,15 @@
 //! One step (see `ARCHITECTURE.md`):
 //! 1. `environment`: tissue — the lumen (and optionally outer) boundary values
 //!    from the serum; culture — a medium change when one is due;
-//! 2. `cells`: every VSMC, in parallel, senses its voxel, updates its
+//! 2. `reactions` (`reactions.rs`): pass 1, voxels and their cells
+//!    together in parallel blocks — every VSMC senses its voxel, updates its
 //!    intracellular Pi, Runx2, ALP and OPN, may switch phenotype, may enter
-//!    apoptosis; apoptotic cells become apoptotic bodies;
-//! 3. `secretion`: per voxel, the cell's uptake and secretion (Pi, PPi and its
-//!    hydrolysis by ALP, RANKL, OPG) and the ROS sources (cells, endothelium);
-//! 4. `mineral`: nucleation at vesicles, apoptotic bodies, laminae and next to
-//!    mineral; growth, taking Ca and Pi out of the voxel;
-//! 5. `transport`: tissue — implicit diffusion of every solute (ROS
+//!    apoptosis (apoptotic cells become apoptotic bodies); then the voxel's
+//!    secretion (Pi uptake, PPi and its hydrolysis by ALP, RANKL, OPG, the ROS
+//!    sources of cells and endothelium); then whether a nucleus forms (at
+//!    vesicles, apoptotic bodies, laminae, next to mineral); pass 2, nuclei
+//!    placed and mineral grown, taking Ca and Pi out of the voxel;
+//! 3. `transport`: tissue — implicit diffusion of every solute (ROS
 //!    quasi-steady); culture — the medium is well mixed with the layer.
 //!
 //! Reactions (secretion, mineral) run before transport on purpose: the
@@ -18,20 +19,18 @@
 //! so cells and summaries see relaxed fields.
 
 use crate::config::{LumenBoundary, Mode, OuterBoundary, Scenario};
-use crate::model::{self, Phenotype, Site, VsmcColumns, VsmcRow};
-use crate::params::{
-    BindingParams, CellParams, HA_CALCIUM_MM, HA_PI_PER_CA, InterventionParams, MineralParams,
-};
+use crate::model::{self, Phenotype, VsmcColumns, VsmcRow};
+use crate::params::{HA_CALCIUM_MM, HA_PI_PER_CA, InterventionParams};
 use crate::patient::{
     BoneRecord, Patient, PatientFactors, PatientState, SerumLevels, SerumRecord, StepResult,
 };
+use crate::reactions::ReactionStage;
 use rand_distr::{Distribution, LogNormal};
-use rayon::prelude::*;
 use std::fmt;
 use vcsim_core::{
     Boundary, CellStore, Column, DiffusionSolver, Face, FieldKind, FieldSpec, FieldStore, Lattice,
-    Observer, Pipeline, Region, Snapshot, Stage, StageTimes, StepContext, Stream, WallGeometry,
-    det_sum,
+    Observer, Pipeline, Region, Snapshot, Stage, StageEvent, StageTimes, StepContext, Stream,
+    WallGeometry, det_sum,
 };
 
 /// Field index of phosphate (mM).
@@ -424,16 +423,6 @@ impl Simulation {
             change_every_steps: ((s.culture.medium_change_days * 24.0 / dt_h).round() as u64)
                 .max(1),
         });
-        pipeline.push(CellStage {
-            p: s.cells.clone(),
-            m: s.mineral.clone(),
-            iv: s.interventions.clone(),
-            b: s.binding.clone(),
-        });
-        pipeline.push(SecretionStage {
-            p: s.cells.clone(),
-            iv: s.interventions.clone(),
-        });
         let d_min = s
             .solutes
             .calcium
@@ -445,11 +434,13 @@ impl Simulation {
             }
             Mode::Culture => 1.0 + medium_ratio,
         };
-        pipeline.push(MineralStage {
+        pipeline.push(ReactionStage {
+            p: s.cells.clone(),
             m: s.mineral.clone(),
+            iv: s.interventions.clone(),
             b: s.binding.clone(),
             exchange,
-            nuclei: vec![0; lattice.len()],
+            flags: vec![0; lattice.len()],
         });
         pipeline.push(TransportStage {
             solver,
@@ -484,13 +475,19 @@ impl Simulation {
 
     /// Takes one step and returns its context.
     pub fn step(&mut self) -> StepContext {
+        self.step_with(|_| {})
+    }
+
+    /// Takes one step, calling `hook` right before and after each stage
+    /// (see [`Pipeline::step_with`]), and returns its context.
+    pub fn step_with(&mut self, hook: impl FnMut(StageEvent)) -> StepContext {
         let ctx = StepContext {
             step: self.world.step,
             time_h: self.world.time_h(),
             dt_h: self.dt_h,
             seed: self.seed,
         };
-        self.pipeline.step(&mut self.world, &ctx);
+        self.pipeline.step_with(&mut self.world, &ctx, hook);
         self.world.step += 1;
         ctx
     }
@@ -751,387 +748,6 @@ impl Stage<World> for EnvironmentStage {
             }
         }
     }
-}
-
-/// `cells`: the cell rules, every cell in parallel.
-struct CellStage {
-    p: CellParams,
-    m: MineralParams,
-    iv: InterventionParams,
-    b: BindingParams,
-}
-
-impl Stage<World> for CellStage {
-    fn name(&self) -> &'static str {
-        "cells"
-    }
-    fn run(&mut self, w: &mut World, ctx: &StepContext) {
-        let iv = w.systemic.interventions(&self.iv);
-        let (p, m, iv, b) = (&self.p, &self.m, &iv, &self.b);
-        let f = &w.fields;
-        let (pi, ca, mg, ppi, fet, ros, rankl, opg) = (
-            f.values(PHOSPHATE),
-            f.values(CALCIUM),
-            f.values(MAGNESIUM),
-            f.values(PPI),
-            f.values(FETUIN_A),
-            f.values(ROS),
-            f.values(RANKL),
-            f.values(OPG),
-        );
-        let sys = w.systemic;
-        let mineral = &w.mineral;
-        let dt = ctx.dt_h;
-        let (ids, voxels, data) = w.cells.parts_mut();
-        let VsmcColumns {
-            phenotype,
-            runx2,
-            alp,
-            opn,
-            pi_in,
-            pit1,
-            pi_uptake,
-        } = data;
-        (
-            phenotype.par_iter_mut(),
-            runx2.par_iter_mut(),
-            alp.par_iter_mut(),
-            opn.par_iter_mut(),
-            pi_in.par_iter_mut(),
-            pi_uptake.par_iter_mut(),
-            pit1.par_iter(),
-            ids.par_iter(),
-            voxels.par_iter(),
-        )
-            .into_par_iter()
-            .with_min_len(512)
-            .for_each(|(ph, r, a, o, pin, uptake, &cell_pit1, id, &v)| {
-                let v = v as usize;
-                *uptake = 0.0;
-                match *ph {
-                    Phenotype::ApoptoticBody => {
-                        if mineral[v] >= m.calcified_fraction {
-                            *ph = Phenotype::Calcified;
-                        }
-                        return;
-                    }
-                    Phenotype::Calcified => return,
-                    Phenotype::Apoptotic => {
-                        let mut s = Stream::new(ctx.seed, ctx.step, id.0, purpose::CLEARANCE);
-                        if s.bernoulli(model::event_probability(p.apoptotic_clearance_per_h, dt)) {
-                            // The body releases the cell's phosphate.
-                            *uptake = -*pin;
-                            *pin = 0.0;
-                            *ph = Phenotype::ApoptoticBody;
-                        }
-                        return;
-                    }
-                    Phenotype::Contractile | Phenotype::Osteogenic => {}
-                }
-                let (pi_v, ca_v, mg_v) = (f64::from(pi[v]), f64::from(ca[v]), f64::from(mg[v]));
-                let fet_v = f64::from(fet[v]);
-                let ros_v = f64::from(ros[v]) + sys.h2o2_uM;
-                let ppi_eq = model::ppi_equivalent(f64::from(ppi[v]), sys.bisphosphonate_uM, m);
-                // M1, M2: PiT-1 uptake into the intracellular pool.
-                let eff = model::pit1_effective(f64::from(cell_pit1), ca_v, p, iv);
-                let target = model::pi_in_target(pi_v, eff, p);
-                let old = f64::from(*pin);
-                let new = model::relax(old, target, p.pi_exchange_per_h, dt);
-                *pin = new as f32;
-                *uptake = (f64::from(*pin) - old) as f32;
-                // M1, M3, M6, M7, M9: Runx2.
-                let signal = model::pi_signal(new, ppi_eq, mg_v, p, iv);
-                let free =
-                    model::free_rankl(f64::from(rankl[v]), f64::from(opg[v]), sys.denosumab_nM, b);
-                let drive = model::runx2_drive(signal, free, sys.pth_pg_per_mL, p);
-                let stab = model::ros_stabilisation(ros_v, p, iv);
-                let r_new = model::runx2_step(f64::from(*r), drive, stab, dt, p, iv);
-                *r = r_new as f32;
-                // Runx2 → ALP, OPN.
-                *a = model::relax(
-                    f64::from(*a),
-                    model::runx2_target_expression(r_new, p.alp_runx2_half, p),
-                    p.alp_rate_per_h,
-                    dt,
-                ) as f32;
-                *o = model::relax(
-                    f64::from(*o),
-                    model::runx2_target_expression(r_new, p.opn_runx2_half, p),
-                    p.opn_rate_per_h,
-                    dt,
-                ) as f32;
-                // Apoptosis.
-                let product = model::free_product(ca_v, pi_v, fet_v, m);
-                let apo = model::apoptosis_rate(product, mineral[v], ros_v, fet_v, p, m);
-                let mut s = Stream::new(ctx.seed, ctx.step, id.0, purpose::APOPTOSIS);
-                if s.bernoulli(model::event_probability(apo, dt)) {
-                    *ph = Phenotype::Apoptotic;
-                    return;
-                }
-                // Phenotype switch with hysteresis.
-                if let Some((to, rate)) = model::switch_rate(*ph, r_new, p) {
-                    let mut s = Stream::new(ctx.seed, ctx.step, id.0, purpose::SWITCH);
-                    if s.bernoulli(model::event_probability(rate, dt)) {
-                        *ph = to;
-                    }
-                }
-            });
-    }
-}
-
-/// Voxels per parallel work item of the voxel stages.
-const VOXEL_CHUNK: usize = 4096;
-
-/// `secretion`: what each cell and the endothelium put into or take out of
-/// their voxel, field by field, voxels in parallel.
-struct SecretionStage {
-    p: CellParams,
-    iv: InterventionParams,
-}
-
-impl Stage<World> for SecretionStage {
-    fn name(&self) -> &'static str {
-        "secretion"
-    }
-    fn run(&mut self, w: &mut World, ctx: &StepContext) {
-        let iv = w.systemic.interventions(&self.iv);
-        let (p, iv) = (&self.p, &iv);
-        let dt = ctx.dt_h;
-        let cells = &w.cells;
-        let d = &cells.data;
-        let region = &w.lattice.region;
-        let f_cell = w.cell_volume_fraction as f32;
-        let toxin = w.systemic.toxin_uM;
-        let viable = |v: usize| cells.cell_at(v).filter(|&row| d.phenotype[row].is_viable());
-        // Phosphate: intracellular uptake (or release at death).
-        for_each_voxel(w.fields.values_mut(PHOSPHATE), |v, u| {
-            if let Some(row) = cells.cell_at(v) {
-                *u -= f_cell * d.pi_uptake[row];
-            }
-        });
-        // ROS sources before the quasi-steady solve: the field holds S/k, the
-        // level each source would sustain alone.
-        let endothelial = model::endothelial_ros_uM(w.lumen[PHOSPHATE], p, iv);
-        let cell_ros = model::cell_ros_uM(toxin, p, iv);
-        for_each_voxel(w.fields.values_mut(ROS), |v, u| {
-            let mut level = if viable(v).is_some() { cell_ros } else { 0.0 };
-            if region[v] == Region::Endothelium {
-                level += endothelial;
-            }
-            *u = level as f32;
-        });
-        // PPi: made by viable VSMCs, hydrolysed by their ALP (exact over dt).
-        for_each_voxel(w.fields.values_mut(PPI), |v, u| {
-            if let Some(row) = viable(v) {
-                let k = model::ppi_hydrolysis_rate(f64::from(d.alp[row]), p, iv);
-                let src = p.ppi_secretion_uM_per_h;
-                let old = f64::from(*u);
-                *u = if k > 0.0 {
-                    let e = (-k * dt).exp();
-                    old * e + src / k * (1.0 - e)
-                } else {
-                    old + src * dt
-                } as f32;
-            }
-        });
-        // RANKL and OPG secretion.
-        for_each_voxel(w.fields.values_mut(RANKL), |v, u| {
-            if let Some(row) = viable(v) {
-                *u += (model::rankl_secretion(f64::from(d.runx2[row]), p, iv) * dt) as f32;
-            }
-        });
-        for_each_voxel(w.fields.values_mut(OPG), |v, u| {
-            if let Some(row) = viable(v) {
-                *u += (model::opg_secretion(d.phenotype[row], p, iv) * dt) as f32;
-            }
-        });
-    }
-}
-
-/// Applies `f(voxel index, value)` to every voxel of a field, in parallel
-/// chunks of fixed size; each voxel's update depends only on its own inputs.
-fn for_each_voxel(values: &mut [f32], f: impl Fn(usize, &mut f32) + Sync) {
-    values
-        .par_chunks_mut(VOXEL_CHUNK)
-        .enumerate()
-        .for_each(|(c, chunk)| {
-            for (i, u) in chunk.iter_mut().enumerate() {
-                f(c * VOXEL_CHUNK + i, u);
-            }
-        });
-}
-
-/// `mineral`: nucleation and growth, taking Ca and Pi out of the fields.
-struct MineralStage {
-    m: MineralParams,
-    /// RANKL–OPG binding, for the free RANKL that raises vesicle release.
-    b: BindingParams,
-    /// How many voxels' worth of ion a voxel can draw on within one step:
-    /// tissue 1 + 2·ndim·r (r = D·dt/dx² of the slower of Ca and Pi), culture
-    /// 1 + medium volume per voxel.
-    exchange: f64,
-    /// Scratch: 1 where a nucleus forms this step.
-    nuclei: Vec<u8>,
-}
-
-impl Stage<World> for MineralStage {
-    fn name(&self) -> &'static str {
-        "mineral"
-    }
-    fn run(&mut self, w: &mut World, ctx: &StepContext) {
-        let (m, b) = (&self.m, &self.b);
-        let dt = ctx.dt_h;
-        let sys = w.systemic;
-        let lattice = &w.lattice;
-        let [nz, ny, nx] = lattice.shape;
-        let cells = &w.cells;
-        let d = &cells.data;
-        {
-            let f = &w.fields;
-            let (pi, ca, mg, ppi, fet, ros, rankl, opg) = (
-                f.values(PHOSPHATE),
-                f.values(CALCIUM),
-                f.values(MAGNESIUM),
-                f.values(PPI),
-                f.values(FETUIN_A),
-                f.values(ROS),
-                f.values(RANKL),
-                f.values(OPG),
-            );
-            let mineral = &w.mineral;
-            // Pass 1: which empty voxels nucleate, from last step's mineral.
-            self.nuclei
-                .par_chunks_mut(VOXEL_CHUNK)
-                .enumerate()
-                .for_each(|(c, chunk)| {
-                    for (i, flag) in chunk.iter_mut().enumerate() {
-                        let v = c * VOXEL_CHUNK + i;
-                        *flag = 0;
-                        if mineral[v] > 0.0
-                            || !matches!(lattice.region[v], Region::Media | Region::Lamina)
-                        {
-                            continue;
-                        }
-                        let fet_v = f64::from(fet[v]);
-                        let s = model::free_product(f64::from(ca[v]), f64::from(pi[v]), fet_v, m);
-                        let ppi_eq =
-                            model::ppi_equivalent(f64::from(ppi[v]), sys.bisphosphonate_uM, m);
-                        let thr = model::base_threshold(f64::from(mg[v]), ppi_eq, m);
-                        let mut rate = 0.0;
-                        if let Some(row) = cells.cell_at(v) {
-                            let site = match d.phenotype[row] {
-                                Phenotype::Osteogenic => Some(Site::Vesicle {
-                                    alp: f64::from(d.alp[row]),
-                                    ros_uM: f64::from(ros[v]) + sys.h2o2_uM,
-                                    free_rankl_pM: model::free_rankl(
-                                        f64::from(rankl[v]),
-                                        f64::from(opg[v]),
-                                        sys.denosumab_nM,
-                                        b,
-                                    ),
-                                }),
-                                Phenotype::Apoptotic | Phenotype::ApoptoticBody => Some(Site::Body),
-                                _ => None,
-                            };
-                            if let Some(site) = site {
-                                rate += model::nucleation_rate(site, s, thr, fet_v, m);
-                            }
-                        }
-                        if lattice.region[v] == Region::Lamina {
-                            rate += model::nucleation_rate(Site::Lamina, s, thr, fet_v, m);
-                        }
-                        if has_mineral_neighbour(
-                            mineral,
-                            [nz, ny, nx],
-                            lattice.ndim,
-                            v,
-                            m.spread_min_fraction,
-                        ) {
-                            rate += model::nucleation_rate(Site::NextToMineral, s, thr, fet_v, m);
-                        }
-                        if rate > 0.0 {
-                            let mut st =
-                                Stream::new(ctx.seed, ctx.step, v as u64, purpose::NUCLEATION);
-                            if st.bernoulli(model::event_probability(rate, dt)) {
-                                *flag = 1;
-                            }
-                        }
-                    }
-                });
-        }
-        // Pass 2: place nuclei and grow, taking Ca and Pi from the voxel.
-        let Some([pi, ca, mg, ppi, fet]) = w
-            .fields
-            .many_mut([PHOSPHATE, CALCIUM, MAGNESIUM, PPI, FETUIN_A])
-        else {
-            return;
-        };
-        let (mg, ppi, fet) = (&*mg, &*ppi, &*fet);
-        let exchange = self.exchange;
-        let nuclei = &self.nuclei;
-        w.mineral
-            .par_chunks_mut(VOXEL_CHUNK)
-            .zip(ca.par_chunks_mut(VOXEL_CHUNK))
-            .zip(pi.par_chunks_mut(VOXEL_CHUNK))
-            .enumerate()
-            .for_each(|(c, ((min, ca), pi))| {
-                for i in 0..min.len() {
-                    let v = c * VOXEL_CHUNK + i;
-                    let mut phi = min[i];
-                    let mut dphi = 0.0;
-                    if nuclei[v] == 1 {
-                        dphi = m.nucleus_fraction;
-                    } else if phi > 0.0 {
-                        let s = model::free_product(
-                            f64::from(ca[i]),
-                            f64::from(pi[i]),
-                            f64::from(fet[v]),
-                            m,
-                        );
-                        let ppi_eq =
-                            model::ppi_equivalent(f64::from(ppi[v]), sys.bisphosphonate_uM, m);
-                        dphi = model::growth_rate(s, phi, ppi_eq, f64::from(mg[v]), m) * dt;
-                    }
-                    dphi = dphi.min(m.max_fraction - phi);
-                    if dphi <= 0.0 {
-                        continue;
-                    }
-                    let (c_ca, c_pi) = (f64::from(ca[i]), f64::from(pi[i]));
-                    // Within one step a voxel can give up what it holds plus what
-                    // transport brings (`exchange` voxels' worth); take at most
-                    // half of that. With the usual exchange ≫ 1 this never binds.
-                    let want_ca = dphi * HA_CALCIUM_MM;
-                    let limit = (0.5 * c_ca * exchange / want_ca)
-                        .min(0.5 * c_pi * exchange / (want_ca * HA_PI_PER_CA))
-                        .min(1.0);
-                    dphi *= limit.max(0.0);
-                    let dca = dphi * HA_CALCIUM_MM;
-                    phi += dphi;
-                    min[i] = phi;
-                    ca[i] = (c_ca - dca) as f32;
-                    pi[i] = (c_pi - dca * HA_PI_PER_CA) as f32;
-                }
-            });
-    }
-}
-
-/// True if a face neighbour of `v` (periodic in y and z, bounded in x) holds
-/// at least `min` mineral.
-fn has_mineral_neighbour(
-    mineral: &[f64],
-    shape: [usize; 3],
-    ndim: usize,
-    v: usize,
-    min: f64,
-) -> bool {
-    let [nz, ny, nx] = shape;
-    let (z, y, x) = (v / (nx * ny), (v / nx) % ny, v % nx);
-    let at = |z: usize, y: usize, x: usize| mineral[(z * ny + y) * nx + x] >= min;
-    (x > 0 && at(z, y, x - 1))
-        || (x + 1 < nx && at(z, y, x + 1))
-        || at(z, (y + ny - 1) % ny, x)
-        || at(z, (y + 1) % ny, x)
-        || (ndim == 3 && (at((z + nz - 1) % nz, y, x) || at((z + 1) % nz, y, x)))
 }
 
 /// `transport`: diffusion (tissue) or mixing with the medium (culture).

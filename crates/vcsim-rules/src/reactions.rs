@@ -1,0 +1,922 @@
+//! `reactions`: everything that happens inside the voxels in one step, in
+//! two passes over the lattice (see `ARCHITECTURE.md`).
+//!
+//! **Pass 1** walks the voxels and the cells together, in blocks of
+//! [`VOXEL_CHUNK`] voxels in parallel (cells are stored in voxel order, so the
+//! cells of a block are a contiguous range of rows). In each voxel, in order:
+//! 1. the cell rules: a viable cell reads its voxel as transport left it,
+//!    updates its intracellular Pi, Runx2, ALP and OPN, may enter apoptosis
+//!    or switch phenotype; an apoptotic cell may become a body (releasing
+//!    its Pi); a body in a calcified voxel becomes "calcified";
+//! 2. secretion: the Pi the cell took up (or released), PPi made and
+//!    hydrolysed by a viable cell (exact), its RANKL and OPG, and the ROS
+//!    sources (viable cell, endothelium) written as S/k for the quasi-steady
+//!    solve;
+//! 3. nucleation: whether an empty media or lamina voxel forms a nucleus
+//!    (vesicles, bodies, laminae, next to mineral; one draw), from the
+//!    fields after secretion and the mineral of the step before. The result
+//!    is a flag per voxel: nothing, a nucleus, or existing mineral that grows.
+//!
+//! Every voxel reads and writes only itself (and reads its neighbours'
+//! mineral, which pass 1 does not change), so the result is that of running
+//! the three steps one after the other over the whole lattice.
+//!
+//! Within a block, the viable cells go through the rules [`LANES`] at a time:
+//! their inputs are gathered into arrays, the rules ([`crate::kernel::Rules`])
+//! run as one loop over the lanes, which vectorises (AVX2 where the machine
+//! has it, detected at run time; every instruction set gives the same bits),
+//! and the results are written back with the random decisions, whose draws
+//! are also made for a whole batch of cells (or of nucleating voxels) at
+//! once. Then a walk over the block's voxels writes the ROS sources and
+//! decides nucleation.
+//!
+//! **Pass 2** places the nuclei and grows the flagged voxels' mineral,
+//! taking Ca and Pi out of the voxel. It runs after pass 1 because
+//! nucleation next to mineral must see the neighbours' mineral as it was.
+
+use crate::kernel::{Rules, happens};
+use crate::model::{self, Phenotype, Site, VsmcColumns};
+use crate::params::{
+    BindingParams, CellParams, HA_CALCIUM_MM, HA_PI_PER_CA, InterventionParams, MineralParams,
+};
+use crate::sim::{PHOSPHATE, World, purpose};
+use rayon::prelude::*;
+use vcsim_core::{CellId, Purpose, Region, Stage, StepContext, Stream, first_uniforms};
+
+/// Voxels per parallel work item of the voxel passes.
+pub const VOXEL_CHUNK: usize = 4096;
+
+/// Pass 1 flag: nothing forms or grows.
+const NONE: u8 = 0;
+/// Pass 1 flag: a nucleus forms in this empty voxel.
+const NUCLEUS: u8 = 1;
+/// Pass 1 flag: the voxel holds mineral, which may grow.
+const GROWS: u8 = 2;
+
+/// The `reactions` stage.
+pub(crate) struct ReactionStage {
+    pub p: CellParams,
+    pub m: MineralParams,
+    pub iv: InterventionParams,
+    pub b: BindingParams,
+    /// How many voxels' worth of ion a voxel can draw on within one step:
+    /// tissue 1 + 2·ndim·r (r = D·dt/dx² of the slower of Ca and Pi), culture
+    /// 1 + medium volume per voxel.
+    pub exchange: f64,
+    /// Scratch: the pass 1 flag of every voxel.
+    pub flags: Vec<u8>,
+}
+
+/// What every voxel of pass 1 reads and nobody writes.
+struct Shared<'a> {
+    k: &'a Rules,
+    m: &'a MineralParams,
+    ctx: &'a StepContext,
+    ca: &'a [f32],
+    mg: &'a [f32],
+    fet: &'a [f32],
+    mineral: &'a [f64],
+    region: &'a [Region],
+    shape: [usize; 3],
+    ndim: usize,
+    f_cell: f32,
+    isa: Isa,
+}
+
+/// A block of voxels `start..start + len` and the cells in them: the part of
+/// the world one work item of pass 1 writes.
+struct Block<'a> {
+    start: usize,
+    pi: &'a mut [f32],
+    ppi: &'a mut [f32],
+    ros: &'a mut [f32],
+    rankl: &'a mut [f32],
+    opg: &'a mut [f32],
+    flags: &'a mut [u8],
+    ids: &'a [CellId],
+    voxels: &'a [u32],
+    pit1: &'a [f32],
+    phenotype: &'a mut [Phenotype],
+    runx2: &'a mut [f32],
+    alp: &'a mut [f32],
+    opn: &'a mut [f32],
+    pi_in: &'a mut [f32],
+    pi_uptake: &'a mut [f32],
+}
+
+impl<'a> Block<'a> {
+    /// The block cut before its voxel `at` (block-relative), with the cells
+    /// cut where the voxels are.
+    fn split(self, at: usize) -> (Block<'a>, Block<'a>) {
+        let cut = self.start + at;
+        let row = self.voxels.partition_point(|&v| (v as usize) < cut);
+        let (pi0, pi1) = self.pi.split_at_mut(at);
+        let (ppi0, ppi1) = self.ppi.split_at_mut(at);
+        let (ros0, ros1) = self.ros.split_at_mut(at);
+        let (rankl0, rankl1) = self.rankl.split_at_mut(at);
+        let (opg0, opg1) = self.opg.split_at_mut(at);
+        let (flags0, flags1) = self.flags.split_at_mut(at);
+        let (ids0, ids1) = self.ids.split_at(row);
+        let (voxels0, voxels1) = self.voxels.split_at(row);
+        let (pit10, pit11) = self.pit1.split_at(row);
+        let (ph0, ph1) = self.phenotype.split_at_mut(row);
+        let (runx20, runx21) = self.runx2.split_at_mut(row);
+        let (alp0, alp1) = self.alp.split_at_mut(row);
+        let (opn0, opn1) = self.opn.split_at_mut(row);
+        let (pin0, pin1) = self.pi_in.split_at_mut(row);
+        let (up0, up1) = self.pi_uptake.split_at_mut(row);
+        (
+            Block {
+                start: self.start,
+                pi: pi0,
+                ppi: ppi0,
+                ros: ros0,
+                rankl: rankl0,
+                opg: opg0,
+                flags: flags0,
+                ids: ids0,
+                voxels: voxels0,
+                pit1: pit10,
+                phenotype: ph0,
+                runx2: runx20,
+                alp: alp0,
+                opn: opn0,
+                pi_in: pin0,
+                pi_uptake: up0,
+            },
+            Block {
+                start: cut,
+                pi: pi1,
+                ppi: ppi1,
+                ros: ros1,
+                rankl: rankl1,
+                opg: opg1,
+                flags: flags1,
+                ids: ids1,
+                voxels: voxels1,
+                pit1: pit11,
+                phenotype: ph1,
+                runx2: runx21,
+                alp: alp1,
+                opn: opn1,
+                pi_in: pin1,
+                pi_uptake: up1,
+            },
+        )
+    }
+}
+
+/// Runs pass 1 on a block: halves it at a chunk boundary and runs the
+/// halves in parallel until a block is one chunk. Every voxel's result
+/// depends only on its inputs, not on how the blocks were cut.
+fn react_blocks(b: Block<'_>, s: &Shared<'_>) {
+    let n = b.pi.len();
+    if n <= VOXEL_CHUNK {
+        react(b, s);
+        return;
+    }
+    let at = n.div_ceil(VOXEL_CHUNK) / 2 * VOXEL_CHUNK;
+    let (lo, hi) = b.split(at);
+    rayon::join(|| react_blocks(lo, s), || react_blocks(hi, s));
+}
+
+/// Pass 1 on one chunk: first the cells (viable ones [`LANES`] at a time),
+/// then every voxel's ROS source and nucleation flag.
+fn react(mut b: Block<'_>, s: &Shared<'_>) {
+    let k = s.k;
+    let mut lanes = Lanes::default();
+    for r in 0..b.voxels.len() {
+        let i = b.voxels[r] as usize - b.start;
+        if b.phenotype[r].is_viable() {
+            lanes.push(r, i, &b, s);
+            if lanes.n == LANES {
+                lanes.run(&mut b, s);
+            }
+            continue;
+        }
+        // Apoptotic cells, bodies: no sensing, no secretion, but Pi
+        // released at death goes to the voxel.
+        let sensed_mineral = s.mineral[b.start + i];
+        update_dead_cell(
+            k,
+            s.m,
+            s.ctx,
+            b.ids[r].0,
+            sensed_mineral,
+            &mut b.phenotype[r],
+            &mut b.pi_in[r],
+            &mut b.pi_uptake[r],
+        );
+        b.pi[i] -= s.f_cell * b.pi_uptake[r];
+    }
+    if lanes.n > 0 {
+        lanes.run(&mut b, s);
+    }
+    let mut row = 0;
+    let mut draws = Draws::default();
+    let [_, ny, nx] = s.shape;
+    let mut zyx = [b.start / (nx * ny), (b.start / nx) % ny, b.start % nx];
+    for i in 0..b.pi.len() {
+        let v = b.start + i;
+        let mut ros_level = 0.0;
+        let mut site = None;
+        if row < b.voxels.len() && b.voxels[row] as usize == v {
+            let ph = b.phenotype[row];
+            if ph.is_viable() {
+                ros_level = k.cell_ros;
+            }
+            site = match ph {
+                Phenotype::Osteogenic => Some(Some(f64::from(b.alp[row]))),
+                Phenotype::Apoptotic | Phenotype::ApoptoticBody => Some(None),
+                _ => None,
+            };
+            row += 1;
+        }
+        // ROS sources before the quasi-steady solve: the field holds S/k, the
+        // level each source would sustain alone.
+        if s.region[v] == Region::Endothelium {
+            ros_level += k.endothelial_ros;
+        }
+        b.ros[i] = ros_level as f32;
+        b.flags[i] = match nucleation(
+            s,
+            v,
+            zyx,
+            b.pi[i],
+            b.ppi[i],
+            b.ros[i],
+            (b.rankl[i], b.opg[i]),
+            site,
+        ) {
+            Nucleation::No => NONE,
+            Nucleation::Grows => GROWS,
+            Nucleation::Draw(x) => {
+                draws.push(i, v, x);
+                NONE
+            }
+        };
+        // After the flag is written: the draws set the nuclei's flags.
+        if draws.n == LANES {
+            draws.run(b.flags, s);
+        }
+        zyx[2] += 1;
+        if zyx[2] == nx {
+            zyx[2] = 0;
+            zyx[1] += 1;
+            if zyx[1] == ny {
+                zyx[1] = 0;
+                zyx[0] += 1;
+            }
+        }
+    }
+    if draws.n > 0 {
+        draws.run(b.flags, s);
+    }
+}
+
+/// Viable cells whose rules run together.
+pub(crate) const LANES: usize = 16;
+
+/// Up to [`LANES`] viable cells: where they are and what they sense, read
+/// before any of them writes (each lane is its own voxel).
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Lanes {
+    n: usize,
+    row: [usize; LANES],
+    at: [usize; LANES],
+    id: [u64; LANES],
+    pub(crate) x: LaneInputs,
+}
+
+/// The inputs of the cell rules, one array per quantity.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct LaneInputs {
+    pub(crate) pi: [f64; LANES],
+    pub(crate) ca: [f64; LANES],
+    pub(crate) mg: [f64; LANES],
+    pub(crate) ppi: [f64; LANES],
+    pub(crate) fet: [f64; LANES],
+    pub(crate) ros: [f64; LANES],
+    pub(crate) rankl: [f64; LANES],
+    pub(crate) opg: [f64; LANES],
+    pub(crate) mineral: [f64; LANES],
+    pub(crate) pit1: [f64; LANES],
+    pub(crate) pi_in: [f64; LANES],
+    pub(crate) runx2: [f64; LANES],
+    pub(crate) alp: [f64; LANES],
+    pub(crate) opn: [f64; LANES],
+}
+
+/// What the cell rules give for each lane.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub(crate) struct LaneOutputs {
+    pub(crate) pi_in: [f32; LANES],
+    pub(crate) uptake: [f32; LANES],
+    pub(crate) runx2: [f64; LANES],
+    pub(crate) alp: [f32; LANES],
+    pub(crate) opn: [f32; LANES],
+    /// Expected apoptosis events within the step.
+    pub(crate) events: [f64; LANES],
+    /// PPi in the voxel after secretion and hydrolysis (if the cell stays viable).
+    pub(crate) ppi: [f64; LANES],
+    /// RANKL secreted (if the cell stays viable).
+    pub(crate) rankl: [f32; LANES],
+}
+
+impl Lanes {
+    /// Adds the viable cell of row `r` in block voxel `i`.
+    fn push(&mut self, r: usize, i: usize, b: &Block<'_>, s: &Shared<'_>) {
+        let (j, v) = (self.n, b.start + i);
+        self.row[j] = r;
+        self.at[j] = i;
+        self.id[j] = b.ids[r].0;
+        let x = &mut self.x;
+        x.pi[j] = f64::from(b.pi[i]);
+        x.ca[j] = f64::from(s.ca[v]);
+        x.mg[j] = f64::from(s.mg[v]);
+        x.ppi[j] = f64::from(b.ppi[i]);
+        x.fet[j] = f64::from(s.fet[v]);
+        x.ros[j] = f64::from(b.ros[i]);
+        x.rankl[j] = f64::from(b.rankl[i]);
+        x.opg[j] = f64::from(b.opg[i]);
+        x.mineral[j] = s.mineral[v];
+        x.pit1[j] = f64::from(b.pit1[r]);
+        x.pi_in[j] = f64::from(b.pi_in[r]);
+        x.runx2[j] = f64::from(b.runx2[r]);
+        x.alp[j] = f64::from(b.alp[r]);
+        x.opn[j] = f64::from(b.opn[r]);
+        self.n += 1;
+    }
+
+    /// Runs the rules of the cells held, writes their rows and their
+    /// voxels' secretion, and empties the lanes. Lanes beyond `n` hold
+    /// earlier cells' inputs; they are computed and ignored.
+    fn run(&mut self, b: &mut Block<'_>, s: &Shared<'_>) {
+        let (k, ctx) = (s.k, s.ctx);
+        let mut o = LaneOutputs::default();
+        cell_rules(s.isa, k, &self.x, &mut o);
+        let u = uniforms(s.isa, ctx, &self.id, purpose::APOPTOSIS);
+        // Apoptosis, else a phenotype switch (with hysteresis) if one is
+        // possible; the switch draws are made for all lanes at once.
+        let mut dies = [false; LANES];
+        let mut switch = [None; LANES];
+        let mut any_switch = false;
+        for j in 0..self.n {
+            dies[j] = happens(u[j], o.events[j]);
+            if !dies[j] {
+                switch[j] = k.switch(b.phenotype[self.row[j]], o.runx2[j]);
+                any_switch |= switch[j].is_some();
+            }
+        }
+        let u_switch = if any_switch {
+            uniforms(s.isa, ctx, &self.id, purpose::SWITCH)
+        } else {
+            [1.0; LANES]
+        };
+        for j in 0..self.n {
+            let (r, i) = (self.row[j], self.at[j]);
+            b.pi_in[r] = o.pi_in[j];
+            b.pi_uptake[r] = o.uptake[j];
+            b.runx2[r] = o.runx2[j] as f32;
+            b.alp[r] = o.alp[j];
+            b.opn[r] = o.opn[j];
+            let mut ph = b.phenotype[r];
+            if dies[j] {
+                ph = Phenotype::Apoptotic;
+            } else if let Some((to, probability)) = switch[j]
+                && u_switch[j] < probability
+            {
+                ph = to;
+            }
+            b.phenotype[r] = ph;
+            // Secretion: the cell's Pi uptake, and what a viable cell makes.
+            b.pi[i] -= s.f_cell * o.uptake[j];
+            if ph.is_viable() {
+                b.ppi[i] = o.ppi[j] as f32;
+                b.rankl[i] += o.rankl[j];
+                b.opg[i] += k.opg_secreted(ph) as f32;
+            }
+        }
+        self.n = 0;
+    }
+}
+
+/// The instruction set the lane loops are compiled for, detected once per
+/// step (AVX2, else the baseline). An AVX-512F variant measured no faster
+/// here: the loops are bound by divisions, which AVX-512 does not speed up
+/// per lane. Every variant gives the same bits: the loops use only IEEE
+/// additions, multiplications, divisions and comparisons (never a fused
+/// multiply-add) and [`crate::kernel::exp`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Isa {
+    /// The build's baseline (SSE2 on x86-64).
+    Baseline,
+    /// x86-64 with AVX2.
+    #[cfg(target_arch = "x86_64")]
+    Avx2,
+}
+
+impl Isa {
+    /// The best instruction set of this machine.
+    pub(crate) fn detect() -> Self {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            return Isa::Avx2;
+        }
+        Isa::Baseline
+    }
+
+    /// Every instruction set this machine can run, baseline first.
+    #[cfg(test)]
+    pub(crate) fn available() -> Vec<Self> {
+        let mut all = vec![Isa::Baseline];
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            all.push(Isa::Avx2);
+        }
+        all
+    }
+}
+
+/// The cell rules for every lane: [`update_cell`]'s sensing, Pi, Runx2,
+/// ALP, OPN and apoptosis rate, and the cell's PPi and RANKL secretion.
+pub(crate) fn cell_rules(isa: Isa, k: &Rules, x: &LaneInputs, o: &mut LaneOutputs) {
+    match isa {
+        Isa::Baseline => cell_rules_any(k, x, o),
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: `Isa::Avx2` is only detected on machines with AVX2.
+        Isa::Avx2 => unsafe { cell_rules_avx2(k, x, o) },
+    }
+}
+
+fn cell_rules_any(k: &Rules, x: &LaneInputs, o: &mut LaneOutputs) {
+    if k.whole_powers() {
+        cell_lanes::<true>(k, x, o);
+    } else {
+        cell_lanes::<false>(k, x, o);
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn cell_rules_avx2(k: &Rules, x: &LaneInputs, o: &mut LaneOutputs) {
+    if k.whole_powers() {
+        cell_lanes::<true>(k, x, o);
+    } else {
+        cell_lanes::<false>(k, x, o);
+    }
+}
+
+#[inline(always)]
+fn cell_lanes<const WHOLE: bool>(k: &Rules, x: &LaneInputs, o: &mut LaneOutputs) {
+    for j in 0..LANES {
+        let ros = k.ros_ratio(x.ros[j]);
+        let ppi_eq = k.ppi_equivalent(x.ppi[j]);
+        // M1, M2: PiT-1 uptake into the intracellular pool.
+        let eff = k.pit1_effective_g::<WHOLE>(x.pit1[j], x.ca[j]);
+        let target = k.pi_in_target(x.pi[j], eff);
+        let new = k.pi_in_step(x.pi_in[j], target);
+        let stored = new as f32;
+        o.pi_in[j] = stored;
+        o.uptake[j] = (f64::from(stored) - x.pi_in[j]) as f32;
+        // M1, M3, M6, M7, M9: Runx2.
+        let signal = k.pi_signal_g::<WHOLE>(new, ppi_eq, x.mg[j]);
+        let drive = k.runx2_drive(signal, x.rankl[j], x.opg[j]);
+        let runx2 = k.runx2_step(x.runx2[j], drive, k.stabilisation(ros));
+        o.runx2[j] = runx2;
+        // Runx2 → ALP, OPN.
+        let alp = k.alp_step_g::<WHOLE>(x.alp[j], runx2) as f32;
+        o.alp[j] = alp;
+        o.opn[j] = k.opn_step_g::<WHOLE>(x.opn[j], runx2) as f32;
+        // Apoptosis.
+        o.events[j] = k.apoptosis_events_g::<WHOLE>(x.ca[j], x.pi[j], x.fet[j], x.mineral[j], ros);
+        // Secretion from the stored ALP and Runx2.
+        o.ppi[j] = k.ppi_step(x.ppi[j], f64::from(alp));
+        o.rankl[j] = k.rankl_secreted(f64::from(runx2 as f32)) as f32;
+    }
+}
+
+/// The rules of a cell that is not viable (apoptotic, a body, calcified)
+/// with id `id` in a voxel holding `mineral`.
+#[inline]
+fn update_dead_cell(
+    k: &Rules,
+    m: &MineralParams,
+    ctx: &StepContext,
+    id: u64,
+    mineral: f64,
+    phenotype: &mut Phenotype,
+    pi_in: &mut f32,
+    pi_uptake: &mut f32,
+) {
+    *pi_uptake = 0.0;
+    match *phenotype {
+        Phenotype::ApoptoticBody => {
+            if mineral >= m.calcified_fraction {
+                *phenotype = Phenotype::Calcified;
+            }
+        }
+        Phenotype::Apoptotic => {
+            let mut s = Stream::new(ctx.seed, ctx.step, id, purpose::CLEARANCE);
+            if s.bernoulli(k.clearance_probability) {
+                // The body releases the cell's phosphate.
+                *pi_uptake = -*pi_in;
+                *pi_in = 0.0;
+                *phenotype = Phenotype::ApoptoticBody;
+            }
+        }
+        Phenotype::Calcified | Phenotype::Contractile | Phenotype::Osteogenic => {}
+    }
+}
+
+/// What pass 1 finds for an empty or mineralised voxel.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Nucleation {
+    /// Nothing can form.
+    No,
+    /// The voxel holds mineral, which may grow.
+    Grows,
+    /// A nucleus forms with `1 − exp(−x)`, `x` the expected events in the step.
+    Draw(f64),
+}
+
+/// Pass 1's nucleation decision for voxel `v` at `(z, y, x)` with the fields
+/// after secretion (`pi`, `ppi`, and `ros` holding the ROS source); `site`
+/// is the cell's nucleation site: `Some(Some(alp))` matrix vesicles of an
+/// osteogenic cell, `Some(None)` an apoptotic cell or body.
+#[inline(always)]
+fn nucleation(
+    s: &Shared<'_>,
+    v: usize,
+    zyx: [usize; 3],
+    pi: f32,
+    ppi: f32,
+    ros: f32,
+    (rankl, opg): (f32, f32),
+    site: Option<Option<f64>>,
+) -> Nucleation {
+    if s.mineral[v] > 0.0 {
+        return Nucleation::Grows;
+    }
+    let region = s.region[v];
+    if !matches!(region, Region::Media | Region::Lamina) {
+        return Nucleation::No;
+    }
+    let (k, m) = (s.k, s.m);
+    let fet = f64::from(s.fet[v]);
+    let product = model::free_product(f64::from(s.ca[v]), f64::from(pi), fet, m);
+    let threshold = || k.base_threshold(f64::from(s.mg[v]), k.ppi_equivalent(f64::from(ppi)));
+    // A site's rate is 0 unless the product exceeds its threshold (or the
+    // threshold is not positive): that is tested first, so the model's
+    // quotient is only taken where it can be positive. Adding a rate of 0
+    // changes nothing.
+    let above = |threshold: f64| threshold <= 0.0 || product > threshold;
+    let mut rate = 0.0;
+    match site {
+        Some(Some(alp)) => {
+            let free_rankl = k.free_rankl(f64::from(rankl), f64::from(opg));
+            rate += k.vesicle_rate(
+                product,
+                threshold(),
+                fet,
+                alp,
+                f64::from(ros) + k.h2o2(),
+                free_rankl,
+            );
+        }
+        Some(None) => {
+            let t = threshold();
+            if above(t) {
+                rate += model::nucleation_rate(Site::Body, product, t, fet, m);
+            }
+        }
+        None => {}
+    }
+    if region == Region::Lamina {
+        let t = threshold();
+        if above(t * m.lamina_threshold_factor) {
+            rate += model::nucleation_rate(Site::Lamina, product, t, fet, m);
+        }
+    }
+    // Next to mineral: the threshold is the growth product, so the
+    // neighbours are only looked at when the voxel is above it.
+    if above(m.growth_product_mM2) {
+        let spread = k.spread_rate(product);
+        if spread > 0.0
+            && has_mineral_neighbour(s.mineral, s.shape, s.ndim, zyx, m.spread_min_fraction)
+        {
+            rate += spread;
+        }
+    }
+    if rate > 0.0 {
+        Nucleation::Draw(rate * s.ctx.dt_h)
+    } else {
+        Nucleation::No
+    }
+}
+
+/// True if a face neighbour of the voxel at `(z, y, x)` (periodic in y and
+/// z, bounded in x) holds at least `min` mineral.
+#[inline(always)]
+fn has_mineral_neighbour(
+    mineral: &[f64],
+    shape: [usize; 3],
+    ndim: usize,
+    [z, y, x]: [usize; 3],
+    min: f64,
+) -> bool {
+    let [nz, ny, nx] = shape;
+    let at = |z: usize, y: usize, x: usize| mineral[(z * ny + y) * nx + x] >= min;
+    let before = |i: usize, n: usize| if i == 0 { n - 1 } else { i - 1 };
+    let after = |i: usize, n: usize| if i + 1 == n { 0 } else { i + 1 };
+    (x > 0 && at(z, y, x - 1))
+        || (x + 1 < nx && at(z, y, x + 1))
+        || at(z, before(y, ny), x)
+        || at(z, after(y, ny), x)
+        || (ndim == 3 && (at(before(z, nz), y, x) || at(after(z, nz), y, x)))
+}
+
+/// Voxels waiting for their nucleation draw, drawn [`LANES`] at a time.
+#[derive(Debug, Default)]
+struct Draws {
+    n: usize,
+    at: [usize; LANES],
+    id: [u64; LANES],
+    x: [f64; LANES],
+}
+
+impl Draws {
+    /// Adds block voxel `i` (lattice voxel `v`) with `x` expected events.
+    fn push(&mut self, i: usize, v: usize, x: f64) {
+        self.at[self.n] = i;
+        self.id[self.n] = v as u64;
+        self.x[self.n] = x;
+        self.n += 1;
+    }
+
+    /// Draws for the voxels held, flags those that nucleate, empties.
+    fn run(&mut self, flags: &mut [u8], s: &Shared<'_>) {
+        let u = uniforms(s.isa, s.ctx, &self.id, purpose::NUCLEATION);
+        for j in 0..self.n {
+            if happens(u[j], self.x[j]) {
+                flags[self.at[j]] = NUCLEUS;
+            }
+        }
+        self.n = 0;
+    }
+}
+
+/// [`first_uniforms`] of the step's streams for `ids`, compiled for `isa`.
+fn uniforms(isa: Isa, ctx: &StepContext, ids: &[u64; LANES], purpose: Purpose) -> [f64; LANES] {
+    match isa {
+        Isa::Baseline => first_uniforms(ctx.seed, ctx.step, ids, purpose),
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: `Isa::Avx2` is only detected on machines with AVX2.
+        Isa::Avx2 => unsafe { uniforms_avx2(ctx, ids, purpose) },
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn uniforms_avx2(ctx: &StepContext, ids: &[u64; LANES], purpose: Purpose) -> [f64; LANES] {
+    first_uniforms(ctx.seed, ctx.step, ids, purpose)
+}
+
+impl Stage<World> for ReactionStage {
+    fn name(&self) -> &'static str {
+        "reactions"
+    }
+
+    fn run(&mut self, w: &mut World, ctx: &StepContext) {
+        let iv = w.systemic.interventions(&self.iv);
+        let k = Rules::new(
+            &self.p,
+            &self.m,
+            &iv,
+            &self.b,
+            &w.systemic,
+            w.lumen[PHOSPHATE],
+            ctx.dt_h,
+        );
+        let m = &self.m;
+        let [pi, ca, mg, ppi, fet, ros, rankl, opg] = w.fields.all_values_mut() else {
+            // The world always holds the eight fields of `FIELDS`.
+            return;
+        };
+        let (ids, voxels, data) = w.cells.parts_mut();
+        let VsmcColumns {
+            phenotype,
+            runx2,
+            alp,
+            opn,
+            pi_in,
+            pit1,
+            pi_uptake,
+        } = data;
+        let shared = Shared {
+            k: &k,
+            m,
+            ctx,
+            ca,
+            mg,
+            fet,
+            mineral: &w.mineral,
+            region: &w.lattice.region,
+            shape: w.lattice.shape,
+            ndim: w.lattice.ndim,
+            f_cell: w.cell_volume_fraction as f32,
+            isa: Isa::detect(),
+        };
+        // Pass 1: cells, secretion, nucleation sites.
+        react_blocks(
+            Block {
+                start: 0,
+                pi,
+                ppi,
+                ros,
+                rankl,
+                opg,
+                flags: &mut self.flags,
+                ids,
+                voxels,
+                pit1,
+                phenotype,
+                runx2,
+                alp,
+                opn,
+                pi_in,
+                pi_uptake,
+            },
+            &shared,
+        );
+        // Pass 2: place nuclei and grow, taking Ca and Pi from the voxel.
+        let (mg, ppi, fet) = (&*mg, &*ppi, &*fet);
+        let exchange = self.exchange;
+        let dt = ctx.dt_h;
+        let bisphosphonate = w.systemic.bisphosphonate_uM;
+        let flags = &self.flags;
+        w.mineral
+            .par_chunks_mut(VOXEL_CHUNK)
+            .zip(ca.par_chunks_mut(VOXEL_CHUNK))
+            .zip(pi.par_chunks_mut(VOXEL_CHUNK))
+            .enumerate()
+            .for_each(|(c, ((min, ca), pi))| {
+                let base = c * VOXEL_CHUNK;
+                let flags = &flags[base..base + min.len()];
+                if flags.iter().all(|&f| f == NONE) {
+                    return;
+                }
+                for (i, &flag) in flags.iter().enumerate() {
+                    if flag == NONE {
+                        continue;
+                    }
+                    let v = base + i;
+                    let mut phi = min[i];
+                    let mut dphi = 0.0;
+                    if flag == NUCLEUS {
+                        dphi = m.nucleus_fraction;
+                    } else if phi > 0.0 {
+                        let s = model::free_product(
+                            f64::from(ca[i]),
+                            f64::from(pi[i]),
+                            f64::from(fet[v]),
+                            m,
+                        );
+                        let ppi_eq = model::ppi_equivalent(f64::from(ppi[v]), bisphosphonate, m);
+                        dphi = model::growth_rate(s, phi, ppi_eq, f64::from(mg[v]), m) * dt;
+                    }
+                    dphi = dphi.min(m.max_fraction - phi);
+                    if dphi <= 0.0 {
+                        continue;
+                    }
+                    let (c_ca, c_pi) = (f64::from(ca[i]), f64::from(pi[i]));
+                    // Within one step a voxel can give up what it holds plus what
+                    // transport brings (`exchange` voxels' worth); take at most
+                    // half of that. With the usual exchange ≫ 1 this never binds.
+                    let want_ca = dphi * HA_CALCIUM_MM;
+                    let limit = (0.5 * c_ca * exchange / want_ca)
+                        .min(0.5 * c_pi * exchange / (want_ca * HA_PI_PER_CA))
+                        .min(1.0);
+                    dphi *= limit.max(0.0);
+                    let dca = dphi * HA_CALCIUM_MM;
+                    phi += dphi;
+                    min[i] = phi;
+                    ca[i] = (c_ca - dca) as f32;
+                    pi[i] = (c_pi - dca * HA_PI_PER_CA) as f32;
+                }
+            });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::Systemic;
+
+    fn inputs(seed: u64) -> LaneInputs {
+        let mut s = Stream::new(seed, 0, 0, Purpose(9));
+        let mut draw = |lo: f64, hi: f64| -> [f64; LANES] {
+            std::array::from_fn(|_| lo + (hi - lo) * s.uniform())
+        };
+        LaneInputs {
+            pi: draw(0.0, 4.0),
+            ca: draw(0.5, 4.0),
+            mg: draw(0.0, 2.0),
+            ppi: draw(0.0, 20.0),
+            fet: draw(0.0, 1.0),
+            ros: draw(0.0, 500.0),
+            rankl: draw(0.0, 50.0),
+            opg: draw(0.0, 300.0),
+            mineral: draw(0.0, 0.6),
+            pit1: draw(0.5, 2.0),
+            pi_in: draw(0.0, 5.0),
+            runx2: draw(0.8, 8.0),
+            alp: draw(0.0, 1.0),
+            opn: draw(0.0, 1.0),
+        }
+    }
+
+    fn rules(p: &CellParams) -> Rules {
+        let sys = Systemic {
+            pth_pg_per_mL: 350.0,
+            toxin_uM: 80.0,
+            bisphosphonate_uM: 1.0,
+            denosumab_nM: 0.1,
+            h2o2_uM: 5.0,
+            calcimimetic: 0.0,
+            antioxidant: 0.0,
+        };
+        Rules::new(
+            p,
+            &MineralParams::default(),
+            &InterventionParams::default(),
+            &BindingParams::default(),
+            &sys,
+            1.9,
+            1.3,
+        )
+    }
+
+    /// The lanes compute what the rules give one cell at a time, with the
+    /// same bits for every instruction set and for whole powers taken with
+    /// or without looking at the power.
+    #[test]
+    fn lanes_are_the_rules_cell_by_cell_on_every_instruction_set() {
+        let whole = CellParams::default();
+        let fractional = CellParams {
+            pi_hill: 5.5,
+            ..CellParams::default()
+        };
+        for p in [whole, fractional] {
+            let k = rules(&p);
+            for seed in 0..50 {
+                let x = inputs(seed);
+                let mut o = LaneOutputs::default();
+                cell_rules(Isa::Baseline, &k, &x, &mut o);
+                for isa in Isa::available() {
+                    let mut other = LaneOutputs::default();
+                    cell_rules(isa, &k, &x, &mut other);
+                    assert_eq!(o, other, "{isa:?}");
+                }
+                let mut general = LaneOutputs::default();
+                cell_lanes::<false>(&k, &x, &mut general);
+                assert_eq!(o, general);
+                for j in 0..LANES {
+                    let ros = k.ros_ratio(x.ros[j]);
+                    let eff = k.pit1_effective(x.pit1[j], x.ca[j]);
+                    let new = k.pi_in_step(x.pi_in[j], k.pi_in_target(x.pi[j], eff));
+                    assert_eq!(o.pi_in[j], new as f32);
+                    let signal = k.pi_signal(new, k.ppi_equivalent(x.ppi[j]), x.mg[j]);
+                    let drive = k.runx2_drive(signal, x.rankl[j], x.opg[j]);
+                    let runx2 = k.runx2_step(x.runx2[j], drive, k.stabilisation(ros));
+                    assert_eq!(o.runx2[j].to_bits(), runx2.to_bits());
+                    let alp = k.alp_step(x.alp[j], runx2) as f32;
+                    assert_eq!(o.alp[j], alp);
+                    assert_eq!(o.opn[j], k.opn_step(x.opn[j], runx2) as f32);
+                    let events = k.apoptosis_events(x.ca[j], x.pi[j], x.fet[j], x.mineral[j], ros);
+                    assert_eq!(o.events[j].to_bits(), events.to_bits());
+                    let ppi = k.ppi_step(x.ppi[j], f64::from(alp));
+                    assert_eq!(o.ppi[j].to_bits(), ppi.to_bits());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn batched_draws_are_the_streams_draws() {
+        let ctx = StepContext {
+            step: 17,
+            time_h: 17.0,
+            dt_h: 1.0,
+            seed: 99,
+        };
+        let ids: [u64; LANES] = std::array::from_fn(|j| 1000 + 37 * j as u64);
+        for isa in Isa::available() {
+            let u = uniforms(isa, &ctx, &ids, purpose::NUCLEATION);
+            for j in 0..LANES {
+                let want = Stream::new(99, 17, ids[j], purpose::NUCLEATION).uniform();
+                assert_eq!(u[j].to_bits(), want.to_bits());
+            }
+        }
+    }
+}
