@@ -332,8 +332,12 @@ fn lane_block(w: usize, b: usize) -> (usize, usize) {
     (first, len.min(w - first))
 }
 
+/// The work of one item of a sweep: (item, the field's values, its axis,
+/// this step's Dirichlet terms, scratch) → the face amounts.
+type ItemWork<'a> = dyn Fn(usize, SharedPtr, &Axis, &Sweep, *mut f64) -> [f64; 2] + Sync + 'a;
+
 /// A raw pointer that may be shared between the threads of one sweep.
-#[derive(Clone, Copy)]
+#[derive(Debug, Clone, Copy)]
 struct SharedPtr(*mut f32);
 // SAFETY: the pointer is only dereferenced by the kernels, whose callers
 // guarantee that concurrent calls touch disjoint sets of elements.
@@ -392,8 +396,12 @@ pub struct DiffusionSolver {
     /// through each face during the last step.
     flux: Vec<[[f64; 2]; 3]>,
     kernels: Kernels,
-    /// Face amounts per work item of the current sweep, `[side]`.
+    /// Face amounts per work item of the current sweep (field major), `[side]`.
     item_flux: Vec<[f64; 2]>,
+    /// Per field: its values during a step.
+    ptrs: Vec<SharedPtr>,
+    /// Per field and axis: the Dirichlet terms of the current step.
+    sweeps: Vec<[Option<Sweep>; 3]>,
     /// Scratch f64 per work item.
     scratch_len: usize,
 }
@@ -476,13 +484,16 @@ impl DiffusionSolver {
             nz * nx.div_ceil(LANES_PER_ITEM),
             (nx * ny).div_ceil(LANES_PER_ITEM),
         ];
+        let nf = fields.len();
         Ok(Self {
             shape: lattice.shape,
             dt_h,
             flux: vec![[[0.0; 2]; 3]; fields.len()],
             fields,
             kernels: Kernels::detect(),
-            item_flux: vec![[0.0; 2]; items.into_iter().max().unwrap_or(1)],
+            item_flux: vec![[0.0; 2]; nf * items.into_iter().max().unwrap_or(1)],
+            ptrs: vec![SharedPtr(std::ptr::null_mut()); nf],
+            sweeps: vec![[None; 3]; nf],
             scratch_len: 0,
         }
         .with_scratch_len())
@@ -561,67 +572,97 @@ impl DiffusionSolver {
         let [nz, ny, nx] = self.shape;
         let kernels = self.kernels;
         let scratch_len = self.scratch_len;
+        let nf = self.fields.len();
+        // Every field's values as a raw pointer (the store keeps one vector
+        // per field, so they are disjoint), and this step's Dirichlet terms.
+        for (f, slot) in store.all_values_mut().iter_mut().enumerate() {
+            debug_assert_eq!(slot.len(), nx * ny * nz);
+            self.ptrs[f] = SharedPtr(slot.as_mut_ptr());
+        }
         for (f, plan) in self.fields.iter().enumerate() {
-            let face = |axis, side| store.dirichlet(f, crate::Face { axis, side });
-            let sweeps: [Option<(&Axis, Sweep)>; 3] = std::array::from_fn(|axis| {
-                plan.axes[axis]
+            for axis in 0..3 {
+                let face = |side| store.dirichlet(f, crate::Face { axis, side });
+                self.sweeps[f][axis] = plan.axes[axis]
                     .as_ref()
-                    .map(|ax| (ax, ax.sweep(face(axis, 0), face(axis, 1))))
-            });
-            let values = store.values_mut(f);
-            debug_assert_eq!(values.len(), nx * ny * nz);
-            let ptr = SharedPtr(values.as_mut_ptr());
-            let mut flux = [[0.0; 2]; 3];
-            let items = &mut self.item_flux;
-            let mut run = |count: usize, work: &(dyn Fn(usize, *mut f64) -> [f64; 2] + Sync)| {
-                let out = &mut items[..count];
+                    .map(|ax| ax.sweep(face(0), face(1)));
+            }
+        }
+        let (fields, sweeps, ptrs) = (&self.fields, &self.sweeps, &self.ptrs);
+        // One parallel run per axis over the items of every field (field
+        // major), so that small lattices still give every thread work and a
+        // step has three synchronisation points, not three per field. Each
+        // field's face amounts are summed over its own items in item order:
+        // the same sums for any thread count.
+        let mut run =
+            |axis: usize, count: usize, flux: &mut [[[f64; 2]; 3]], work: &ItemWork<'_>| {
+                if count == 0 {
+                    return; // an empty lattice: nothing to solve
+                }
+                let out = &mut self.item_flux[..nf * count];
                 out.par_iter_mut().enumerate().for_each(|(i, slot)| {
-                    *slot = with_scratch(scratch_len, |t| work(i, t));
+                    let (f, item) = (i / count, i % count);
+                    *slot = match (&fields[f].axes[axis], &sweeps[f][axis]) {
+                        (Some(ax), Some(sw)) => {
+                            with_scratch(scratch_len, |t| work(item, ptrs[f], ax, sw, t))
+                        }
+                        _ => [0.0; 2],
+                    };
                 });
-                out.iter()
-                    .fold([0.0; 2], |acc, v| [acc[0] + v[0], acc[1] + v[1]])
+                for (f, items) in out.chunks(count).enumerate() {
+                    flux[f][axis] = items
+                        .iter()
+                        .fold([0.0; 2], |acc, v| [acc[0] + v[0], acc[1] + v[1]]);
+                }
             };
-            // SAFETY (all kernel calls below): `kernels` is supported (checked
-            // in `new`/`with_kernels`); every item touches only the elements
-            // named in its comment, items of one `run` touch disjoint sets,
-            // all inside `values`, which is borrowed mutably for the whole
-            // step; `t` is the thread's scratch of `scratch_len` f64, the
-            // need of the widest sweep (`with_scratch_len`).
-            if let Some((ax, sx)) = sweeps[0] {
-                // Item i: rows 16·i .. 16·(i+1) of all nz·ny rows.
-                let rows = nz * ny;
-                flux[0] = run(rows.div_ceil(ROWS_PER_ITEM), &|i, t| unsafe {
-                    let r0 = i * ROWS_PER_ITEM;
-                    let count = ROWS_PER_ITEM.min(rows - r0);
-                    kernels.rows(ptr.at(r0 * nx), nx, count, ax, &sx, t)
-                });
-            }
-            if let Some((ay, sy)) = sweeps[1] {
-                // Item (p, b): lines x ∈ lane_block(nx, b) of plane z = p.
-                let blocks = nx.div_ceil(LANES_PER_ITEM);
-                flux[1] = run(nz * blocks, &|i, t| unsafe {
-                    let (p, b) = (i / blocks, i % blocks);
-                    let (l0, w) = lane_block(nx, b);
-                    kernels.lanes(ptr.at(p * nx * ny + l0), nx, w, ay, &sy, t)
-                });
-            }
-            if let Some((az, sz)) = sweeps[2] {
-                // Item b: lines (y, x) ∈ lane_block(nx·ny, b) of the plane.
-                let lanes = nx * ny;
-                flux[2] = run(lanes.div_ceil(LANES_PER_ITEM), &|b, t| unsafe {
-                    let (l0, w) = lane_block(lanes, b);
-                    kernels.lanes(ptr.at(l0), lanes, w, az, &sz, t)
-                });
-            }
-            if sweeps.iter().all(Option::is_none) && plan.decay != 1.0 {
+        for f in &mut self.flux {
+            *f = [[0.0; 2]; 3];
+        }
+        let flux = &mut self.flux;
+        // SAFETY (all kernel calls below): `kernels` is supported (checked in
+        // `new`/`with_kernels`); every item touches only the elements named in
+        // its comment, inside its own field, and items of one run touch
+        // disjoint sets; the fields are borrowed mutably (through `store`) for
+        // the whole step; `t` is the thread's scratch of `scratch_len` f64,
+        // the need of the widest sweep (`with_scratch_len`).
+        // Item i: rows 16·i .. 16·(i+1) of all nz·ny rows.
+        let rows = nz * ny;
+        run(
+            0,
+            rows.div_ceil(ROWS_PER_ITEM),
+            flux,
+            &|i, ptr, ax, sx, t| unsafe {
+                let r0 = i * ROWS_PER_ITEM;
+                let count = ROWS_PER_ITEM.min(rows - r0);
+                kernels.rows(ptr.at(r0 * nx), nx, count, ax, sx, t)
+            },
+        );
+        // Item (p, b): lines x ∈ lane_block(nx, b) of plane z = p.
+        let blocks = nx.div_ceil(LANES_PER_ITEM);
+        run(1, nz * blocks, flux, &|i, ptr, ay, sy, t| unsafe {
+            let (p, b) = (i / blocks, i % blocks);
+            let (l0, w) = lane_block(nx, b);
+            kernels.lanes(ptr.at(p * nx * ny + l0), nx, w, ay, sy, t)
+        });
+        // Item b: lines (y, x) ∈ lane_block(nx·ny, b) of the plane.
+        let lanes = nx * ny;
+        run(
+            2,
+            lanes.div_ceil(LANES_PER_ITEM),
+            flux,
+            &|b, ptr, az, sz, t| unsafe {
+                let (l0, w) = lane_block(lanes, b);
+                kernels.lanes(ptr.at(l0), lanes, w, az, sz, t)
+            },
+        );
+        for (f, plan) in self.fields.iter().enumerate() {
+            if plan.axes.iter().all(Option::is_none) && plan.decay != 1.0 {
                 let d = plan.decay;
-                values.par_chunks_mut(1 << 14).for_each(|c| {
+                store.values_mut(f).par_chunks_mut(1 << 14).for_each(|c| {
                     for v in c {
                         *v = (f64::from(*v) * d) as f32;
                     }
                 });
             }
-            self.flux[f] = flux;
         }
     }
 }
