@@ -15,17 +15,18 @@
 use super::simd::{Lanes8, Portable};
 use super::{Axis, Sweep};
 
-/// 8-line vectors per block in the lane layout (32 lines).
-pub(super) const LANE_NV: usize = 4;
+/// 8-line vectors per block in the lane layout (64 lines: a 2D wall's
+/// whole radial width of ~60 lines in one block, so the field streams once).
+pub(super) const LANE_NV: usize = 8;
 /// 8-row vectors per block in the row layout (16 rows).
 pub(super) const ROW_NV: usize = 2;
 /// How many positions ahead the lane kernel prefetches.
 const PREFETCH: usize = 16;
 /// Lines in the lane layout up to this length keep every forward value
-/// (512 KiB of scratch for a block of 32 lines, in L2); longer ones are
+/// (1 MiB of scratch for a block of 64 lines, in L2); longer ones are
 /// solved in segments (see [`lane_block`]).
 pub(super) const WHOLE_LINE_MAX: usize = 2048;
-/// Positions per segment of a longer line (64 KiB of scratch per block).
+/// Positions per segment of a longer line (128 KiB of scratch per block).
 pub(super) const SEGMENT: usize = 256;
 
 /// Positions per segment of a line of `n` positions in the lane layout.
@@ -364,6 +365,14 @@ pub(super) unsafe fn lanes<V: Lanes8>(
                 (LANE_NV, true) if wb == block => {
                     lane_block::<V, LANE_NV, true, true>(b, stride, wb, ax, s, t, f)
                 }
+                (8, false) => lane_block::<V, 8, false, false>(b, stride, wb, ax, s, t, f),
+                (8, true) => lane_block::<V, 8, true, false>(b, stride, wb, ax, s, t, f),
+                (7, false) => lane_block::<V, 7, false, false>(b, stride, wb, ax, s, t, f),
+                (7, true) => lane_block::<V, 7, true, false>(b, stride, wb, ax, s, t, f),
+                (6, false) => lane_block::<V, 6, false, false>(b, stride, wb, ax, s, t, f),
+                (6, true) => lane_block::<V, 6, true, false>(b, stride, wb, ax, s, t, f),
+                (5, false) => lane_block::<V, 5, false, false>(b, stride, wb, ax, s, t, f),
+                (5, true) => lane_block::<V, 5, true, false>(b, stride, wb, ax, s, t, f),
                 (4, false) => lane_block::<V, 4, false, false>(b, stride, wb, ax, s, t, f),
                 (4, true) => lane_block::<V, 4, true, false>(b, stride, wb, ax, s, t, f),
                 (3, false) => lane_block::<V, 3, false, false>(b, stride, wb, ax, s, t, f),
