@@ -72,12 +72,15 @@
 //!   so the same bits (tested against whole lines for segment lengths 1 to
 //!   64), while prefetching the segment below. The scratch stays in L1/L2 and
 //!   the old values are read twice instead; this gained ~15% at 174 000.
-//! - Blocks of 64 lines (eight vectors). A 2D wall is ~60 lines wide (the
-//!   radial axis); with blocks of 32 its y sweep streamed the field twice,
-//!   once per block, over rows that are not cache-line aligned. One block
-//!   per plane reads it once: transport in tissue2d grown 100× (1.2e7
-//!   voxels, 2 threads) went from 13.7 to 9.4 ns per voxel-step. Eight
-//!   vectors of state fit the 32 AVX-512 registers; on AVX2 they spill.
+//! - Thin planes in one block. A 2D wall is ~60 lines wide (the radial
+//!   axis); with blocks of 32 its y sweep streamed the field twice, once per
+//!   block, over rows that are not cache-line aligned. Planes of at most 64
+//!   lines are one block of up to eight vectors, read once: transport in
+//!   tissue2d grown 100× (1.2e7 voxels, 2 threads) went from 13.7 to 9.4 ns
+//!   per voxel-step. Wider planes keep items of 32 lines: with 64, the
+//!   scratch of 1000-long lines (1 MB per thread) crowded L2 and
+//!   diffusion2d grown 2× lost 30%. Eight vectors of state fit the 32
+//!   AVX-512 registers; on AVX2 they spill.
 //! - Fields together. Each axis is one parallel run over the items of every
 //!   field (field-major item numbers, each field's face amounts summed over
 //!   its own items in order), so a step has three synchronisation points
@@ -136,7 +139,20 @@ use std::fmt;
 /// Number of x rows per parallel work item.
 const ROWS_PER_ITEM: usize = 16;
 /// Number of y or z lines per parallel work item.
-const LANES_PER_ITEM: usize = 64;
+const LANES_PER_ITEM: usize = 32;
+/// Planes at most this many lines wide (a 2D wall's radial width) are swept
+/// as one block, so the field streams once per sweep; wider ones in items of
+/// [`LANES_PER_ITEM`] lines, whose scratch stays small in L2.
+const THIN_PLANE_LINES: usize = 64;
+
+/// Number of work items (blocks) the `w` lines of a y or z sweep are split into.
+fn lane_blocks(w: usize) -> usize {
+    if w <= THIN_PLANE_LINES {
+        1
+    } else {
+        w.div_ceil(LANES_PER_ITEM)
+    }
+}
 
 /// Why a solver cannot be built for a set of fields.
 #[derive(Debug, Clone, PartialEq)]
@@ -330,13 +346,13 @@ fn thomas_solve(inv: &[f64], cp: &[f64], a: f64, d: &[f64]) -> Vec<f64> {
     x
 }
 
-/// Block `b` of the `⌈w / 32⌉` blocks that the `w` lines of a y or z sweep
+/// Block `b` of the [`lane_blocks`]`(w)` blocks that the `w` lines of a y or z sweep
 /// are split into: (first line, number of lines). Blocks hold whole vectors of
 /// 8 lines except the last, and their vector counts differ by at most one, so
 /// that no block is a lone vector (a latency-bound chain).
 fn lane_block(w: usize, b: usize) -> (usize, usize) {
     let vectors = w.div_ceil(8);
-    let blocks = w.div_ceil(LANES_PER_ITEM);
+    let blocks = lane_blocks(w);
     let (base, extra) = (vectors / blocks, vectors % blocks);
     let first = 8 * (b * base + b.min(extra));
     let len = 8 * (base + usize::from(b < extra));
@@ -492,8 +508,8 @@ impl DiffusionSolver {
         }
         let items = [
             (nz * ny).div_ceil(ROWS_PER_ITEM),
-            nz * nx.div_ceil(LANES_PER_ITEM),
-            (nx * ny).div_ceil(LANES_PER_ITEM),
+            nz * lane_blocks(nx),
+            lane_blocks(nx * ny),
         ];
         let nf = fields.len();
         Ok(Self {
@@ -648,7 +664,7 @@ impl DiffusionSolver {
             },
         );
         // Item (p, b): lines x ∈ lane_block(nx, b) of plane z = p.
-        let blocks = nx.div_ceil(LANES_PER_ITEM);
+        let blocks = lane_blocks(nx);
         run(1, nz * blocks, flux, &|i, ptr, ay, sy, t| unsafe {
             let (p, b) = (i / blocks, i % blocks);
             let (l0, w) = lane_block(nx, b);
@@ -656,15 +672,10 @@ impl DiffusionSolver {
         });
         // Item b: lines (y, x) ∈ lane_block(nx·ny, b) of the plane.
         let lanes = nx * ny;
-        run(
-            2,
-            lanes.div_ceil(LANES_PER_ITEM),
-            flux,
-            &|b, ptr, az, sz, t| unsafe {
-                let (l0, w) = lane_block(lanes, b);
-                kernels.lanes(ptr.at(l0), lanes, w, az, sz, t)
-            },
-        );
+        run(2, lane_blocks(lanes), flux, &|b, ptr, az, sz, t| unsafe {
+            let (l0, w) = lane_block(lanes, b);
+            kernels.lanes(ptr.at(l0), lanes, w, az, sz, t)
+        });
         for (f, plan) in self.fields.iter().enumerate() {
             if plan.axes.iter().all(Option::is_none) && plan.decay != 1.0 {
                 let d = plan.decay;
@@ -855,13 +866,14 @@ mod tests {
     #[test]
     fn lane_blocks_cover_every_line_once_in_whole_vectors() {
         for w in (1usize..300).chain([1000, 10_000]) {
-            let blocks = w.div_ceil(LANES_PER_ITEM);
+            let blocks = lane_blocks(w);
             let mut next = 0;
             for b in 0..blocks {
                 let (first, len) = lane_block(w, b);
                 assert_eq!(first, next, "w {w} block {b}");
                 assert!(
-                    (1..=LANES_PER_ITEM).contains(&len),
+                    (1..=LANES_PER_ITEM.max(if w <= THIN_PLANE_LINES { w } else { 0 }))
+                        .contains(&len),
                     "w {w} block {b}: {len}"
                 );
                 assert!(first % 8 == 0, "w {w} block {b}: starts at {first}");
