@@ -518,9 +518,9 @@ param_group! {
         vesicle_ros_gain: f64 = 3.0, unit = "1", range = [0.0, 1000.0],
             source = "estimate: oxidative stress raises vesicle and microparticle release and calcification (Byon 2008; MECHANISMS M3, M4)";
         /// ROS at which vesicle release is raised by half of its maximum.
-        vesicle_ros_half_uM: f64 = 100.0, unit = "µM", range = [0.01, 1.0e5],
-            source = "estimate: of the order of the uremic media ROS level (~50 µM in the model)";
-        /// Rise of matrix-vesicle release at saturating free RANKL (rate × (1 + this · RANKL / (half + RANKL))).
+        vesicle_ros_half_uM: f64 = 50.0, unit = "µM", range = [0.01, 1.0e5],
+            source = "estimate: the uremic media ROS level (~50 µM in the model's solved field, which vesicle release senses)";
+        /// Rise of matrix-vesicle release at saturating free RANKL (rate × (1 + this · H(free RANKL; half, hill))).
         vesicle_rankl_gain: f64 = 5.0, unit = "1", range = [0.0, 1000.0],
             source = "estimate of size: RANKL drives VSMC calcification beyond Runx2, directly and through the pro-calcific factors of RANK-bearing cells (MECHANISMS M7); SM22α-RANKL VSMCs mineralise more under Pi (Morony 2012); RANK and RANKL sit in calcified OPG−/− arteries only (Min 2000)";
         /// Free RANKL at which vesicle release is raised by half of its maximum.

@@ -233,10 +233,13 @@ fn react(mut b: Block<'_>, s: &Shared<'_>) {
             row += 1;
         }
         // ROS sources before the quasi-steady solve: the field holds S/k, the
-        // level each source would sustain alone.
+        // level each source would sustain alone. Vesicle release senses the
+        // ROS the cells sensed this step (the solved field of the last step),
+        // read before it is replaced.
         if s.region[v] == Region::Endothelium {
             ros_level += k.endothelial_ros;
         }
+        let ros_sensed = b.ros[i];
         b.ros[i] = ros_level as f32;
         b.flags[i] = match nucleation(
             s,
@@ -244,7 +247,7 @@ fn react(mut b: Block<'_>, s: &Shared<'_>) {
             zyx,
             b.pi[i],
             b.ppi[i],
-            b.ros[i],
+            ros_sensed,
             (b.rankl[i], b.opg[i]),
             site,
         ) {

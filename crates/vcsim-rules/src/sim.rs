@@ -1371,6 +1371,59 @@ mod frame_tests {
     use super::*;
     use crate::config::Override;
 
+    /// Vesicle release senses the ROS the cells sensed (the solved field),
+    /// not the ROS sources written for the next solve: with no ROS sources
+    /// (Nox4 off, no endothelial Pi), a wall whose ROS field starts high
+    /// nucleates more at its osteogenic cells than one whose field starts at 0.
+    #[test]
+    fn vesicle_nucleation_senses_the_solved_ros() {
+        let nuclei = |ros_uM: f32| {
+            let o: Vec<Override> = [
+                "boundary.lumen=\"serum\"",
+                "serum.phosphate_mM=3.0",
+                "serum.calcium_mM=2.6",
+                "interventions.nox4_expression=0.0",
+                "geometry.lamellar_units=3",
+                "geometry.circumference_um=400.0",
+                "geometry.cell_fill=1.0",
+                // Only vesicles nucleate, fast enough to count in two steps.
+                "mineral.vesicle_nucleation_per_h=0.2",
+                "mineral.body_nucleation_per_h=0.0",
+                "mineral.lamina_nucleation_per_h=0.0",
+                "mineral.spread_nucleation_per_h=0.0",
+            ]
+            .iter()
+            .map(|s| Override::parse(s).expect("override"))
+            .collect();
+            let s = Scenario::from_toml("", "test", &o).expect("valid");
+            let mut sim = Simulation::new(&s).expect("builds");
+            sim.step();
+            let d = &mut sim.world.cells.data;
+            for row in 0..d.phenotype.len() {
+                if d.phenotype[row].is_viable() {
+                    d.phenotype[row] = Phenotype::Osteogenic;
+                    d.alp[row] = 1.0;
+                }
+            }
+            for v in sim.world.fields.values_mut(ROS) {
+                *v = ros_uM;
+            }
+            let before = sim.world.mineral.iter().filter(|&&m| m > 0.0).count();
+            for _ in 0..2 {
+                sim.step();
+                for v in sim.world.fields.values_mut(ROS) {
+                    *v = ros_uM;
+                }
+            }
+            sim.world.mineral.iter().filter(|&&m| m > 0.0).count() - before
+        };
+        let (low, high) = (nuclei(0.0), nuclei(500.0));
+        // Release × (1 + 3 · 500/550) ≈ 3.7 at 500 µM; reading the ROS
+        // sources (all 0 here) instead would give the same count twice.
+        assert!(low > 20, "too few nuclei to compare: {low}");
+        assert!(high as f64 > 2.0 * low as f64, "{high} vs {low}");
+    }
+
     /// The borrowed frame the writer gets equals the copied one.
     #[test]
     fn frame_slices_equal_the_frame() {
