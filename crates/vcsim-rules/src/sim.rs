@@ -46,8 +46,6 @@ pub const FETUIN_A: usize = 4;
 /// Field index of ROS, as H2O2 (µM; quasi-steady).
 pub const ROS: usize = 5;
 /// Field index of total RANKL (pM).
-/// Number of derived per-voxel maps in a frame (mineral, Runx2, ALP, phenotype).
-const FRAME_MAPS: usize = 4;
 pub const RANKL: usize = 6;
 /// Field index of total OPG (pM).
 pub const OPG: usize = 7;
@@ -61,6 +59,15 @@ pub const FIELDS: [(&str, &str); 8] = [
     ("ros", "µM"),
     ("rankl", "pM"),
     ("opg", "pM"),
+];
+
+/// Names and units of the derived per-voxel maps of a frame, after the
+/// solutes ([`World::frame_field`] builds them in this order).
+const FRAME_MAPS: [(&str, &str); 4] = [
+    ("mineral", "1"),
+    ("runx2", "fold"),
+    ("alp", "1"),
+    ("phenotype", "code"),
 ];
 
 /// Purposes of the random streams, one per kind of decision.
@@ -547,40 +554,19 @@ impl World {
 
     /// Names and units of the per-voxel maps of [`World::frame`], in order.
     pub fn frame_fields() -> Vec<(&'static str, &'static str)> {
-        debug_assert_eq!(FRAME_MAPS, 4);
         let mut v: Vec<(&str, &str)> = FIELDS.to_vec();
-        v.extend([
-            ("mineral", "1"),
-            ("runx2", "fold"),
-            ("alp", "1"),
-            ("phenotype", "code"),
-        ]);
+        v.extend(FRAME_MAPS);
         v
     }
 
-    /// Per-voxel maps for an output frame: the eight solutes, mineral volume
-    /// fraction, Runx2 and ALP (NaN where there is no viable cell) and the
-    /// phenotype code (−1 where there is no cell).
+    /// Per-voxel maps for an output frame, copied, in [`World::frame_fields`]
+    /// order: the eight solutes, mineral volume fraction, Runx2 and ALP (NaN
+    /// where there is no viable cell) and the phenotype code (−1 where there
+    /// is no cell). Writers take [`World::frame_field`] one at a time instead.
     pub fn frame(&self) -> Vec<Vec<f32>> {
-        let mut out: Vec<Vec<f32>> = (0..FIELDS.len())
-            .map(|f| self.fields.values(f).to_vec())
-            .collect();
-        out.extend(self.frame_maps());
-        out
-    }
-
-    /// The slices of a frame in [`World::frame_fields`] order, borrowing the
-    /// solute fields instead of copying them (output writers use this; only
-    /// the four derived maps, `maps`, are new memory).
-    pub fn frame_slices<'a>(&'a self, maps: &'a [Vec<f32>]) -> Vec<&'a [f32]> {
-        let mut out: Vec<&[f32]> = (0..FIELDS.len()).map(|f| self.fields.values(f)).collect();
-        out.extend(maps.iter().map(Vec::as_slice));
-        out
-    }
-
-    /// The derived per-voxel maps of a frame: mineral, Runx2, ALP, phenotype.
-    pub fn frame_maps(&self) -> Vec<Vec<f32>> {
-        (0..FRAME_MAPS).map(|k| self.frame_map(k)).collect()
+        (0..FIELDS.len() + FRAME_MAPS.len())
+            .map(|i| self.frame_field(i).into_owned())
+            .collect()
     }
 
     /// Field `i` of a frame, in [`World::frame_fields`] order: a solute is
@@ -1371,6 +1357,75 @@ mod frame_tests {
     use super::*;
     use crate::config::Override;
 
+    /// A frame, field by field as the writer takes it: the solutes are the
+    /// fields themselves, the derived maps hold what the cells and the mineral
+    /// say, and the cell table in pieces is the whole table.
+    #[test]
+    fn frame_fields_hold_the_world() {
+        let o: Vec<Override> = [
+            "geometry.lamellar_units=2",
+            "geometry.circumference_um=60.0",
+        ]
+        .iter()
+        .map(|s| Override::parse(s).expect("override"))
+        .collect();
+        let s = Scenario::from_toml("", "test", &o).expect("valid");
+        let mut sim = Simulation::new(&s).expect("builds");
+        for _ in 0..20 {
+            sim.step();
+        }
+        let w = &sim.world;
+        let copied: Vec<Vec<u32>> = w
+            .frame()
+            .iter()
+            .map(|v| v.iter().map(|x| x.to_bits()).collect())
+            .collect();
+        assert_eq!(copied.len(), World::frame_fields().len());
+        for (f, c) in copied.iter().enumerate().take(FIELDS.len()) {
+            assert!(matches!(w.frame_field(f), std::borrow::Cow::Borrowed(_)));
+            let field: Vec<u32> = w.fields.values(f).iter().map(|x| x.to_bits()).collect();
+            assert_eq!(&field, c, "field {f}");
+        }
+        // The derived maps hold what the cells say.
+        let n = FIELDS.len();
+        let d = &w.cells.data;
+        let mut has_cell = vec![false; w.lattice.len()];
+        for (row, &v) in w.cells.voxels().iter().enumerate() {
+            let v = v as usize;
+            has_cell[v] = true;
+            assert_eq!(
+                copied[n + 3][v],
+                f32::from(d.phenotype[row] as u8).to_bits()
+            );
+            if d.phenotype[row].is_viable() {
+                assert_eq!(copied[n + 1][v], d.runx2[row].to_bits());
+                assert_eq!(copied[n + 2][v], d.alp[row].to_bits());
+            }
+        }
+        for (v, &cell) in has_cell.iter().enumerate() {
+            if !cell {
+                assert_eq!(f32::from_bits(copied[n + 3][v]), -1.0);
+                assert!(f32::from_bits(copied[n + 1][v]).is_nan());
+            }
+            assert_eq!(f32::from_bits(copied[n][v]), w.mineral[v] as f32);
+        }
+        // The cell table in pieces is the whole table.
+        let whole = w.cell_table();
+        let rows = whole.id.len();
+        assert!(rows > 10);
+        let (a, b) = (w.cell_table_rows(0..7), w.cell_table_rows(7..rows));
+        assert_eq!([a.id, b.id].concat(), whole.id);
+        assert_eq!([a.runx2, b.runx2].concat(), whole.runx2);
+        assert_eq!([a.y_um, b.y_um].concat(), whole.y_um);
+        assert_eq!([a.phenotype, b.phenotype].concat(), whole.phenotype);
+    }
+}
+
+#[cfg(test)]
+mod nucleation_tests {
+    use super::*;
+    use crate::config::Override;
+
     /// Vesicle release senses the ROS the cells sensed (the solved field),
     /// not the ROS sources written for the next solve: with no ROS sources
     /// (Nox4 off, no endothelial Pi), a wall whose ROS field starts high
@@ -1422,74 +1477,6 @@ mod frame_tests {
         // sources (all 0 here) instead would give the same count twice.
         assert!(low > 20, "too few nuclei to compare: {low}");
         assert!(high as f64 > 2.0 * low as f64, "{high} vs {low}");
-    }
-
-    /// The borrowed frame the writer gets equals the copied one.
-    #[test]
-    fn frame_slices_equal_the_frame() {
-        let o: Vec<Override> = [
-            "geometry.lamellar_units=2",
-            "geometry.circumference_um=60.0",
-        ]
-        .iter()
-        .map(|s| Override::parse(s).expect("override"))
-        .collect();
-        let s = Scenario::from_toml("", "test", &o).expect("valid");
-        let mut sim = Simulation::new(&s).expect("builds");
-        for _ in 0..20 {
-            sim.step();
-        }
-        let w = &sim.world;
-        let maps = w.frame_maps();
-        let borrowed: Vec<Vec<u32>> = w
-            .frame_slices(&maps)
-            .iter()
-            .map(|v| v.iter().map(|x| x.to_bits()).collect())
-            .collect();
-        let copied: Vec<Vec<u32>> = w
-            .frame()
-            .iter()
-            .map(|v| v.iter().map(|x| x.to_bits()).collect())
-            .collect();
-        assert_eq!(borrowed.len(), World::frame_fields().len());
-        assert_eq!(borrowed, copied);
-        // Field by field, as the writer takes them.
-        for (i, c) in copied.iter().enumerate() {
-            let one: Vec<u32> = w.frame_field(i).iter().map(|x| x.to_bits()).collect();
-            assert_eq!(&one, c, "field {i}");
-        }
-        // The derived maps hold what the cells say.
-        let n = FIELDS.len();
-        let d = &w.cells.data;
-        let mut has_cell = vec![false; w.lattice.len()];
-        for (row, &v) in w.cells.voxels().iter().enumerate() {
-            let v = v as usize;
-            has_cell[v] = true;
-            assert_eq!(
-                copied[n + 3][v],
-                f32::from(d.phenotype[row] as u8).to_bits()
-            );
-            if d.phenotype[row].is_viable() {
-                assert_eq!(copied[n + 1][v], d.runx2[row].to_bits());
-                assert_eq!(copied[n + 2][v], d.alp[row].to_bits());
-            }
-        }
-        for (v, &cell) in has_cell.iter().enumerate() {
-            if !cell {
-                assert_eq!(f32::from_bits(copied[n + 3][v]), -1.0);
-                assert!(f32::from_bits(copied[n + 1][v]).is_nan());
-            }
-            assert_eq!(f32::from_bits(copied[n][v]), w.mineral[v] as f32);
-        }
-        // The cell table in pieces is the whole table.
-        let whole = w.cell_table();
-        let rows = whole.id.len();
-        assert!(rows > 10);
-        let (a, b) = (w.cell_table_rows(0..7), w.cell_table_rows(7..rows));
-        assert_eq!([a.id, b.id].concat(), whole.id);
-        assert_eq!([a.runx2, b.runx2].concat(), whole.runx2);
-        assert_eq!([a.y_um, b.y_um].concat(), whole.y_um);
-        assert_eq!([a.phenotype, b.phenotype].concat(), whole.phenotype);
     }
 }
 
