@@ -37,24 +37,38 @@ def scaling(bench_json, out_dir) -> Path:
         ax.set_xlabel("threads")
         ax.legend(fontsize=7)
     # Per-stage seconds per step, stacked, for every problem × thread count.
+    _stage_bars(
+        axes[2],
+        records,
+        lambda r: f"{r['problem']}\n{r['threads']}t",
+        lambda r: 1.0 / r["steps"],
+        "seconds per step",
+    )
+    return _save(fig, Path(out_dir), "scaling.png", plt)
+
+
+def _stage_bars(ax, records, label, scale, ylabel) -> None:
+    """Stacked per-stage bars, one per record: stage seconds × `scale(r)`."""
     labels, stages = [], defaultdict(list)
     names = sorted({s for r in records for s, _ in r["stage_seconds"]})
     for r in records:
-        labels.append(f"{r['problem']}\n{r['threads']}t")
+        labels.append(label(r))
         d = dict(r["stage_seconds"])
         for s in names:
-            stages[s].append(d.get(s, 0.0) / r["steps"])
+            stages[s].append(d.get(s, 0.0) * scale(r))
     bottom = [0.0] * len(labels)
     for s in names:
-        axes[2].bar(range(len(labels)), stages[s], bottom=bottom, label=s)
+        ax.bar(range(len(labels)), stages[s], bottom=bottom, label=s)
         bottom = [b + v for b, v in zip(bottom, stages[s])]
-    axes[2].set_xticks(range(len(labels)), labels, fontsize=6)
-    axes[2].set_ylabel("seconds per step")
-    axes[2].legend(fontsize=7)
+    ax.set_xticks(range(len(labels)), labels, fontsize=6)
+    ax.set_ylabel(ylabel)
+    ax.legend(fontsize=7)
+
+
+def _save(fig, out: Path, name: str, plt) -> Path:
     fig.tight_layout()
-    out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    path = out / "scaling.png"
+    path = out / name
     fig.savefig(path, dpi=80)
     plt.close(fig)
     return path
@@ -79,23 +93,11 @@ def _size_scaling(records, out: Path, plt) -> Path:
         ax.set_xscale("log")
         ax.set_xlabel("voxels")
         ax.legend(fontsize=7)
-    labels, stages = [], defaultdict(list)
-    names = sorted({s for r in records for s, _ in r["stage_seconds"]})
-    for r in records:
-        labels.append(f"{r['problem']}\n{r['voxels']:.0e}, {r['threads']}t")
-        d = dict(r["stage_seconds"])
-        for s in names:
-            stages[s].append(d.get(s, 0.0) * 1e9 / (r["steps"] * r["voxels"]))
-    bottom = [0.0] * len(labels)
-    for s in names:
-        axes[2].bar(range(len(labels)), stages[s], bottom=bottom, label=s)
-        bottom = [b + v for b, v in zip(bottom, stages[s])]
-    axes[2].set_xticks(range(len(labels)), labels, fontsize=6)
-    axes[2].set_ylabel("ns per voxel-step, by stage")
-    axes[2].legend(fontsize=7)
-    fig.tight_layout()
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / "size_scaling.png"
-    fig.savefig(path, dpi=80)
-    plt.close(fig)
-    return path
+    _stage_bars(
+        axes[2],
+        records,
+        lambda r: f"{r['problem']}\n{r['voxels']:.0e}, {r['threads']}t",
+        lambda r: 1e9 / (r["steps"] * r["voxels"]),
+        "ns per voxel-step, by stage",
+    )
+    return _save(fig, out, "size_scaling.png", plt)
