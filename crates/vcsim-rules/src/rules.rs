@@ -50,6 +50,15 @@ pub fn rules(s: &Scenario) -> Vec<Rule> {
         r
     };
     let thr = model::base_threshold(0.85, 2.0, m);
+    // Vesicle nucleation at product 3 mM² for (ALP, ROS µM, free RANKL pM, fetuin g/L).
+    let vesicle = |alp: f64, ros_uM: f64, free_rankl_pM: f64, fetuin: f64| {
+        let site = Site::Vesicle {
+            alp,
+            ros_uM,
+            free_rankl_pM,
+        };
+        model::nucleation_rate(site, 3.0, thr, fetuin, m)
+    };
     vec![
         Rule {
             mechanism: "M1",
@@ -167,30 +176,7 @@ pub fn rules(s: &Scenario) -> Vec<Rule> {
             ),
             hill: "1".into(),
             function: "nucleation_rate (vesicle)",
-            at_low_high: (
-                model::nucleation_rate(
-                    Site::Vesicle {
-                        alp: 1.0,
-                        ros_uM: 0.0,
-                        free_rankl_pM: 0.0,
-                    },
-                    3.0,
-                    thr,
-                    0.0,
-                    m,
-                ),
-                model::nucleation_rate(
-                    Site::Vesicle {
-                        alp: 1.0,
-                        ros_uM: 0.0,
-                        free_rankl_pM: 0.0,
-                    },
-                    3.0,
-                    thr,
-                    1.0,
-                    m,
-                ),
-            ),
+            at_low_high: (vesicle(1.0, 0.0, 0.0, 0.0), vesicle(1.0, 0.0, 0.0, 1.0)),
         },
         Rule {
             mechanism: "M5",
@@ -309,30 +295,7 @@ pub fn rules(s: &Scenario) -> Vec<Rule> {
             ),
             hill: "1".into(),
             function: "nucleation_rate (vesicle)",
-            at_low_high: (
-                model::nucleation_rate(
-                    Site::Vesicle {
-                        alp: 0.0,
-                        ros_uM: 0.0,
-                        free_rankl_pM: 0.0,
-                    },
-                    3.0,
-                    thr,
-                    0.1,
-                    m,
-                ),
-                model::nucleation_rate(
-                    Site::Vesicle {
-                        alp: 1.0,
-                        ros_uM: 0.0,
-                        free_rankl_pM: 0.0,
-                    },
-                    3.0,
-                    thr,
-                    0.1,
-                    m,
-                ),
-            ),
+            at_low_high: (vesicle(0.0, 0.0, 0.0, 0.1), vesicle(1.0, 0.0, 0.0, 0.1)),
         },
         Rule {
             mechanism: "M3",
@@ -346,30 +309,7 @@ pub fn rules(s: &Scenario) -> Vec<Rule> {
             ),
             hill: "1".into(),
             function: "nucleation_rate (vesicle)",
-            at_low_high: (
-                model::nucleation_rate(
-                    Site::Vesicle {
-                        alp: 1.0,
-                        ros_uM: 0.0,
-                        free_rankl_pM: 0.0,
-                    },
-                    3.0,
-                    thr,
-                    0.1,
-                    m,
-                ),
-                model::nucleation_rate(
-                    Site::Vesicle {
-                        alp: 1.0,
-                        ros_uM: 500.0,
-                        free_rankl_pM: 0.0,
-                    },
-                    3.0,
-                    thr,
-                    0.1,
-                    m,
-                ),
-            ),
+            at_low_high: (vesicle(1.0, 0.0, 0.0, 0.1), vesicle(1.0, 500.0, 0.0, 0.1)),
         },
         Rule {
             mechanism: "M7",
@@ -383,30 +323,7 @@ pub fn rules(s: &Scenario) -> Vec<Rule> {
             ),
             hill: format!("{} (`mineral.vesicle_rankl_hill`)", m.vesicle_rankl_hill),
             function: "nucleation_rate (vesicle)",
-            at_low_high: (
-                model::nucleation_rate(
-                    Site::Vesicle {
-                        alp: 1.0,
-                        ros_uM: 0.0,
-                        free_rankl_pM: 0.0,
-                    },
-                    3.0,
-                    thr,
-                    0.1,
-                    m,
-                ),
-                model::nucleation_rate(
-                    Site::Vesicle {
-                        alp: 1.0,
-                        ros_uM: 0.0,
-                        free_rankl_pM: 100.0,
-                    },
-                    3.0,
-                    thr,
-                    0.1,
-                    m,
-                ),
-            ),
+            at_low_high: (vesicle(1.0, 0.0, 0.0, 0.1), vesicle(1.0, 0.0, 100.0, 0.1)),
         },
         Rule {
             mechanism: "Mg",
