@@ -445,7 +445,13 @@ impl Rules {
     /// [`model::free_rankl`]: RANKL not held by OPG or the step's denosumab, pM.
     #[inline(always)]
     pub fn free_rankl(&self, rankl_pM: f64, opg_pM: f64) -> f64 {
-        rankl_pM.max(0.0) / (1.0 + opg_pM.max(0.0) * self.inv_opg_kd + self.denosumab_term)
+        rankl_pM.max(0.0) / self.rankl_binding(opg_pM)
+    }
+
+    /// Total over free RANKL: `1 + OPG / K_OPG + denosumab / K_dmab`.
+    #[inline(always)]
+    fn rankl_binding(&self, opg_pM: f64) -> f64 {
+        1.0 + opg_pM.max(0.0) * self.inv_opg_kd + self.denosumab_term
     }
 
     /// [`model::runx2_drive`] from the Pi signal and the total RANKL and OPG
@@ -455,7 +461,7 @@ impl Rules {
         // free = R / D and free / (h + free) = R / (h·D + R).
         let r = rankl_pM.max(0.0);
         let rankl = if r > 0.0 {
-            let d = 1.0 + opg_pM.max(0.0) * self.inv_opg_kd + self.denosumab_term;
+            let d = self.rankl_binding(opg_pM);
             self.rankl_weight * r / (self.rankl_half * d + r)
         } else {
             0.0
