@@ -1,5 +1,5 @@
 //! Criterion benchmarks of the kernels: the diffusion solver (2D and 3D, 1, 4
-//! and 8 solutes), the reactions stage (cells, secretion, mineral) and the
+//! and 8 solutes; a 2D wall's shape with the x and y sweeps fused and not), the reactions stage (cells, secretion, mineral) and the
 //! full step of the whole model, each on 1 and 2 threads.
 //!
 //! `cargo bench -p vcsim-rules --bench kernels` measures; `cargo test --benches`
@@ -53,6 +53,36 @@ fn solver(c: &mut Criterion) {
         }
         group.finish();
     }
+}
+
+/// The solver on a 2D wall's shape (59 radial × 20 000 circumferential voxels,
+/// 8 solutes, 38 MB of fields: beyond L2), with the x and y sweeps fused and
+/// run one after the other.
+fn solver_thin_wall(c: &mut Criterion) {
+    let mut group = c.benchmark_group("solver_2d_wall_59x20000");
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(3));
+    let lattice = Lattice::uniform(2, [1, 20_000, 59], 5.0, Region::Media);
+    group.throughput(Throughput::Elements((lattice.len() * 8) as u64));
+    for fused in [true, false] {
+        for threads in [1, 2] {
+            let specs = specs(8);
+            let mut solver = DiffusionSolver::new(&lattice, &specs, 1.0)
+                .expect("valid")
+                .with_fused_xy(fused);
+            let mut fields = FieldStore::new(specs, lattice.len());
+            for f in 0..8 {
+                fields.set_dirichlet(f, Face::LUMEN, 2.0);
+            }
+            let pool = pool(threads);
+            let name = if fused { "fused_xy" } else { "separate_xy" };
+            group.bench_function(BenchmarkId::new(name, format!("{threads}_threads")), |b| {
+                b.iter(|| pool.install(|| solver.step(&mut fields)))
+            });
+        }
+    }
+    group.finish();
 }
 
 /// A 2D wall of a haemodialysis patient (the patient model drives the lumen), ten days in
@@ -142,5 +172,12 @@ fn full_step(c: &mut Criterion) {
     stage_bench(c, "full_step", None, false);
 }
 
-criterion_group!(benches, solver, reactions_per_cell, reactions, full_step);
+criterion_group!(
+    benches,
+    solver,
+    solver_thin_wall,
+    reactions_per_cell,
+    reactions,
+    full_step
+);
 criterion_main!(benches);

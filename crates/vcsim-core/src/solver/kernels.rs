@@ -6,7 +6,10 @@
 //!   memory (y and z lines): a vector loads 8 neighbouring lines at one
 //!   position directly;
 //! - [`rows`]: contiguous lines (x rows): 8 rows are read in 8×8 tiles and
-//!   transposed in registers, so the same lane arithmetic applies.
+//!   transposed in registers, so the same lane arithmetic applies;
+//! - [`fused_xy`]: the x and then the y sweep of a thin 2D plane in one
+//!   pass, the lane kernel solving each chunk of rows along x ([`rows`]) as
+//!   its forward pass reaches it.
 //!
 //! Each line's arithmetic is the same sequence of IEEE operations whatever the
 //! kernel, the vector width or the line's position in a block, so results do not
@@ -48,6 +51,108 @@ pub(super) fn lane_scratch(n: usize, seg: usize) -> usize {
 /// f64 scratch that the row kernels need for rows of `n` positions.
 pub(super) fn row_scratch(n: usize) -> usize {
     n * 8 * ROW_NV
+}
+
+/// Rows per chunk of a fused x–y sweep: the x rows of a 2D plane are solved
+/// in chunks of this many, the same grouping as the x items of the unfused
+/// sweep ([`super::ROWS_PER_ITEM`]), so the face amounts add up in the same order.
+pub(super) const FUSED_ROWS: usize = super::ROWS_PER_ITEM;
+
+/// f64 scratch of a fused x–y sweep of a plane of `nx` × `n` voxels whose
+/// y lines are cut into segments of `seg`: the lane scratch, then the row
+/// scratch.
+pub(super) fn fused_scratch(nx: usize, n: usize, seg: usize) -> usize {
+    fused_offset(n, seg) + row_scratch(nx)
+}
+
+/// Offset (in f64, a multiple of 8) of the row scratch in the scratch of a
+/// fused sweep.
+fn fused_offset(n: usize, seg: usize) -> usize {
+    lane_scratch(n, seg).next_multiple_of(8)
+}
+
+/// Where the lane kernel reads the old values of a block of lines.
+trait Source {
+    /// The values at position `k` of the block's lines (element `l` of the
+    /// block at `row(k) + l`). Within each pass of a block the positions
+    /// asked for only increase.
+    ///
+    /// # Safety
+    /// `k` is a position of the block's lines.
+    unsafe fn row(&mut self, k: usize) -> *const f32;
+}
+
+/// The lines' own values.
+struct Direct {
+    base: *const f32,
+    stride: usize,
+}
+
+impl Source for Direct {
+    #[inline(always)]
+    unsafe fn row(&mut self, k: usize) -> *const f32 {
+        // SAFETY: the caller's contract.
+        unsafe { self.base.add(k * self.stride) }
+    }
+}
+
+/// The y lines of a 2D plane as they are after the x sweep: each chunk of
+/// [`FUSED_ROWS`] rows is solved along x in place when the y sweep's forward
+/// pass first reaches it, so it is read from memory once for both sweeps;
+/// a segmented y sweep's recomputation then reads the x-solved rows.
+struct XSolved<'a> {
+    kernels: Kernels,
+    /// The plane (row `k` at `field + k·nx`).
+    field: *mut f32,
+    nx: usize,
+    ny: usize,
+    ax: &'a Axis,
+    s: &'a Sweep,
+    /// Row scratch of the x kernel.
+    t: *mut f64,
+    /// Chunks solved along x so far (the forward pass reaches them in order).
+    solved: usize,
+    /// The x faces' amounts, chunk by chunk.
+    flux: [f64; 2],
+}
+
+impl XSolved<'_> {
+    /// Solves chunk `solved` along x (out of line: once per [`FUSED_ROWS`]
+    /// positions).
+    ///
+    /// # Safety
+    /// As [`fused_xy`].
+    #[inline(never)]
+    unsafe fn solve_next(&mut self) {
+        let r0 = self.solved * FUSED_ROWS;
+        let count = FUSED_ROWS.min(self.ny - r0);
+        // SAFETY: rows r0..r0+count of the plane (the caller's contract for
+        // `fused_xy`); `kernels` is supported.
+        let f = unsafe {
+            self.kernels.rows(
+                self.field.add(r0 * self.nx),
+                self.nx,
+                count,
+                self.ax,
+                self.s,
+                self.t,
+            )
+        };
+        self.flux = [self.flux[0] + f[0], self.flux[1] + f[1]];
+        self.solved += 1;
+    }
+}
+
+impl Source for XSolved<'_> {
+    #[inline(always)]
+    unsafe fn row(&mut self, k: usize) -> *const f32 {
+        if k / FUSED_ROWS == self.solved {
+            // SAFETY: the caller's contract.
+            unsafe { self.solve_next() };
+        }
+        // SAFETY: row k of the plane.
+        unsafe { self.field.add(k * self.nx).cast_const() }
+    }
 }
 
 /// Splats a coefficient.
@@ -205,7 +310,7 @@ unsafe fn copy_short(src: *const f32, dst: *mut f32, len: usize) {
 /// accessed by anyone else during the call; `t` holds
 /// [`lane_scratch`]`(n, ax.seg)` f64.
 #[inline(always)]
-unsafe fn lane_block<V: Lanes8, const NV: usize, const CYC: bool, const FULL: bool>(
+unsafe fn lane_block<V: Lanes8, S: Source, const NV: usize, const CYC: bool, const FULL: bool>(
     base: *mut f32,
     stride: usize,
     w: usize,
@@ -213,6 +318,7 @@ unsafe fn lane_block<V: Lanes8, const NV: usize, const CYC: bool, const FULL: bo
     s: &Sweep,
     t: *mut f64,
     flux: &mut [f64; 2],
+    src: &mut S,
 ) {
     let n = ax.n;
     let tail = w - 8 * (NV - 1);
@@ -222,8 +328,8 @@ unsafe fn lane_block<V: Lanes8, const NV: usize, const CYC: bool, const FULL: bo
     // lanes < w (the partial vector is loaded and stored under a mask), scratch
     // entries (seg + nseg)·8·NV ≤ lane_scratch(n, seg).
     unsafe {
-        let load = |k: usize, g: usize| -> V {
-            let p = base.add(k * stride + 8 * g);
+        let load = |row: *const f32, g: usize| -> V {
+            let p = row.add(8 * g);
             if FULL || g + 1 < NV || tail == 8 {
                 V::load_f32(p)
             } else {
@@ -248,8 +354,11 @@ unsafe fn lane_block<V: Lanes8, const NV: usize, const CYC: bool, const FULL: bo
             V::prefetch(p.wrapping_add(8 * NV - 1));
         };
         let mut st = [State::<V>::new(); NV];
+        let row = src.row(0);
         for g in 0..NV {
-            st[g].fwd::<CYC, true>(ax, s, 0, load(0, g)).store(tk(0, g));
+            st[g]
+                .fwd::<CYC, true>(ax, s, 0, load(row, g))
+                .store(tk(0, g));
         }
         // Prefetch PREFETCH positions ahead, continuing into the next block's
         // first positions (the next block of an item or of the next item).
@@ -269,18 +378,20 @@ unsafe fn lane_block<V: Lanes8, const NV: usize, const CYC: bool, const FULL: bo
             }
             for k in k0.max(1)..(k0 + seg).min(n - 1) {
                 ahead(k);
+                let row = src.row(k);
                 for g in 0..NV {
                     st[g]
-                        .fwd::<CYC, false>(ax, s, k, load(k, g))
+                        .fwd::<CYC, false>(ax, s, k, load(row, g))
                         .store(tk(k - k0, g));
                 }
             }
         }
         let k_last = (nseg - 1) * seg;
         if n > 1 {
+            let row = src.row(n - 1);
             for g in 0..NV {
                 st[g]
-                    .fwd::<CYC, true>(ax, s, n - 1, load(n - 1, g))
+                    .fwd::<CYC, true>(ax, s, n - 1, load(row, g))
                     .store(tk(n - 1 - k_last, g));
             }
             for g in 0..NV {
@@ -295,12 +406,15 @@ unsafe fn lane_block<V: Lanes8, const NV: usize, const CYC: bool, const FULL: bo
                 // Recompute this segment's forward values (every position of
                 // it is interior but position 0).
                 let mut rec = [State::<V>::new(); NV];
-                for g in 0..NV {
-                    if j == 0 {
+                if j == 0 {
+                    let row = src.row(0);
+                    for g in 0..NV {
                         rec[g]
-                            .fwd::<false, true>(ax, s, 0, load(0, g))
+                            .fwd::<false, true>(ax, s, 0, load(row, g))
                             .store(tk(0, g));
-                    } else {
+                    }
+                } else {
+                    for g in 0..NV {
                         rec[g].prev = V::load(ck(j, g));
                     }
                 }
@@ -308,9 +422,10 @@ unsafe fn lane_block<V: Lanes8, const NV: usize, const CYC: bool, const FULL: bo
                     if k + PREFETCH < k1 {
                         prefetch_row(k + PREFETCH, 0);
                     }
+                    let row = src.row(k);
                     for g in 0..NV {
                         rec[g]
-                            .fwd::<false, false>(ax, s, k, load(k, g))
+                            .fwd::<false, false>(ax, s, k, load(row, g))
                             .store(tk(k - k0, g));
                     }
                 }
@@ -336,6 +451,52 @@ unsafe fn lane_block<V: Lanes8, const NV: usize, const CYC: bool, const FULL: bo
     }
 }
 
+/// Solves one block of `wb` (≤ 8·[`LANE_NV`]) neighbouring lines, reading
+/// the old values from `src`, with the kernel instance for its vector count.
+///
+/// # Safety
+/// As [`lane_block`].
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn lane_dispatch<V: Lanes8, S: Source>(
+    b: *mut f32,
+    stride: usize,
+    wb: usize,
+    ax: &Axis,
+    s: &Sweep,
+    t: *mut f64,
+    f: &mut [f64; 2],
+    src: &mut S,
+) {
+    // SAFETY: the caller's contract.
+    unsafe {
+        match (wb.div_ceil(8), ax.cyclic) {
+            (LANE_NV, false) if wb == 8 * LANE_NV => {
+                lane_block::<V, S, LANE_NV, false, true>(b, stride, wb, ax, s, t, f, src)
+            }
+            (LANE_NV, true) if wb == 8 * LANE_NV => {
+                lane_block::<V, S, LANE_NV, true, true>(b, stride, wb, ax, s, t, f, src)
+            }
+            (8, false) => lane_block::<V, S, 8, false, false>(b, stride, wb, ax, s, t, f, src),
+            (8, true) => lane_block::<V, S, 8, true, false>(b, stride, wb, ax, s, t, f, src),
+            (7, false) => lane_block::<V, S, 7, false, false>(b, stride, wb, ax, s, t, f, src),
+            (7, true) => lane_block::<V, S, 7, true, false>(b, stride, wb, ax, s, t, f, src),
+            (6, false) => lane_block::<V, S, 6, false, false>(b, stride, wb, ax, s, t, f, src),
+            (6, true) => lane_block::<V, S, 6, true, false>(b, stride, wb, ax, s, t, f, src),
+            (5, false) => lane_block::<V, S, 5, false, false>(b, stride, wb, ax, s, t, f, src),
+            (5, true) => lane_block::<V, S, 5, true, false>(b, stride, wb, ax, s, t, f, src),
+            (4, false) => lane_block::<V, S, 4, false, false>(b, stride, wb, ax, s, t, f, src),
+            (4, true) => lane_block::<V, S, 4, true, false>(b, stride, wb, ax, s, t, f, src),
+            (3, false) => lane_block::<V, S, 3, false, false>(b, stride, wb, ax, s, t, f, src),
+            (3, true) => lane_block::<V, S, 3, true, false>(b, stride, wb, ax, s, t, f, src),
+            (2, false) => lane_block::<V, S, 2, false, false>(b, stride, wb, ax, s, t, f, src),
+            (2, true) => lane_block::<V, S, 2, true, false>(b, stride, wb, ax, s, t, f, src),
+            (_, false) => lane_block::<V, S, 1, false, false>(b, stride, wb, ax, s, t, f, src),
+            (_, true) => lane_block::<V, S, 1, true, false>(b, stride, wb, ax, s, t, f, src),
+        }
+    }
+}
+
 /// Solves `w` neighbouring lines in the lane layout, in blocks.
 ///
 /// # Safety
@@ -357,35 +518,61 @@ pub(super) unsafe fn lanes<V: Lanes8>(
         while l0 < w {
             let wb = block.min(w - l0);
             let b = base.add(l0);
-            let f = &mut flux;
-            match (wb.div_ceil(8), ax.cyclic) {
-                (LANE_NV, false) if wb == block => {
-                    lane_block::<V, LANE_NV, false, true>(b, stride, wb, ax, s, t, f)
-                }
-                (LANE_NV, true) if wb == block => {
-                    lane_block::<V, LANE_NV, true, true>(b, stride, wb, ax, s, t, f)
-                }
-                (8, false) => lane_block::<V, 8, false, false>(b, stride, wb, ax, s, t, f),
-                (8, true) => lane_block::<V, 8, true, false>(b, stride, wb, ax, s, t, f),
-                (7, false) => lane_block::<V, 7, false, false>(b, stride, wb, ax, s, t, f),
-                (7, true) => lane_block::<V, 7, true, false>(b, stride, wb, ax, s, t, f),
-                (6, false) => lane_block::<V, 6, false, false>(b, stride, wb, ax, s, t, f),
-                (6, true) => lane_block::<V, 6, true, false>(b, stride, wb, ax, s, t, f),
-                (5, false) => lane_block::<V, 5, false, false>(b, stride, wb, ax, s, t, f),
-                (5, true) => lane_block::<V, 5, true, false>(b, stride, wb, ax, s, t, f),
-                (4, false) => lane_block::<V, 4, false, false>(b, stride, wb, ax, s, t, f),
-                (4, true) => lane_block::<V, 4, true, false>(b, stride, wb, ax, s, t, f),
-                (3, false) => lane_block::<V, 3, false, false>(b, stride, wb, ax, s, t, f),
-                (3, true) => lane_block::<V, 3, true, false>(b, stride, wb, ax, s, t, f),
-                (2, false) => lane_block::<V, 2, false, false>(b, stride, wb, ax, s, t, f),
-                (2, true) => lane_block::<V, 2, true, false>(b, stride, wb, ax, s, t, f),
-                (_, false) => lane_block::<V, 1, false, false>(b, stride, wb, ax, s, t, f),
-                (_, true) => lane_block::<V, 1, true, false>(b, stride, wb, ax, s, t, f),
-            }
+            let mut src = Direct {
+                base: b.cast_const(),
+                stride,
+            };
+            lane_dispatch::<V, Direct>(b, stride, wb, ax, s, t, &mut flux, &mut src);
             l0 += wb;
         }
     }
     flux
+}
+
+/// The x sweep and then the y sweep of a 2D plane of `nx` (≤ 8·[`LANE_NV`])
+/// × `ny` voxels, in place, with the plane read from memory once per y pass
+/// instead of once for x and once per y pass: the y sweep takes its old
+/// values from [`XSolved`]. The same bits as [`rows`] over all rows followed
+/// by [`lanes`] over the plane. Returns the face amounts of the x and the y
+/// sweep.
+///
+/// # Safety
+/// The CPU supports `V`; the plane's `nx·ny` values at `base` are valid for
+/// reads and writes and not accessed by anyone else during the call;
+/// `ay.n == ny`, `ax.n == nx`; `t` holds [`fused_scratch`]`(nx, ny, ay.seg)`
+/// f64 and is aligned to 64 bytes.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+pub(super) unsafe fn fused_xy<V: Lanes8>(
+    kernels: Kernels,
+    base: *mut f32,
+    nx: usize,
+    ny: usize,
+    ax: &Axis,
+    sx: &Sweep,
+    ay: &Axis,
+    sy: &Sweep,
+    t: *mut f64,
+) -> [[f64; 2]; 2] {
+    let rows_at = fused_offset(ny, ay.seg);
+    let mut flux = [0.0; 2];
+    // SAFETY: the scratch regions are disjoint parts of `t`; the rest is the
+    // caller's contract.
+    unsafe {
+        let mut src = XSolved {
+            kernels,
+            field: base,
+            nx,
+            ny,
+            ax,
+            s: sx,
+            t: t.add(rows_at),
+            solved: 0,
+            flux: [0.0; 2],
+        };
+        lane_dispatch::<V, XSolved<'_>>(base, nx, nx, ay, sy, t, &mut flux, &mut src);
+        [src.flux, flux]
+    }
 }
 
 /// Solves `count` (1 ≤ count ≤ 8·NV, more than 8·(NV−1)) contiguous rows of
@@ -641,6 +828,35 @@ impl Kernels {
         }
     }
 
+    /// The x and then the y sweep of a 2D plane (see [`fused_xy`]); returns
+    /// the face amounts of each.
+    ///
+    /// # Safety
+    /// `self.is_supported()`; the rest as [`fused_xy`].
+    #[allow(clippy::too_many_arguments)]
+    pub(super) unsafe fn fused_xy(
+        self,
+        base: *mut f32,
+        nx: usize,
+        ny: usize,
+        ax: &Axis,
+        sx: &Sweep,
+        ay: &Axis,
+        sy: &Sweep,
+        t: *mut f64,
+    ) -> [[f64; 2]; 2] {
+        // SAFETY: as in `Kernels::lanes`.
+        unsafe {
+            match self {
+                #[cfg(target_arch = "x86_64")]
+                Kernels::Avx512 => x86::fused_xy_avx512(base, nx, ny, ax, sx, ay, sy, t),
+                #[cfg(target_arch = "x86_64")]
+                Kernels::Avx2 => x86::fused_xy_avx2(base, nx, ny, ax, sx, ay, sy, t),
+                _ => fused_xy::<Portable>(self, base, nx, ny, ax, sx, ay, sy, t),
+            }
+        }
+    }
+
     /// Solves contiguous rows (see [`rows`]); returns the face amounts.
     ///
     /// # Safety
@@ -671,6 +887,7 @@ impl Kernels {
 mod x86 {
     use super::super::simd::{Avx2, Avx512};
     use super::super::{Axis, Sweep};
+    use super::Kernels;
 
     /// # Safety
     /// AVX-512F, AVX2 and FMA are available; the rest as [`super::lanes`].
@@ -700,6 +917,42 @@ mod x86 {
     ) -> [f64; 2] {
         // SAFETY: the caller's contract.
         unsafe { super::lanes::<Avx2>(base, stride, w, ax, s, t) }
+    }
+
+    /// # Safety
+    /// AVX-512F, AVX2 and FMA are available; the rest as [`super::fused_xy`].
+    #[target_feature(enable = "avx512f,avx2,fma")]
+    #[allow(clippy::too_many_arguments)]
+    pub(super) unsafe fn fused_xy_avx512(
+        base: *mut f32,
+        nx: usize,
+        ny: usize,
+        ax: &Axis,
+        sx: &Sweep,
+        ay: &Axis,
+        sy: &Sweep,
+        t: *mut f64,
+    ) -> [[f64; 2]; 2] {
+        // SAFETY: the caller's contract.
+        unsafe { super::fused_xy::<Avx512>(Kernels::Avx512, base, nx, ny, ax, sx, ay, sy, t) }
+    }
+
+    /// # Safety
+    /// AVX2 and FMA are available; the rest as [`super::fused_xy`].
+    #[target_feature(enable = "avx2,fma")]
+    #[allow(clippy::too_many_arguments)]
+    pub(super) unsafe fn fused_xy_avx2(
+        base: *mut f32,
+        nx: usize,
+        ny: usize,
+        ax: &Axis,
+        sx: &Sweep,
+        ay: &Axis,
+        sy: &Sweep,
+        t: *mut f64,
+    ) -> [[f64; 2]; 2] {
+        // SAFETY: the caller's contract.
+        unsafe { super::fused_xy::<Avx2>(Kernels::Avx2, base, nx, ny, ax, sx, ay, sy, t) }
     }
 
     /// # Safety

@@ -87,12 +87,21 @@
 //!   instead of three per field; small lattices keep both threads busy
 //!   (tissue2d 2-thread speedup 1.52 → 1.80).
 //!
-//! What is left at 1e7 voxels is memory traffic (~3× the cache-resident time
-//! per voxel-step on one thread): each block of 32 lanes streams the whole
-//! field through the hardware prefetchers, so a plane of 58 lines (two
-//! blocks) is read about twice per pass. A position-major kernel over all
-//! lines of a plane, with the fields solved in parallel rather than the lane
-//! blocks of one field, would read it once.
+//! - x and y fused in thin 2D planes. Run one after the other, the x sweep
+//!   reads and writes a field and the y sweep reads it again (twice when
+//!   segmented) and writes it; beyond the caches each of those is a trip to
+//!   memory. Where the plane is at most [`THIN_PLANE_LINES`] wide (a 2D
+//!   wall), a field's two sweeps are one work item ([`Kernels::fused_xy`]):
+//!   the y forward pass solves each chunk of 16 rows along x in place just
+//!   before it reads them, while they are in L1. The same operations on the
+//!   same values, so the same bits (tested), and the x face amounts add up
+//!   in the same chunks and order as the x items. Standalone, 8 solutes on
+//!   59 × n voxels, 1 / 2 threads: n = 2000 (L2) 8.2 → 7.2 / 5.4 → 4.5 ns
+//!   per voxel-step, n = 20 000 (L3) 11.1 → 9.9 / 5.4 → 4.9, n = 200 000
+//!   (memory) 17.7 → 14.6 / 9.2 → 7.5. Tried and not kept: solving each
+//!   chunk along x into a buffer and again when a segmented y sweep
+//!   recomputes it (the x-solved plane never written): the copies and the
+//!   second x solve cost more than the traffic saved (L3: 11.1 → 13.2).
 //!
 //! The kernels are written once, generic over the vector type, and compiled
 //! for three instruction sets; [`Kernels::detect`] picks the widest the CPU
@@ -114,14 +123,16 @@
 //! blocks of 16 x rows, or blocks of about 32 y or z lines (the lines of a
 //! plane or of the whole lattice split into whole vectors, in block sizes
 //! that differ by at most one vector, so that no block is a lone
-//! latency-bound vector). Each line's arithmetic is the same whichever
-//! thread, item or block runs it, so the result is bitwise identical for any
-//! number of threads. Face amounts at Dirichlet faces are summed line by line
+//! latency-bound vector); a fused thin 2D plane is one item per field. Each
+//! line's arithmetic is the same whichever thread, item or block runs it, so
+//! the result is bitwise identical for any number of threads. Face amounts at Dirichlet faces are summed line by line
 //! within an item and item by item in index order.
 //!
 //! Tried and not kept: solving the x and the y lines of a z plane in one
 //! work item while the plane is in cache (3D) measured no faster on the
 //! 100³ benchmark, where all fields fit in the last-level cache.
+//! (The 2D fusion above is the same idea where it pays: planes that stream
+//! from memory or from L3.)
 
 mod kernels;
 mod simd;
@@ -130,7 +141,7 @@ pub use kernels::Kernels;
 
 use crate::field::{Boundary, FieldKind, FieldSpec, FieldStore};
 use crate::lattice::Lattice;
-use kernels::{lane_scratch, row_scratch, segment_len};
+use kernels::{fused_scratch, lane_scratch, row_scratch, segment_len};
 use rayon::prelude::*;
 use std::cell::RefCell;
 use std::fmt;
@@ -411,6 +422,10 @@ struct FieldPlan {
     decay: f64,
     /// The elimination of each active axis.
     axes: [Option<Axis>; 3],
+    /// Its x and y sweeps run as one fused sweep of a thin 2D plane
+    /// ([`Kernels::fused_xy`]): one z plane, at most [`THIN_PLANE_LINES`]
+    /// voxels along x, and both axes active.
+    fused: bool,
 }
 
 /// The LOD solver for a fixed lattice, set of fields and time step.
@@ -425,6 +440,8 @@ pub struct DiffusionSolver {
     kernels: Kernels,
     /// Face amounts per work item of the current sweep (field major), `[side]`.
     item_flux: Vec<[f64; 2]>,
+    /// Face amounts of each field's fused x–y sweep, `[axis][side]`.
+    fused_flux: Vec<[[f64; 2]; 2]>,
     /// Per field: its values during a step.
     ptrs: Vec<SharedPtr>,
     /// Per field and axis: the Dirichlet terms of the current step.
@@ -504,7 +521,8 @@ impl DiffusionSolver {
                 *slot = Some(Axis::new(n, r, lo, hi, scale));
                 scale = 1.0;
             }
-            fields.push(FieldPlan { decay, axes });
+            let fused = nz == 1 && nx <= THIN_PLANE_LINES && axes[0].is_some() && axes[1].is_some();
+            fields.push(FieldPlan { decay, axes, fused });
         }
         let items = [
             (nz * ny).div_ceil(ROWS_PER_ITEM),
@@ -519,6 +537,7 @@ impl DiffusionSolver {
             fields,
             kernels: Kernels::detect(),
             item_flux: vec![[0.0; 2]; nf * items.into_iter().max().unwrap_or(1)],
+            fused_flux: vec![[[0.0; 2]; 2]; nf],
             ptrs: vec![SharedPtr(std::ptr::null_mut()); nf],
             sweeps: vec![[None; 3]; nf],
             scratch_len: 0,
@@ -529,7 +548,11 @@ impl DiffusionSolver {
     /// Sets `scratch_len` to the need of the widest sweep.
     fn with_scratch_len(mut self) -> Self {
         let mut len = 0;
+        let nx = self.shape[2];
         for plan in &self.fields {
+            if let (true, Some(ay)) = (plan.fused, &plan.axes[1]) {
+                len = len.max(fused_scratch(nx, ay.n, ay.seg));
+            }
             for (axis, ax) in plan.axes.iter().enumerate() {
                 if let Some(ax) = ax {
                     let need = if axis == 0 {
@@ -556,6 +579,26 @@ impl DiffusionSolver {
             }
         }
         self.with_scratch_len()
+    }
+
+    /// The same solver with the x and y sweeps of thin 2D planes fused
+    /// (`true`, the default where it applies) or run one after the other.
+    /// Both give the same bits; this exists to test that, and to measure the gain.
+    pub fn with_fused_xy(mut self, on: bool) -> Self {
+        let nx = self.shape[2];
+        for plan in &mut self.fields {
+            plan.fused = on
+                && self.shape[0] == 1
+                && nx <= THIN_PLANE_LINES
+                && plan.axes[0].is_some()
+                && plan.axes[1].is_some();
+        }
+        self.with_scratch_len()
+    }
+
+    /// Whether any field's x and y sweeps run fused.
+    pub fn fuses_xy(&self) -> bool {
+        self.fields.iter().any(|p| p.fused)
     }
 
     /// The same solver running the `kernels` instruction set, or an error if
@@ -626,19 +669,23 @@ impl DiffusionSolver {
                     return; // an empty lattice: nothing to solve
                 }
                 let out = &mut self.item_flux[..nf * count];
+                // x and y of fused fields are solved in the fused run.
+                let own = |f: usize| axis == 2 || !fields[f].fused;
                 out.par_iter_mut().enumerate().for_each(|(i, slot)| {
                     let (f, item) = (i / count, i % count);
                     *slot = match (&fields[f].axes[axis], &sweeps[f][axis]) {
-                        (Some(ax), Some(sw)) => {
+                        (Some(ax), Some(sw)) if own(f) => {
                             with_scratch(scratch_len, |t| work(item, ptrs[f], ax, sw, t))
                         }
                         _ => [0.0; 2],
                     };
                 });
                 for (f, items) in out.chunks(count).enumerate() {
-                    flux[f][axis] = items
-                        .iter()
-                        .fold([0.0; 2], |acc, v| [acc[0] + v[0], acc[1] + v[1]]);
+                    if own(f) {
+                        flux[f][axis] = items
+                            .iter()
+                            .fold([0.0; 2], |acc, v| [acc[0] + v[0], acc[1] + v[1]]);
+                    }
                 }
             };
         for f in &mut self.flux {
@@ -651,25 +698,51 @@ impl DiffusionSolver {
         // disjoint sets; the fields are borrowed mutably (through `store`) for
         // the whole step; `t` is the thread's scratch of `scratch_len` f64,
         // the need of the widest sweep (`with_scratch_len`).
-        // Item i: rows 16·i .. 16·(i+1) of all nz·ny rows.
-        let rows = nz * ny;
-        run(
-            0,
-            rows.div_ceil(ROWS_PER_ITEM),
-            flux,
-            &|i, ptr, ax, sx, t| unsafe {
-                let r0 = i * ROWS_PER_ITEM;
-                let count = ROWS_PER_ITEM.min(rows - r0);
-                kernels.rows(ptr.at(r0 * nx), nx, count, ax, sx, t)
-            },
-        );
-        // Item (p, b): lines x ∈ lane_block(nx, b) of plane z = p.
-        let blocks = lane_blocks(nx);
-        run(1, nz * blocks, flux, &|i, ptr, ay, sy, t| unsafe {
-            let (p, b) = (i / blocks, i % blocks);
-            let (l0, w) = lane_block(nx, b);
-            kernels.lanes(ptr.at(p * nx * ny + l0), nx, w, ay, sy, t)
-        });
+        // Fused fields: one item per field, its whole (single) plane.
+        if self.fields.iter().any(|p| p.fused) {
+            let out = &mut self.fused_flux;
+            out.par_iter_mut().enumerate().for_each(|(f, slot)| {
+                let plan = &fields[f];
+                if let (true, Some(ax), Some(ay), Some(sx), Some(sy)) = (
+                    plan.fused,
+                    &plan.axes[0],
+                    &plan.axes[1],
+                    &sweeps[f][0],
+                    &sweeps[f][1],
+                ) {
+                    *slot = with_scratch(scratch_len, |t| unsafe {
+                        kernels.fused_xy(ptrs[f].0, nx, ny, ax, sx, ay, sy, t)
+                    });
+                }
+            });
+            for (f, plan) in fields.iter().enumerate() {
+                if plan.fused {
+                    flux[f][0] = out[f][0];
+                    flux[f][1] = out[f][1];
+                }
+            }
+        }
+        if self.fields.iter().any(|p| !p.fused) {
+            // Item i: rows 16·i .. 16·(i+1) of all nz·ny rows.
+            let rows = nz * ny;
+            run(
+                0,
+                rows.div_ceil(ROWS_PER_ITEM),
+                flux,
+                &|i, ptr, ax, sx, t| unsafe {
+                    let r0 = i * ROWS_PER_ITEM;
+                    let count = ROWS_PER_ITEM.min(rows - r0);
+                    kernels.rows(ptr.at(r0 * nx), nx, count, ax, sx, t)
+                },
+            );
+            // Item (p, b): lines x ∈ lane_block(nx, b) of plane z = p.
+            let blocks = lane_blocks(nx);
+            run(1, nz * blocks, flux, &|i, ptr, ay, sy, t| unsafe {
+                let (p, b) = (i / blocks, i % blocks);
+                let (l0, w) = lane_block(nx, b);
+                kernels.lanes(ptr.at(p * nx * ny + l0), nx, w, ay, sy, t)
+            });
+        }
         // Item b: lines (y, x) ∈ lane_block(nx·ny, b) of the plane.
         let lanes = nx * ny;
         run(2, lane_blocks(lanes), flux, &|b, ptr, az, sz, t| unsafe {
@@ -1072,6 +1145,61 @@ mod equivalence {
                     );
                 }
             }
+        }
+    }
+
+    /// The fused x–y sweep of thin 2D planes gives the same bits as the x
+    /// and y sweeps run one after the other: plane widths from 1 to 64, whole
+    /// and segmented y lines (segments that do and do not line up with the
+    /// chunks of x rows), every instruction set.
+    #[test]
+    fn fused_xy_sweeps_give_the_same_bits_as_separate_sweeps() {
+        let specs = cases()[0].1.clone();
+        let mut fused_seen = 0;
+        for shape in [
+            [1, 37, 53],
+            [1, 9, 61],
+            [1, 40, 64],
+            [1, 33, 8],
+            [1, 21, 1],
+            [1, 1, 9],
+            [1, 70, 3],
+        ] {
+            let lat = Lattice::uniform(2, shape, 2.0, Region::Media);
+            let fused = DiffusionSolver::new(&lat, &specs, 0.5).expect("valid");
+            // The second spec has a periodic x axis of 1 voxel on [1, 21, 1]
+            // (no x sweep): that field is not fused.
+            assert!(fused.fuses_xy(), "{shape:?}: nothing fused");
+            fused_seen += fused.fields.iter().filter(|p| p.fused).count();
+            let want = run(&mut fused.clone().with_fused_xy(false), &lat, &specs);
+            for k in [Kernels::Portable, Kernels::Avx2, Kernels::Avx512] {
+                if !k.is_supported() {
+                    continue;
+                }
+                for seg in [None, Some(1), Some(5), Some(16), Some(17), Some(32)] {
+                    let mut s = fused.clone().with_kernels(k).expect("supported");
+                    if let Some(seg) = seg {
+                        s = s.with_segments(seg);
+                    }
+                    let got = run(&mut s, &lat, &specs);
+                    assert!(got.0 == want.0, "{k:?} {seg:?}: fields differ on {shape:?}");
+                    let same_flux = got
+                        .1
+                        .iter()
+                        .flatten()
+                        .flatten()
+                        .zip(want.1.iter().flatten().flatten())
+                        .all(|(x, y)| x.to_bits() == y.to_bits());
+                    assert!(same_flux, "{k:?} {seg:?}: fluxes differ on {shape:?}");
+                }
+            }
+        }
+        assert!(fused_seen >= 15, "only {fused_seen} fused fields");
+        // Wider planes and 3D lattices are not fused.
+        for (ndim, shape) in [(2, [1, 9, 65]), (3, [3, 9, 13])] {
+            let lat = Lattice::uniform(ndim, shape, 2.0, Region::Media);
+            let s = DiffusionSolver::new(&lat, &specs, 0.5).expect("valid");
+            assert!(!s.fuses_xy(), "{shape:?}");
         }
     }
 
