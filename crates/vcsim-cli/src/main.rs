@@ -12,6 +12,7 @@
 //! stderr), 2 a command-line usage error, 75 stopped by --max-wall after a
 //! checkpoint (resume with --resume).
 
+mod alloc;
 mod bench;
 mod inspect;
 mod run;
@@ -21,6 +22,9 @@ mod validate;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
+
+#[global_allocator]
+static ALLOCATOR: alloc::HugePageAlloc = alloc::HugePageAlloc;
 
 /// Agent-based simulation of vascular smooth muscle cell calcification in chronic kidney disease.
 #[derive(Debug, Parser)]
