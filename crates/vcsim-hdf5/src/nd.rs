@@ -2,7 +2,7 @@
 //! and the `ndarray` blocks that `hdf5` reads and writes.
 
 use hdf5::{Dataset, H5Type, Hyperslab, SliceOrIndex};
-use ndarray::{Array1, ArrayD, IxDyn};
+use ndarray::{ArrayD, ArrayView, IxDyn};
 
 /// A selection that fixes the first axis at `index` and takes all of the next `rest` axes.
 pub(crate) fn index_then_all(index: usize, rest: usize) -> Hyperslab {
@@ -29,10 +29,10 @@ pub(crate) fn write_block<T: H5Type + Clone>(
     block_shape: &[usize],
     sel: Hyperslab,
 ) -> hdf5::Result<()> {
-    let block = Array1::from(data.to_vec())
-        .into_shape_with_order(IxDyn(block_shape))
+    // A view of the caller's values: a frame's field is written without a copy.
+    let block = ArrayView::from_shape(IxDyn(block_shape), data)
         .map_err(|e| hdf5::Error::from(format!("block of {} values: {e}", data.len())))?;
-    ds.as_writer().write_slice(&block, sel)
+    ds.as_writer().write_slice(block, sel)
 }
 
 /// Reads the selection `sel` of `ds` as a flat row-major vector.

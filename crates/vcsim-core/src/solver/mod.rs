@@ -524,11 +524,6 @@ impl DiffusionSolver {
             let fused = nz == 1 && nx <= THIN_PLANE_LINES && axes[0].is_some() && axes[1].is_some();
             fields.push(FieldPlan { decay, axes, fused });
         }
-        let items = [
-            (nz * ny).div_ceil(ROWS_PER_ITEM),
-            nz * lane_blocks(nx),
-            lane_blocks(nx * ny),
-        ];
         let nf = fields.len();
         Ok(Self {
             shape: lattice.shape,
@@ -536,17 +531,36 @@ impl DiffusionSolver {
             flux: vec![[[0.0; 2]; 3]; fields.len()],
             fields,
             kernels: Kernels::detect(),
-            item_flux: vec![[0.0; 2]; nf * items.into_iter().max().unwrap_or(1)],
+            item_flux: Vec::new(),
             fused_flux: vec![[[0.0; 2]; 2]; nf],
             ptrs: vec![SharedPtr(std::ptr::null_mut()); nf],
             sweeps: vec![[None; 3]; nf],
             scratch_len: 0,
         }
-        .with_scratch_len())
+        .with_buffers())
     }
 
-    /// Sets `scratch_len` to the need of the widest sweep.
-    fn with_scratch_len(mut self) -> Self {
+    /// Number of work items of the run of `axis` (0 when no field runs it:
+    /// inactive, or x and y of fused fields).
+    fn axis_items(&self, axis: usize) -> usize {
+        let [nz, ny, nx] = self.shape;
+        let runs = |p: &FieldPlan| p.axes[axis].is_some() && (axis == 2 || !p.fused);
+        if !self.fields.iter().any(runs) {
+            return 0;
+        }
+        match axis {
+            0 => (nz * ny).div_ceil(ROWS_PER_ITEM),
+            1 => nz * lane_blocks(nx),
+            _ => lane_blocks(nx * ny),
+        }
+    }
+
+    /// Sizes the per-item face amounts for the runs that happen (a 2D
+    /// lattice has no z run: sizing for one would cost 4 bytes per voxel)
+    /// and `scratch_len` for the widest sweep.
+    fn with_buffers(mut self) -> Self {
+        let most = (0..3).map(|a| self.axis_items(a)).max().unwrap_or(0);
+        self.item_flux = vec![[0.0; 2]; self.fields.len() * most];
         let mut len = 0;
         let nx = self.shape[2];
         for plan in &self.fields {
@@ -578,7 +592,7 @@ impl DiffusionSolver {
                 ax.seg = seg.clamp(1, ax.n);
             }
         }
-        self.with_scratch_len()
+        self.with_buffers()
     }
 
     /// The same solver with the x and y sweeps of thin 2D planes fused
@@ -593,7 +607,7 @@ impl DiffusionSolver {
                 && plan.axes[0].is_some()
                 && plan.axes[1].is_some();
         }
-        self.with_scratch_len()
+        self.with_buffers()
     }
 
     /// Whether any field's x and y sweeps run fused.
@@ -663,31 +677,32 @@ impl DiffusionSolver {
         // step has three synchronisation points, not three per field. Each
         // field's face amounts are summed over its own items in item order:
         // the same sums for any thread count.
-        let mut run =
-            |axis: usize, count: usize, flux: &mut [[[f64; 2]; 3]], work: &ItemWork<'_>| {
-                if count == 0 {
-                    return; // an empty lattice: nothing to solve
-                }
-                let out = &mut self.item_flux[..nf * count];
-                // x and y of fused fields are solved in the fused run.
-                let own = |f: usize| axis == 2 || !fields[f].fused;
-                out.par_iter_mut().enumerate().for_each(|(i, slot)| {
-                    let (f, item) = (i / count, i % count);
-                    *slot = match (&fields[f].axes[axis], &sweeps[f][axis]) {
-                        (Some(ax), Some(sw)) if own(f) => {
-                            with_scratch(scratch_len, |t| work(item, ptrs[f], ax, sw, t))
-                        }
-                        _ => [0.0; 2],
-                    };
-                });
-                for (f, items) in out.chunks(count).enumerate() {
-                    if own(f) {
-                        flux[f][axis] = items
-                            .iter()
-                            .fold([0.0; 2], |acc, v| [acc[0] + v[0], acc[1] + v[1]]);
+        let items = [0, 1, 2].map(|a| self.axis_items(a));
+        let mut run = |axis: usize, flux: &mut [[[f64; 2]; 3]], work: &ItemWork<'_>| {
+            let count = items[axis];
+            if count == 0 {
+                return; // no field runs this axis, or an empty lattice
+            }
+            let out = &mut self.item_flux[..nf * count];
+            // x and y of fused fields are solved in the fused run.
+            let own = |f: usize| axis == 2 || !fields[f].fused;
+            out.par_iter_mut().enumerate().for_each(|(i, slot)| {
+                let (f, item) = (i / count, i % count);
+                *slot = match (&fields[f].axes[axis], &sweeps[f][axis]) {
+                    (Some(ax), Some(sw)) if own(f) => {
+                        with_scratch(scratch_len, |t| work(item, ptrs[f], ax, sw, t))
                     }
+                    _ => [0.0; 2],
+                };
+            });
+            for (f, items) in out.chunks(count).enumerate() {
+                if own(f) {
+                    flux[f][axis] = items
+                        .iter()
+                        .fold([0.0; 2], |acc, v| [acc[0] + v[0], acc[1] + v[1]]);
                 }
-            };
+            }
+        };
         for f in &mut self.flux {
             *f = [[0.0; 2]; 3];
         }
@@ -722,30 +737,23 @@ impl DiffusionSolver {
                 }
             }
         }
-        if self.fields.iter().any(|p| !p.fused) {
-            // Item i: rows 16·i .. 16·(i+1) of all nz·ny rows.
-            let rows = nz * ny;
-            run(
-                0,
-                rows.div_ceil(ROWS_PER_ITEM),
-                flux,
-                &|i, ptr, ax, sx, t| unsafe {
-                    let r0 = i * ROWS_PER_ITEM;
-                    let count = ROWS_PER_ITEM.min(rows - r0);
-                    kernels.rows(ptr.at(r0 * nx), nx, count, ax, sx, t)
-                },
-            );
-            // Item (p, b): lines x ∈ lane_block(nx, b) of plane z = p.
-            let blocks = lane_blocks(nx);
-            run(1, nz * blocks, flux, &|i, ptr, ay, sy, t| unsafe {
-                let (p, b) = (i / blocks, i % blocks);
-                let (l0, w) = lane_block(nx, b);
-                kernels.lanes(ptr.at(p * nx * ny + l0), nx, w, ay, sy, t)
-            });
-        }
+        // Item i: rows 16·i .. 16·(i+1) of all nz·ny rows.
+        let rows = nz * ny;
+        run(0, flux, &|i, ptr, ax, sx, t| unsafe {
+            let r0 = i * ROWS_PER_ITEM;
+            let count = ROWS_PER_ITEM.min(rows - r0);
+            kernels.rows(ptr.at(r0 * nx), nx, count, ax, sx, t)
+        });
+        // Item (p, b): lines x ∈ lane_block(nx, b) of plane z = p.
+        let blocks = lane_blocks(nx);
+        run(1, flux, &|i, ptr, ay, sy, t| unsafe {
+            let (p, b) = (i / blocks, i % blocks);
+            let (l0, w) = lane_block(nx, b);
+            kernels.lanes(ptr.at(p * nx * ny + l0), nx, w, ay, sy, t)
+        });
         // Item b: lines (y, x) ∈ lane_block(nx·ny, b) of the plane.
         let lanes = nx * ny;
-        run(2, lane_blocks(lanes), flux, &|b, ptr, az, sz, t| unsafe {
+        run(2, flux, &|b, ptr, az, sz, t| unsafe {
             let (l0, w) = lane_block(lanes, b);
             kernels.lanes(ptr.at(l0), lanes, w, az, sz, t)
         });
@@ -1201,6 +1209,28 @@ mod equivalence {
             let s = DiffusionSolver::new(&lat, &specs, 0.5).expect("valid");
             assert!(!s.fuses_xy(), "{shape:?}");
         }
+    }
+
+    /// Per-item face amounts are kept only for the runs that happen: none on
+    /// a 2D wall whose fields are all fused, x rows when they are not, and
+    /// never one per z line of a 2D lattice (4 bytes per voxel).
+    #[test]
+    fn item_buffers_only_for_runs_that_happen() {
+        let specs = cases()[0].1.clone();
+        let lat = Lattice::uniform(2, [1, 4000, 59], 2.0, Region::Media);
+        let fused = DiffusionSolver::new(&lat, &specs[..1], 0.5).expect("valid");
+        assert!(fused.fuses_xy());
+        assert_eq!([0, 1, 2].map(|a| fused.axis_items(a)), [0, 0, 0]);
+        assert!(fused.item_flux.is_empty());
+        let separate = fused.with_fused_xy(false);
+        assert_eq!([0, 1, 2].map(|a| separate.axis_items(a)), [250, 1, 0]);
+        assert_eq!(separate.item_flux.len(), 250);
+        let lat3 = Lattice::uniform(3, [4, 30, 40], 2.0, Region::Media);
+        let s3 = DiffusionSolver::new(&lat3, &specs, 0.5).expect("valid");
+        assert_eq!(
+            s3.item_flux.len(),
+            3 * (4 * 30usize).div_ceil(16).max(1200usize.div_ceil(32))
+        );
     }
 
     #[test]
