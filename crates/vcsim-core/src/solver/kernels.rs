@@ -294,7 +294,9 @@ unsafe fn copy_short(src: *const f32, dst: *mut f32, len: usize) {
 
 /// Solves `w` (1 ≤ w ≤ 8·NV, more than 8·(NV−1); `w = 8·NV` if `FULL`)
 /// neighbouring lines in place: element `l` at position `k` is at
-/// `base + k·stride + l`.
+/// `base + k·stride + l`. The old values are read through `src` (the lines
+/// themselves, [`Direct`], or the x-solved rows of a fused sweep,
+/// [`XSolved`]); the solution is written at `base`.
 ///
 /// A line longer than [`WHOLE_LINE_MAX`] is cut into segments of `ax.seg`
 /// ([`SEGMENT`]) positions: the forward pass keeps only the forward value
@@ -307,8 +309,9 @@ unsafe fn copy_short(src: *const f32, dst: *mut f32, len: usize) {
 ///
 /// # Safety
 /// The CPU supports `V`; those elements are valid for reads and writes and not
-/// accessed by anyone else during the call; `t` holds
-/// [`lane_scratch`]`(n, ax.seg)` f64.
+/// accessed by anyone else during the call; `src` gives, for every position,
+/// `w` readable values that the call's own writes do not reach before it
+/// has read them; `t` holds [`lane_scratch`]`(n, ax.seg)` f64.
 #[inline(always)]
 unsafe fn lane_block<V: Lanes8, S: Source, const NV: usize, const CYC: bool, const FULL: bool>(
     base: *mut f32,
