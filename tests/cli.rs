@@ -915,9 +915,15 @@ fn bench_times_problems_and_writes_records() {
             "stage_seconds",
             "speedup",
             "efficiency",
+            "cpu",
+            "solver_kernels",
+            "huge_pages",
         ] {
             assert!(r.get(key).is_some(), "{key} missing in {r}");
         }
+        let isa = r["solver_kernels"].as_str().expect("text");
+        assert!(["Avx512", "Avx2", "Portable"].contains(&isa), "{isa}");
+        assert!(!r["huge_pages"].as_str().expect("text").is_empty());
         assert!(r["wall_s"].as_f64().expect("number") > 0.0);
     }
     assert_eq!(records[0]["voxels"], 600);

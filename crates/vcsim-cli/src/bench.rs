@@ -5,7 +5,7 @@ use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
-use vcsim_core::{DiffusionSolver, Face, FieldSpec, FieldStore, Lattice, Region};
+use vcsim_core::{DiffusionSolver, Face, FieldSpec, FieldStore, Kernels, Lattice, Region};
 use vcsim_rules::{Scenario, Simulation};
 
 /// A benchmark problem file.
@@ -46,6 +46,48 @@ struct Record {
     stage_seconds: Vec<(String, f64)>,
     speedup: f64,
     efficiency: f64,
+    /// The CPU (`model name` of /proc/cpuinfo, or "unknown").
+    cpu: String,
+    /// The instruction set of the solver kernels (`Avx512`, `Avx2`, `Portable`).
+    solver_kernels: String,
+    /// The kernel's transparent huge page mode (`always`, `madvise`, `never`,
+    /// or "unavailable"): the `vcsim` binary asks for huge pages on large
+    /// arrays, which the first two grant.
+    huge_pages: String,
+}
+
+/// What a record says about the machine.
+struct Machine {
+    cpu: String,
+    solver_kernels: String,
+    huge_pages: String,
+}
+
+impl Machine {
+    fn detect() -> Self {
+        let cpu = std::fs::read_to_string("/proc/cpuinfo")
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find(|l| l.starts_with("model name"))
+                    .and_then(|l| l.split_once(':'))
+                    .map(|(_, v)| v.trim().to_string())
+            })
+            .unwrap_or_else(|| "unknown".into());
+        // The mode in brackets, e.g. "always [madvise] never".
+        let huge_pages = std::fs::read_to_string("/sys/kernel/mm/transparent_hugepage/enabled")
+            .ok()
+            .and_then(|s| {
+                let (_, rest) = s.split_once('[')?;
+                rest.split_once(']').map(|(mode, _)| mode.to_string())
+            })
+            .unwrap_or_else(|| "unavailable".into());
+        Self {
+            cpu,
+            solver_kernels: format!("{:?}", Kernels::detect()),
+            huge_pages,
+        }
+    }
 }
 
 /// Peak resident memory of this process, bytes (VmHWM), after resetting it.
@@ -142,6 +184,9 @@ fn run_problem(name: &str, p: &Problem, threads: usize, steps: u64) -> Result<Re
                     stage_seconds: vec![("diffusion".into(), wall)],
                     speedup: 1.0,
                     efficiency: 1.0,
+                    cpu: String::new(),
+                    solver_kernels: String::new(),
+                    huge_pages: String::new(),
                 })
             }
             Problem::Tissue { scenario } => {
@@ -181,6 +226,9 @@ fn run_problem(name: &str, p: &Problem, threads: usize, steps: u64) -> Result<Re
                         .collect(),
                     speedup: 1.0,
                     efficiency: 1.0,
+                    cpu: String::new(),
+                    solver_kernels: String::new(),
+                    huge_pages: String::new(),
                 })
             }
         }
@@ -224,6 +272,11 @@ pub fn bench(
         .filter(|p| p.extension().is_some_and(|x| x == "toml"))
         .collect();
     files.sort();
+    let machine = Machine::detect();
+    eprintln!(
+        "CPU {}; solver kernels {}; transparent huge pages {}",
+        machine.cpu, machine.solver_kernels, machine.huge_pages
+    );
     let mut records = Vec::new();
     let mut ran = 0;
     for path in files {
@@ -257,6 +310,9 @@ pub fn bench(
             let this = scaled(&problem, g)?;
             let mut r = run_problem(&name, &this, t, steps)?;
             r.grow = g;
+            r.cpu.clone_from(&machine.cpu);
+            r.solver_kernels.clone_from(&machine.solver_kernels);
+            r.huge_pages.clone_from(&machine.huge_pages);
             // The reference: the 1-thread record for strong and weak scaling
             // (wall time, time per voxel-step); for --grow, the first factor
             // at the same thread count (time per voxel-step).
