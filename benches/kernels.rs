@@ -87,7 +87,7 @@ fn solver_thin_wall(c: &mut Criterion) {
 
 /// A 2D wall of a haemodialysis patient (the patient model drives the lumen), ten days in
 /// (fast nucleation), so that mineral and osteogenic cells are present for every stage to
-/// work on.
+/// work on (see `stage_bench`).
 fn tissue() -> Scenario {
     let sets = [
         "geometry.dx_um=5.0",
@@ -116,8 +116,11 @@ fn stage_bench(c: &mut Criterion, group_name: &str, stage: Option<&str>, per_cel
     for threads in [1, 2] {
         let pool = pool(threads);
         let mut sim = Simulation::new(&scenario).expect("builds");
+        // Ten days; one in unoptimised builds (`cargo test --benches`, a smoke
+        // run of each benchmark), where ten took 2.5 minutes.
+        let days = if cfg!(debug_assertions) { 1 } else { 10 };
         pool.install(|| {
-            for _ in 0..24 * 10 {
+            for _ in 0..24 * days {
                 sim.step();
             }
         });
