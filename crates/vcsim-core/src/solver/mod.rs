@@ -522,8 +522,11 @@ impl DiffusionSolver {
                 *slot = Some(Axis::new(n, r, lo, hi, scale));
                 scale = 1.0;
             }
-            let fused = nz == 1 && nx <= THIN_PLANE_LINES && axes[0].is_some() && axes[1].is_some();
-            fields.push(FieldPlan { decay, axes, fused });
+            fields.push(FieldPlan {
+                decay,
+                axes,
+                fused: false,
+            });
         }
         let nf = fields.len();
         Ok(Self {
@@ -538,7 +541,7 @@ impl DiffusionSolver {
             sweeps: vec![[None; 3]; nf],
             scratch_len: 0,
         }
-        .with_buffers())
+        .with_fused_xy(true))
     }
 
     /// Number of work items of the run of `axis` (0 when no field runs it:
