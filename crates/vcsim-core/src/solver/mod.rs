@@ -429,6 +429,14 @@ struct FieldPlan {
     fused: bool,
 }
 
+impl FieldPlan {
+    /// Whether the run of `axis` solves this field (x and y of a fused
+    /// field are solved in the fused run instead).
+    fn runs(&self, axis: usize) -> bool {
+        self.axes[axis].is_some() && (axis == 2 || !self.fused)
+    }
+}
+
 /// The LOD solver for a fixed lattice, set of fields and time step.
 #[derive(Debug, Clone)]
 pub struct DiffusionSolver {
@@ -548,8 +556,7 @@ impl DiffusionSolver {
     /// inactive, or x and y of fused fields).
     fn axis_items(&self, axis: usize) -> usize {
         let [nz, ny, nx] = self.shape;
-        let runs = |p: &FieldPlan| p.axes[axis].is_some() && (axis == 2 || !p.fused);
-        if !self.fields.iter().any(runs) {
+        if !self.fields.iter().any(|p| p.runs(axis)) {
             return 0;
         }
         match axis {
@@ -688,19 +695,17 @@ impl DiffusionSolver {
                 return; // no field runs this axis, or an empty lattice
             }
             let out = &mut self.item_flux[..nf * count];
-            // x and y of fused fields are solved in the fused run.
-            let own = |f: usize| axis == 2 || !fields[f].fused;
             out.par_iter_mut().enumerate().for_each(|(i, slot)| {
                 let (f, item) = (i / count, i % count);
                 *slot = match (&fields[f].axes[axis], &sweeps[f][axis]) {
-                    (Some(ax), Some(sw)) if own(f) => {
+                    (Some(ax), Some(sw)) if fields[f].runs(axis) => {
                         with_scratch(scratch_len, |t| work(item, ptrs[f], ax, sw, t))
                     }
                     _ => [0.0; 2],
                 };
             });
             for (f, items) in out.chunks(count).enumerate() {
-                if own(f) {
+                if fields[f].runs(axis) {
                     flux[f][axis] = items
                         .iter()
                         .fold([0.0; 2], |acc, v| [acc[0] + v[0], acc[1] + v[1]]);
