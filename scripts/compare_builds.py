@@ -113,6 +113,22 @@ def run_all(binary: Path, out: Path):
         sh([str(binary), "run", path, "-o", str(h5), "--progress", "none", *extra])
 
 
+def plain(v, f):
+    """An attribute value with HDF5 object references replaced by the names
+    of their targets (references are file offsets, not content)."""
+    if isinstance(v, h5py.Reference):
+        return ("ref", f[v].name if v else None)
+    if isinstance(v, np.void) or (isinstance(v, np.ndarray) and v.dtype.names):
+        return tuple(plain(x, f) for x in (v.tolist() if isinstance(v, np.void) else v))
+    if isinstance(v, np.ndarray) and v.dtype == object:
+        return tuple(plain(x, f) for x in v.ravel()) + (v.shape,)
+    if isinstance(v, (tuple, list)):
+        return tuple(plain(x, f) for x in v)
+    if isinstance(v, np.ndarray):
+        return (v.dtype.str, v.shape, v.tobytes())
+    return v
+
+
 def attrs_equal(a, b, where, problems, config_notes):
     ka, kb = set(a.attrs.keys()), set(b.attrs.keys())
     if ka != kb:
@@ -122,11 +138,7 @@ def attrs_equal(a, b, where, problems, config_notes):
         if where == "/" and k == "config":
             cmp_config(va, vb, problems, config_notes)
             continue
-        if isinstance(va, np.ndarray) or isinstance(vb, np.ndarray):
-            same = np.asarray(va).tobytes() == np.asarray(vb).tobytes() and \
-                np.asarray(va).dtype == np.asarray(vb).dtype
-        else:
-            same = va == vb
+        same = plain(va, a.file) == plain(vb, b.file)
         if not same:
             problems.append(f"{where}@{k}: {va!r} != {vb!r}"[:300])
 
@@ -195,13 +207,16 @@ def main():
     ap.add_argument("--base", default=BASE_DEFAULT)
     ap.add_argument("--base-binary", type=Path,
                     help="a vcsim binary already built from the base commit (skips the build)")
+    ap.add_argument("--reuse-base-runs", action="store_true",
+                    help="keep the base outputs of an earlier call (same base)")
     ap.add_argument("--no-validation", action="store_true",
                     help="skip the quick validation suite")
     args = ap.parse_args()
     base_bin = args.base_binary or build_base(args.base)
     new_bin = build_new()
     work = ROOT / "target" / "compare" / "runs"
-    run_all(base_bin, work / "base")
+    if not args.reuse_base_runs:
+        run_all(base_bin, work / "base")
     run_all(new_bin, work / "new")
     failures = 0
     config_notes = set()
