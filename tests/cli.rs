@@ -35,7 +35,7 @@ type Strs = &'static [&'static str];
 /// The series groups of a run file with the names, units and meanings of
 /// their series, as the records declare them.
 fn series_groups() -> [(&'static str, Strs, Strs, Strs); 3] {
-    use vcsim_rules::patient::{BoneRecord, SerumRecord};
+    use vcsim_rules::records::{BoneRecord, SerumRecord};
     [
         ("timeseries", Summary::NAMES, Summary::UNITS, Summary::DOCS),
         (

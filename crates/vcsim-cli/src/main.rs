@@ -359,11 +359,11 @@ fn main() -> ExitCode {
         .map(|()| ExitCode::SUCCESS),
         Command::Sweep(cmd) => sweep_command(cmd),
         Command::Rules => {
-            print!("{}", vcsim_rules::rules::rules_markdown());
+            print!("{}", vcsim_rules::tissue::rules::rules_markdown());
             Ok(ExitCode::SUCCESS)
         }
         Command::Params => {
-            print!("{}", vcsim_rules::params::reference_markdown());
+            print!("{}", vcsim_rules::scenario::params::reference_markdown());
             Ok(ExitCode::SUCCESS)
         }
     };

@@ -11,7 +11,7 @@ use vcsim_hdf5::{
     CellColumn, CheckpointMeta, GridInfo, Provenance, RunInfo, RunReader, RunWriter, SeriesGroup,
     TIMESERIES, read_checkpoint, write_checkpoint, write_xdmf,
 };
-use vcsim_rules::patient::{BoneRecord, SerumRecord};
+use vcsim_rules::records::{BoneRecord, SerumRecord};
 use vcsim_rules::sim::{CellTable, SNAPSHOT_VERSION};
 use vcsim_rules::{Override, Scenario, Simulation, Summary, World};
 

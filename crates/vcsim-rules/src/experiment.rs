@@ -26,7 +26,8 @@
 //! how = "dose-dependent → strictly increasing means"
 //! ```
 
-use crate::config::{ConfigError, Override, Scenario};
+use crate::error::ConfigError;
+use crate::scenario::{Override, Scenario};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -145,7 +146,7 @@ impl Experiment {
     /// Parses and checks an experiment file: every arm's scenario must be
     /// valid and every claim must name existing arms and readouts.
     pub fn from_toml(text: &str, origin: &str) -> Result<Self, ConfigError> {
-        let e: Experiment = crate::config::parse_toml(text, origin)?;
+        let e: Experiment = crate::scenario::parse_toml(text, origin)?;
         let mut problems = Vec::new();
         if !(e.days.is_finite() && e.days > 0.0) {
             problems.push(format!("{origin}: days = {} must be > 0", e.days));

@@ -1,17 +1,24 @@
 //! # vcsim-rules
 //!
-//! The biology of vcsim and the scenario configuration that sets it up:
+//! The biology of vcsim and the scenario configuration that sets it up. The
+//! floor plan (one place for each thing; `ARCHITECTURE.md` has the recipes):
 //!
-//! - [`config`]: a [`Scenario`] from TOML text and `--set` overrides, with
+//! - [`scenario`]: a [`Scenario`] from TOML text and `--set` overrides, with
 //!   unknown keys rejected and every error naming its key path; back to the
-//!   fully resolved TOML that runs record;
-//! - [`params`]: every numeric parameter declared once, with unit, default,
-//!   range and source ([`params::ParamMeta`]);
-//! - [`model`]: the VSMC rules as pure functions (PiT-1 phosphate sensing,
-//!   Runx2, phenotype switching with hysteresis, fetuin-A-dependent
-//!   nucleation, crystal growth);
-//! - [`sim`]: the [`Simulation`] that wires those rules into the
-//!   `vcsim-core` pipeline, and the per-step [`Summary`].
+//!   fully resolved TOML that runs record. [`scenario::params`] declares every
+//!   numeric parameter once, with unit, default, range and source;
+//! - [`world`]: the [`World`] (everything that evolves), the solute table
+//!   (one declaration per solute), the uniform levels and every random-stream
+//!   purpose;
+//! - [`tissue`]: the VSMC and mineral rules: reference equations
+//!   ([`tissue::model`]), their vectorised per-step form ([`tissue::kernel`]),
+//!   the reactions stage, the signal → behaviour table and the cell columns;
+//! - [`patient`]: the systemic patient as organs whose fluxes one substep sums;
+//! - [`sim`]: the [`Simulation`] that wires the stages into the `vcsim-core`
+//!   pipeline (build, step, run, reconfigure, frames, snapshots);
+//! - [`records`]: the per-step series ([`Summary`], serum, bone);
+//! - [`experiment`]: the validation experiments and their claims;
+//! - [`error`]: [`ConfigError`] and [`BuildError`].
 //!
 //! What it does not do: files and the command line (`vcsim-hdf5`,
 //! `vcsim-cli`), or the numerics of diffusion and random streams (`vcsim-core`).
@@ -32,15 +39,17 @@
 //! assert!(summary.n_contractile > 0.0);
 //! ```
 
-pub mod config;
+pub mod error;
 pub mod experiment;
-pub mod kernel;
-pub mod model;
-pub mod params;
 pub mod patient;
-mod reactions;
-pub mod rules;
+pub mod records;
+pub mod scenario;
 pub mod sim;
+pub mod tissue;
+pub mod world;
 
-pub use config::{ConfigError, Override, Scenario};
-pub use sim::{BuildError, Simulation, Summary, World};
+pub use error::{BuildError, ConfigError};
+pub use records::Summary;
+pub use scenario::{Override, Scenario};
+pub use sim::Simulation;
+pub use world::World;

@@ -3,7 +3,7 @@
 //! `BuildError` with a message.
 
 use proptest::prelude::*;
-use vcsim_rules::params::all_meta;
+use vcsim_rules::scenario::params::all_meta;
 use vcsim_rules::{Override, Scenario, Simulation};
 
 /// Values that probe types, signs, limits and non-finite numbers.

@@ -370,7 +370,7 @@ pub fn expand(sweep_path: &Path) -> Result<Manifest> {
     let text = std::fs::read_to_string(sweep_path)
         .with_context(|| format!("cannot read sweep file '{}'", sweep_path.display()))?;
     let origin = sweep_path.display().to_string();
-    let file: SweepFile = vcsim_rules::config::parse_toml(&text, &origin)?;
+    let file: SweepFile = vcsim_rules::scenario::parse_toml(&text, &origin)?;
     let dir = sweep_path.parent().unwrap_or(Path::new("."));
     expand_file(&file, dir, &origin)
 }

@@ -16,8 +16,8 @@
 //! they do not depend on anything but the inputs, so runs stay bitwise
 //! reproducible.
 
-use crate::model::{self, Phenotype};
-use crate::params::{BindingParams, CellParams, InterventionParams, MineralParams};
+use crate::scenario::params::{BindingParams, CellParams, InterventionParams, MineralParams};
+use crate::tissue::model::{self, Phenotype};
 
 /// An exponent, decided once: a whole number from 0 to 63 is raised by
 /// repeated multiplication, anything else by `powf`.
@@ -286,7 +286,7 @@ impl Rules {
         m: &MineralParams,
         iv: &InterventionParams,
         b: &BindingParams,
-        sys: &crate::sim::Systemic,
+        sys: &crate::world::Systemic,
         lumen_pi_mM: f64,
         dt_h: f64,
     ) -> Self {
@@ -681,8 +681,8 @@ impl Rules {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Site;
-    use crate::sim::Systemic;
+    use crate::tissue::model::Site;
+    use crate::world::Systemic;
     use vcsim_core::{Purpose, Stream};
 
     fn close(a: f64, b: f64, what: &str) {

@@ -4,7 +4,7 @@
 //! so that the table in `docs/rules.md` cannot drift from the code.
 
 use crate::Scenario;
-use crate::model::{self, Phenotype, Site};
+use crate::tissue::model::{self, Phenotype, Site};
 
 /// Whether a signal raises or lowers a behaviour.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -82,8 +82,8 @@ macro_rules! param_group {
             pub const SECTION: &'static str = $section;
 
             /// Metadata of every parameter of the group, declaration order.
-            pub fn meta() -> Vec<$crate::params::ParamMeta> {
-                vec![ $( $crate::params::ParamMeta {
+            pub fn meta() -> Vec<$crate::scenario::params::ParamMeta> {
+                vec![ $( $crate::scenario::params::ParamMeta {
                     section: $section,
                     key: stringify!($field),
                     unit: $unit,
@@ -97,7 +97,7 @@ macro_rules! param_group {
 
             /// Appends one message per out-of-range value.
             pub fn validate(&self, errors: &mut Vec<String>) {
-                $( $crate::params::check_range(
+                $( $crate::scenario::params::check_range(
                     $section, stringify!($field), self.$field as f64,
                     ($lo) as f64, ($hi) as f64, $unit, errors); )*
             }
@@ -664,6 +664,12 @@ param_group! {
         /// Longest internal time step of the systemic model.
         substep_h: f64 = 0.1, unit = "h", range = [0.001, 1.0],
             source = "estimate: ten times shorter than the fastest pool (PPi, t½ 33 min; dialysis)";
+        /// Serum magnesium of the normal person the spin-up starts from.
+        mg_normal_mM: f64 = 0.85, unit = "mM", range = [0.5, 1.5],
+            source = "estimate: middle of the normal serum Mg range 0.7–1.0 mM";
+        /// Serum indoxyl sulfate of a person with normal kidneys: the spin-up's start and the reference of its effect on fetuin-A synthesis.
+        toxin_normal_uM: f64 = 3.0, unit = "µM", range = [0.0, 50.0],
+            source = "estimate: total indoxyl sulfate of healthy serum is a few µM, two orders below end-stage levels";
         /// Weeks simulated before t = 0 so that the patient starts at its steady state (dialysis schedule included, no treatments).
         spin_up_weeks: f64 = 104.0, unit = "weeks", range = [0.0, 1000.0],
             source = "estimate: three times the slowest relaxation (parathyroid gland, 60 d; bone cells, 30 d)";
@@ -1003,6 +1009,9 @@ param_group! {
         /// Largest fall of FGF23 production with ferric citrate (iron repletion).
         ferric_citrate_fgf23_max: f64 = 0.4, unit = "1", range = [0.0, 1.0],
             source = "estimate: ferric citrate lowers C-terminal FGF23 by ~30–40% (Block 2015)";
+        /// Ferric citrate dose at which half its maximal FGF23 reduction is reached.
+        ferric_citrate_fgf23_half_g: f64 = 2.0, unit = "g/day", range = [0.01, 20.0],
+            source = "estimate: the reduction of C-terminal FGF23 is near its maximum at usual doses of 1–6 g/day (Block 2015)";
         /// Half-life of cinacalcet.
         cinacalcet_half_life_h: f64 = 35.0, unit = "h", range = [1.0, 1000.0],
             source = "PARAMETERS 3c: 30–40 h";
@@ -1112,14 +1121,7 @@ pub fn all_meta() -> Vec<ParamMeta> {
     v.extend(GeometryParams::meta());
     v.extend(SerumParams::meta());
     v.extend(CultureParams::meta());
-    v.extend(PhosphateTransport::meta());
-    v.extend(CalciumTransport::meta());
-    v.extend(MagnesiumTransport::meta());
-    v.extend(PpiTransport::meta());
-    v.extend(FetuinTransport::meta());
-    v.extend(RosTransport::meta());
-    v.extend(RanklTransport::meta());
-    v.extend(OpgTransport::meta());
+    v.extend(super::solutes::SolutesParams::meta());
     v.extend(CellParams::meta());
     v.extend(MineralParams::meta());
     v.extend(InterventionParams::meta());
@@ -1161,6 +1163,22 @@ pub fn reference_markdown() -> String {
     }
     out
 }
+
+impl KidneyParams {
+    /// eGFR (mL/min) at time `t_h` (h): constant before t = 0, then falling
+    /// linearly by `egfr_decline_mL_min_per_year` down to the floor (never
+    /// above the starting eGFR). The one eGFR trajectory of the model.
+    pub fn egfr_at(&self, t_h: f64) -> f64 {
+        if t_h <= 0.0 {
+            return self.egfr_mL_min;
+        }
+        (self.egfr_mL_min - self.egfr_decline_mL_min_per_year * t_h / HOURS_PER_YEAR)
+            .max(self.egfr_floor_mL_min.min(self.egfr_mL_min))
+    }
+}
+
+/// Hours per year (365.25 days).
+pub const HOURS_PER_YEAR: f64 = 8766.0;
 
 #[cfg(test)]
 mod tests {

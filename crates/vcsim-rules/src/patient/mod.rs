@@ -32,10 +32,40 @@
 //! `patient.body.substep_h`. Everything is sequential f64 arithmetic, so the
 //! trajectory is bitwise reproducible.
 
-use crate::config::{Drug, Scenario, Treatment};
-use crate::params::*;
-use rand_distr::{Distribution, LogNormal};
-use vcsim_core::{Purpose, Stream};
+/// `add` (field-wise sum) and `divide` (field-wise quotient) for a struct of
+/// f64 fields: the step means of [`Patient::advance`].
+macro_rules! summable {
+    ($t:ident { $($f:ident),* $(,)? }) => {
+        impl $t {
+            pub(crate) fn add(&mut self, o: &Self) {
+                $( self.$f += o.$f; )*
+            }
+            pub(crate) fn divide(&mut self, n: f64) {
+                $( self.$f /= n; )*
+            }
+        }
+    };
+}
+
+mod bone;
+mod dialysis;
+mod drugs;
+mod factors;
+mod gut;
+mod hormones;
+mod inhibitors;
+mod kidney;
+mod parathyroid;
+mod state;
+
+pub use factors::PatientFactors;
+pub use inhibitors::t50_min;
+pub use kidney::klotho;
+pub use state::{PatientState, SerumLevels};
+
+use crate::records::{BoneRecord, SerumRecord};
+use crate::scenario::params::*;
+use crate::scenario::{Drug, Scenario, Treatment};
 
 /// Serum phosphate taken as normal by the hormone and bone laws.
 pub const NORMAL_PI_MM: f64 = 1.15;
@@ -43,254 +73,11 @@ pub const NORMAL_PI_MM: f64 = 1.15;
 pub const NORMAL_ICA_MM: f64 = 1.18;
 /// Total calcium of normal serum (T50 reference mixture).
 pub const NORMAL_CA_MM: f64 = 2.36;
-/// Hours per year (365.25 days).
-const HOURS_PER_YEAR: f64 = 8766.0;
-/// Calcium in a gram of calcium carbonate (100.09 g/mol).
-const CA_MMOL_PER_G_CACO3: f64 = 9.99;
-/// Magnesium in a gram of magnesium carbonate (84.31 g/mol).
-const MG_MMOL_PER_G_MGCO3: f64 = 11.86;
-/// Denosumab, nmol per mg (147 kDa).
-const DENOSUMAB_NMOL_PER_MG: f64 = 1.0e6 / 147_000.0;
-/// Random-stream purpose of the patient's own factors.
-pub const PATIENT_PURPOSE: Purpose = Purpose(20);
+/// Litres per hour in a flow of one mL/min (a unit conversion).
+const L_PER_H_PER_ML_PER_MIN: f64 = 0.06;
 
-crate::series_record! {
-    /// The patient's serum after a step: what goes into `/serum`.
-    SerumRecord {
-    /// Simulated time.
-    time_h: "h",
-    /// Serum inorganic phosphate.
-    pi_mM: "mM",
-    /// Serum total calcium.
-    ca_mM: "mM",
-    /// Serum ionized calcium.
-    ica_mM: "mM",
-    /// Intact PTH.
-    pth_pg_mL: "pg/mL",
-    /// C-terminal FGF23.
-    fgf23: "RU/mL",
-    /// Serum fetuin-A.
-    fetuin_a_g_L: "g/L",
-    /// Plasma pyrophosphate.
-    ppi_uM: "µM",
-    /// Serum magnesium.
-    mg_mM: "mM",
-    /// Calcification propensity: half-transformation time of the T50 test.
-    t50_min: "min",
-    /// Serum indoxyl sulfate (total).
-    indoxyl_sulfate_uM: "µM",
-    /// Kidney function.
-    egfr_mL_min: "mL/min",
-    /// Renal Klotho relative to normal.
-    klotho_rel: "1",
-    /// Calcitriol relative to normal.
-    calcitriol_rel: "1",
-    /// Parathyroid gland size relative to normal.
-    gland_rel: "1",
-    /// Fraction of the step spent on dialysis.
-    dialysis: "1",
-    /// Phosphate absorbed from the gut (mean over the step).
-    pi_absorbed_mmol_per_day: "mmol/day",
-    /// Phosphate excreted in urine (mean over the step).
-    pi_urine_mmol_per_day: "mmol/day",
-    /// Phosphate removed by dialysis (mean over the step).
-    pi_dialysed_mmol_per_day: "mmol/day",
-    /// Plasma cinacalcet.
-    cinacalcet_ng_mL: "ng/mL",
-    /// Plasma denosumab.
-    denosumab_nM: "nM",
-    /// Plasma bisphosphonate.
-    bisphosphonate_uM: "µM",
-}
-}
-
-crate::series_record! {
-    /// The patient's bone after a step: what goes into `/bone`.
-    BoneRecord {
-    /// Simulated time.
-    time_h: "h",
-    /// Bone mineral density proxy: bone calcium (deep + exchangeable) relative to t = 0.
-    bmd_rel: "1",
-    /// Osteoblast (formation) activity relative to normal.
-    formation_rel: "1",
-    /// Osteoclast (resorption) activity relative to normal.
-    resorption_rel: "1",
-    /// Exchangeable bone calcium.
-    exchangeable_ca_mmol: "mmol",
-    /// Deep (non-exchangeable) bone calcium.
-    deep_ca_mmol: "mmol",
-    /// Net calcium taken up by bone (formation − resorption + exchange; mean over the step).
-    ca_uptake_mmol_per_day: "mmol/day",
-}
-}
-
-/// What the tissue sees from the patient over one step (means over the step).
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct SerumLevels {
-    /// Phosphate, mM.
-    pub pi_mM: f64,
-    /// Total calcium, mM.
-    pub ca_mM: f64,
-    /// Magnesium, mM.
-    pub mg_mM: f64,
-    /// Pyrophosphate, µM.
-    pub ppi_uM: f64,
-    /// Fetuin-A, g/L.
-    pub fetuin_a_g_per_L: f64,
-    /// Intact PTH, pg/mL.
-    pub pth_pg_per_mL: f64,
-    /// Indoxyl sulfate, µM.
-    pub toxin_uM: f64,
-    /// VSMC CaSR activity added by a calcimimetic.
-    pub calcimimetic: f64,
-    /// Fraction of ROS scavenged by an antioxidant drug.
-    pub antioxidant: f64,
-    /// Denosumab in plasma, nM.
-    pub denosumab_nM: f64,
-    /// Bisphosphonate in plasma, µM.
-    pub bisphosphonate_uM: f64,
-}
-
-/// The evolving state of the patient. Amounts in mmol (µmol for drugs),
-/// concentrations in the unit of their name.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct PatientState {
-    /// ECF phosphate, mmol.
-    pub pi_ecf: f64,
-    /// Intracellular exchangeable phosphate, mmol.
-    pub pi_cell: f64,
-    /// ECF total calcium, mmol.
-    pub ca_ecf: f64,
-    /// ECF magnesium, mmol.
-    pub mg_ecf: f64,
-    /// Exchangeable bone calcium, mmol.
-    pub bone_exchangeable: f64,
-    /// Deep bone calcium, mmol.
-    pub bone_deep: f64,
-    /// Bone calcium (deep + exchangeable) at t = 0, mmol (the BMD reference).
-    pub bone_at_start: f64,
-    /// Parathyroid gland size, relative.
-    pub gland: f64,
-    /// Intact PTH, pg/mL.
-    pub pth: f64,
-    /// C-terminal FGF23, RU/mL.
-    pub fgf23: f64,
-    /// Calcitriol, relative.
-    pub calcitriol: f64,
-    /// Osteoblast activity, relative.
-    pub osteoblasts: f64,
-    /// Osteoclast activity, relative.
-    pub osteoclasts: f64,
-    /// Fetuin-A, g/L.
-    pub fetuin: f64,
-    /// PPi, µM.
-    pub ppi: f64,
-    /// Indoxyl sulfate, µM.
-    pub toxin: f64,
-    /// Cinacalcet, ng/mL.
-    pub cinacalcet: f64,
-    /// Denosumab in the subcutaneous depot, nmol.
-    pub denosumab_depot: f64,
-    /// Denosumab in plasma, nM.
-    pub denosumab: f64,
-    /// Bisphosphonate in plasma, µM.
-    pub bisphosphonate: f64,
-    /// Bisphosphonate bound in bone, µmol.
-    pub bisphosphonate_bone: f64,
-}
-
-macro_rules! state_fields {
-    ($($f:ident),* $(,)?) => {
-        impl PatientState {
-            /// Names of [`PatientState::to_vec`], in order.
-            pub const NAMES: &'static [&'static str] = &[$(stringify!($f)),*];
-            /// The state as a flat vector (for checkpoints).
-            pub fn to_vec(&self) -> Vec<f64> { vec![$(self.$f),*] }
-            /// The inverse of [`PatientState::to_vec`]; `None` if the length differs.
-            pub fn from_slice(v: &[f64]) -> Option<Self> {
-                if v.len() != Self::NAMES.len() { return None; }
-                let mut it = v.iter().copied();
-                Some(Self { $($f: it.next()?),* })
-            }
-        }
-    };
-}
-
-state_fields!(
-    pi_ecf,
-    pi_cell,
-    ca_ecf,
-    mg_ecf,
-    bone_exchangeable,
-    bone_deep,
-    bone_at_start,
-    gland,
-    pth,
-    fgf23,
-    calcitriol,
-    osteoblasts,
-    osteoclasts,
-    fetuin,
-    ppi,
-    toxin,
-    cinacalcet,
-    denosumab_depot,
-    denosumab,
-    bisphosphonate,
-    bisphosphonate_bone,
-);
-
-/// `add` (field-wise sum) and `divide` (field-wise quotient) for a struct of
-/// f64 fields: the step means of [`Patient::advance`].
-macro_rules! summable {
-    ($t:ident { $($f:ident),* $(,)? }) => {
-        impl $t {
-            fn add(&mut self, o: &Self) {
-                $( self.$f += o.$f; )*
-            }
-            fn divide(&mut self, n: f64) {
-                $( self.$f /= n; )*
-            }
-        }
-    };
-}
-
-summable!(SerumLevels {
-    pi_mM,
-    ca_mM,
-    mg_mM,
-    ppi_uM,
-    fetuin_a_g_per_L,
-    pth_pg_per_mL,
-    toxin_uM,
-    calcimimetic,
-    antioxidant,
-    denosumab_nM,
-    bisphosphonate_uM,
-});
-
-summable!(Fluxes {
-    pi_absorbed,
-    pi_urine,
-    pi_dialysed,
-    bone_ca_uptake,
-    bone_net_ca,
-    dialysing,
-});
-
-/// Doses in effect at one moment, summed per drug.
-#[derive(Debug, Clone, Copy, Default)]
-struct Doses {
-    /// Pi binding capacity of all binders, mmol/day.
-    binder_pi_mmol_per_day: f64,
-    calcium_carbonate_g: f64,
-    magnesium_carbonate_g: f64,
-    ferric_citrate_g: f64,
-    cinacalcet_mg: f64,
-    bisphosphonate_mg: f64,
-    antioxidant: f64,
-    bmp7_ug_per_kg_week: f64,
-}
+/// A rate in mmol/h: what an organ adds to or takes from a pool.
+type PerHour = f64;
 
 /// Fluxes of one substep, mmol/h (for the records).
 #[derive(Debug, Clone, Copy, Default)]
@@ -302,6 +89,15 @@ struct Fluxes {
     bone_net_ca: f64,
     dialysing: f64,
 }
+
+summable!(Fluxes {
+    pi_absorbed,
+    pi_urine,
+    pi_dialysed,
+    bone_ca_uptake,
+    bone_net_ca,
+    dialysing,
+});
 
 /// The patient model: parameters, treatments and the dialysis schedule.
 #[derive(Debug, Clone)]
@@ -322,69 +118,6 @@ pub struct Patient {
     ppi_factor: f64,
 }
 
-/// The patient's own factors drawn from `[patient.variability]`.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct PatientFactors {
-    /// × dietary phosphate.
-    pub diet_phosphate: f64,
-    /// × dietary calcium.
-    pub diet_calcium: f64,
-    /// × eGFR.
-    pub egfr: f64,
-    /// × parathyroid gland capacity.
-    pub gland_capacity: f64,
-    /// × bone turnover.
-    pub turnover: f64,
-    /// × fetuin-A synthesis.
-    pub fetuin_a: f64,
-    /// × PPi production.
-    pub ppi: f64,
-    /// × toxin production.
-    pub toxin: f64,
-}
-
-impl PatientFactors {
-    /// All ones: the patient as configured.
-    pub const ONE: Self = Self {
-        diet_phosphate: 1.0,
-        diet_calcium: 1.0,
-        egfr: 1.0,
-        gland_capacity: 1.0,
-        turnover: 1.0,
-        fetuin_a: 1.0,
-        ppi: 1.0,
-        toxin: 1.0,
-    };
-
-    /// Draws the factors of the patient of `seed` (log-normal, mean 1), or
-    /// all ones when `sample` is 0. Each factor has its own stream, so
-    /// changing one coefficient of variation leaves the others unchanged.
-    pub fn draw(v: &VariabilityParams, seed: u64) -> Self {
-        if v.sample < 0.5 {
-            return Self::ONE;
-        }
-        let draw = |k: u64, cv: f64| -> f64 {
-            if cv <= 0.0 {
-                return 1.0;
-            }
-            match LogNormal::from_mean_cv(1.0, cv) {
-                Ok(d) => d.sample(&mut Stream::new(seed, 0, k, PATIENT_PURPOSE)),
-                Err(_) => 1.0,
-            }
-        };
-        Self {
-            diet_phosphate: draw(1, v.diet_phosphate_cv),
-            diet_calcium: draw(2, v.diet_calcium_cv),
-            egfr: draw(3, v.egfr_cv),
-            gland_capacity: draw(4, v.gland_capacity_cv),
-            turnover: draw(5, v.turnover_cv),
-            fetuin_a: draw(6, v.fetuin_a_cv),
-            ppi: draw(7, v.ppi_cv),
-            toxin: draw(8, v.toxin_cv),
-        }
-    }
-}
-
 /// `x^e` for x ≥ 0 (0 stays 0 for e > 0).
 fn pow(x: f64, e: f64) -> f64 {
     x.max(0.0).powf(e)
@@ -393,44 +126,6 @@ fn pow(x: f64, e: f64) -> f64 {
 /// Exact relaxation of `v` towards `target` at `rate` over `h`.
 fn relax(v: f64, target: f64, rate: f64, h: f64) -> f64 {
     target + (v - target) * (-rate * h).exp()
-}
-
-/// Renal Klotho relative to normal at `egfr` (1 at 100 mL/min).
-pub fn klotho(egfr: f64, half: f64) -> f64 {
-    let e = egfr.max(0.0);
-    e / (e + half) * (100.0 + half) / 100.0
-}
-
-/// Calcification propensity: the half-transformation time (min) of the T50
-/// test. Serum is mixed with added Ca and Pi; primary calciprotein particles
-/// turn into secondary ones at a rate that rises with the mixture's Ca·Pi
-/// product and falls with fetuin-A, Mg and PPi. With a spontaneous rate `a`
-/// and an autocatalytic rate `b`, the transformed fraction obeys
-/// ds/dt = (a + b·s)(1 − s), whose solution reaches ½ at
-/// T50 = ln(2 + b/a) / (a + b).
-pub fn t50_min(
-    pi_mM: f64,
-    ca_mM: f64,
-    mg_mM: f64,
-    fetuin_g_per_L: f64,
-    ppi_uM: f64,
-    p: &InhibitorParams,
-) -> f64 {
-    let f = p.t50_serum_fraction;
-    let ca = p.t50_added_calcium_mM + f * ca_mM;
-    let pi = p.t50_added_phosphate_mM + f * pi_mM;
-    let ca_ref = p.t50_added_calcium_mM + f * NORMAL_CA_MM;
-    let pi_ref = p.t50_added_phosphate_mM + f * NORMAL_PI_MM;
-    let drive = pow(ca * pi / (ca_ref * pi_ref), p.t50_product_exponent);
-    let inhibition = (1.0 + f * fetuin_g_per_L / p.t50_fetuin_half_g_per_L)
-        * (1.0 + f * mg_mM / p.t50_magnesium_half_mM)
-        * (1.0 + f * ppi_uM / p.t50_ppi_half_uM);
-    let a = p.t50_nucleation_per_h * drive / inhibition;
-    let b = p.t50_growth_per_h * drive / inhibition;
-    if a <= 0.0 {
-        return f64::INFINITY;
-    }
-    (2.0 + b / a).ln() / (a + b) * 60.0
 }
 
 impl Patient {
@@ -465,15 +160,16 @@ impl Patient {
     }
 
     /// Checks what only the built patient knows (the sampled eGFR).
-    pub fn check(&self) -> Result<(), crate::sim::BuildError> {
+    pub fn check(&self) -> Result<(), crate::error::BuildError> {
         for (i, t) in self.treatments.iter().enumerate() {
             if t.drug == Drug::Bisphosphonate && !t.allow_low_egfr {
                 let e = self.egfr(t.start_day * 24.0);
                 if e < 35.0 {
-                    return Err(crate::sim::BuildError(format!(
-                        "treatments[{i}] (bisphosphonate): this patient's eGFR is {e:.1} mL/min at start_day {} (< 35; sampled from patient.variability): bisphosphonates are not given below eGFR 35 mL/min; set allow_low_egfr = true to simulate it anyway",
-                        t.start_day
-                    )));
+                    return Err(crate::error::BuildError::BisphosphonateLowEgfr {
+                        index: i,
+                        egfr_mL_min: e,
+                        start_day: t.start_day,
+                    });
                 }
             }
         }
@@ -488,93 +184,12 @@ impl Patient {
 
     /// eGFR (mL/min) at time `t_h` (constant before t = 0).
     pub fn egfr(&self, t_h: f64) -> f64 {
-        let k = &self.kidney;
-        if t_h <= 0.0 {
-            return k.egfr_mL_min;
-        }
-        (k.egfr_mL_min - k.egfr_decline_mL_min_per_year * t_h / HOURS_PER_YEAR)
-            .max(k.egfr_floor_mL_min)
+        self.kidney.egfr_at(t_h)
     }
 
     /// True if a dialysis session is running at time `t_h`.
     pub fn dialysing(&self, t_h: f64) -> bool {
-        let d = &self.dialysis;
-        let n = d.sessions_per_week.round() as u64;
-        if n == 0 {
-            return false;
-        }
-        let week = (t_h / 168.0).floor();
-        for w in [week - 1.0, week] {
-            for i in 0..n {
-                let day = (i * 7 / n) as f64;
-                let start = w * 168.0 + day * 24.0 + d.start_hour;
-                // The spin-up (t < 0) follows the schedule of a patient
-                // already on dialysis at t = 0.
-                let from = if d.start_day <= 0.0 {
-                    f64::NEG_INFINITY
-                } else {
-                    d.start_day * 24.0
-                };
-                if start < from || start >= d.stop_day * 24.0 {
-                    continue;
-                }
-                if t_h >= start && t_h < start + d.session_h {
-                    return true;
-                }
-            }
-        }
-        false
-    }
-
-    fn doses(&self, t_h: f64) -> Doses {
-        let mut d = Doses::default();
-        let g = &self.drugs;
-        for t in &self.treatments {
-            if !t.active(t_h) || t.drug.is_bolus() {
-                continue;
-            }
-            let x = t.dose;
-            match t.drug {
-                Drug::Sevelamer => d.binder_pi_mmol_per_day += x * g.sevelamer_relative,
-                Drug::LanthanumCarbonate => d.binder_pi_mmol_per_day += x * g.lanthanum_relative,
-                Drug::CalciumCarbonate => {
-                    d.binder_pi_mmol_per_day += x;
-                    d.calcium_carbonate_g += x;
-                }
-                Drug::MagnesiumCarbonate => {
-                    d.binder_pi_mmol_per_day += x * g.magnesium_carbonate_relative;
-                    d.magnesium_carbonate_g += x;
-                }
-                Drug::FerricCitrate => {
-                    d.binder_pi_mmol_per_day += x * g.ferric_citrate_relative;
-                    d.ferric_citrate_g += x;
-                }
-                Drug::Cinacalcet => d.cinacalcet_mg += x,
-                Drug::Bisphosphonate => d.bisphosphonate_mg += x,
-                Drug::Antioxidant => d.antioxidant = 1.0 - (1.0 - d.antioxidant) * (1.0 - x),
-                Drug::Bmp7 => d.bmp7_ug_per_kg_week += x,
-                Drug::Denosumab | Drug::ExogenousPpi => {}
-            }
-        }
-        d.binder_pi_mmol_per_day *= g.binder_pi_mmol_per_g;
-        d
-    }
-
-    /// Bolus doses given in [t0, t1): (denosumab mg, exogenous PPi µmol/kg).
-    fn boluses(&self, t0: f64, t1: f64) -> (f64, f64) {
-        let (mut dmab, mut ppi) = (0.0, 0.0);
-        for t in &self.treatments {
-            if !t.drug.is_bolus() {
-                continue;
-            }
-            let n = t.doses_in(t0, t1) as f64 * t.dose;
-            match t.drug {
-                Drug::Denosumab => dmab += n,
-                Drug::ExogenousPpi => ppi += n,
-                _ => {}
-            }
-        }
-        (dmab, ppi)
+        dialysis::dialysing(&self.dialysis, t_h)
     }
 
     /// A normal person's state: the starting point of the spin-up.
@@ -586,7 +201,7 @@ impl Patient {
             pi_ecf: NORMAL_PI_MM * v,
             pi_cell: NORMAL_PI_MM * self.body.cell_pi_volume_L,
             ca_ecf: NORMAL_CA_MM * v,
-            mg_ecf: 0.85 * v,
+            mg_ecf: self.body.mg_normal_mM * v,
             bone_exchangeable: exch,
             bone_deep: deep,
             bone_at_start: deep + exch,
@@ -598,7 +213,7 @@ impl Patient {
             osteoclasts: 1.0,
             fetuin: self.inhib.fetuin_a_normal_g_per_L,
             ppi: self.inhib.ppi_normal_uM,
-            toxin: 3.0,
+            toxin: self.body.toxin_normal_uM,
             ..PatientState::default()
         }
     }
@@ -656,85 +271,50 @@ impl Patient {
     }
 
     /// One explicit substep of length `h` from time `t`; returns the levels at
-    /// the start of the substep and its fluxes.
+    /// the start of the substep and its fluxes. Each organ reads the state at
+    /// the start of the substep and returns its fluxes; the pools then take
+    /// their sum (explicit Euler), and the fast variables relax exactly in a
+    /// fixed order: bone cells, parathyroid, FGF23 and calcitriol, fetuin-A,
+    /// PPi, indoxyl sulfate, drugs.
     fn substep(&self, s: &mut PatientState, t: f64, h: f64) -> (SerumLevels, Fluxes) {
-        let (b, k, di, pt, ho, bo, inh, dr) = (
-            &self.body,
-            &self.kidney,
-            &self.diet,
-            &self.parathyroid,
-            &self.hormones,
-            &self.bone,
-            &self.inhib,
-            &self.drugs,
-        );
-        let doses = self.doses(t + 0.5 * h);
+        let (b, k, dr) = (&self.body, &self.kidney, &self.drugs);
+        let mid = t + 0.5 * h;
+        let doses = drugs::doses(dr, &self.treatments, mid);
         let v = b.ecf_volume_L;
         let pi = s.pi_ecf / v;
         let ca = s.ca_ecf / v;
         let ica = b.ca_ionized_fraction * ca;
         let mg = s.mg_ecf / v;
-        let gfr = self.egfr(t + 0.5 * h);
-        let g_l_h = gfr * 0.06;
+        let gfr = self.egfr(mid);
         let klo = klotho(gfr, k.klotho_half_egfr_mL_min);
         let d = s.calcitriol.max(0.0);
-        let pth0 = pt.pth_normal_pg_per_mL;
-        let f0 = ho.fgf23_normal_RU_per_mL;
+        let pth0 = self.parathyroid.pth_normal_pg_per_mL;
         let pth_rel = s.pth / pth0;
-        let dialysing = self.dialysing(t + 0.5 * h);
 
-        // Gut.
-        let vit = d / (1.0 + d);
-        let pi_avail = di.phosphate_mmol_per_day / 24.0
-            * (di.pi_absorption_basal + di.pi_absorption_calcitriol * vit);
-        let bound = doses.binder_pi_mmol_per_day / 24.0;
-        let pi_abs = if pi_avail > 0.0 {
-            pi_avail * pi_avail / (pi_avail + bound)
-        } else {
-            0.0
-        };
-        let ca_abs = di.calcium_mmol_per_day / 24.0
-            * (di.ca_absorption_basal + di.ca_absorption_calcitriol * vit)
-            - di.ca_gut_secretion_mmol_per_day / 24.0 * ca / NORMAL_CA_MM
-            + doses.calcium_carbonate_g * CA_MMOL_PER_G_CACO3 * dr.calcium_carbonate_ca_absorption
-                / 24.0;
-        let mg_abs = di.magnesium_mmol_per_day / 24.0 * di.mg_absorption
-            + doses.magnesium_carbonate_g
-                * MG_MMOL_PER_G_MGCO3
-                * dr.magnesium_carbonate_mg_absorption
-                / 24.0;
-
-        // Kidney.
-        let (fg, pg) = (k.fgf23_phosphaturia, k.pth_phosphaturia);
-        let threshold =
-            k.pi_threshold_mM * (1.0 + fg + pg) / (1.0 + fg * klo * s.fgf23 / f0 + pg * pth_rel);
-        let pi_urine = k.pi_excretion_coefficient * g_l_h * (pi - threshold).max(0.0);
-        let fe_ca = (k.ca_fractional_excretion
-            * pow(1.0 / pth_rel.max(1e-6), k.ca_pth_exponent)
-            * pow(ica / NORMAL_ICA_MM, k.ca_casr_exponent))
-        .min(1.0);
-        let ca_urine = g_l_h * k.ca_ultrafiltrable_fraction * ca * fe_ca;
-        let fe_mg = (k.mg_fractional_excretion
-            * pow(100.0 / gfr.max(0.1), k.mg_adaptation_exponent))
-        .min(k.mg_fractional_excretion_max.max(k.mg_fractional_excretion));
-        let mg_urine = g_l_h * k.mg_ultrafiltrable_fraction * mg * fe_mg;
-        let toxin_cl = k.toxin_clearance_L_per_h * pow(gfr / 100.0, k.toxin_clearance_exponent)
-            + k.toxin_nonrenal_clearance_L_per_h;
-
-        // Dialysis.
-        let dy = &self.dialysis;
-        let on = if dialysing { 1.0 } else { 0.0 };
-        let ml_min = 0.06 * on;
-        let pi_dial = dy.pi_clearance_mL_min * ml_min * pi;
-        let ca_dial = dy.ca_dialysance_mL_min
-            * ml_min
-            * (ica - dy.dialysate_ionized_fraction * dy.dialysate_calcium_mM);
-        let mg_dial = dy.mg_dialysance_mL_min
-            * ml_min
-            * (k.mg_ultrafiltrable_fraction * mg - dy.dialysate_magnesium_mM);
-        let ppi_dial_l_h = dy.ppi_clearance_mL_min * ml_min;
-        let toxin_dial_l_h = dy.toxin_clearance_mL_min * ml_min;
-
+        // Organs: fluxes from the state at the start of the substep.
+        let gut = gut::absorption(&self.diet, dr, &doses, d, ca);
+        let urine = kidney::excretion(
+            k,
+            &kidney::KidneyInputs {
+                gfr,
+                klotho: klo,
+                pi,
+                ca,
+                ica,
+                mg,
+                fgf23: s.fgf23,
+                fgf23_normal: self.hormones.fgf23_normal_RU_per_mL,
+                pth_rel,
+            },
+        );
+        let dial = dialysis::removal(
+            &self.dialysis,
+            self.dialysing(mid),
+            pi,
+            ica,
+            mg,
+            k.mg_ultrafiltrable_fraction,
+        );
         // Cells ↔ ECF phosphate.
         let pi_cell_conc = if b.cell_pi_volume_L > 0.0 {
             s.pi_cell / b.cell_pi_volume_L
@@ -742,35 +322,10 @@ impl Patient {
             pi
         };
         let to_cells = b.cell_pi_exchange_L_per_h * (pi - pi_cell_conc);
-
-        // Bone.
-        let resistance = 1.0 + bo.pth_resistance * (1.0 - klo).max(0.0);
-        let e = pth_rel / resistance;
-        let turnover = bo.turnover_factor * pow(e, bo.turnover_pth_exponent);
-        let bmp7 = dr.bmp7_formation_max * doses.bmp7_ug_per_kg_week
-            / (doses.bmp7_ug_per_kg_week + dr.bmp7_half_ug_per_kg_week);
-        let rankl = 1.0 / (1.0 + s.denosumab / dr.denosumab_bone_ec50_nM);
-        let bisph = 1.0 / (1.0 + s.bisphosphonate_bone / dr.bisphosphonate_bone_half_umol);
-        let adynamic = pow(
-            (e / bo.adynamic_pth_fraction).min(1.0),
-            bo.adynamic_formation_exponent,
-        );
-        let ob_target = turnover * adynamic * (1.0 + bmp7);
-        let oc_target = turnover * (1.0 + bo.uncoupling * (e - 1.0).max(0.0)) * rankl * bisph;
-        let x = ica * pi / (NORMAL_ICA_MM * NORMAL_PI_MM);
-        let hm = bo.mineralisation_half;
-        // Surplus mineral is taken up; a product below normal does not starve
-        // mineralisation (osteomalacia is not modelled).
-        let uptake = ((1.0 + hm) * x / (hm + x)).max(1.0);
-        let rate = bo.turnover_ca_mmol_per_day / 24.0;
-        let formation = rate * s.osteoblasts * uptake;
-        let resorption = rate * s.osteoclasts * (s.bone_deep / bo.deep_ca_mmol).max(0.0);
-        let exch_target =
-            bo.exchangeable_ca_mmol * ica / NORMAL_ICA_MM * s.osteoblasts.max(0.0).sqrt();
-        let to_exchangeable = bo.exchange_rate_per_h * (exch_target - s.bone_exchangeable);
+        let bone = bone::fluxes(&self.bone, dr, &doses, s, klo, pth_rel, ica, pi);
 
         // Levels at the start of the substep (what the tissue sees).
-        let cin_effect = s.cinacalcet / (s.cinacalcet + dr.cinacalcet_ec50_ng_per_mL);
+        let cin_effect = drugs::cinacalcet_effect(dr, s);
         let levels = SerumLevels {
             pi_mM: pi,
             ca_mM: ca,
@@ -785,119 +340,40 @@ impl Patient {
             bisphosphonate_uM: s.bisphosphonate * dr.bisphosphonate_tissue_partition,
         };
 
-        // Pools (explicit).
-        let bone_net = formation - resorption;
-        s.pi_ecf += h * (pi_abs - pi_urine - pi_dial - to_cells - HA_PI_PER_CA * bone_net);
+        // Pools (explicit): the sum of the organs' fluxes.
+        let bone_net = bone.formation - bone.resorption;
+        s.pi_ecf += h * (gut.pi - urine.pi - dial.pi - to_cells - HA_PI_PER_CA * bone_net);
         s.pi_cell += h * to_cells;
-        s.ca_ecf += h * (ca_abs - ca_urine - ca_dial - bone_net - to_exchangeable);
-        s.mg_ecf += h * (mg_abs - mg_urine - mg_dial);
+        s.ca_ecf += h * (gut.ca - urine.ca - dial.ca - bone_net - bone.to_exchangeable);
+        s.mg_ecf += h * (gut.mg - urine.mg - dial.mg);
         s.bone_deep += h * bone_net;
-        s.bone_exchangeable += h * to_exchangeable;
+        s.bone_exchangeable += h * bone.to_exchangeable;
         s.pi_ecf = s.pi_ecf.max(0.0);
         s.ca_ecf = s.ca_ecf.max(0.0);
         s.mg_ecf = s.mg_ecf.max(0.0);
 
-        // Bone cells.
-        let bone_rate = 1.0 / (bo.response_days * 24.0);
-        s.osteoblasts = relax(s.osteoblasts, ob_target, bone_rate, h);
-        s.osteoclasts = relax(s.osteoclasts, oc_target, bone_rate, h);
-
-        // Parathyroid: CaSR (set point shifted by cinacalcet), Pi, calcitriol.
-        let set = pt.casr_set_point_mM * (1.0 - dr.cinacalcet_set_point_shift * cin_effect);
-        let casr = |i: f64, set: f64| 1.0 / (1.0 + pow(i / set, pt.casr_hill));
-        let stimulus = casr(ica, set) / casr(NORMAL_ICA_MM, pt.casr_set_point_mM)
-            * pow(pi / NORMAL_PI_MM, pt.pi_exponent)
-            * pow(d.max(1e-6), -pt.calcitriol_exponent);
-        let gland_target = pt.gland_capacity * pow(stimulus, pt.gland_growth_exponent);
-        s.gland = relax(s.gland, gland_target, 1.0 / (pt.gland_time_days * 24.0), h);
-        s.pth = pth0 * s.gland * stimulus;
-
-        // FGF23 and calcitriol.
-        let ferric =
-            dr.ferric_citrate_fgf23_max * doses.ferric_citrate_g / (doses.ferric_citrate_g + 2.0);
-        let fgf_target = f0
-            * pow(pi / NORMAL_PI_MM, ho.fgf23_pi_exponent)
-            * pow(d, ho.fgf23_calcitriol_exponent)
-            * pow(100.0 / gfr.max(0.1), ho.fgf23_egfr_exponent)
-            * (1.0 - ferric);
-        s.fgf23 = relax(
-            s.fgf23,
-            fgf_target,
-            std::f64::consts::LN_2 / ho.fgf23_half_life_h,
+        // Fast variables, in this order.
+        bone::cells(&self.bone, s, &bone, h);
+        parathyroid::step(&self.parathyroid, dr, s, ica, pi, d, cin_effect, h);
+        hormones::step(&self.hormones, dr, &doses, s, pi, d, gfr, klo, pth0, h);
+        inhibitors::fetuin_a(&self.inhib, b, s, self.fetuin_factor, bone.product_rel, h);
+        inhibitors::ppi(&self.inhib, s, self.ppi_factor, klo, dial.ppi_L_per_h, v, h);
+        inhibitors::toxin(
+            s,
+            self.diet.toxin_production_umol_per_h,
+            urine.toxin_clearance_L_per_h + dial.toxin_L_per_h,
+            v,
             h,
         );
-        let d_target = pow(klo, ho.calcitriol_kidney_exponent)
-            * pow(s.pth / pth0, ho.calcitriol_pth_exponent)
-            * pow(f0 / s.fgf23.max(1e-6), ho.calcitriol_fgf23_exponent);
-        s.calcitriol = relax(
-            s.calcitriol,
-            d_target,
-            std::f64::consts::LN_2 / ho.calcitriol_half_life_h,
-            h,
-        );
-
-        // Fetuin-A: hepatic synthesis lowered by inflammation, consumption into CPPs.
-        let kf = std::f64::consts::LN_2 / inh.fetuin_a_half_life_h;
-        let fet_target = inh.fetuin_a_normal_g_per_L
-            * self.fetuin_factor
-            * (1.0 + 3.0 / inh.fetuin_a_toxin_half_uM)
-            / (1.0 + s.toxin / inh.fetuin_a_toxin_half_uM);
-        let consume = inh.fetuin_a_cpp_consumption_per_h * (x - 1.0).max(0.0);
-        s.fetuin = relax(s.fetuin, fet_target * kf / (kf + consume), kf + consume, h);
-
-        // PPi: constant production, hydrolysis by bone and uremic ALP, dialysis.
-        let kp = std::f64::consts::LN_2 / inh.ppi_half_life_h;
-        let alp = 1.0
-            + inh.ppi_bone_alp_share * (s.osteoblasts - 1.0)
-            + inh.ppi_uremic_alp * (1.0 - klo).max(0.0);
-        let k_ppi = kp * alp.max(0.05) + ppi_dial_l_h / v;
-        let prod = inh.ppi_normal_uM * kp * self.ppi_factor;
-        s.ppi = relax(s.ppi, prod / k_ppi, k_ppi, h);
-
-        // Indoxyl sulfate.
-        let k_tox = (toxin_cl + toxin_dial_l_h) / v;
-        s.toxin = relax(
-            s.toxin,
-            di.toxin_production_umol_per_h / v / k_tox,
-            k_tox,
-            h,
-        );
-
-        // Drugs.
-        let kc = std::f64::consts::LN_2 / dr.cinacalcet_half_life_h;
-        s.cinacalcet = relax(
-            s.cinacalcet,
-            doses.cinacalcet_mg * dr.cinacalcet_ng_per_mL_per_mg,
-            kc,
-            h,
-        );
-        let ka = std::f64::consts::LN_2 / (dr.denosumab_absorption_half_life_days * 24.0);
-        let kel = std::f64::consts::LN_2 / (dr.denosumab_half_life_days * 24.0);
-        let absorbed = s.denosumab_depot * (1.0 - (-ka * h).exp());
-        s.denosumab_depot -= absorbed;
-        s.denosumab = s.denosumab * (-kel * h).exp() + absorbed / dr.denosumab_volume_L;
-        let bp_in = doses.bisphosphonate_mg * dr.bisphosphonate_bioavailability
-            / dr.bisphosphonate_g_per_mol
-            * 1000.0
-            / 24.0;
-        let bp_cl = dr.bisphosphonate_renal_clearance_L_per_h * (gfr / 100.0)
-            + dr.bisphosphonate_bone_clearance_L_per_h;
-        let bp_old = s.bisphosphonate;
-        s.bisphosphonate = relax(bp_old, bp_in / bp_cl.max(1e-9), bp_cl / v, h);
-        let kb = std::f64::consts::LN_2 / (dr.bisphosphonate_bone_half_life_days * 24.0);
-        s.bisphosphonate_bone +=
-            h * (dr.bisphosphonate_bone_clearance_L_per_h * bp_old - kb * s.bisphosphonate_bone);
-        let (dmab_mg, ppi_umol_per_kg) = self.boluses(t, t + h);
-        s.denosumab_depot += dmab_mg * DENOSUMAB_NMOL_PER_MG * dr.denosumab_bioavailability;
-        s.ppi += ppi_umol_per_kg * b.body_weight_kg / v;
+        drugs::pharmacokinetics(dr, b, &self.treatments, &doses, s, gfr, v, t, h);
 
         let fluxes = Fluxes {
-            pi_absorbed: pi_abs,
-            pi_urine,
-            pi_dialysed: pi_dial,
-            bone_ca_uptake: bone_net + to_exchangeable,
+            pi_absorbed: gut.pi,
+            pi_urine: urine.pi,
+            pi_dialysed: dial.pi,
+            bone_ca_uptake: bone_net + bone.to_exchangeable,
             bone_net_ca: bone_net,
-            dialysing: on,
+            dialysing: dial.on,
         };
         (levels, fluxes)
     }
@@ -976,7 +452,7 @@ impl StepResult {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Override;
+    use crate::scenario::Override;
 
     /// The patient of a scenario text with overrides.
     pub(crate) fn patient(text: &str, sets: &[&str]) -> (Patient, PatientState) {
@@ -993,11 +469,11 @@ mod tests {
     /// A preset scenario file of `configs/`.
     pub(crate) fn preset(name: &str) -> &'static str {
         match name {
-            "healthy" => include_str!("../../../configs/healthy.toml"),
-            "ckd3" => include_str!("../../../configs/ckd3.toml"),
-            "ckd4" => include_str!("../../../configs/ckd4.toml"),
-            "ckd5" => include_str!("../../../configs/ckd5.toml"),
-            "ckd5d" => include_str!("../../../configs/ckd5d.toml"),
+            "healthy" => include_str!("../../../../configs/healthy.toml"),
+            "ckd3" => include_str!("../../../../configs/ckd3.toml"),
+            "ckd4" => include_str!("../../../../configs/ckd4.toml"),
+            "ckd5" => include_str!("../../../../configs/ckd5.toml"),
+            "ckd5d" => include_str!("../../../../configs/ckd5d.toml"),
             _ => panic!("no preset {name}"),
         }
     }

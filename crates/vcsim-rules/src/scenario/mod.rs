@@ -4,9 +4,14 @@
 //! Every section rejects unknown keys and fills missing ones with defaults.
 //! Every error names the key path and says what was expected.
 
-use crate::params::*;
+pub mod params;
+pub mod solutes;
+
+pub use solutes::SolutesParams;
+
+use crate::error::ConfigError;
+use params::*;
 use serde::{Deserialize, Serialize};
-use std::fmt;
 
 /// What a solute sees at the outer (adventitial) face of the wall.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -53,28 +58,6 @@ pub enum Mode {
     Tissue,
     /// A monolayer of VSMCs under well-mixed medium, changed every few days.
     Culture,
-}
-
-/// Transport of every solute (`[solutes.*]`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
-#[serde(deny_unknown_fields, default)]
-pub struct SolutesParams {
-    /// `[solutes.phosphate]`
-    pub phosphate: PhosphateTransport,
-    /// `[solutes.calcium]`
-    pub calcium: CalciumTransport,
-    /// `[solutes.magnesium]`
-    pub magnesium: MagnesiumTransport,
-    /// `[solutes.ppi]`
-    pub ppi: PpiTransport,
-    /// `[solutes.fetuin_a]`
-    pub fetuin_a: FetuinTransport,
-    /// `[solutes.ros]`
-    pub ros: RosTransport,
-    /// `[solutes.rankl]`
-    pub rankl: RanklTransport,
-    /// `[solutes.opg]`
-    pub opg: OpgTransport,
 }
 
 /// The systemic patient model's sections (`[patient.*]`).
@@ -308,38 +291,6 @@ pub struct Scenario {
 /// Largest lattice a scenario may ask for (about 10 GB of state).
 pub const MAX_SCENARIO_VOXELS: f64 = 5.0e8;
 
-/// A configuration that cannot be used, with every problem found.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ConfigError {
-    /// One message per problem; each names the key path.
-    pub problems: Vec<String>,
-}
-
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.problems.as_slice() {
-            [one] => f.write_str(one),
-            many => {
-                write!(f, "{} problems in the configuration:", many.len())?;
-                for p in many {
-                    write!(f, "\n  - {p}")?;
-                }
-                Ok(())
-            }
-        }
-    }
-}
-
-impl std::error::Error for ConfigError {}
-
-impl ConfigError {
-    fn one(msg: String) -> Self {
-        Self {
-            problems: vec![msg],
-        }
-    }
-}
-
 /// One `--set key.path=value` override.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Override {
@@ -483,15 +434,7 @@ impl Scenario {
         self.geometry.validate(&mut errs);
         self.serum.validate(&mut errs);
         self.culture.validate(&mut errs);
-        let t = &self.solutes;
-        t.phosphate.validate(&mut errs);
-        t.calcium.validate(&mut errs);
-        t.magnesium.validate(&mut errs);
-        t.ppi.validate(&mut errs);
-        t.fetuin_a.validate(&mut errs);
-        t.ros.validate(&mut errs);
-        t.rankl.validate(&mut errs);
-        t.opg.validate(&mut errs);
+        self.solutes.validate(&mut errs);
         self.cells.validate(&mut errs);
         self.mineral.validate(&mut errs);
         self.interventions.validate(&mut errs);
@@ -508,6 +451,7 @@ impl Scenario {
         p.variability.validate(&mut errs);
         self.dialysis.validate(&mut errs);
         self.validate_patient(&mut errs);
+        let t = &self.solutes;
         if t.ros.decay_per_h <= 0.0 || t.ros.decay_per_h.is_nan() {
             errs.push(format!(
                 "solutes.ros.decay_per_h = {} must be > 0 (1/h): ROS is solved as a quasi-steady field",
@@ -624,9 +568,7 @@ impl Scenario {
             }
             if t.drug == Drug::Bisphosphonate && !t.allow_low_egfr && self.uses_patient() {
                 let k = &self.patient.kidney;
-                let at_start = (k.egfr_mL_min
-                    - k.egfr_decline_mL_min_per_year * t.start_day / 365.25)
-                    .max(k.egfr_floor_mL_min.min(k.egfr_mL_min));
+                let at_start = k.egfr_at(t.start_day * 24.0);
                 if at_start < 35.0 {
                     errs.push(format!(
                         "{key}: eGFR is {at_start:.1} mL/min at start_day {}: bisphosphonates are renally cleared and not given below eGFR 35 mL/min; set allow_low_egfr = true to simulate it anyway",

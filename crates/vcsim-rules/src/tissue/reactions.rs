@@ -22,7 +22,7 @@
 //! the three steps one after the other over the whole lattice.
 //!
 //! Within a block, the viable cells go through the rules [`LANES`] at a time:
-//! their inputs are gathered into arrays, the rules ([`crate::kernel::Rules`])
+//! their inputs are gathered into arrays, the rules ([`crate::tissue::kernel::Rules`])
 //! run as one loop over the lanes, which vectorises (AVX2 where the machine
 //! has it, detected at run time; every instruction set gives the same bits),
 //! and the results are written back with the random decisions, whose draws
@@ -34,12 +34,12 @@
 //! taking Ca and Pi out of the voxel. It runs after pass 1 because
 //! nucleation next to mineral must see the neighbours' mineral as it was.
 
-use crate::kernel::{Rules, happens};
-use crate::model::{self, Phenotype, Site, VsmcColumns};
-use crate::params::{
+use crate::scenario::params::{
     BindingParams, CellParams, HA_CALCIUM_MM, HA_PI_PER_CA, InterventionParams, MineralParams,
 };
-use crate::sim::{PHOSPHATE, World, purpose};
+use crate::tissue::kernel::{Rules, happens};
+use crate::tissue::model::{self, Phenotype, Site, VsmcColumns};
+use crate::world::{PHOSPHATE, World, purpose};
 use rayon::prelude::*;
 use vcsim_core::{CellId, Purpose, Region, Stage, StepContext, Stream, first_uniforms};
 
@@ -409,7 +409,7 @@ impl Lanes {
 /// here: the loops are bound by divisions, which AVX-512 does not speed up
 /// per lane. Every variant gives the same bits: the loops use only IEEE
 /// additions, multiplications, divisions and comparisons (never a fused
-/// multiply-add) and [`crate::kernel::exp`].
+/// multiply-add) and [`crate::tissue::kernel::exp`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Isa {
     /// The build's baseline (SSE2 on x86-64).
@@ -814,7 +814,7 @@ impl Stage<World> for ReactionStage {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::Systemic;
+    use crate::world::Systemic;
 
     fn inputs(seed: u64) -> LaneInputs {
         let mut s = Stream::new(seed, 0, 0, Purpose(9));
@@ -921,5 +921,66 @@ mod tests {
                 assert_eq!(u[j].to_bits(), want.to_bits());
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod nucleation_tests {
+    use crate::scenario::{Override, Scenario};
+    use crate::sim::Simulation;
+    use crate::tissue::cells::Phenotype;
+    use crate::world::ROS;
+
+    /// Vesicle release senses the ROS the cells sensed (the solved field),
+    /// not the ROS sources written for the next solve: with no ROS sources
+    /// (Nox4 off, no endothelial Pi), a wall whose ROS field starts high
+    /// nucleates more at its osteogenic cells than one whose field starts at 0.
+    #[test]
+    fn vesicle_nucleation_senses_the_solved_ros() {
+        let nuclei = |ros_uM: f32| {
+            let o: Vec<Override> = [
+                "boundary.lumen=\"serum\"",
+                "serum.phosphate_mM=3.0",
+                "serum.calcium_mM=2.6",
+                "interventions.nox4_expression=0.0",
+                "geometry.lamellar_units=3",
+                "geometry.circumference_um=400.0",
+                "geometry.cell_fill=1.0",
+                // Only vesicles nucleate, fast enough to count in two steps.
+                "mineral.vesicle_nucleation_per_h=0.2",
+                "mineral.body_nucleation_per_h=0.0",
+                "mineral.lamina_nucleation_per_h=0.0",
+                "mineral.spread_nucleation_per_h=0.0",
+            ]
+            .iter()
+            .map(|s| Override::parse(s).expect("override"))
+            .collect();
+            let s = Scenario::from_toml("", "test", &o).expect("valid");
+            let mut sim = Simulation::new(&s).expect("builds");
+            sim.step();
+            let d = &mut sim.world.cells.data;
+            for row in 0..d.phenotype.len() {
+                if d.phenotype[row].is_viable() {
+                    d.phenotype[row] = Phenotype::Osteogenic;
+                    d.alp[row] = 1.0;
+                }
+            }
+            for v in sim.world.fields.values_mut(ROS) {
+                *v = ros_uM;
+            }
+            let before = sim.world.mineral.iter().filter(|&&m| m > 0.0).count();
+            for _ in 0..2 {
+                sim.step();
+                for v in sim.world.fields.values_mut(ROS) {
+                    *v = ros_uM;
+                }
+            }
+            sim.world.mineral.iter().filter(|&&m| m > 0.0).count() - before
+        };
+        let (low, high) = (nuclei(0.0), nuclei(500.0));
+        // Release × (1 + 3 · 500/550) ≈ 3.7 at 500 µM; reading the ROS
+        // sources (all 0 here) instead would give the same count twice.
+        assert!(low > 20, "too few nuclei to compare: {low}");
+        assert!(high as f64 > 2.0 * low as f64, "{high} vs {low}");
     }
 }

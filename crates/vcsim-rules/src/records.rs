@@ -1,0 +1,293 @@
+//! Per-step series records: the tissue [`Summary`] (`/timeseries`), the
+//! patient's [`SerumRecord`] (`/serum`) and [`BoneRecord`] (`/bone`).
+
+use crate::scenario::params::HA_CALCIUM_MM;
+use crate::tissue::cells::Phenotype;
+use crate::world::{CALCIUM, FETUIN_A, MAGNESIUM, OPG, PHOSPHATE, PPI, RANKL, ROS, World};
+use vcsim_core::{Region, det_sum};
+
+/// Declares a record of per-step series: one documented field per series,
+/// with its unit (used for [`Summary`] and the patient's serum and bone records).
+#[macro_export]
+#[doc(hidden)]
+macro_rules! series_record {
+    ($(#[$meta:meta])* $name:ident { $( #[doc = $doc:literal] $field:ident : $unit:literal, )* }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Default)]
+        pub struct $name {
+            $( #[doc = $doc] pub $field: f64, )*
+        }
+
+        impl $name {
+            /// Names of the values, in order.
+            pub const NAMES: &'static [&'static str] = &[$( stringify!($field), )*];
+            /// Units, parallel to `NAMES`.
+            pub const UNITS: &'static [&'static str] = &[$( $unit, )*];
+            /// Meanings, parallel to `NAMES`.
+            pub const DOCS: &'static [&'static str] = &[$( $doc, )*];
+
+            /// Values in the order of `NAMES`.
+            pub fn values(&self) -> Vec<f64> {
+                vec![$( self.$field, )*]
+            }
+
+            /// Every value `v` (e.g. NaN for "not modelled").
+            pub fn filled(v: f64) -> Self {
+                Self { $( $field: v, )* }
+            }
+
+            /// The inverse of `values`; `None` if the length differs.
+            pub fn from_values(v: &[f64]) -> Option<Self> {
+                if v.len() != Self::NAMES.len() {
+                    return None;
+                }
+                let mut it = v.iter().copied();
+                Some(Self { $( $field: it.next()?, )* })
+            }
+        }
+    };
+}
+
+series_record! {
+    /// Per-step summary of a world: what goes into `/timeseries`.
+    Summary {
+    /// Simulated time.
+    time_h: "h",
+    /// Contractile VSMCs.
+    n_contractile: "cells",
+    /// Osteogenic (Runx2-high) VSMCs.
+    n_osteogenic: "cells",
+    /// Cells in apoptosis.
+    n_apoptotic: "cells",
+    /// Apoptotic bodies (dead cells) not yet in a calcified voxel.
+    n_apoptotic_body: "cells",
+    /// Apoptotic bodies in a calcified voxel.
+    n_calcified: "cells",
+    /// Fraction of media and lamina voxels whose mineral fraction reaches mineral.calcified_fraction.
+    calcified_fraction: "1",
+    /// Total hydroxyapatite volume.
+    mineral_volume_um3: "µm³",
+    /// Share of the mineral volume that sits in elastic-lamina voxels.
+    lamina_mineral_share: "1",
+    /// Share of the wall (media + lamina) voxels that are lamina, for comparison with lamina_mineral_share.
+    lamina_volume_share: "1",
+    /// Mean Runx2 of viable cells.
+    mean_runx2: "fold",
+    /// Mean ALP (TNAP) expression of viable cells.
+    mean_alp: "1",
+    /// Mean osteopontin expression of viable cells.
+    mean_opn: "1",
+    /// Mean intracellular phosphate of viable cells.
+    mean_pi_in_mM: "mM",
+    /// Calcium in mineral per cell protein, the in-vitro readout (all cells present at the start).
+    ca_deposit_ug_per_mg_protein: "µg/mg",
+    /// Mean phosphate over media voxels.
+    media_phosphate_mM: "mM",
+    /// Mean calcium over media voxels.
+    media_calcium_mM: "mM",
+    /// Mean magnesium over media voxels.
+    media_magnesium_mM: "mM",
+    /// Mean pyrophosphate over media voxels.
+    media_ppi_uM: "µM",
+    /// Mean pyrophosphate in the voxels of osteogenic cells (local depletion by their ALP).
+    ppi_at_osteogenic_uM: "µM",
+    /// Mean pyrophosphate in the voxels of contractile cells.
+    ppi_at_contractile_uM: "µM",
+    /// Mean fetuin-A over media voxels.
+    media_fetuin_a_g_per_L: "g/L",
+    /// Mean ROS (H2O2) over media voxels, without exogenous H2O2.
+    media_ros_uM: "µM",
+    /// Mean total RANKL over media voxels.
+    media_rankl_pM: "pM",
+    /// Mean total OPG over media voxels.
+    media_opg_pM: "pM",
+    /// All calcium: fields, mineral, medium.
+    calcium_total_fmol: "fmol",
+    /// All phosphate: fields, mineral, inside cells, medium.
+    phosphate_total_fmol: "fmol",
+    /// Calcium that entered through boundaries or medium changes since the start.
+    calcium_exchanged_fmol: "fmol",
+    /// Phosphate that entered through boundaries or medium changes since the start.
+    phosphate_exchanged_fmol: "fmol",
+}
+}
+
+impl Summary {
+    /// Reduces the world; every sum has a fixed order, so the result does not
+    /// depend on the thread count.
+    pub fn of(w: &World, calcified_threshold: f64) -> Self {
+        let region = &w.lattice.region;
+        let nv = region.len();
+        let d = &w.cells.data;
+        let n_cells = w.cells.len();
+        let count = |ph: Phenotype| det_sum(n_cells, |i| f64::from(u8::from(d.phenotype[i] == ph)));
+        let viable = |i: usize| d.phenotype[i].is_viable();
+        let n_viable = det_sum(n_cells, |i| f64::from(u8::from(viable(i))));
+        let mean_cells = |col: &[f32]| {
+            ratio(
+                det_sum(n_cells, |i| if viable(i) { f64::from(col[i]) } else { 0.0 }),
+                n_viable,
+            )
+        };
+        let is_media = |i: usize| region[i] == Region::Media;
+        let is_wall = |i: usize| matches!(region[i], Region::Media | Region::Lamina);
+        let n_media = det_sum(nv, |i| f64::from(u8::from(is_media(i))));
+        let n_wall = det_sum(nv, |i| f64::from(u8::from(is_wall(i))));
+        let n_lamina = det_sum(nv, |i| f64::from(u8::from(region[i] == Region::Lamina)));
+        let mineral = &w.mineral;
+        let calcified = det_sum(nv, |i| {
+            f64::from(u8::from(is_wall(i) && mineral[i] >= calcified_threshold))
+        });
+        let voxel_um3 = w.lattice.dx_um.powi(3);
+        let mineral_sum = det_sum(nv, |i| mineral[i]);
+        let lamina_mineral = det_sum(nv, |i| {
+            if region[i] == Region::Lamina {
+                mineral[i]
+            } else {
+                0.0
+            }
+        });
+        let media_mean = |f: usize| {
+            let v = w.fields.values(f);
+            ratio(
+                det_sum(nv, |i| if is_media(i) { f64::from(v[i]) } else { 0.0 }),
+                n_media,
+            )
+        };
+        let ppi_at = |ph: Phenotype| {
+            let v = w.fields.values(PPI);
+            let vox = w.cells.voxels();
+            let n = count(ph);
+            ratio(
+                det_sum(n_cells, |i| {
+                    if d.phenotype[i] == ph {
+                        f64::from(v[vox[i] as usize])
+                    } else {
+                        0.0
+                    }
+                }),
+                n,
+            )
+        };
+        // mM · µm³ = 1e-18 mol = 1e-3 fmol.
+        let fmol = voxel_um3 * 1e-3;
+        // Ca in mineral: fraction × 31.46 mol/L × voxel volume, in µg (40.08 g/mol).
+        let ca_ug = mineral_sum * HA_CALCIUM_MM * voxel_um3 * 1e-18 * 40.08 * 1e6;
+        let protein_mg = n_cells as f64 * w.protein_ng_per_cell * 1e-6;
+        Self {
+            time_h: w.time_h(),
+            n_contractile: count(Phenotype::Contractile),
+            n_osteogenic: count(Phenotype::Osteogenic),
+            n_apoptotic: count(Phenotype::Apoptotic),
+            n_apoptotic_body: count(Phenotype::ApoptoticBody),
+            n_calcified: count(Phenotype::Calcified),
+            calcified_fraction: ratio(calcified, n_wall),
+            mineral_volume_um3: mineral_sum * voxel_um3,
+            lamina_mineral_share: ratio(lamina_mineral, mineral_sum),
+            lamina_volume_share: ratio(n_lamina, n_wall),
+            mean_runx2: mean_cells(&d.runx2),
+            mean_alp: mean_cells(&d.alp),
+            mean_opn: mean_cells(&d.opn),
+            mean_pi_in_mM: mean_cells(&d.pi_in),
+            ca_deposit_ug_per_mg_protein: ratio(ca_ug, protein_mg),
+            media_phosphate_mM: media_mean(PHOSPHATE),
+            media_calcium_mM: media_mean(CALCIUM),
+            media_magnesium_mM: media_mean(MAGNESIUM),
+            media_ppi_uM: media_mean(PPI),
+            ppi_at_osteogenic_uM: ppi_at(Phenotype::Osteogenic),
+            ppi_at_contractile_uM: ppi_at(Phenotype::Contractile),
+            media_fetuin_a_g_per_L: media_mean(FETUIN_A),
+            media_ros_uM: media_mean(ROS),
+            media_rankl_pM: media_mean(RANKL),
+            media_opg_pM: media_mean(OPG),
+            calcium_total_fmol: w.calcium_amount() * fmol,
+            phosphate_total_fmol: w.phosphate_amount() * fmol,
+            calcium_exchanged_fmol: w.exchanged[CALCIUM] * fmol,
+            phosphate_exchanged_fmol: w.exchanged[PHOSPHATE] * fmol,
+        }
+    }
+
+    /// An error naming the first non-finite quantity, if any.
+    pub fn check_finite(&self) -> Result<(), String> {
+        for (name, v) in Self::NAMES.iter().zip(self.values()) {
+            if !v.is_finite() {
+                return Err(format!("{name} became {v} at t = {} h", self.time_h));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn ratio(a: f64, b: f64) -> f64 {
+    if b > 0.0 { a / b } else { 0.0 }
+}
+
+series_record! {
+    /// The patient's serum after a step: what goes into `/serum`.
+    SerumRecord {
+    /// Simulated time.
+    time_h: "h",
+    /// Serum inorganic phosphate.
+    pi_mM: "mM",
+    /// Serum total calcium.
+    ca_mM: "mM",
+    /// Serum ionized calcium.
+    ica_mM: "mM",
+    /// Intact PTH.
+    pth_pg_mL: "pg/mL",
+    /// C-terminal FGF23.
+    fgf23: "RU/mL",
+    /// Serum fetuin-A.
+    fetuin_a_g_L: "g/L",
+    /// Plasma pyrophosphate.
+    ppi_uM: "µM",
+    /// Serum magnesium.
+    mg_mM: "mM",
+    /// Calcification propensity: half-transformation time of the T50 test.
+    t50_min: "min",
+    /// Serum indoxyl sulfate (total).
+    indoxyl_sulfate_uM: "µM",
+    /// Kidney function.
+    egfr_mL_min: "mL/min",
+    /// Renal Klotho relative to normal.
+    klotho_rel: "1",
+    /// Calcitriol relative to normal.
+    calcitriol_rel: "1",
+    /// Parathyroid gland size relative to normal.
+    gland_rel: "1",
+    /// Fraction of the step spent on dialysis.
+    dialysis: "1",
+    /// Phosphate absorbed from the gut (mean over the step).
+    pi_absorbed_mmol_per_day: "mmol/day",
+    /// Phosphate excreted in urine (mean over the step).
+    pi_urine_mmol_per_day: "mmol/day",
+    /// Phosphate removed by dialysis (mean over the step).
+    pi_dialysed_mmol_per_day: "mmol/day",
+    /// Plasma cinacalcet.
+    cinacalcet_ng_mL: "ng/mL",
+    /// Plasma denosumab.
+    denosumab_nM: "nM",
+    /// Plasma bisphosphonate.
+    bisphosphonate_uM: "µM",
+}
+}
+
+series_record! {
+    /// The patient's bone after a step: what goes into `/bone`.
+    BoneRecord {
+    /// Simulated time.
+    time_h: "h",
+    /// Bone mineral density proxy: bone calcium (deep + exchangeable) relative to t = 0.
+    bmd_rel: "1",
+    /// Osteoblast (formation) activity relative to normal.
+    formation_rel: "1",
+    /// Osteoclast (resorption) activity relative to normal.
+    resorption_rel: "1",
+    /// Exchangeable bone calcium.
+    exchangeable_ca_mmol: "mmol",
+    /// Deep (non-exchangeable) bone calcium.
+    deep_ca_mmol: "mmol",
+    /// Net calcium taken up by bone (formation − resorption + exchange; mean over the step).
+    ca_uptake_mmol_per_day: "mmol/day",
+}
+}

@@ -1,0 +1,225 @@
+//! Building a simulation from a scenario: the lattice, the solutes' specs,
+//! what the environment supplies, and the initial cells.
+
+use crate::error::BuildError;
+use crate::patient::SerumLevels;
+use crate::records::{BoneRecord, SerumRecord};
+use crate::scenario::{LumenBoundary, Mode, OuterBoundary, Scenario};
+use crate::tissue::cells::{Phenotype, VsmcColumns, VsmcRow};
+use crate::tissue::model;
+use crate::world::*;
+use rand_distr::{Distribution, LogNormal};
+use vcsim_core::{
+    Boundary, CellStore, FieldKind, FieldSpec, Lattice, Region, Stream, WallGeometry,
+};
+
+/// The constant serum of `[serum]` as levels.
+pub(super) fn clamped_levels(s: &Scenario) -> SerumLevels {
+    let v = &s.serum;
+    SerumLevels {
+        pi_mM: v.phosphate_mM,
+        ca_mM: v.calcium_mM,
+        mg_mM: v.magnesium_mM,
+        ppi_uM: v.ppi_uM,
+        fetuin_a_g_per_L: v.fetuin_a_g_per_L,
+        pth_pg_per_mL: v.pth_pg_per_mL,
+        toxin_uM: v.indoxyl_sulfate_uM,
+        ..SerumLevels::default()
+    }
+}
+
+/// Concentrations the environment supplies (lumen or fresh medium), per
+/// field, after interventions, with the constant `[serum]` in tissue mode.
+/// ROS is produced in the tissue, never supplied.
+pub fn supply(s: &Scenario) -> [f64; N_SOLUTES] {
+    supply_from(s, &clamped_levels(s))
+}
+
+/// As [`supply`], with the serum `v` (tissue mode).
+pub fn supply_from(s: &Scenario, v: &SerumLevels) -> [f64; N_SOLUTES] {
+    let iv = &s.interventions;
+    // Indexed by solute, so the tuple of old cannot be reordered by mistake;
+    // ROS is produced in the wall and stays 0.
+    let mut out = [0.0; N_SOLUTES];
+    match s.mode {
+        Mode::Tissue => {
+            let t = &s.solutes;
+            out[PHOSPHATE] = v.pi_mM * t.phosphate.partition;
+            out[CALCIUM] = v.ca_mM * t.calcium.partition;
+            out[MAGNESIUM] = (v.mg_mM + iv.magnesium_extra_mM) * t.magnesium.partition;
+            out[PPI] = (v.ppi_uM + iv.exogenous_ppi_uM) * t.ppi.partition;
+            out[FETUIN_A] = v.fetuin_a_g_per_L * iv.fetuin_a_expression * t.fetuin_a.partition;
+            out[OPG] = s.serum.opg_pM * iv.opg_expression * t.opg.partition;
+            out[RANKL] = s.serum.rankl_pM * t.rankl.partition;
+        }
+        Mode::Culture => {
+            let c = &s.culture;
+            out[PHOSPHATE] = c.phosphate_mM;
+            out[CALCIUM] = c.calcium_mM;
+            out[MAGNESIUM] = c.magnesium_mM + iv.magnesium_extra_mM;
+            out[PPI] = c.ppi_uM + iv.exogenous_ppi_uM;
+            out[FETUIN_A] = c.fetuin_a_g_per_L * iv.fetuin_a_expression;
+            out[OPG] = c.opg_pM;
+            out[RANKL] = c.rankl_pM;
+        }
+    }
+    out
+}
+
+/// The uniform levels with the serum `v` (tissue mode) or the medium (culture).
+pub(super) fn systemic(s: &Scenario, v: &SerumLevels) -> Systemic {
+    let iv = &s.interventions;
+    let (pth, toxin) = match s.mode {
+        Mode::Tissue => (v.pth_pg_per_mL, v.toxin_uM),
+        Mode::Culture => (s.culture.pth_pg_per_mL, s.culture.indoxyl_sulfate_uM),
+    };
+    Systemic {
+        pth_pg_per_mL: pth,
+        toxin_uM: toxin,
+        bisphosphonate_uM: iv.bisphosphonate_uM + v.bisphosphonate_uM,
+        denosumab_nM: iv.denosumab_nM + v.denosumab_nM,
+        h2o2_uM: iv.h2o2_uM,
+        calcimimetic: v.calcimimetic,
+        antioxidant: v.antioxidant,
+    }
+}
+
+/// The serum record of a run without the patient model: the constant
+/// `[serum]` (tissue) with its T50, or nothing (culture); unknowns are NaN.
+pub(super) fn fixed_serum_record(s: &Scenario, t_h: f64) -> SerumRecord {
+    let mut r = SerumRecord {
+        time_h: t_h,
+        ..SerumRecord::filled(f64::NAN)
+    };
+    if s.mode == Mode::Tissue {
+        let v = &s.serum;
+        r.pi_mM = v.phosphate_mM;
+        r.ca_mM = v.calcium_mM;
+        r.ica_mM = s.patient.body.ca_ionized_fraction * v.calcium_mM;
+        r.pth_pg_mL = v.pth_pg_per_mL;
+        r.fetuin_a_g_L = v.fetuin_a_g_per_L;
+        r.ppi_uM = v.ppi_uM;
+        r.mg_mM = v.magnesium_mM;
+        r.indoxyl_sulfate_uM = v.indoxyl_sulfate_uM;
+        r.t50_min = crate::patient::t50_min(
+            v.phosphate_mM,
+            v.calcium_mM,
+            v.magnesium_mM,
+            v.fetuin_a_g_per_L,
+            v.ppi_uM,
+            &s.patient.inhibitors,
+        );
+    }
+    r
+}
+
+/// The bone record of a run without the patient model: NaN but the time.
+pub(super) fn no_bone_record(t_h: f64) -> BoneRecord {
+    BoneRecord {
+        time_h: t_h,
+        ..BoneRecord::filled(f64::NAN)
+    }
+}
+
+pub(super) fn field_specs(s: &Scenario, initial: &[f64; N_SOLUTES]) -> Vec<FieldSpec> {
+    let lumen = match s.boundary.lumen {
+        LumenBoundary::Patient | LumenBoundary::Serum => Boundary::Dirichlet,
+        LumenBoundary::Closed => Boundary::NoFlux,
+    };
+    let outer = match s.boundary.outer {
+        OuterBoundary::NoFlux => Boundary::NoFlux,
+        OuterBoundary::Serum => Boundary::Dirichlet,
+    };
+    FIELDS
+        .iter()
+        .enumerate()
+        .map(|(f, (name, unit))| {
+            let quasi_steady = FIELD_KINDS[f] == FieldKind::QuasiSteady;
+            let x = match s.mode {
+                Mode::Tissue if !quasi_steady => [lumen, outer],
+                // A monolayer is periodic in both directions.
+                Mode::Culture => [Boundary::Periodic; 2],
+                Mode::Tissue => [Boundary::NoFlux; 2],
+            };
+            // In culture the medium mixes ions and proteins; only ROS spreads
+            // by diffusion over its short range.
+            let d = if s.mode == Mode::Culture && !quasi_steady {
+                0.0
+            } else {
+                s.solutes.transport(f).0
+            };
+            FieldSpec {
+                name: (*name).into(),
+                unit: (*unit).into(),
+                diffusion_um2_per_h: d,
+                decay_per_h: s.solutes.transport(f).1,
+                boundary: [x, [Boundary::Periodic; 2], [Boundary::Periodic; 2]],
+                initial: initial[f],
+                kind: FIELD_KINDS[f],
+            }
+        })
+        .collect()
+}
+
+pub(super) fn lattice(s: &Scenario) -> Result<Lattice, BuildError> {
+    let g = &s.geometry;
+    match s.mode {
+        Mode::Culture => {
+            let n = ((s.culture.side_um / g.dx_um).round() as usize).max(3);
+            Ok(Lattice::uniform(2, [1, n, n], g.dx_um, Region::Media))
+        }
+        Mode::Tissue => Lattice::from_wall(&WallGeometry {
+            ndim: g.ndim,
+            dx_um: g.dx_um,
+            endothelium_um: g.endothelium_um,
+            lamellar_units: g.lamellar_units,
+            lamellar_unit_um: g.lamellar_unit_um,
+            lamina_um: g.lamina_um,
+            adventitia_um: g.adventitia_um,
+            circumference_um: g.circumference_um,
+            axial_um: g.axial_um,
+        })
+        .map_err(|e| BuildError::Geometry(e.to_string())),
+    }
+}
+
+/// Puts a contractile VSMC in each media voxel with probability
+/// `geometry.cell_fill`, each with a log-normal PiT-1 expression of mean 1 and
+/// its intracellular Pi at equilibrium with the supplied Pi.
+pub(super) fn place_cells(
+    lattice: &Lattice,
+    s: &Scenario,
+    supplied: &[f64; N_SOLUTES],
+    seed: u64,
+) -> CellStore<VsmcColumns> {
+    let mut cells = CellStore::new(lattice.len());
+    let cv = s.cells.pit1_cell_cv;
+    let pit1_dist = if cv > 0.0 {
+        LogNormal::from_mean_cv(1.0, cv).ok()
+    } else {
+        None
+    };
+    for (v, r) in lattice.region.iter().enumerate() {
+        if *r != Region::Media
+            || !Stream::new(seed, 0, v as u64, purpose::PLACEMENT).bernoulli(s.geometry.cell_fill)
+        {
+            continue;
+        }
+        let id = cells.next_id();
+        let pit1 = match &pit1_dist {
+            Some(d) => d.sample(&mut Stream::new(seed, 0, id, purpose::PIT1)),
+            None => 1.0,
+        };
+        let eff = model::pit1_effective(pit1, supplied[CALCIUM], &s.cells, &s.interventions);
+        let pi_in = model::pi_in_target(supplied[PHOSPHATE], eff, &s.cells);
+        let row = VsmcRow {
+            phenotype: Phenotype::Contractile,
+            runx2: s.interventions.runx2_expression as f32,
+            pi_in: pi_in as f32,
+            pit1: pit1 as f32,
+        };
+        // Voxels are visited once each, so the voxel is always empty.
+        let _ = cells.insert(v, row);
+    }
+    cells
+}
