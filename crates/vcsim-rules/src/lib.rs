@@ -36,9 +36,13 @@ pub mod config;
 pub mod experiment;
 pub mod kernel;
 pub mod model;
+// Parameter sources (in the generated field docs) cite works as `[key]`, keys of
+// docs/references.md, which rustdoc would otherwise take for item links.
+#[allow(rustdoc::broken_intra_doc_links)]
 pub mod params;
 pub mod patient;
 mod reactions;
+pub mod references;
 pub mod rules;
 pub mod sim;
 
