@@ -359,11 +359,23 @@ fn main() -> ExitCode {
         .map(|()| ExitCode::SUCCESS),
         Command::Sweep(cmd) => sweep_command(cmd),
         Command::Rules => {
-            print!("{}", vcsim_rules::tissue::rules::rules_markdown());
+            print!(
+                "{}",
+                vcsim_rules::references::link_keys(
+                    &vcsim_rules::tissue::rules::rules_markdown(),
+                    "references.md"
+                )
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Params => {
-            print!("{}", vcsim_rules::scenario::params::reference_markdown());
+            print!(
+                "{}",
+                vcsim_rules::references::link_keys(
+                    &vcsim_rules::scenario::params::reference_markdown(),
+                    "references.md"
+                )
+            );
             Ok(ExitCode::SUCCESS)
         }
     };

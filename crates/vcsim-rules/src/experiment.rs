@@ -7,7 +7,7 @@
 //! ```toml
 //! name = "pi_dose_response"
 //! title = "Pi dose-response in vitro"
-//! source = "Jono 2000"
+//! source = "[jono2000]"  # works by key of docs/references.md
 //! days = 14.0            # readouts are taken at the end unless `@day` says otherwise
 //! replicates = 3         # seeds 1..=replicates; readouts are means over them
 //! base = """             # a scenario, as TOML text
@@ -120,7 +120,7 @@ pub struct Experiment {
     pub name: String,
     /// Title for the summary and the figure.
     pub title: String,
-    /// Where the expected outcome comes from.
+    /// Where the expected outcome comes from: works by key of `docs/references.md` in brackets.
     pub source: String,
     /// Duration of every arm, days.
     pub days: f64,

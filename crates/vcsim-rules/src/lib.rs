@@ -43,6 +43,7 @@ pub mod error;
 pub mod experiment;
 pub mod patient;
 pub mod records;
+pub mod references;
 pub mod scenario;
 pub mod sim;
 pub mod tissue;

@@ -185,7 +185,7 @@ fn same_state_for_any_thread_count() {
 
 /// The bone–vascular axis through the patient model: the same dialysis
 /// patient without dialysis has higher serum Pi and PTH, calcifies the wall
-/// more and loses more bone mineral (MECHANISMS M10; PARAMETERS 5.15).
+/// more and loses more bone mineral ([seed-review], M10).
 #[test]
 fn more_vascular_mineral_goes_with_more_bone_loss() {
     let run = |sessions: u32| {

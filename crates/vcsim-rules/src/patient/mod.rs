@@ -540,10 +540,13 @@ mod tests {
         );
     }
 
-    /// Each preset settles in PARAMETERS.md table 1a. Bands are the table's
-    /// ranges; where the table marks the stage value as an estimate (E) or a
-    /// recalled median, 15% is added on each side (noted per row). The
-    /// dialysis preset is read pre-dialysis, as the table is.
+    /// Each preset settles in the serum ranges by CKD stage below: laboratory
+    /// ranges, Pi [gutierrez2008] [chertow2002], FGF23 [isakova2011]
+    /// [gutierrez2008], fetuin-A [hermans2007], PPi [lomashvili2005], Mg
+    /// [tzanakis2014], T50 [prevend] [bundy2019] [bressendorff2018]; stage
+    /// values without a study are estimates. Where a stage value is an
+    /// estimate or a recalled median, 15% is added on each side (noted per
+    /// row). The dialysis preset is read pre-dialysis, as the ranges are.
     #[test]
     fn presets_settle_in_table_1a_ranges() {
         let e = |lo: f64, hi: f64| (lo * 0.85, hi * 1.15);
@@ -632,7 +635,7 @@ mod tests {
     }
 
     /// Serum phosphate, PTH and FGF23 rise and calcitriol, Klotho and
-    /// fetuin-A fall from one stage to the next (MECHANISMS M8, M9).
+    /// fetuin-A fall from one stage to the next ([seed-review], M8, M9).
     #[test]
     fn stages_are_ordered() {
         let stages: Vec<SerumRecord> = ["healthy", "ckd3", "ckd4", "ckd5"]
@@ -923,7 +926,7 @@ mod tests {
         (acc, bmd)
     }
 
-    /// PARAMETERS 5.15: adynamic and high-turnover bone both raise the
+    /// [seed-review] (M10): adynamic and high-turnover bone both raise the
     /// vascular Ca·Pi exposure compared with balanced turnover (reduced
     /// buffering vs increased efflux); high turnover loses bone mineral. The
     /// bone states come from the parathyroid: over-suppressed PTH (< 2 × ULN,

@@ -22,7 +22,7 @@ pub struct ParamMeta {
     pub min: f64,
     /// Largest valid value.
     pub max: f64,
-    /// Where the default comes from: a paper of PARAMETERS.md or "estimate: why".
+    /// Where the default comes from: keys of `docs/references.md` in brackets (`[jono2000]`), or a judgement (`estimate: why`, `calibrated: target`, `scenario choice`).
     pub source: &'static str,
     /// Meaning, one sentence.
     pub doc: &'static str,
@@ -113,7 +113,7 @@ param_group! {
             source = "scenario choice";
         /// Length of one step. Ions are quasi-steady over minutes and the phenotype switch takes days, so 1 h resolves both.
         dt_h: f64 = 1.0, unit = "h", range = [0.01, 24.0],
-            source = "PARAMETERS.md modelling implications: suggested ABM tick 1 h";
+            source = "estimate: ions are quasi-steady over minutes and the phenotype switch takes days, so a 1 h tick resolves both";
         /// Seed of every random stream of the run (`--seed` overrides it).
         seed: u64 = 1, unit = "1", range = [0, u64::MAX],
             source = "scenario choice";
@@ -130,16 +130,16 @@ param_group! {
         ndim: usize = 2, unit = "1", range = [2, 3], source = "scenario choice";
         /// Voxel edge length; one VSMC at most per voxel.
         dx_um: f64 = 10.0, unit = "µm", range = [0.5, 1000.0],
-            source = "estimate: VSMC diameter 5–8 µm and nuclear density ~1e5/mm³ (PARAMETERS 3b)";
+            source = "estimate: VSMC diameter 5–8 µm and nuclear density ~1e5/mm³ [bloodvessels1979]";
         /// Thickness of the endothelial layer at the lumen.
         endothelium_um: f64 = 10.0, unit = "µm", range = [0.0, 100.0],
             source = "estimate: one cell layer";
         /// Number of lamellar units (an elastic lamina plus a smooth-muscle layer).
         lamellar_units: usize = 10, unit = "1", range = [1, 200],
-            source = "Wolinsky 1970: 28 (abdominal) to 56 (thoracic) units in adult human aorta; muscular arteries fewer (PARAMETERS 3b)";
+            source = "[wolinsky1970] 28 (abdominal) to 56 (thoracic) units in adult human aorta; muscular arteries fewer (units scale with radius [wolinsky1967])";
         /// Thickness of one lamellar unit.
         lamellar_unit_um: f64 = 26.0, unit = "µm", range = [1.0, 200.0],
-            source = "Wolinsky 1970: 0.017 mm (thoracic) to 0.026 mm (abdominal) (PARAMETERS 3b)";
+            source = "[wolinsky1970] 0.017 mm (thoracic) to 0.026 mm (abdominal)";
         /// Thickness of one elastic lamina (at least one voxel is used).
         lamina_um: f64 = 3.0, unit = "µm", range = [0.1, 100.0],
             source = "estimate: elastic laminae are a few µm thick";
@@ -154,7 +154,7 @@ param_group! {
             source = "scenario choice";
         /// Fraction of smooth-muscle voxels that hold a VSMC at the start.
         cell_fill: f64 = 0.8, unit = "1", range = [0.0, 1.0],
-            source = "estimate: SMC volume fraction of the media 30–50% (PARAMETERS 3b) at ~1 cell per voxel-sized slot";
+            source = "estimate: SMC volume fraction of the media 30–50% (rat aortic media 40–50% [osbornepellegrin1978]) at ~1 cell per voxel-sized slot";
     }
 }
 
@@ -163,19 +163,19 @@ param_group! {
     SerumParams, section = "serum" {
         /// Serum inorganic phosphate.
         phosphate_mM: f64 = 1.1, unit = "mM", range = [0.0, 10.0],
-            source = "PARAMETERS 1a: normal 0.81–1.45 mM; CKD 5D 1.6–1.8 mM";
+            source = "standard: normal 0.81–1.45 mM (laboratory range); CKD 5D 1.6–1.8 mM [gutierrez2008] [chertow2002]";
         /// Serum total calcium.
         calcium_mM: f64 = 2.35, unit = "mM", range = [0.0, 10.0],
-            source = "PARAMETERS 1a: normal 2.12–2.55 mM; Peterson–Riggs baseline 2.35 mM";
+            source = "standard: normal 2.12–2.55 mM (laboratory range); [peterson2010] baseline 2.35 mM";
         /// Serum magnesium.
         magnesium_mM: f64 = 0.85, unit = "mM", range = [0.0, 20.0],
-            source = "PARAMETERS 1a: normal 0.70–1.0 mM; HD 1.04 (Tzanakis 2014)";
+            source = "standard: normal 0.70–1.0 mM (laboratory range); HD 1.04 [tzanakis2014]";
         /// Plasma pyrophosphate.
         ppi_uM: f64 = 3.26, unit = "µM", range = [0.0, 1000.0],
-            source = "Lomashvili 2005: 3.26 ± 0.17 µM normal, 2.26 ± 0.19 µM pre-HD";
+            source = "[lomashvili2005] 3.26 ± 0.17 µM normal, 2.26 ± 0.19 µM pre-HD";
         /// Serum fetuin-A.
         fetuin_a_g_per_L: f64 = 0.7, unit = "g/L", range = [0.0, 20.0],
-            source = "PARAMETERS 1a: ~0.5–1.0 g/L normal, 0.60 in HD (Hermans 2007)";
+            source = "estimate: ~0.5–1.0 g/L normal (assay-dependent); 0.60 in HD [hermans2007]";
         /// Serum osteoprotegerin.
         opg_pM: f64 = 5.0, unit = "pM", range = [0.0, 1.0e5],
             source = "estimate: circulating OPG is a few pmol/L";
@@ -184,10 +184,10 @@ param_group! {
             source = "estimate: circulating sRANKL is below 1 pmol/L";
         /// Serum intact PTH.
         pth_pg_per_mL: f64 = 40.0, unit = "pg/mL", range = [0.0, 1.0e4],
-            source = "PARAMETERS 1a: normal 10–65 pg/mL; HD 250–450";
+            source = "standard: normal 10–65 pg/mL (laboratory range); HD 250–450, a typical range estimated from [levin2007] and DOPPS";
         /// Serum indoxyl sulfate (total), the uremic toxin that induces Nox4.
         indoxyl_sulfate_uM: f64 = 3.0, unit = "µM", range = [0.0, 5000.0],
-            source = "PARAMETERS 1a (EUTox): ~2–5 µM normal, 100–250 µM in HD";
+            source = "[eutox] ~2–5 µM normal, 100–250 µM in HD";
     }
 }
 
@@ -202,19 +202,19 @@ param_group! {
             source = "estimate: standard 6-well protocol";
         /// Days between medium changes (fresh medium restores every concentration).
         medium_change_days: f64 = 3.0, unit = "d", range = [0.1, 1000.0],
-            source = "typical protocols change medium every 2–3 days (Jono 2000)";
+            source = "estimate: typical protocols change medium every 2–3 days [jono2000]";
         /// Protein per cell, to express deposited Ca as µg Ca per mg protein.
         protein_ng_per_cell: f64 = 0.3, unit = "ng", range = [0.001, 100.0],
             source = "estimate: cultured VSMC protein content 0.2–0.5 ng per cell";
         /// Phosphate of the medium.
         phosphate_mM: f64 = 0.9, unit = "mM", range = [0.0, 20.0],
-            source = "DMEM 0.9 mM; Jono 2000 doses 1.0–3.0 mM";
+            source = "standard: DMEM 0.9 mM; [jono2000] doses 1.0–3.0 mM";
         /// Calcium of the medium.
         calcium_mM: f64 = 1.8, unit = "mM", range = [0.0, 20.0],
-            source = "DMEM 1.8 mM; high-Ca protocols 2.7–3.0 mM (Yang 2004, Masumoto 2017)";
+            source = "standard: DMEM 1.8 mM; high-Ca protocols 2.7–3.0 mM [yang2004] [masumoto2017]";
         /// Magnesium of the medium.
         magnesium_mM: f64 = 0.8, unit = "mM", range = [0.0, 20.0],
-            source = "DMEM 0.8 mM; Louvet 2013 adds up to 3 mM";
+            source = "standard: DMEM 0.8 mM; [louvet2013] adds up to 3 mM";
         /// Pyrophosphate of the medium (from serum supplement).
         ppi_uM: f64 = 0.3, unit = "µM", range = [0.0, 1000.0],
             source = "estimate: 10% serum supplement brings ~10% of plasma PPi";
@@ -222,13 +222,13 @@ param_group! {
         fetuin_a_g_per_L: f64 = 0.1, unit = "g/L", range = [0.0, 50.0],
             source = "estimate: bovine fetuin in a low-serum calcification medium";
         /// Osteoprotegerin of the medium.
-        opg_pM: f64 = 0.0, unit = "pM", range = [0.0, 1.0e5], source = "fresh medium";
+        opg_pM: f64 = 0.0, unit = "pM", range = [0.0, 1.0e5], source = "convention: fresh medium";
         /// RANKL of the medium.
-        rankl_pM: f64 = 0.0, unit = "pM", range = [0.0, 1.0e5], source = "fresh medium";
+        rankl_pM: f64 = 0.0, unit = "pM", range = [0.0, 1.0e5], source = "convention: fresh medium";
         /// PTH of the medium (uremic-serum experiments).
-        pth_pg_per_mL: f64 = 0.0, unit = "pg/mL", range = [0.0, 1.0e4], source = "fresh medium";
+        pth_pg_per_mL: f64 = 0.0, unit = "pg/mL", range = [0.0, 1.0e4], source = "convention: fresh medium";
         /// Indoxyl sulfate of the medium.
-        indoxyl_sulfate_uM: f64 = 0.0, unit = "µM", range = [0.0, 5000.0], source = "fresh medium";
+        indoxyl_sulfate_uM: f64 = 0.0, unit = "µM", range = [0.0, 5000.0], source = "convention: fresh medium";
     }
 }
 
@@ -253,9 +253,9 @@ solute_group!(
     "solutes.phosphate",
     "Transport of inorganic phosphate in the wall (`[solutes.phosphate]`).",
     d = 1.44e6,
-    "PARAMETERS 3a: free D ~1e-5 cm²/s at 37 °C × 0.3–0.5 tortuosity ≈ 4e-6 cm²/s",
+    "[crc-handbook] free D ~1e-5 cm²/s at 37 °C × 0.3–0.5 tortuosity (estimate) ≈ 4e-6 cm²/s",
     decay = 0.0,
-    "conserved ion",
+    "convention: conserved ion",
     partition = 1.0,
     "estimate: small ions equilibrate with plasma water"
 );
@@ -264,9 +264,9 @@ solute_group!(
     "solutes.calcium",
     "Transport of calcium in the wall (`[solutes.calcium]`).",
     d = 1.15e6,
-    "PARAMETERS 3a: free D 0.79e-5 cm²/s (25 °C) × ~0.4 tortuosity ≈ 3.2e-6 cm²/s",
+    "[crc-handbook] free D 0.79e-5 cm²/s (25 °C) × ~0.4 tortuosity (estimate) ≈ 3.2e-6 cm²/s",
     decay = 0.0,
-    "conserved ion",
+    "convention: conserved ion",
     partition = 1.0,
     "estimate: small ions equilibrate with plasma water"
 );
@@ -275,9 +275,9 @@ solute_group!(
     "solutes.magnesium",
     "Transport of magnesium in the wall (`[solutes.magnesium]`).",
     d = 1.0e6,
-    "PARAMETERS 3a: free D 0.71e-5 cm²/s (25 °C) × ~0.4 tortuosity",
+    "[crc-handbook] free D 0.71e-5 cm²/s (25 °C) × ~0.4 tortuosity (estimate)",
     decay = 0.0,
-    "conserved ion",
+    "convention: conserved ion",
     partition = 1.0,
     "estimate: small ions equilibrate with plasma water"
 );
@@ -286,55 +286,55 @@ solute_group!(
     "solutes.ppi",
     "Transport of pyrophosphate in the wall (`[solutes.ppi]`).",
     d = 2.0e3,
-    "estimate: free PPi ~0.6e-5 cm²/s × ~0.4 tortuosity (PARAMETERS 3a), retarded ~400× by binding to matrix and mineral surfaces (PPi binds hydroxyapatite, MECHANISMS M6)",
+    "estimate: free PPi ~0.6e-5 cm²/s (ion size) × ~0.4 tortuosity, retarded ~400× by binding to matrix and mineral surfaces (PPi binds hydroxyapatite [seed-review])",
     decay = 0.1,
-    "estimate: slow hydrolysis by phosphatases other than TNAP (plasma t½ 33 min is renal and hepatic clearance, O'Neill 2011)",
+    "estimate: slow hydrolysis by phosphatases other than TNAP (plasma t½ 33 min is renal and hepatic clearance [oneill2011])",
     partition = 0.7,
-    "estimate: ~30% of plasma PPi is protein-bound (Lomashvili 2005)"
+    "estimate: ~30% of plasma PPi is protein-bound [lomashvili2005]"
 );
 solute_group!(
     FetuinTransport,
     "solutes.fetuin_a",
     "Transport of fetuin-A in the wall (`[solutes.fetuin_a]`).",
     d = 1.08e4,
-    "PARAMETERS 3a: ~60 kDa protein in the wall 2–5e-8 cm²/s (albumin analogy, Am J Physiol 1981)",
+    "estimate: ~60 kDa protein in the wall 2–5e-8 cm²/s, by analogy with albumin (2.7e-8 cm²/s [amjphysiol1981])",
     decay = 0.01,
-    "estimate: plasma half-life ~2–4 d (PARAMETERS 3c) taken for tissue clearance (t½ ≈ 69 h)",
+    "estimate: plasma half-life ~2–4 d (no measured value; a hepatic glycoprotein) taken for tissue clearance (t½ ≈ 69 h)",
     partition = 0.15,
-    "Am J Physiol 1981 (PMID 7457622): wall/plasma partition of albumin 0.1–0.2"
+    "[amjphysiol1981] wall/plasma partition of albumin 0.1–0.2"
 );
 solute_group!(
     RosTransport,
     "solutes.ros",
     "Reactive oxygen species, as H2O2 (`[solutes.ros]`): quasi-steady, produced by cells and endothelium.",
     d = 2.0e6,
-    "PARAMETERS 3a: H2O2 1.4e-5 cm²/s free × ~0.4 tortuosity",
+    "[vanstroebiezen1993] H2O2 1.4e-5 cm²/s free × ~0.4 tortuosity (estimate)",
     decay = 5000.0,
-    "estimate: interstitial H2O2 lifetime below a second gives a range √(D/k) = 20 µm (PARAMETERS 3a: 1–100 µm)",
+    "estimate: interstitial H2O2 lifetime below a second gives a range √(D/k) = 20 µm (1–100 µm for decay in ms–s; lifetimes [sies2017])",
     partition = 0.0,
-    "not exchanged with the lumen: produced in the wall"
+    "convention: not exchanged with the lumen; produced in the wall"
 );
 solute_group!(
     RanklTransport,
     "solutes.rankl",
     "Transport of soluble RANKL (`[solutes.rankl]`).",
     d = 500.0,
-    "estimate: a ~60 kDa trimer would move at ~1e4 µm²/h in the wall (albumin analogy, PARAMETERS 3a), but RANKL is mostly membrane-bound and acts on neighbours, so its effective mobility is taken 20× lower",
+    "estimate: a ~60 kDa trimer would move at ~1e4 µm²/h in the wall (albumin analogy [amjphysiol1981]), but RANKL is mostly membrane-bound and acts on neighbours, so its effective mobility is taken 20× lower",
     decay = 0.00293,
-    "OpenBoneMin: koutL 0.00293 1/h (t½ 9.9 d)",
+    "[openbonemin] koutL 0.00293 1/h (t½ 9.9 d)",
     partition = 0.15,
-    "Am J Physiol 1981: protein wall/plasma partition 0.1–0.2"
+    "[amjphysiol1981] protein wall/plasma partition 0.1–0.2"
 );
 solute_group!(
     OpgTransport,
     "solutes.opg",
     "Transport of osteoprotegerin (`[solutes.opg]`).",
     d = 500.0,
-    "estimate: a ~110 kDa dimer would move at ~7e3 µm²/h in the wall (PARAMETERS 3a); OPG binds RANKL on cells and matrix proteoglycans, so its effective mobility is taken as RANKL's",
+    "estimate: a ~110 kDa dimer would move at ~7e3 µm²/h in the wall (albumin analogy [amjphysiol1981]); OPG binds RANKL on cells and matrix proteoglycans, so its effective mobility is taken as RANKL's",
     decay = 0.03,
     "estimate: tissue clearance of a secreted glycoprotein (t½ ≈ 1 d)",
     partition = 0.15,
-    "Am J Physiol 1981: protein wall/plasma partition 0.1–0.2"
+    "[amjphysiol1981] protein wall/plasma partition 0.1–0.2"
 );
 
 param_group! {
@@ -348,61 +348,61 @@ param_group! {
             source = "estimate: cytosolic Pi is ~1 mM at normal serum Pi";
         /// Extracellular Pi at which PiT-1-driven accumulation is half-saturated.
         pit1_km_mM: f64 = 3.0, unit = "mM", range = [0.001, 100.0],
-            source = "estimate: the osteogenic response keeps rising up to 3–4 mM Pi (Jono 2000; Masumoto 2017), so the effective saturation is set at 3 mM";
+            source = "estimate: the osteogenic response keeps rising up to 3–4 mM Pi [jono2000] [masumoto2017], so the effective saturation is set at 3 mM";
         /// Rate at which intracellular Pi follows uptake (export and use).
         pi_exchange_per_h: f64 = 1.0, unit = "1/h", range = [0.001, 1000.0],
             source = "estimate: cytosolic Pi turns over within hours";
         /// Fraction of a cell-holding voxel taken by the cell (intracellular Pi pool size).
         cell_volume_fraction: f64 = 0.4, unit = "1", range = [0.01, 1.0],
-            source = "PARAMETERS 3b: SMC volume fraction of the media 30–50%";
+            source = "estimate: SMC volume fraction of the media 30–50% (rat aortic media 40–50% [osbornepellegrin1978])";
         /// Intracellular Pi at which the osteogenic Pi signal is half-maximal.
         pi_in_half_max_mM: f64 = 1.8, unit = "mM", range = [0.01, 100.0],
-            source = "estimate from Jono 2000: no mineral at ≤ 1.4 mM extracellular Pi, 2.0 mM the classic calcifying dose";
+            source = "estimate from [jono2000]: no mineral at ≤ 1.4 mM extracellular Pi, 2.0 mM the classic calcifying dose";
         /// Hill coefficient of the Pi signal.
         pi_hill: f64 = 6.0, unit = "1", range = [1.0, 12.0],
-            source = "estimate from Jono 2000: sharp onset between 1.4 and 2.0 mM";
+            source = "estimate from [jono2000]: sharp onset between 1.4 and 2.0 mM";
         /// Up-regulation of PiT-1 by high Ca at saturation (PiT-1 × (1 + gain)).
         ca_pit1_gain: f64 = 1.5, unit = "1", range = [0.0, 50.0],
-            source = "Masumoto 2017 (HiCa raises PiT-1; PFA abolishes the Ca augmentation); Yang 2004";
+            source = "[masumoto2017] HiCa raises PiT-1, PFA abolishes the Ca augmentation; [yang2004]";
         /// Ca at which the Ca-driven PiT-1 up-regulation is half-maximal.
         ca_half_max_mM: f64 = 2.7, unit = "mM", range = [0.1, 50.0],
-            source = "Yang, Curinga & Giachelli 2004: 2.7 mM Ca (vs 1.8) induces PiT-1 and mineralization";
+            source = "[yang2004] 2.7 mM Ca (vs 1.8) induces PiT-1 and mineralization";
         /// Hill coefficient of the Ca effect.
         ca_hill: f64 = 6.0, unit = "1", range = [1.0, 12.0],
             source = "estimate: little effect at 1.8 mM, strong at 2.7–3.0 mM";
         /// Damping of the Ca effect per unit of Ca-sensing receptor activity.
         casr_protection: f64 = 8.0, unit = "1", range = [0.0, 100.0],
-            source = "source review: calcimimetics reduce high-Ca-induced VSMC calcification in culture (estimate of size)";
+            source = "[seed-review] calcimimetics reduce high-Ca-induced VSMC calcification in culture (estimate of size)";
         /// Ca at which the VSMC Ca-sensing receptor is half-active.
         casr_half_max_mM: f64 = 3.0, unit = "mM", range = [0.1, 50.0],
             source = "estimate: vascular CaSR responds in the high-normal to high range";
         /// Runx2 at the largest combined drive, relative to the basal level of a contractile VSMC.
         runx2_max_fold: f64 = 5.5, unit = "fold", range = [1.0, 100.0],
-            source = "PARAMETERS 2a (estimate from qPCR reports): Runx2 ×2–4 with 2 mM Pi";
+            source = "estimate from qPCR reports: Runx2 ×2–4 with 2 mM Pi (Runx2 rises with Pi [jono2000])";
         /// Half-life of Runx2 protein without ROS (ubiquitin–proteasome degradation).
         runx2_half_life_h: f64 = 2.0, unit = "h", range = [0.05, 240.0],
-            source = "PARAMETERS 3c: Runx2 protein in VSMC ~1–4 h (estimate); OpenBoneMin 1 h";
+            source = "estimate: Runx2 protein in VSMC ~1–4 h (ubiquitin–proteasome); [openbonemin] 1 h";
         /// ROS (H2O2) level that halves Runx2 degradation through Akt/FOXO (less ubiquitination).
         ros_half_max_uM: f64 = 250.0, unit = "µM", range = [0.01, 1.0e5],
-            source = "Byon 2008: 0.1–0.4 mM H2O2 raises Runx2 2–3× via Akt";
+            source = "[byon2008] 0.1–0.4 mM H2O2 raises Runx2 2–3× via Akt";
         /// Share of the Runx2 drive from free RANKL at saturation.
         rankl_weight: f64 = 1.0, unit = "1", range = [0.0, 10.0],
-            source = "J Vasc Res 2014 (RANKL → IL-6 → osteochondrogenic genes); Morony 2012 (estimate of size)";
+            source = "[jvascres2014] RANKL → IL-6 → osteochondrogenic genes; [morony2012] (estimate of size)";
         /// Free RANKL at which its drive is half-maximal.
         rankl_half_max_pM: f64 = 5.0, unit = "pM", range = [0.001, 1.0e6],
             source = "estimate";
         /// Share of the Runx2 drive from PTH (uremic serum) at saturation.
         pth_weight: f64 = 0.3, unit = "1", range = [0.0, 10.0],
-            source = "source review M9: the pro-calcific effect of uremic serum rises with PTH (estimate of size)";
+            source = "[seed-review] the pro-calcific effect of uremic serum rises with PTH (estimate of size)";
         /// PTH at which its drive is half-maximal.
         pth_half_max_pg_per_mL: f64 = 400.0, unit = "pg/mL", range = [1.0, 1.0e5],
-            source = "estimate: between normal (~40) and EVOLVE median (693) PTH";
+            source = "estimate: between normal (~40) and EVOLVE median (693) PTH [chertow2012]";
         /// PPi that halves the Pi signal (PPi prevents Pi-induced osteogenic differentiation).
         ppi_signal_half_uM: f64 = 20.0, unit = "µM", range = [0.01, 1.0e5],
-            source = "MECHANISMS M6 (estimate of size)";
+            source = "[seed-review] PPi prevents Pi-induced osteogenic differentiation (estimate of size)";
         /// Mg that halves the Pi signal when it enters through TRPM7.
         mg_signal_half_mM: f64 = 1.5, unit = "mM", range = [0.01, 100.0],
-            source = "Louvet 2013: Mg 2–3 mM prevents osteogenic differentiation, blocked by TRPM7 inhibition";
+            source = "[louvet2013] Mg 2–3 mM prevents osteogenic differentiation, blocked by TRPM7 inhibition";
         /// Runx2 fold above basal at which ALP (TNAP) expression is half-maximal.
         alp_runx2_half: f64 = 1.5, unit = "fold", range = [0.01, 100.0],
             source = "estimate";
@@ -411,7 +411,7 @@ param_group! {
             source = "estimate: ALP is absent from contractile cells and high in osteogenic ones";
         /// Rate at which ALP follows Runx2.
         alp_rate_per_h: f64 = 0.02, unit = "1/h", range = [0.0, 100.0],
-            source = "PARAMETERS 3c: ALP activity rises by days 3–7 of Pi exposure";
+            source = "estimate: ALP activity rises by days 3–7 of Pi exposure (the protocols of [jono2000] [louvet2013] [masumoto2017])";
         /// Runx2 fold above basal at which OPN expression is half-maximal.
         opn_runx2_half: f64 = 1.5, unit = "fold", range = [0.01, 100.0],
             source = "estimate";
@@ -420,40 +420,40 @@ param_group! {
             source = "estimate: a late marker";
         /// Basal RANKL secretion of a VSMC.
         rankl_basal_pM_per_h: f64 = 0.01, unit = "pM/h", range = [0.0, 1.0e4],
-            source = "estimate: RANKL is absent from normal arteries (Min 2000)";
+            source = "estimate: RANKL is absent from normal arteries [min2000]";
         /// RANKL secretion per unit of Runx2 above basal (Runx2 binds the RANKL promoter).
         rankl_runx2_pM_per_h: f64 = 5.0, unit = "pM/h", range = [0.0, 1.0e4],
-            source = "Byon 2011 (estimate of size)";
+            source = "[byon2011] (estimate of size)";
         /// OPG secretion of a contractile VSMC.
         opg_pM_per_h: f64 = 100.0, unit = "pM/h", range = [0.0, 1.0e4],
             source = "estimate: VSMCs are a main source of vascular OPG";
         /// OPG secretion of an osteogenic cell relative to a contractile one.
         opg_osteogenic_factor: f64 = 1.0, unit = "1", range = [0.0, 10.0],
-            source = "Morony 2012: RANKL-high VSMC express less OPG (estimate of size)";
+            source = "[morony2012] RANKL-high VSMC express less OPG (estimate of size)";
         /// PPi made by a VSMC (ENPP1, ANK).
         ppi_secretion_uM_per_h: f64 = 0.2, unit = "µM/h", range = [0.0, 1.0e4],
             source = "estimate: keeps tissue PPi near plasma levels";
         /// PPi hydrolysis rate in a voxel whose cell has full ALP activity.
         alp_ppi_hydrolysis_per_h: f64 = 0.5, unit = "1/h", range = [0.0, 1.0e4],
-            source = "estimate: TNAP of an osteogenic cell depletes local PPi within hours (the self-amplifying loop, MECHANISMS M6), yet plasma PPi still reaches the media (daily PPi lowers aortic Ca ~70%, O'Neill 2011)";
+            source = "estimate: TNAP of an osteogenic cell depletes local PPi within hours (the self-amplifying loop [seed-review]), yet plasma PPi still reaches the media (daily PPi lowers aortic Ca ~70% [oneill2011])";
         /// ROS made by a VSMC without toxin, as the level it alone would hold.
         ros_basal_uM: f64 = 2.0, unit = "µM", range = [0.0, 1.0e5],
-            source = "PARAMETERS 1a: plasma H2O2 ~1–5 µM (Sies 2017)";
+            source = "[sies2017] [forman2016] plasma H2O2 ~1–5 µM";
         /// Extra ROS from Nox4 at saturating uremic toxin.
         ros_toxin_max_uM: f64 = 150.0, unit = "µM", range = [0.0, 1.0e5],
-            source = "estimate: chosen so that CKD 5D toxin levels raise Runx2 ~1.5–2× (indoxyl sulfate induces Nox4, ROS, ALP, OPN; MECHANISMS M3)";
+            source = "estimate: chosen so that CKD 5D toxin levels raise Runx2 ~1.5–2× (indoxyl sulfate induces Nox4, ROS, ALP, OPN [muteliefu2009])";
         /// Indoxyl sulfate at which Nox4 induction is half-maximal.
         toxin_half_max_uM: f64 = 100.0, unit = "µM", range = [0.01, 1.0e5],
-            source = "estimate vs EUTox: 100–250 µM in HD";
-        /// ROS made by the endothelium per mM of lumen Pi above 1.2 mM (microparticles, MECHANISMS M4).
+            source = "estimate vs [eutox]: 100–250 µM in HD";
+        /// ROS made by the endothelium per mM of lumen Pi above 1.2 mM (microparticles; mechanism M4 of docs/references.md).
         endothelial_ros_per_mM: f64 = 50.0, unit = "µM/mM", range = [0.0, 1.0e5],
-            source = "estimate (MECHANISMS M4)";
+            source = "estimate: high Pi makes the endothelium shed microparticles that raise ROS [seed-review]";
         /// Basal apoptosis rate of a VSMC.
         apoptosis_per_h: f64 = 1.0e-5, unit = "1/h", range = [0.0, 10.0],
-            source = "PARAMETERS 3c: VSMC turnover 0.01–0.1%/day in a quiescent artery";
+            source = "estimate: VSMC turnover 0.01–0.1%/day in a quiescent artery (medial thymidine index 0.06% [clowes1983])";
         /// Apoptosis increase at high Ca·Pi product.
         apoptosis_product_gain: f64 = 20.0, unit = "1", range = [0.0, 1.0e4],
-            source = "estimate: high Pi and Ca induce VSMC apoptosis in vitro (source review M5)";
+            source = "estimate: high Pi and Ca induce VSMC apoptosis in vitro [seed-review]";
         /// Ca·Pi product at which the apoptosis increase is half-maximal.
         apoptosis_product_half_mM2: f64 = 6.0, unit = "mM²", range = [0.01, 1000.0],
             source = "estimate";
@@ -462,25 +462,25 @@ param_group! {
             source = "estimate: apoptosis rises steeply at the high products of calcifying media";
         /// Apoptosis increase in a voxel full of mineral.
         apoptosis_mineral_gain: f64 = 20.0, unit = "1", range = [0.0, 1.0e4],
-            source = "estimate: mineral load kills VSMCs (source review)";
+            source = "estimate: mineral load kills VSMCs [seed-review]";
         /// Apoptosis increase at saturating ROS.
         apoptosis_ros_gain: f64 = 20.0, unit = "1", range = [0.0, 1.0e4],
             source = "estimate";
         /// Fetuin-A that halves apoptosis (fetuin-A blocks apoptosis).
         fetuin_apoptosis_half_g_per_L: f64 = 0.1, unit = "g/L", range = [1.0e-6, 100.0],
-            source = "Reynolds 2005: fetuin-A reduces VSMC calcification partly by blocking apoptosis (estimate of size)";
+            source = "[reynolds2005] fetuin-A reduces VSMC calcification partly by blocking apoptosis (estimate of size)";
         /// Rate at which an apoptotic cell becomes an apoptotic body.
         apoptotic_clearance_per_h: f64 = 0.08, unit = "1/h", range = [0.0, 100.0],
             source = "estimate: apoptosis completes within ~12 h";
         /// Runx2 level above which a contractile cell turns osteogenic.
         switch_on_runx2: f64 = 2.5, unit = "fold", range = [0.0, 100.0],
-            source = "estimate: reached at ~1.7 mM Pi with defaults, between 1.4 mM (no mineral) and 2.0 mM (Jono 2000)";
+            source = "estimate: reached at ~1.7 mM Pi with defaults, between 1.4 mM (no mineral) and 2.0 mM [jono2000]";
         /// Runx2 level below which an osteogenic cell may return to contractile (below switch_on_runx2: hysteresis).
         switch_off_runx2: f64 = 1.3, unit = "fold", range = [0.0, 100.0],
-            source = "estimate: the osteogenic state persists once established (OPG given late does not reverse calcification, Min 2000)";
+            source = "estimate: the osteogenic state persists once established (OPG given late does not reverse calcification [min2000])";
         /// Rate of the contractile → osteogenic switch while Runx2 is above switch_on_runx2.
         switch_on_per_h: f64 = 0.02, unit = "1/h", range = [0.0, 100.0],
-            source = "PARAMETERS 3c: ALP rises by days 3–7 of Pi exposure (mean wait 50 h)";
+            source = "estimate: ALP rises by days 3–7 of Pi exposure (mean wait 50 h; the protocols of [jono2000] [louvet2013] [masumoto2017])";
         /// Rate of the osteogenic → contractile return while Runx2 is below switch_off_runx2.
         switch_off_per_h: f64 = 0.005, unit = "1/h", range = [0.0, 100.0],
             source = "estimate: reversal is slower than induction (mean wait ~8 d)";
@@ -492,58 +492,58 @@ param_group! {
     MineralParams, section = "mineral" {
         /// Fetuin-A at which calciprotein particles hold half of the Ca·Pi product (free product = product / (1 + fetuin / this)).
         cpp_half_g_per_L: f64 = 0.1, unit = "g/L", range = [1.0e-6, 100.0],
-            source = "estimate: fetuin-A gives more than half of serum's inhibition of Ca-P precipitation (Schäfer 2003, MECHANISMS M5)";
+            source = "estimate: fetuin-A gives more than half of serum's inhibition of Ca-P precipitation [schinke1996] [jahnendechent1997]; knock-out mice calcify [schafer2003]";
         /// Free Ca·Pi product above which nucleation can start, without other inhibitors.
         nucleation_product_mM2: f64 = 1.0, unit = "mM²", range = [0.0, 100.0],
-            source = "estimate: calibrated so that normal serum does not nucleate and CKD 5D serum does with osteogenic cells";
+            source = "calibrated: normal serum does not nucleate and CKD 5D serum does with osteogenic cells";
         /// Largest factor by which fetuin-A taken into matrix vesicles raises their nucleation threshold.
         fetuin_vesicle_max: f64 = 2.0, unit = "1", range = [0.0, 1000.0],
-            source = "Reynolds 2005: fetuin-A in matrix vesicles blocks nucleation (estimate of size)";
+            source = "[reynolds2005] fetuin-A in matrix vesicles blocks nucleation (estimate of size)";
         /// Fetuin-A at which the vesicle block is half-maximal.
         fetuin_vesicle_half_g_per_L: f64 = 0.1, unit = "g/L", range = [1.0e-6, 100.0],
             source = "estimate: the tissue level of fetuin-A (~0.1 g/L)";
         /// Mg that doubles the nucleation threshold.
         mg_nucleation_half_mM: f64 = 3.0, unit = "mM", range = [0.001, 100.0],
-            source = "Louvet 2013; Kircelli 2012: Mg 2–3 mM nearly abolishes Pi-induced calcification (estimate of size)";
+            source = "[louvet2013] [kircelli2012] Mg 2–3 mM nearly abolishes Pi-induced calcification (estimate of size)";
         /// PPi (plus bisphosphonate equivalent) that doubles the nucleation threshold.
         ppi_nucleation_half_uM: f64 = 2.0, unit = "µM", range = [0.001, 1.0e5],
-            source = "estimate: plasma PPi ~3 µM is a physiological inhibitor (Lomashvili 2005)";
+            source = "estimate: plasma PPi ~3 µM is a physiological inhibitor [lomashvili2005]";
         /// Bisphosphonate potency relative to PPi (non-hydrolysable PPi analogue).
         bisphosphonate_potency: f64 = 5.0, unit = "1", range = [0.0, 1.0e4],
-            source = "estimate: etidronate and alendronate inhibit calcification at antiresorptive doses (Price 2001)";
+            source = "estimate: etidronate and alendronate inhibit calcification at antiresorptive doses [price2001]";
         /// Rise of the Pi concentration in matrix vesicles at full ALP activity (vesicle product × (1 + this · ALP)).
         vesicle_alp_boost: f64 = 1.5, unit = "1", range = [0.0, 1000.0],
-            source = "estimate: TNAP in vesicles makes Pi from PPi and organic phosphate (source review M6)";
+            source = "estimate: TNAP in vesicles makes Pi from PPi and organic phosphate [seed-review]";
         /// Rise of matrix-vesicle release at saturating ROS (rate × (1 + this · ROS / (half + ROS))).
         vesicle_ros_gain: f64 = 3.0, unit = "1", range = [0.0, 1000.0],
-            source = "estimate: oxidative stress raises vesicle and microparticle release and calcification (Byon 2008; MECHANISMS M3, M4)";
+            source = "estimate: oxidative stress raises vesicle and microparticle release and calcification [byon2008] [seed-review]";
         /// ROS at which vesicle release is raised by half of its maximum.
         vesicle_ros_half_uM: f64 = 50.0, unit = "µM", range = [0.01, 1.0e5],
             source = "estimate: the uremic media ROS level (~50 µM in the model's solved field, which vesicle release senses)";
         /// Rise of matrix-vesicle release at saturating free RANKL (rate × (1 + this · H(free RANKL; half, hill))).
         vesicle_rankl_gain: f64 = 5.0, unit = "1", range = [0.0, 1000.0],
-            source = "estimate of size: RANKL drives VSMC calcification beyond Runx2, directly and through the pro-calcific factors of RANK-bearing cells (MECHANISMS M7); SM22α-RANKL VSMCs mineralise more under Pi (Morony 2012); RANK and RANKL sit in calcified OPG−/− arteries only (Min 2000)";
+            source = "estimate of size: RANKL drives VSMC calcification beyond Runx2, directly and through the pro-calcific factors of RANK-bearing cells [seed-review]; SM22α-RANKL VSMCs mineralise more under Pi [morony2012]; RANK and RANKL sit in calcified OPG−/− arteries only [min2000]";
         /// Free RANKL at which vesicle release is raised by half of its maximum.
         vesicle_rankl_half_pM: f64 = 20.0, unit = "pM", range = [0.001, 1.0e6],
-            source = "estimate: above the free RANKL of walls with OPG (0.5 pM healthy, 2–3 pM at CKD 5D in the model) and below that of OPG−/− walls (~70 pM): RANK and RANKL appear in calcified OPG−/− arteries only (Min 2000)";
+            source = "estimate: above the free RANKL of walls with OPG (0.5 pM healthy, 2–3 pM at CKD 5D in the model) and below that of OPG−/− walls (~70 pM): RANK and RANKL appear in calcified OPG−/− arteries only [min2000]";
         /// Hill coefficient of the free-RANKL effect on vesicle release.
         vesicle_rankl_hill: f64 = 2.0, unit = "1", range = [0.1, 10.0],
-            source = "estimate: a switch-like response (RANK-bearing cells appear only where OPG is missing, Min 2000)";
+            source = "estimate: a switch-like response (RANK-bearing cells appear only where OPG is missing [min2000])";
         /// Nucleation rate of an osteogenic cell's matrix vesicles per unit relative excess over the threshold.
         vesicle_nucleation_per_h: f64 = 3.0e-4, unit = "1/h", range = [0.0, 100.0],
             source = "estimate: at CKD 5D serum an osteogenic cell waits months for its first nucleus";
         /// Nucleation rate of an apoptotic body per unit relative excess over the threshold.
         body_nucleation_per_h: f64 = 1.0e-3, unit = "1/h", range = [0.0, 100.0],
-            source = "estimate: apoptotic bodies are efficient nucleation sites (source review M5)";
+            source = "estimate: apoptotic bodies are efficient nucleation sites [seed-review]";
         /// Nucleation rate of an elastic-lamina voxel per unit relative excess over its (lower) threshold.
         lamina_nucleation_per_h: f64 = 4.0e-3, unit = "1/h", range = [0.0, 100.0],
-            source = "estimate: medial calcification forms along the elastic laminae (MECHANISMS M11); set so that mineral is enriched along the laminae of a CKD 5D wall (validation experiment 9: 1.66× their volume share at 180 days; 2e-3 gave 1.49×)";
+            source = "estimate: medial calcification forms along the elastic laminae [seed-review] [meyer1969]; set so that mineral is enriched along the laminae of a CKD 5D wall (validation experiment 9: 1.66× their volume share at 180 days; 2e-3 gave 1.49×)";
         /// Threshold factor of elastin: the lamina nucleation threshold is this times the vesicle threshold without fetuin-A.
         lamina_threshold_factor: f64 = 0.8, unit = "1", range = [0.01, 100.0],
             source = "estimate";
         /// Nucleation rate next to mineral (secondary nucleation) per unit relative excess over the growth product.
         spread_nucleation_per_h: f64 = 2.0e-4, unit = "1/h", range = [0.0, 100.0],
-            source = "estimate: propagation is fast once started (PARAMETERS modelling implications)";
+            source = "estimate: propagation is fast once started (growth on an existing nidus is fast [block2005])";
         /// Mineral fraction a neighbour needs to seed secondary nucleation.
         spread_min_fraction: f64 = 0.05, unit = "1", range = [1.0e-9, 1.0],
             source = "estimate";
@@ -552,19 +552,19 @@ param_group! {
             source = "estimate: a matrix-vesicle cluster in a voxel-sized region";
         /// Free Ca·Pi product below which existing mineral stops growing.
         growth_product_mM2: f64 = 0.5, unit = "mM²", range = [0.0, 100.0],
-            source = "estimate: growth needs far less supersaturation than nucleation (PARAMETERS modelling implications)";
+            source = "estimate: growth needs far less supersaturation than nucleation (initiation is slow, growth on an existing nidus fast [block2005]; late OPG does not reverse calcification [min2000])";
         /// Growth rate constant: d(fraction)/dt = k · (free product − growth product) · fraction^(2/3) / inhibition.
         growth_per_mM2_h: f64 = 1.5e-4, unit = "1/(mM²·h)", range = [0.0, 10.0],
             source = "estimate: a nucleus grows to a calcified voxel (5%) in about four months at CKD 5D serum";
         /// PPi (plus bisphosphonate equivalent) that halves crystal growth.
         ppi_growth_half_uM: f64 = 1.5, unit = "µM", range = [0.001, 1.0e5],
-            source = "estimate: PPi binds hydroxyapatite and stops growth; daily PPi reduces aortic Ca ~70% (O'Neill 2011)";
+            source = "estimate: PPi binds hydroxyapatite and stops growth [seed-review]; daily PPi reduces aortic Ca ~70% [oneill2011]";
         /// Mg that halves crystal growth.
         mg_growth_half_mM: f64 = 3.0, unit = "mM", range = [0.001, 100.0],
-            source = "estimate (Louvet 2013)";
+            source = "estimate [louvet2013]";
         /// Largest mineral volume fraction of a voxel (the rest is cells and matrix).
         max_fraction: f64 = 0.6, unit = "1", range = [0.01, 1.0],
-            source = "estimate: media is 30–50% cells by volume (PARAMETERS 3b)";
+            source = "estimate: media is 30–50% cells by volume (rat aortic media 40–50% [osbornepellegrin1978])";
         /// Mineral volume fraction from which a voxel counts as calcified in the outputs.
         calcified_fraction: f64 = 0.05, unit = "1", range = [1.0e-9, 1.0],
             source = "estimate: a von Kossa-visible deposit";
@@ -576,58 +576,58 @@ param_group! {
     InterventionParams, section = "interventions" {
         /// Fetuin-A supply (0 = Ahsg knock-out): serum or medium fetuin-A × this.
         fetuin_a_expression: f64 = 1.0, unit = "1", range = [0.0, 100.0],
-            source = "Schäfer 2003: fetuin-A knock-out mice";
+            source = "[schafer2003] fetuin-A knock-out mice";
         /// OPG expression of VSMCs and supply from serum (0 = OPG−/−).
         opg_expression: f64 = 1.0, unit = "1", range = [0.0, 100.0],
-            source = "Bucay 1998: OPG−/− mice";
+            source = "[bucay1998] OPG−/− mice";
         /// Extra RANKL secretion of every VSMC (SM22α-RANKL transgenic).
         rankl_overexpression_pM_per_h: f64 = 0.0, unit = "pM/h", range = [0.0, 1.0e4],
-            source = "Morony 2012";
+            source = "[morony2012]";
         /// PiT-1 expression (0 = knock-down or full phosphonoformic-acid block).
         pit1_expression: f64 = 1.0, unit = "1", range = [0.0, 100.0],
-            source = "Jono 2000; Li, Yang & Giachelli 2006";
+            source = "[jono2000] [li2006]";
         /// Nox4 expression (0 = knock-down).
         nox4_expression: f64 = 1.0, unit = "1", range = [0.0, 100.0],
-            source = "MECHANISMS M3";
+            source = "[seed-review] Nox4 is the main ROS source of VSMCs; [muteliefu2009] indoxyl sulfate induces Nox4 and ROS";
         /// Runx2 expression (0 = SMC-specific deletion).
         runx2_expression: f64 = 1.0, unit = "1", range = [0.0, 100.0],
-            source = "Sun 2012: Runx2 deletion in SMCs inhibits calcification";
+            source = "[sun2012] Runx2 deletion in SMCs inhibits calcification";
         /// Extra Runx2 from a transgene, fold of basal.
         runx2_overexpression: f64 = 0.0, unit = "fold", range = [0.0, 100.0],
-            source = "source review: up-regulating Runx2 alone calcifies VSMCs (MECHANISMS M1)";
+            source = "[seed-review] up-regulating Runx2 alone calcifies VSMCs";
         /// Ca-sensing receptor expression of VSMCs (0 = knock-out).
         casr_expression: f64 = 1.0, unit = "1", range = [0.0, 100.0],
-            source = "MECHANISMS interventions";
+            source = "[seed-review] VSMC Ca-sensing receptor activity opposes Ca-induced calcification; CaSR knock-out";
         /// TRPM7 channel activity (0 = blocked: Mg no longer enters the cell).
         trpm7_expression: f64 = 1.0, unit = "1", range = [0.0, 100.0],
-            source = "Louvet 2013";
+            source = "[louvet2013]";
         /// Fraction of TNAP activity inhibited (levamisole).
         tnap_inhibition: f64 = 0.0, unit = "1", range = [0.0, 1.0],
-            source = "PARAMETERS 5.5: levamisole, IC50 7.2 µM";
+            source = "[azpiazu2018] levamisole, IC50 7.2 µM";
         /// Exogenous pyrophosphate added to serum or medium (time-averaged).
         exogenous_ppi_uM: f64 = 0.0, unit = "µM", range = [0.0, 1.0e5],
-            source = "O'Neill 2011: daily PPi in uremic rats";
+            source = "[oneill2011] daily PPi in uremic rats";
         /// Bisphosphonate in the tissue (non-hydrolysable PPi analogue).
         bisphosphonate_uM: f64 = 0.0, unit = "µM", range = [0.0, 1.0e5],
-            source = "Price 2001";
+            source = "[price2001]";
         /// Extra magnesium in serum or medium (Mg-containing binder, supplement, dialysate).
         magnesium_extra_mM: f64 = 0.0, unit = "mM", range = [0.0, 50.0],
-            source = "Louvet 2013; Bressendorff 2018";
+            source = "[louvet2013] [bressendorff2018]";
         /// Fraction of ROS scavenged by an antioxidant (TEMPOL).
         antioxidant: f64 = 0.0, unit = "1", range = [0.0, 1.0],
-            source = "Yamada 2012: TEMPOL lowers medial calcification in uremic rats";
+            source = "[yamada2012] TEMPOL lowers medial calcification in uremic rats";
         /// Fraction of Akt activity inhibited (blocks the ROS → Runx2 stabilisation).
         akt_inhibition: f64 = 0.0, unit = "1", range = [0.0, 1.0],
-            source = "Byon 2008";
+            source = "[byon2008]";
         /// Denosumab (anti-RANKL antibody) in the tissue.
         denosumab_nM: f64 = 0.0, unit = "nM", range = [0.0, 1.0e5],
-            source = "MECHANISMS interventions: an OPG analogue";
+            source = "[seed-review] denosumab, an anti-RANKL antibody, is an OPG analogue";
         /// Calcimimetic acting on the VSMC Ca-sensing receptor, as added receptor activity.
         calcimimetic: f64 = 0.0, unit = "1", range = [0.0, 100.0],
-            source = "R-568, AMG641 in vitro (source review)";
+            source = "[seed-review] R-568, AMG641 in vitro";
         /// Exogenous H2O2 in serum or medium.
         h2o2_uM: f64 = 0.0, unit = "µM", range = [0.0, 1.0e5],
-            source = "Byon 2008: 0.1–0.4 mM H2O2";
+            source = "[byon2008] 0.1–0.4 mM H2O2";
     }
 }
 
@@ -636,10 +636,10 @@ param_group! {
     BindingParams, section = "binding" {
         /// Dissociation constant of OPG·RANKL.
         opg_rankl_kd_pM: f64 = 5.0, unit = "pM", range = [1.0e-6, 1.0e6],
-            source = "estimate: high-affinity decoy receptor (OpenBoneMin: k_on 6.24e-6, k_off 0.112 1/h in model units)";
+            source = "estimate: high-affinity decoy receptor ([openbonemin] k_on 6.24e-6, k_off 0.112 1/h in model units)";
         /// Dissociation constant of denosumab·RANKL.
         denosumab_rankl_kd_nM: f64 = 0.003, unit = "nM", range = [1.0e-9, 1.0e6],
-            source = "Prolia label: denosumab binds RANKL with ~3 pM affinity";
+            source = "[prolia-label] denosumab binds RANKL with ~3 pM affinity";
     }
 }
 
@@ -648,7 +648,7 @@ param_group! {
     BodyParams, section = "patient.body" {
         /// Extracellular fluid volume in which serum Ca, Pi, Mg, PPi and toxins distribute.
         ecf_volume_L: f64 = 14.0, unit = "L", range = [1.0, 100.0],
-            source = "Peterson & Riggs 2010 (OpenBoneMin V1 = 14 L)";
+            source = "[peterson2010] [openbonemin] V1 = 14 L";
         /// Volume of the intracellular phosphate pool that exchanges with the ECF (rebound after dialysis).
         cell_pi_volume_L: f64 = 28.0, unit = "L", range = [0.0, 200.0],
             source = "estimate: two-pool Pi kinetics of dialysis put about two thirds of mobile Pi outside the ECF";
@@ -657,7 +657,7 @@ param_group! {
             source = "estimate: post-dialytic Pi rebound over 1–2 h (intercompartment clearance ~70 mL/min)";
         /// Ionized fraction of total serum calcium.
         ca_ionized_fraction: f64 = 0.5, unit = "1", range = [0.2, 0.9],
-            source = "PARAMETERS 1a: ionized 1.12–1.32 mM of total 2.12–2.55 mM";
+            source = "standard: ionized 1.12–1.32 mM of total 2.12–2.55 mM (laboratory ranges); 45–50% ionized [walser1961]";
         /// Body weight, for doses given per kg.
         body_weight_kg: f64 = 70.0, unit = "kg", range = [10.0, 250.0],
             source = "estimate: reference adult";
@@ -681,7 +681,7 @@ param_group! {
     KidneyParams, section = "patient.kidney" {
         /// eGFR at t = 0.
         egfr_mL_min: f64 = 100.0, unit = "mL/min", range = [0.0, 200.0],
-            source = "PARAMETERS 1a stage limits: CKD 3 30–59, CKD 4 15–29, CKD 5 < 15";
+            source = "standard: CKD stage limits by eGFR, CKD 3 30–59, CKD 4 15–29, CKD 5 < 15 mL/min";
         /// Linear fall of eGFR per year from t = 0.
         egfr_decline_mL_min_per_year: f64 = 0.0, unit = "mL/min/year", range = [0.0, 50.0],
             source = "estimate: progressive CKD loses 2–5 mL/min per year";
@@ -690,22 +690,22 @@ param_group! {
             source = "estimate: residual renal function of dialysis patients";
         /// Filtered-load coefficient of phosphate excretion above the threshold.
         pi_excretion_coefficient: f64 = 0.88, unit = "1", range = [0.0, 5.0],
-            source = "Peterson & Riggs 2010: J48 = 0.88·GFR·(C − threshold)";
+            source = "[peterson2010] J48 = 0.88·GFR·(C − threshold)";
         /// Renal phosphate threshold (TmP/GFR) at normal FGF23, Klotho and PTH.
         pi_threshold_mM: f64 = 0.98, unit = "mM", range = [0.1, 3.0],
-            source = "Peterson & Riggs 2010 use 1.142 mM; lowered to 0.98 for a 1000 mg/day diet (normal TmP/GFR 0.8–1.35 mM)";
+            source = "[peterson2010] use 1.142 mM; lowered to 0.98 for a 1000 mg/day diet (normal TmP/GFR 0.8–1.35 mM)";
         /// Phosphaturic gain of FGF23 × Klotho on the threshold.
         fgf23_phosphaturia: f64 = 0.3, unit = "1", range = [0.0, 10.0],
-            source = "estimate: FGF23 excess can halve TmP/GFR when Klotho is intact (MECHANISMS M8)";
+            source = "estimate: FGF23 excess can halve TmP/GFR when Klotho, its co-factor, is intact [seed-review]";
         /// Phosphaturic gain of PTH on the threshold.
         pth_phosphaturia: f64 = 0.15, unit = "1", range = [0.0, 10.0],
             source = "estimate: PTH lowers proximal Pi reabsorption (NaPi-IIa internalisation)";
         /// eGFR at which Klotho expression is half of its normal value.
         klotho_half_egfr_mL_min: f64 = 30.0, unit = "mL/min", range = [0.1, 500.0],
-            source = "estimate: renal Klotho falls from CKD 2 onwards and is mostly lost in CKD 5 (MECHANISMS M8)";
+            source = "estimate: renal Klotho falls from CKD 2 onwards and is mostly lost in CKD 5 [seed-review]";
         /// Ultrafiltrable fraction of serum calcium.
         ca_ultrafiltrable_fraction: f64 = 0.6, unit = "1", range = [0.0, 1.0],
-            source = "Peterson & Riggs 2010: Ca filtration 0.6·0.5·GFR·Ca (standard ~60% ultrafiltrable)";
+            source = "[peterson2010] Ca filtration 0.6·0.5·GFR·Ca (standard ~60% ultrafiltrable)";
         /// Fractional excretion of filtered calcium at normal PTH.
         ca_fractional_excretion: f64 = 0.025, unit = "1", range = [0.0, 1.0],
             source = "estimate: urinary Ca 2.5–7.5 mmol/day of ~180 mmol/day filtered";
@@ -723,16 +723,16 @@ param_group! {
             source = "estimate: normal FEMg 2–5%; gives serum Mg ~0.83 mM at a 300 mg/day diet";
         /// Largest fractional excretion of Mg the failing kidney reaches.
         mg_fractional_excretion_max: f64 = 0.45, unit = "1", range = [0.0, 1.0],
-            source = "estimate: keeps HD serum Mg near 1.04 mM (Tzanakis 2014) with dialysate Mg 0.5 mM";
+            source = "estimate: keeps HD serum Mg near 1.04 mM [tzanakis2014] with dialysate Mg 0.5 mM";
         /// Rise of Mg fractional excretion as eGFR falls (FEMg ∝ (100/eGFR)^this, at most the maximum above).
         mg_adaptation_exponent: f64 = 0.95, unit = "1", range = [0.0, 3.0],
-            source = "estimate: FEMg rises adaptively in CKD so serum Mg stays near 0.9–1.1 mM (PARAMETERS 1a)";
+            source = "estimate: FEMg rises adaptively in CKD so serum Mg stays near 0.9–1.1 mM";
         /// Renal clearance of indoxyl sulfate (tubular secretion) at eGFR 100 mL/min.
         toxin_clearance_L_per_h: f64 = 10.0, unit = "L/h", range = [0.0, 1000.0],
-            source = "estimate: gives ~3 µM at the production rate below (PARAMETERS 1a, EUTox)";
+            source = "estimate: gives ~3 µM at the production rate below [eutox]";
         /// Exponent of the fall of toxin clearance with eGFR (clearance ∝ (eGFR/100)^this): secretion falls faster than filtration.
         toxin_clearance_exponent: f64 = 1.7, unit = "1", range = [0.0, 5.0],
-            source = "estimate: fitted to PARAMETERS 1a (CKD 3 10–30, CKD 4 30–80, CKD 5 80–150 µM)";
+            source = "calibrated: CKD 3 10–30, CKD 4 30–80, CKD 5 80–150 µM — stage values estimated around [eutox]";
         /// Non-renal clearance of indoxyl sulfate.
         toxin_nonrenal_clearance_L_per_h: f64 = 0.05, unit = "L/h", range = [0.0, 100.0],
             source = "estimate: small hepatic/biliary elimination; caps anuric levels near 250 µM between dialyses";
@@ -744,10 +744,10 @@ param_group! {
     DietParams, section = "patient.diet" {
         /// Dietary phosphorus.
         phosphate_mmol_per_day: f64 = 32.0, unit = "mmol/day", range = [0.0, 200.0],
-            source = "estimate: ~1000 mg/day, a usual Western diet (Peterson & Riggs use 10.5 mmol/day net)";
+            source = "estimate: ~1000 mg/day, a usual Western diet ([peterson2010] use 10.5 mmol/day net)";
         /// Dietary calcium.
         calcium_mmol_per_day: f64 = 20.0, unit = "mmol/day", range = [0.0, 200.0],
-            source = "estimate: ~800 mg/day (Peterson & Riggs OralCa 24 mmol/day)";
+            source = "estimate: ~800 mg/day ([peterson2010] OralCa 24 mmol/day)";
         /// Dietary magnesium.
         magnesium_mmol_per_day: f64 = 12.0, unit = "mmol/day", range = [0.0, 100.0],
             source = "estimate: ~300 mg/day";
@@ -762,7 +762,7 @@ param_group! {
             source = "estimate: passive paracellular Ca absorption";
         /// Extra fraction of dietary Ca absorbed at saturating calcitriol (× D/(1 + D)).
         ca_absorption_calcitriol: f64 = 0.4, unit = "1", range = [0.0, 1.0],
-            source = "estimate: total Ca absorption ~30% at normal calcitriol (Peterson & Riggs: calcitriol-driven TRPV6 transport)";
+            source = "estimate: total Ca absorption ~30% at normal calcitriol ([peterson2010] calcitriol-driven TRPV6 transport)";
         /// Endogenous calcium secreted into the gut and lost in faeces at normal serum Ca.
         ca_gut_secretion_mmol_per_day: f64 = 3.5, unit = "mmol/day", range = [0.0, 100.0],
             source = "estimate: endogenous faecal Ca ~100–150 mg/day; with low calcitriol net Ca absorption nears zero";
@@ -771,7 +771,7 @@ param_group! {
             source = "estimate: 30–40% of dietary Mg is absorbed";
         /// Production of indoxyl sulfate (gut bacteria → liver).
         toxin_production_umol_per_h: f64 = 30.0, unit = "µmol/h", range = [0.0, 10000.0],
-            source = "estimate: with the kidney clearance, ~3 µM at normal eGFR (PARAMETERS 1a)";
+            source = "estimate: with the kidney clearance, ~3 µM at normal eGFR (normal ~2–5 µM [eutox])";
     }
 }
 
@@ -780,22 +780,22 @@ param_group! {
     ParathyroidParams, section = "patient.parathyroid" {
         /// PTH at normal stimulus and gland size.
         pth_normal_pg_per_mL: f64 = 40.0, unit = "pg/mL", range = [1.0, 1000.0],
-            source = "Peterson & Riggs 2010: 3.85 pM ≈ 36 pg/mL; PARAMETERS 1a normal 10–65";
+            source = "[peterson2010] 3.85 pM ≈ 36 pg/mL; laboratory normal 10–65";
         /// Ionized Ca at which the CaSR halves secretion.
         casr_set_point_mM: f64 = 1.2, unit = "mM", range = [0.5, 2.0],
             source = "estimate: PTH–Ca set point ~1.1–1.2 mM ionized";
         /// Steepness (Hill coefficient) of the CaSR suppression of PTH.
         casr_hill: f64 = 8.0, unit = "1", range = [1.0, 50.0],
-            source = "estimate: steep sigmoidal PTH–Ca curve (Brown 1983; Hill-type CaSR control in Granjon 2017)";
+            source = "estimate: steep sigmoidal PTH–Ca curve [brown1983]; Hill-type CaSR control in [granjon2017]";
         /// Exponent of direct Pi stimulation of PTH secretion ((Pi/normal)^this).
         pi_exponent: f64 = 1.2, unit = "1", range = [0.0, 5.0],
-            source = "estimate: Pi raises PTH secretion and gland growth (MECHANISMS M9)";
+            source = "estimate: Pi raises PTH secretion and gland growth [seed-review]";
         /// Exponent of calcitriol suppression of PTH ((D)^−this).
         calcitriol_exponent: f64 = 0.35, unit = "1", range = [0.0, 3.0],
             source = "estimate: calcitriol represses the PTH gene";
         /// Relative secretory capacity of the gland (patient factor; > 1 nodular hyperplasia).
         gland_capacity: f64 = 1.0, unit = "1", range = [0.0, 100.0],
-            source = "estimate: patient-specific (see [patient.variability])";
+            source = "estimate: patient-specific (see `[patient.variability]`)";
         /// Time constant of gland growth or involution towards the stimulus.
         gland_time_days: f64 = 60.0, unit = "days", range = [1.0, 3650.0],
             source = "estimate: parathyroid hyperplasia develops over months";
@@ -810,22 +810,22 @@ param_group! {
     HormoneParams, section = "patient.hormones" {
         /// C-terminal FGF23 at normal Pi, calcitriol and eGFR.
         fgf23_normal_RU_per_mL: f64 = 50.0, unit = "RU/mL", range = [1.0, 1.0e4],
-            source = "PARAMETERS 1a: normal ~30–70 RU/mL";
+            source = "estimate: normal ~30–70 RU/mL, below the 100 RU/mL taken as high in CRIC [isakova2011]";
         /// Exponent of serum Pi on FGF23 production.
         fgf23_pi_exponent: f64 = 1.0, unit = "1", range = [0.0, 5.0],
             source = "estimate: FGF23 rises with Pi load";
         /// Exponent of falling eGFR on FGF23 ((100/eGFR)^this: osteocyte production up, clearance down).
         fgf23_egfr_exponent: f64 = 1.1, unit = "1", range = [0.0, 5.0],
-            source = "estimate: fitted to PARAMETERS 1a (CKD 3 100–150, CKD 4 150–300, CKD 5 300–1000, HD ~1400 RU/mL)";
+            source = "calibrated: CKD 3 100–150, CKD 4 150–300, CKD 5 300–1000, HD ~1400 RU/mL — HD median [gutierrez2008], stage values estimated around CRIC [isakova2011]";
         /// Exponent of calcitriol on FGF23 production.
         fgf23_calcitriol_exponent: f64 = 0.3, unit = "1", range = [0.0, 3.0],
             source = "estimate: calcitriol induces FGF23";
         /// Half-life of FGF23.
         fgf23_half_life_h: f64 = 1.0, unit = "h", range = [0.01, 100.0],
-            source = "PARAMETERS 3c: intact FGF23 45–60 min (Khosravi 2007)";
+            source = "[khosravi2007] intact FGF23 45–60 min";
         /// Exponent of kidney mass (Klotho factor) on calcitriol synthesis (1α-hydroxylase).
         calcitriol_kidney_exponent: f64 = 1.0, unit = "1", range = [0.0, 5.0],
-            source = "estimate: calcitriol falls with nephron mass (Peterson & Riggs CKD extension: calcitriol falls as GFR falls)";
+            source = "estimate: calcitriol falls with nephron mass (CKD extension of [peterson2010], [riggs2012]: calcitriol falls as GFR falls)";
         /// Exponent of PTH on calcitriol synthesis.
         calcitriol_pth_exponent: f64 = 0.3, unit = "1", range = [0.0, 3.0],
             source = "estimate: PTH induces 1α-hydroxylase";
@@ -834,7 +834,7 @@ param_group! {
             source = "estimate: FGF23 represses 1α-hydroxylase and induces 24-hydroxylase";
         /// Half-life of calcitriol.
         calcitriol_half_life_h: f64 = 6.0, unit = "h", range = [0.1, 100.0],
-            source = "PARAMETERS 3c: 5–8 h";
+            source = "estimate: 5–8 h (a recalled value; no source recorded)";
     }
 }
 
@@ -843,31 +843,31 @@ param_group! {
     BoneParams, section = "patient.bone" {
         /// Calcium moved by formation (and by resorption) per day at balanced normal turnover.
         turnover_ca_mmol_per_day: f64 = 12.0, unit = "mmol/day", range = [0.0, 1000.0],
-            source = "estimate: adult bone turnover ~500 mg Ca/day (Peterson & Riggs bone fluxes are of this order)";
+            source = "estimate: adult bone turnover ~500 mg Ca/day ([peterson2010] bone fluxes are of this order)";
         /// Deep (non-exchangeable) bone calcium at t = 0.
         deep_ca_mmol: f64 = 25000.0, unit = "mmol", range = [1.0, 1.0e6],
-            source = "Peterson & Riggs 2010: non-exchangeable bone Ca 24 900 mmol";
+            source = "[peterson2010] non-exchangeable bone Ca 24 900 mmol";
         /// Exchangeable bone calcium at normal ionized Ca and turnover.
         exchangeable_ca_mmol: f64 = 100.0, unit = "mmol", range = [0.0, 1.0e4],
-            source = "Peterson & Riggs 2010: exchangeable bone Ca Q = 100 mmol";
+            source = "[peterson2010] exchangeable bone Ca Q = 100 mmol";
         /// Rate at which the exchangeable pool follows serum ionized Ca.
         exchange_rate_per_h: f64 = 0.05, unit = "1/h", range = [0.0, 100.0],
             source = "estimate: the bone buffer absorbs a Ca load within a day";
         /// Uremic skeletal resistance to PTH at complete loss of kidney function (bone needs PTH × (1 + this × (1 − Klotho)) for normal turnover).
         pth_resistance: f64 = 4.0, unit = "1", range = [0.0, 100.0],
-            source = "KDIGO 2017 (PARAMETERS 1c): PTH 2–9 × ULN keeps turnover normal in CKD 5D";
+            source = "[kdigo2017] PTH 2–9 × ULN keeps turnover normal in CKD 5D";
         /// Exponent of effective PTH on turnover (osteoblasts and osteoclasts).
         turnover_pth_exponent: f64 = 0.7, unit = "1", range = [0.0, 5.0],
-            source = "estimate: high PTH → high turnover, over-suppressed PTH → adynamic bone (MECHANISMS M10)";
+            source = "estimate: high PTH → high turnover, over-suppressed PTH → adynamic bone [seed-review]";
         /// Extra resorption per unit of effective PTH above normal (RANKL from osteoblasts uncouples resorption from formation).
         uncoupling: f64 = 0.3, unit = "1", range = [0.0, 10.0],
-            source = "estimate: high-turnover disease loses bone mineral (MECHANISMS M10)";
+            source = "estimate: high-turnover disease loses bone mineral [seed-review]";
         /// Effective PTH (fraction of the balanced level) below which formation falls faster than resorption: the lower edge of the KDIGO window (2 × ULN ≈ 130 of ~180 pg/mL balanced in CKD 5D).
         adynamic_pth_fraction: f64 = 0.7, unit = "1", range = [0.01, 1.0],
-            source = "KDIGO 2017 (PARAMETERS 1c): PTH below 2 × ULN in CKD 5D goes with adynamic bone";
+            source = "[kdigo2017] PTH below 2 × ULN in CKD 5D goes with adynamic bone";
         /// Extra fall of osteoblast activity below that level (× min(E / fraction, 1)^this): over-suppressed PTH starves formation more than resorption.
         adynamic_formation_exponent: f64 = 0.5, unit = "1", range = [0.0, 5.0],
-            source = "estimate: adynamic bone (low PTH, Ca-based binders) loses trabecular density (Raggi 2005, calcium binders vs sevelamer)";
+            source = "estimate: adynamic bone (low PTH, Ca-based binders) loses trabecular density ([raggi2005] calcium binders vs sevelamer)";
         /// Half-saturation of mineralisation on the serum ion product (× normal): formation uptake (1 + h)·x/(h + x).
         mineralisation_half: f64 = 2.0, unit = "1", range = [0.01, 100.0],
             source = "estimate: active bone surfaces take up a Ca·Pi surplus (the bone buffer lost in adynamic bone)";
@@ -876,7 +876,7 @@ param_group! {
             source = "estimate: remodelling units respond over weeks";
         /// Relative bone turnover of the patient (× osteoblast and osteoclast activity).
         turnover_factor: f64 = 1.0, unit = "1", range = [0.0, 100.0],
-            source = "estimate: patient-specific (see [patient.variability])";
+            source = "estimate: patient-specific (see `[patient.variability]`)";
     }
 }
 
@@ -885,55 +885,55 @@ param_group! {
     InhibitorParams, section = "patient.inhibitors" {
         /// Serum fetuin-A without uremic inflammation.
         fetuin_a_normal_g_per_L: f64 = 0.75, unit = "g/L", range = [0.0, 20.0],
-            source = "PARAMETERS 1a: ~0.5–1.0 g/L normal";
+            source = "estimate: ~0.5–1.0 g/L normal (assay-dependent); lower in HD [ketteler2003] [hermans2007]";
         /// Half-life of fetuin-A.
         fetuin_a_half_life_h: f64 = 72.0, unit = "h", range = [1.0, 10000.0],
-            source = "PARAMETERS 3c: no measured value; ~2–4 days for a hepatic glycoprotein (estimate)";
+            source = "estimate: no measured value; ~2–4 days for a hepatic glycoprotein";
         /// Indoxyl sulfate at which hepatic fetuin-A synthesis is halved (negative acute-phase reactant).
         fetuin_a_toxin_half_uM: f64 = 500.0, unit = "µM", range = [1.0, 1.0e6],
-            source = "estimate: fetuin-A 0.60 g/L in HD vs ~0.75 normal (Hermans 2007; Ketteler 2003)";
+            source = "estimate: fetuin-A 0.60 g/L in HD vs ~0.75 normal [hermans2007] [ketteler2003]";
         /// Fetuin-A consumed into calciprotein particles per unit of ion product above normal.
         fetuin_a_cpp_consumption_per_h: f64 = 0.002, unit = "1/h", range = [0.0, 10.0],
-            source = "estimate: fetuin-A is consumed into CPPs in high-mineral states (PARAMETERS 3c)";
+            source = "estimate: fetuin-A is consumed into CPPs in high-mineral states";
         /// Plasma PPi at normal alkaline phosphatase.
         ppi_normal_uM: f64 = 3.26, unit = "µM", range = [0.0, 100.0],
-            source = "Lomashvili 2005: 3.26 ± 0.17 µM";
+            source = "[lomashvili2005] 3.26 ± 0.17 µM";
         /// Half-life of plasma PPi.
         ppi_half_life_h: f64 = 0.55, unit = "h", range = [0.01, 100.0],
-            source = "O'Neill 2011: 33 min";
+            source = "[oneill2011] 33 min";
         /// Share of PPi hydrolysis by bone alkaline phosphatase (follows osteoblast activity).
         ppi_bone_alp_share: f64 = 0.3, unit = "1", range = [0.0, 1.0],
             source = "estimate: bone ALP is about half of serum ALP";
         /// Rise of PPi hydrolysis at complete loss of kidney function (uremic TNAP activity, × (1 − Klotho)).
         ppi_uremic_alp: f64 = 0.45, unit = "1", range = [0.0, 10.0],
-            source = "Lomashvili 2005: pre-HD PPi 2.26 µM, lowered by increased ALP activity";
+            source = "[lomashvili2005] pre-HD PPi 2.26 µM, lowered by increased ALP activity";
         /// Added calcium in the T50 test mixture.
         t50_added_calcium_mM: f64 = 10.0, unit = "mM", range = [0.0, 100.0],
-            source = "Pasch 2012: serum supersaturated with Ca and Pi";
+            source = "[pasch2012] serum supersaturated with Ca and Pi";
         /// Added phosphate in the T50 test mixture.
         t50_added_phosphate_mM: f64 = 6.0, unit = "mM", range = [0.0, 100.0],
-            source = "Pasch 2012";
+            source = "[pasch2012]";
         /// Volume fraction of serum in the T50 test mixture (dilutes serum solutes and inhibitors).
         t50_serum_fraction: f64 = 0.5, unit = "1", range = [0.01, 1.0],
-            source = "Pasch 2012";
+            source = "[pasch2012]";
         /// Rate of spontaneous primary → secondary CPP transformation at the reference product, without inhibitors.
         t50_nucleation_per_h: f64 = 0.11, unit = "1/h", range = [0.0, 1000.0],
-            source = "estimate: calibrated so that T50 ≈ 329 min at normal serum (PARAMETERS 5.14)";
+            source = "calibrated: T50 ≈ 329 min at normal serum — general population [prevend], test of [pasch2012]";
         /// Rate of autocatalytic transformation (on secondary CPP) at the reference product, without inhibitors.
         t50_growth_per_h: f64 = 6.3, unit = "1/h", range = [0.0, 1000.0],
-            source = "estimate: sigmoid nephelometry curves (Pasch 2012)";
+            source = "estimate: sigmoid nephelometry curves [pasch2012]";
         /// Exponent of the test-mixture Ca·Pi product on the transformation rates.
         t50_product_exponent: f64 = 4.0, unit = "1", range = [0.0, 20.0],
-            source = "estimate: higher P and iCa shorten T50 (Pasch 2012; Smith 2014)";
+            source = "estimate: higher P and iCa shorten T50 [pasch2012] [smith2014]";
         /// Fetuin-A (in the mixture) that halves the transformation rates.
         t50_fetuin_half_g_per_L: f64 = 0.15, unit = "g/L", range = [0.001, 100.0],
-            source = "estimate: fetuin-A is the main determinant of T50 (Pasch 2012)";
+            source = "estimate: fetuin-A is the main determinant of T50 [pasch2012]";
         /// Mg (in the mixture) that halves the transformation rates.
         t50_magnesium_half_mM: f64 = 0.5, unit = "mM", range = [0.001, 100.0],
-            source = "estimate: higher Mg lengthens T50 (Bressendorff 2018)";
+            source = "estimate: higher Mg lengthens T50 [bressendorff2018]";
         /// PPi (in the mixture) that halves the transformation rates.
         t50_ppi_half_uM: f64 = 5.0, unit = "µM", range = [0.001, 1000.0],
-            source = "estimate: lower PPi goes with lower T50 (Smith 2014)";
+            source = "estimate: lower PPi goes with lower T50 [smith2014]";
     }
 }
 
@@ -942,10 +942,10 @@ param_group! {
     DialysisParams, section = "dialysis" {
         /// Sessions per week, spread over the week from Monday (3 → Mon, Wed, Fri); 0 = no dialysis.
         sessions_per_week: f64 = 0.0, unit = "1/week", range = [0.0, 7.0],
-            source = "conventional HD: 3 × 4 h a week";
+            source = "standard: conventional HD, 3 × 4 h a week";
         /// Length of a session.
         session_h: f64 = 4.0, unit = "h", range = [0.1, 24.0],
-            source = "conventional HD: 4 h";
+            source = "standard: conventional HD, 4 h";
         /// Hour of the day at which sessions start.
         start_hour: f64 = 8.0, unit = "h", range = [0.0, 23.99],
             source = "estimate";
@@ -960,10 +960,10 @@ param_group! {
             source = "estimate: ~800–1000 mg Pi removed per 4 h session, intradialytic fall ~50% with rebound";
         /// Dialyser clearance of PPi.
         ppi_clearance_mL_min: f64 = 180.0, unit = "mL/min", range = [0.0, 1000.0],
-            source = "Lomashvili 2005: PPi falls 32 ± 5% over one session";
+            source = "[lomashvili2005] PPi falls 32 ± 5% over one session";
         /// Dialyser clearance of (mostly protein-bound) indoxyl sulfate.
         toxin_clearance_mL_min: f64 = 25.0, unit = "mL/min", range = [0.0, 1000.0],
-            source = "estimate: protein-bound solutes are poorly dialysed (EUTox)";
+            source = "estimate: protein-bound solutes are poorly dialysed [eutox]";
         /// Dialysance of ionized Ca towards the dialysate.
         ca_dialysance_mL_min: f64 = 200.0, unit = "mL/min", range = [0.0, 1000.0],
             source = "estimate: diffusive Ca transfer with dialysate Ca 1.25–1.5 mM";
@@ -972,13 +972,13 @@ param_group! {
             source = "estimate";
         /// Dialysate ionized calcium.
         dialysate_calcium_mM: f64 = 1.25, unit = "mM", range = [0.0, 5.0],
-            source = "KDIGO 2017 (PARAMETERS 1c): 1.25–1.50 mM";
+            source = "[kdigo2017] 1.25–1.50 mM";
         /// Ionized fraction of dialysate calcium (bicarbonate and acetate complex part of it).
         dialysate_ionized_fraction: f64 = 1.0, unit = "1", range = [0.1, 1.0],
             source = "estimate: most dialysate Ca is ionized; lower it for citrate dialysate";
         /// Dialysate magnesium.
         dialysate_magnesium_mM: f64 = 0.5, unit = "mM", range = [0.0, 5.0],
-            source = "Bressendorff 2018: 1.0 vs 2.0 mEq/L (0.5 vs 1.0 mM)";
+            source = "[bressendorff2018] 1.0 vs 2.0 mEq/L (0.5 vs 1.0 mM)";
     }
 }
 
@@ -987,52 +987,52 @@ param_group! {
     DrugParams, section = "patient.drugs" {
         /// Phosphate bound per gram of calcium carbonate taken (the reference binder; other binders scale by their relative binding coefficient).
         binder_pi_mmol_per_g: f64 = 1.3, unit = "mmol/g", range = [0.0, 100.0],
-            source = "estimate: ~40–45 mg P bound per g of Ca-based binder in vivo (phosphate binder equivalent dose, Daugirdas 2011)";
+            source = "estimate: ~40–45 mg P bound per g of Ca-based binder in vivo (phosphate binder equivalent dose [daugirdas2011])";
         /// Relative Pi binding of sevelamer carbonate per gram.
         sevelamer_relative: f64 = 0.75, unit = "1", range = [0.0, 10.0],
-            source = "Daugirdas 2011 phosphate binder equivalent dose (recalled)";
+            source = "[daugirdas2011] phosphate binder equivalent dose (recalled)";
         /// Relative Pi binding of lanthanum per gram of elemental lanthanum.
         lanthanum_relative: f64 = 2.0, unit = "1", range = [0.0, 10.0],
-            source = "Daugirdas 2011 (recalled)";
+            source = "[daugirdas2011] (recalled)";
         /// Relative Pi binding of magnesium carbonate per gram.
         magnesium_carbonate_relative: f64 = 1.7, unit = "1", range = [0.0, 10.0],
-            source = "Daugirdas 2011 (recalled)";
+            source = "[daugirdas2011] (recalled)";
         /// Relative Pi binding of ferric citrate per gram.
         ferric_citrate_relative: f64 = 0.64, unit = "1", range = [0.0, 10.0],
-            source = "Daugirdas 2011 (recalled)";
+            source = "[daugirdas2011] (recalled)";
         /// Fraction of the calcium of calcium carbonate that is absorbed.
         calcium_carbonate_ca_absorption: f64 = 0.2, unit = "1", range = [0.0, 1.0],
             source = "estimate: 20–30% of binder calcium is absorbed (the Ca load of Ca-based binders)";
         /// Fraction of the magnesium of magnesium carbonate that is absorbed.
         magnesium_carbonate_mg_absorption: f64 = 0.3, unit = "1", range = [0.0, 1.0],
-            source = "estimate; HD serum Mg 1.16 mM with a MgCO3 binder vs 1.04 with Ca acetate (Tzanakis 2014)";
+            source = "estimate: HD serum Mg 1.16 mM with a MgCO3 binder vs 1.04 with Ca acetate [tzanakis2014]";
         /// Largest fall of FGF23 production with ferric citrate (iron repletion).
         ferric_citrate_fgf23_max: f64 = 0.4, unit = "1", range = [0.0, 1.0],
-            source = "estimate: ferric citrate lowers C-terminal FGF23 by ~30–40% (Block 2015)";
+            source = "estimate: ferric citrate lowers C-terminal FGF23 by ~30–40% [block2015]";
         /// Ferric citrate dose at which half its maximal FGF23 reduction is reached.
         ferric_citrate_fgf23_half_g: f64 = 2.0, unit = "g/day", range = [0.01, 20.0],
-            source = "estimate: the reduction of C-terminal FGF23 is near its maximum at usual doses of 1–6 g/day (Block 2015)";
+            source = "estimate: the reduction of C-terminal FGF23 is near its maximum at usual doses of 1–6 g/day [block2015]";
         /// Half-life of cinacalcet.
         cinacalcet_half_life_h: f64 = 35.0, unit = "h", range = [1.0, 1000.0],
-            source = "PARAMETERS 3c: 30–40 h";
+            source = "[cinacalcet-label] 30–40 h (recalled)";
         /// Average plasma cinacalcet per mg/day at steady state.
         cinacalcet_ng_per_mL_per_mg: f64 = 0.2, unit = "ng/mL per mg/day", range = [0.0, 100.0],
-            source = "estimate: label Cmax ~ 5–10 ng/mL at 30–90 mg/day";
+            source = "estimate: label Cmax ~ 5–10 ng/mL at 30–90 mg/day [cinacalcet-label]";
         /// Plasma cinacalcet giving half of its maximal CaSR sensitisation.
         cinacalcet_ec50_ng_per_mL: f64 = 10.0, unit = "ng/mL", range = [0.001, 1000.0],
-            source = "estimate: 30–180 mg/day lowers PTH by 30–50% (EVOLVE)";
+            source = "estimate: 30–180 mg/day lowers PTH by 30–50% (EVOLVE [chertow2012])";
         /// Largest fractional shift of the CaSR set point by cinacalcet.
         cinacalcet_set_point_shift: f64 = 0.2, unit = "1", range = [0.0, 0.9],
             source = "estimate: serum Ca falls ~5–7% on cinacalcet";
         /// VSMC CaSR activity added by cinacalcet at full effect (the tissue calcimimetic).
         cinacalcet_vsmc_activity: f64 = 1.0, unit = "1", range = [0.0, 100.0],
-            source = "estimate: calcimimetics act on the VSMC CaSR (MECHANISMS interventions)";
+            source = "estimate: calcimimetics act on the VSMC CaSR [seed-review]";
         /// Oral bioavailability of the bisphosphonate.
         bisphosphonate_bioavailability: f64 = 0.007, unit = "1", range = [0.0, 1.0],
-            source = "alendronate label: < 1% (recalled)";
+            source = "[alendronate-label] < 1% (recalled)";
         /// Molar mass of the bisphosphonate.
         bisphosphonate_g_per_mol: f64 = 325.0, unit = "g/mol", range = [1.0, 10000.0],
-            source = "alendronate sodium";
+            source = "standard: molar mass of alendronate sodium";
         /// Renal clearance of the bisphosphonate at eGFR 100 mL/min (falls with eGFR: the reason it is avoided below eGFR 35).
         bisphosphonate_renal_clearance_L_per_h: f64 = 5.0, unit = "L/h", range = [0.0, 1000.0],
             source = "estimate: renally excreted unchanged";
@@ -1041,7 +1041,7 @@ param_group! {
             source = "estimate: about half of absorbed alendronate goes to bone";
         /// Half-life of bisphosphonate bound in bone.
         bisphosphonate_bone_half_life_days: f64 = 3650.0, unit = "days", range = [1.0, 1.0e5],
-            source = "PARAMETERS 3c: alendronate in bone ~10 years";
+            source = "[alendronate-label] alendronate in bone ~10 years (recalled)";
         /// Bone-bound bisphosphonate that halves osteoclast activity.
         bisphosphonate_bone_half_umol: f64 = 5.0, unit = "µmol", range = [0.001, 1.0e6],
             source = "estimate: 10 mg/day alendronate lowers resorption markers by ~50–70% within months";
@@ -1050,16 +1050,16 @@ param_group! {
             source = "estimate: small molecule";
         /// Bioavailability of subcutaneous denosumab.
         denosumab_bioavailability: f64 = 0.62, unit = "1", range = [0.0, 1.0],
-            source = "Prolia label (recalled)";
+            source = "[prolia-label] (recalled)";
         /// Absorption half-life of subcutaneous denosumab.
         denosumab_absorption_half_life_days: f64 = 4.0, unit = "days", range = [0.01, 1000.0],
-            source = "estimate: peak ~10 days after injection (Prolia label)";
+            source = "estimate: peak ~10 days after injection [prolia-label]";
         /// Volume of distribution of denosumab.
         denosumab_volume_L: f64 = 2.34, unit = "L", range = [0.01, 100.0],
-            source = "OpenBoneMin DENVC 2340 mL";
+            source = "[openbonemin] DENVC 2340 mL";
         /// Elimination half-life of denosumab.
         denosumab_half_life_days: f64 = 26.0, unit = "days", range = [0.1, 1000.0],
-            source = "PARAMETERS 3c: 25–28 days";
+            source = "[prolia-label] 25–28 days (recalled)";
         /// Plasma denosumab that halves bone RANKL signalling.
         denosumab_bone_ec50_nM: f64 = 1.0, unit = "nM", range = [1.0e-6, 1.0e4],
             source = "estimate: CTX stays suppressed while denosumab is above ~0.1–0.3 µg/mL";
@@ -1068,10 +1068,10 @@ param_group! {
             source = "estimate: interstitial IgG is 10–30% of plasma";
         /// Largest rise of osteoblast activity with BMP-7.
         bmp7_formation_max: f64 = 1.0, unit = "1", range = [0.0, 100.0],
-            source = "Davies 2003; Mathew 2008: BMP-7 restores bone formation and skeletal Ca/P uptake";
+            source = "[davies2003] [mathew2008] BMP-7 restores bone formation and skeletal Ca/P uptake";
         /// BMP-7 dose giving half of its maximal effect.
         bmp7_half_ug_per_kg_week: f64 = 10.0, unit = "µg/kg/week", range = [0.001, 1.0e5],
-            source = "Davies 2003: 10 µg/kg in uremic mice";
+            source = "[davies2003] 10 µg/kg in uremic mice";
     }
 }
 
@@ -1080,7 +1080,7 @@ param_group! {
     VariabilityParams, section = "patient.variability" {
         /// 1: draw this patient's factors from the seed; 0: use the parameters as given.
         sample: f64 = 0.0, unit = "1", range = [0.0, 1.0],
-            source = "switch";
+            source = "convention: a 0/1 switch";
         /// Coefficient of variation of dietary phosphate.
         diet_phosphate_cv: f64 = 0.25, unit = "1", range = [0.0, 3.0],
             source = "estimate: Pi intake 700–1500 mg/day in CKD cohorts";
@@ -1092,19 +1092,19 @@ param_group! {
             source = "estimate: a stage spans a factor of two in eGFR";
         /// Coefficient of variation of the parathyroid gland capacity.
         gland_capacity_cv: f64 = 0.5, unit = "1", range = [0.0, 3.0],
-            source = "estimate: HD PTH spans 363–1694 pg/mL (10th–90th percentile, EVOLVE)";
+            source = "estimate: HD PTH spans 363–1694 pg/mL (10th–90th percentile, EVOLVE [chertow2012])";
         /// Coefficient of variation of bone turnover.
         turnover_cv: f64 = 0.3, unit = "1", range = [0.0, 3.0],
             source = "estimate: adynamic to high-turnover bone within one stage";
         /// Coefficient of variation of fetuin-A synthesis.
         fetuin_a_cv: f64 = 0.2, unit = "1", range = [0.0, 3.0],
-            source = "estimate: HD fetuin-A SD ~0.15 g/L (Hermans 2007)";
+            source = "estimate: HD fetuin-A SD ~0.15 g/L [hermans2007]";
         /// Coefficient of variation of PPi production.
         ppi_cv: f64 = 0.1, unit = "1", range = [0.0, 3.0],
-            source = "Lomashvili 2005: 2.26 ± 0.19 µM pre-HD";
+            source = "[lomashvili2005] 2.26 ± 0.19 µM pre-HD";
         /// Coefficient of variation of toxin production.
         toxin_cv: f64 = 0.4, unit = "1", range = [0.0, 3.0],
-            source = "PARAMETERS 1a: HD indoxyl sulfate 100–250 µM";
+            source = "[eutox] HD indoxyl sulfate 100–250 µM";
     }
 }
 

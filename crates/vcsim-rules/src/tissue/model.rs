@@ -1,7 +1,8 @@
 //! The rules of the VSMC model, as pure functions of a cell's state and what
-//! it senses. Each function is one named mechanism of `MECHANISMS.md` (M1–M11)
-//! with its equation; the stages in [`crate::sim`] apply them to every cell
-//! and voxel, and [`crate::rules`] lists them as a signal → behaviour table.
+//! it senses. Each function is one named mechanism (M1–M11 of [seed-review],
+//! listed in `docs/references.md`) with its equation; the stages in
+//! [`crate::sim`] apply them to every cell and voxel, and [`crate::rules`]
+//! lists them as a signal → behaviour table.
 //!
 //! Units: phosphate, calcium, magnesium in mM; pyrophosphate in µM; fetuin-A
 //! in g/L; ROS (as H2O2) in µM; RANKL and OPG in pM; denosumab in nM; PTH in

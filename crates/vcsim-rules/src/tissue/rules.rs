@@ -18,8 +18,11 @@ pub enum Direction {
 /// One rule.
 #[derive(Debug, Clone)]
 pub struct Rule {
-    /// Mechanism of MECHANISMS.md.
+    /// Mechanism label (M1–M12 as listed in `docs/references.md`, or CaSR, Mg, switch).
     pub mechanism: &'static str,
+    /// The works the rule rests on, as keys of `docs/references.md` in
+    /// brackets (see [`crate::references`]).
+    pub source: &'static str,
     /// What is sensed, with its unit.
     pub signal: &'static str,
     /// What changes.
@@ -62,6 +65,7 @@ pub fn rules(s: &Scenario) -> Vec<Rule> {
     vec![
         Rule {
             mechanism: "M1",
+            source: "[jono2000] [li2006]",
             signal: "extracellular Pi (mM)",
             behaviour: "intracellular Pi (PiT-1 uptake)",
             direction: up,
@@ -75,6 +79,7 @@ pub fn rules(s: &Scenario) -> Vec<Rule> {
         },
         Rule {
             mechanism: "M1",
+            source: "[seed-review] [jono2000]",
             signal: "intracellular Pi (mM)",
             behaviour: "Runx2 production",
             direction: up,
@@ -88,6 +93,7 @@ pub fn rules(s: &Scenario) -> Vec<Rule> {
         },
         Rule {
             mechanism: "M2",
+            source: "[yang2004] [masumoto2017]",
             signal: "Ca (mM)",
             behaviour: "PiT-1 expression",
             direction: up,
@@ -101,6 +107,7 @@ pub fn rules(s: &Scenario) -> Vec<Rule> {
         },
         Rule {
             mechanism: "CaSR",
+            source: "[seed-review]",
             signal: "calcimimetic (CaSR activity)",
             behaviour: "Ca-driven PiT-1 up-regulation",
             direction: down,
@@ -118,6 +125,7 @@ pub fn rules(s: &Scenario) -> Vec<Rule> {
         },
         Rule {
             mechanism: "M3",
+            source: "[byon2008]",
             signal: "ROS, H2O2 (µM)",
             behaviour: "Runx2 (slower degradation via Akt/FOXO)",
             direction: up,
@@ -128,6 +136,7 @@ pub fn rules(s: &Scenario) -> Vec<Rule> {
         },
         Rule {
             mechanism: "M3",
+            source: "[muteliefu2009] [seed-review]",
             signal: "indoxyl sulfate (µM)",
             behaviour: "Nox4 ROS production",
             direction: up,
@@ -141,6 +150,7 @@ pub fn rules(s: &Scenario) -> Vec<Rule> {
         },
         Rule {
             mechanism: "M4",
+            source: "[seed-review]",
             signal: "lumen Pi (mM)",
             behaviour: "endothelial ROS",
             direction: up,
@@ -154,6 +164,7 @@ pub fn rules(s: &Scenario) -> Vec<Rule> {
         },
         Rule {
             mechanism: "M5",
+            source: "[seed-review] [schinke1996] [jahnendechent1997]",
             signal: "fetuin-A (g/L)",
             behaviour: "free Ca·Pi product (calciprotein particles)",
             direction: down,
@@ -167,6 +178,7 @@ pub fn rules(s: &Scenario) -> Vec<Rule> {
         },
         Rule {
             mechanism: "M5",
+            source: "[reynolds2005]",
             signal: "fetuin-A (g/L)",
             behaviour: "matrix-vesicle nucleation",
             direction: down,
@@ -180,6 +192,7 @@ pub fn rules(s: &Scenario) -> Vec<Rule> {
         },
         Rule {
             mechanism: "M5",
+            source: "[reynolds2005]",
             signal: "fetuin-A (g/L)",
             behaviour: "apoptosis",
             direction: down,
@@ -196,6 +209,7 @@ pub fn rules(s: &Scenario) -> Vec<Rule> {
         },
         Rule {
             mechanism: "M5",
+            source: "[seed-review]",
             signal: "free Ca·Pi product (mM²)",
             behaviour: "apoptosis",
             direction: up,
@@ -215,6 +229,7 @@ pub fn rules(s: &Scenario) -> Vec<Rule> {
         },
         Rule {
             mechanism: "M5",
+            source: "estimate: mineral load kills VSMCs [seed-review]",
             signal: "mineral in the voxel (fraction)",
             behaviour: "apoptosis",
             direction: up,
@@ -228,6 +243,7 @@ pub fn rules(s: &Scenario) -> Vec<Rule> {
         },
         Rule {
             mechanism: "M6",
+            source: "[seed-review] [oneill2011]",
             signal: "PPi + bisphosphonate equivalent (µM)",
             behaviour: "crystal growth",
             direction: down,
@@ -241,6 +257,7 @@ pub fn rules(s: &Scenario) -> Vec<Rule> {
         },
         Rule {
             mechanism: "M6",
+            source: "[lomashvili2005]",
             signal: "PPi + bisphosphonate equivalent (µM)",
             behaviour: "nucleation threshold",
             direction: up,
@@ -257,6 +274,7 @@ pub fn rules(s: &Scenario) -> Vec<Rule> {
         },
         Rule {
             mechanism: "M6",
+            source: "[seed-review]",
             signal: "PPi (µM)",
             behaviour: "Pi-induced osteogenic signal",
             direction: down,
@@ -270,6 +288,7 @@ pub fn rules(s: &Scenario) -> Vec<Rule> {
         },
         Rule {
             mechanism: "M6",
+            source: "[seed-review] [azpiazu2018]",
             signal: "ALP (TNAP) of the voxel's cell",
             behaviour: "PPi hydrolysis",
             direction: up,
@@ -286,6 +305,7 @@ pub fn rules(s: &Scenario) -> Vec<Rule> {
         },
         Rule {
             mechanism: "M6",
+            source: "[seed-review]",
             signal: "ALP of an osteogenic cell",
             behaviour: "matrix-vesicle nucleation",
             direction: up,
@@ -299,6 +319,7 @@ pub fn rules(s: &Scenario) -> Vec<Rule> {
         },
         Rule {
             mechanism: "M3",
+            source: "[byon2008] [seed-review]",
             signal: "ROS (µM)",
             behaviour: "matrix-vesicle release (nucleation)",
             direction: up,
@@ -313,6 +334,7 @@ pub fn rules(s: &Scenario) -> Vec<Rule> {
         },
         Rule {
             mechanism: "M7",
+            source: "[seed-review] [morony2012] [min2000]",
             signal: "free RANKL (pM)",
             behaviour: "matrix-vesicle release (nucleation)",
             direction: up,
@@ -327,6 +349,7 @@ pub fn rules(s: &Scenario) -> Vec<Rule> {
         },
         Rule {
             mechanism: "Mg",
+            source: "[louvet2013] [kircelli2012] [terbraake2018]",
             signal: "Mg (mM)",
             behaviour: "nucleation threshold",
             direction: up,
@@ -343,6 +366,7 @@ pub fn rules(s: &Scenario) -> Vec<Rule> {
         },
         Rule {
             mechanism: "Mg",
+            source: "[louvet2013]",
             signal: "Mg (mM), through TRPM7",
             behaviour: "Pi-induced osteogenic signal",
             direction: down,
@@ -356,6 +380,7 @@ pub fn rules(s: &Scenario) -> Vec<Rule> {
         },
         Rule {
             mechanism: "M7",
+            source: "[jvascres2014]",
             signal: "free RANKL (pM)",
             behaviour: "Runx2 production",
             direction: up,
@@ -369,6 +394,7 @@ pub fn rules(s: &Scenario) -> Vec<Rule> {
         },
         Rule {
             mechanism: "M7",
+            source: "[seed-review] [bucay1998] [prolia-label]",
             signal: "OPG (pM), denosumab (nM)",
             behaviour: "free RANKL",
             direction: down,
@@ -382,6 +408,7 @@ pub fn rules(s: &Scenario) -> Vec<Rule> {
         },
         Rule {
             mechanism: "M7",
+            source: "[byon2011]",
             signal: "Runx2 (fold)",
             behaviour: "RANKL secretion",
             direction: up,
@@ -398,6 +425,7 @@ pub fn rules(s: &Scenario) -> Vec<Rule> {
         },
         Rule {
             mechanism: "M1",
+            source: "[seed-review]",
             signal: "Runx2 (fold above basal)",
             behaviour: "ALP (TNAP) expression",
             direction: up,
@@ -411,6 +439,7 @@ pub fn rules(s: &Scenario) -> Vec<Rule> {
         },
         Rule {
             mechanism: "M9",
+            source: "[seed-review]",
             signal: "PTH (pg/mL)",
             behaviour: "Runx2 production",
             direction: up,
@@ -427,6 +456,7 @@ pub fn rules(s: &Scenario) -> Vec<Rule> {
         },
         Rule {
             mechanism: "switch",
+            source: "[seed-review] [sun2012]",
             signal: "Runx2 (fold)",
             behaviour: "contractile → osteogenic switch",
             direction: up,
@@ -444,6 +474,7 @@ pub fn rules(s: &Scenario) -> Vec<Rule> {
         },
         Rule {
             mechanism: "M11",
+            source: "[seed-review] [meyer1969]",
             signal: "elastic lamina",
             behaviour: "nucleation (lower threshold)",
             direction: up,
@@ -465,12 +496,12 @@ pub fn rules_markdown() -> String {
         "# Rule table\n\nGenerated from `crates/vcsim-rules/src/rules.rs` by `vcsim rules > docs/rules.md`, \
          with the default parameters; a test checks every direction against the model function and keeps \
          this file equal to the output. Equations: [model.md](model.md).\n\n\
-         | mechanism | signal | behaviour | direction | half-max | Hill | function | behaviour at low → high signal |\n\
-         |---|---|---|---|---|---|---|---|\n",
+         | mechanism | signal | behaviour | direction | half-max | Hill | function | behaviour at low → high signal | source |\n\
+         |---|---|---|---|---|---|---|---|---|\n",
     );
     for r in rules(&Scenario::default()) {
         out.push_str(&format!(
-            "| {} | {} | {} | {} | {} | {} | `{}` | {:.4} → {:.4} |\n",
+            "| {} | {} | {} | {} | {} | {} | `{}` | {:.4} → {:.4} | {} |\n",
             r.mechanism,
             r.signal,
             r.behaviour,
@@ -482,7 +513,8 @@ pub fn rules_markdown() -> String {
             r.hill,
             r.function,
             r.at_low_high.0,
-            r.at_low_high.1
+            r.at_low_high.1,
+            r.source
         ));
     }
     out
