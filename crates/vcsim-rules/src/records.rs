@@ -1,15 +1,8 @@
 //! Per-step series records: the tissue [`Summary`] (`/timeseries`), the
 //! patient's [`SerumRecord`] (`/serum`) and [`BoneRecord`] (`/bone`).
 
-use crate::scenario::params::HA_CALCIUM_MM;
-use crate::tissue::cells::Phenotype;
-use crate::world::{CALCIUM, FETUIN_A, MAGNESIUM, OPG, PHOSPHATE, PPI, RANKL, ROS, World};
-use vcsim_core::{Region, det_sum};
-
 /// Declares a record of per-step series: one documented field per series,
 /// with its unit (used for [`Summary`] and the patient's serum and bone records).
-#[macro_export]
-#[doc(hidden)]
 macro_rules! series_record {
     ($(#[$meta:meta])* $name:ident { $( #[doc = $doc:literal] $field:ident : $unit:literal, )* }) => {
         $(#[$meta])*
@@ -113,100 +106,6 @@ series_record! {
 }
 
 impl Summary {
-    /// Reduces the world; every sum has a fixed order, so the result does not
-    /// depend on the thread count.
-    pub fn of(w: &World, calcified_threshold: f64) -> Self {
-        let region = &w.lattice.region;
-        let nv = region.len();
-        let d = &w.cells.data;
-        let n_cells = w.cells.len();
-        let count = |ph: Phenotype| det_sum(n_cells, |i| f64::from(u8::from(d.phenotype[i] == ph)));
-        let viable = |i: usize| d.phenotype[i].is_viable();
-        let n_viable = det_sum(n_cells, |i| f64::from(u8::from(viable(i))));
-        let mean_cells = |col: &[f32]| {
-            ratio(
-                det_sum(n_cells, |i| if viable(i) { f64::from(col[i]) } else { 0.0 }),
-                n_viable,
-            )
-        };
-        let is_media = |i: usize| region[i] == Region::Media;
-        let is_wall = |i: usize| matches!(region[i], Region::Media | Region::Lamina);
-        let n_media = det_sum(nv, |i| f64::from(u8::from(is_media(i))));
-        let n_wall = det_sum(nv, |i| f64::from(u8::from(is_wall(i))));
-        let n_lamina = det_sum(nv, |i| f64::from(u8::from(region[i] == Region::Lamina)));
-        let mineral = &w.mineral;
-        let calcified = det_sum(nv, |i| {
-            f64::from(u8::from(is_wall(i) && mineral[i] >= calcified_threshold))
-        });
-        let voxel_um3 = w.lattice.dx_um.powi(3);
-        let mineral_sum = det_sum(nv, |i| mineral[i]);
-        let lamina_mineral = det_sum(nv, |i| {
-            if region[i] == Region::Lamina {
-                mineral[i]
-            } else {
-                0.0
-            }
-        });
-        let media_mean = |f: usize| {
-            let v = w.fields.values(f);
-            ratio(
-                det_sum(nv, |i| if is_media(i) { f64::from(v[i]) } else { 0.0 }),
-                n_media,
-            )
-        };
-        let ppi_at = |ph: Phenotype| {
-            let v = w.fields.values(PPI);
-            let vox = w.cells.voxels();
-            let n = count(ph);
-            ratio(
-                det_sum(n_cells, |i| {
-                    if d.phenotype[i] == ph {
-                        f64::from(v[vox[i] as usize])
-                    } else {
-                        0.0
-                    }
-                }),
-                n,
-            )
-        };
-        // mM · µm³ = 1e-18 mol = 1e-3 fmol.
-        let fmol = voxel_um3 * 1e-3;
-        // Ca in mineral: fraction × 31.46 mol/L × voxel volume, in µg (40.08 g/mol).
-        let ca_ug = mineral_sum * HA_CALCIUM_MM * voxel_um3 * 1e-18 * 40.08 * 1e6;
-        let protein_mg = n_cells as f64 * w.protein_ng_per_cell * 1e-6;
-        Self {
-            time_h: w.time_h(),
-            n_contractile: count(Phenotype::Contractile),
-            n_osteogenic: count(Phenotype::Osteogenic),
-            n_apoptotic: count(Phenotype::Apoptotic),
-            n_apoptotic_body: count(Phenotype::ApoptoticBody),
-            n_calcified: count(Phenotype::Calcified),
-            calcified_fraction: ratio(calcified, n_wall),
-            mineral_volume_um3: mineral_sum * voxel_um3,
-            lamina_mineral_share: ratio(lamina_mineral, mineral_sum),
-            lamina_volume_share: ratio(n_lamina, n_wall),
-            mean_runx2: mean_cells(&d.runx2),
-            mean_alp: mean_cells(&d.alp),
-            mean_opn: mean_cells(&d.opn),
-            mean_pi_in_mM: mean_cells(&d.pi_in),
-            ca_deposit_ug_per_mg_protein: ratio(ca_ug, protein_mg),
-            media_phosphate_mM: media_mean(PHOSPHATE),
-            media_calcium_mM: media_mean(CALCIUM),
-            media_magnesium_mM: media_mean(MAGNESIUM),
-            media_ppi_uM: media_mean(PPI),
-            ppi_at_osteogenic_uM: ppi_at(Phenotype::Osteogenic),
-            ppi_at_contractile_uM: ppi_at(Phenotype::Contractile),
-            media_fetuin_a_g_per_L: media_mean(FETUIN_A),
-            media_ros_uM: media_mean(ROS),
-            media_rankl_pM: media_mean(RANKL),
-            media_opg_pM: media_mean(OPG),
-            calcium_total_fmol: w.calcium_amount() * fmol,
-            phosphate_total_fmol: w.phosphate_amount() * fmol,
-            calcium_exchanged_fmol: w.exchanged[CALCIUM] * fmol,
-            phosphate_exchanged_fmol: w.exchanged[PHOSPHATE] * fmol,
-        }
-    }
-
     /// An error naming the first non-finite quantity, if any.
     pub fn check_finite(&self) -> Result<(), String> {
         for (name, v) in Self::NAMES.iter().zip(self.values()) {
@@ -216,10 +115,6 @@ impl Summary {
         }
         Ok(())
     }
-}
-
-fn ratio(a: f64, b: f64) -> f64 {
-    if b > 0.0 { a / b } else { 0.0 }
 }
 
 series_record! {

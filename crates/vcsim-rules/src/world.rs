@@ -3,69 +3,17 @@
 //! purpose of the model.
 
 use crate::patient::PatientState;
+pub use crate::purpose;
 use crate::records::{BoneRecord, SerumRecord, Summary};
-use crate::scenario::params::{HA_CALCIUM_MM, HA_PI_PER_CA, InterventionParams};
+use crate::scenario::params::{HA_CALCIUM_MM, HA_PI_PER_CA};
+pub use crate::tissue::Systemic;
+use crate::tissue::cells::Phenotype;
 use crate::tissue::cells::VsmcColumns;
-use vcsim_core::{CellStore, FieldStore, Lattice, det_sum};
+use vcsim_core::{CellStore, FieldStore, Lattice, Region, det_sum};
 
 pub use crate::scenario::solutes::{
     CALCIUM, FETUIN_A, FIELD_KINDS, FIELDS, MAGNESIUM, N_SOLUTES, OPG, PHOSPHATE, PPI, RANKL, ROS,
 };
-
-/// Purposes of the random streams, one per kind of decision.
-pub mod purpose {
-    use vcsim_core::Purpose;
-    /// Whether a media voxel holds a cell at the start (keyed on the voxel).
-    pub const PLACEMENT: Purpose = Purpose(1);
-    /// A new cell's PiT-1 expression.
-    pub const PIT1: Purpose = Purpose(2);
-    /// Phenotype switching.
-    pub const SWITCH: Purpose = Purpose(3);
-    /// Mineral nucleation (keyed on the voxel).
-    pub const NUCLEATION: Purpose = Purpose(4);
-    /// Entry into apoptosis.
-    pub const APOPTOSIS: Purpose = Purpose(5);
-    /// Completion of apoptosis.
-    pub const CLEARANCE: Purpose = Purpose(6);
-    /// The patient's own factors (keyed on the factor's number).
-    pub const PATIENT: Purpose = Purpose(20);
-}
-
-/// Levels that are uniform over the tissue: systemic hormones, toxins and drugs.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Systemic {
-    /// PTH, pg/mL.
-    pub pth_pg_per_mL: f64,
-    /// Indoxyl sulfate, µM.
-    pub toxin_uM: f64,
-    /// Bisphosphonate, µM.
-    pub bisphosphonate_uM: f64,
-    /// Denosumab, nM.
-    pub denosumab_nM: f64,
-    /// Exogenous H2O2, µM.
-    pub h2o2_uM: f64,
-    /// VSMC CaSR activity added by a systemic calcimimetic (on top of
-    /// `interventions.calcimimetic`).
-    pub calcimimetic: f64,
-    /// Fraction of ROS scavenged by a systemic antioxidant (combined with
-    /// `interventions.antioxidant`).
-    pub antioxidant: f64,
-}
-
-impl Systemic {
-    /// The tissue interventions with the systemic drugs folded in.
-    pub fn interventions(&self, iv: &InterventionParams) -> InterventionParams {
-        let mut out = iv.clone();
-        // Without a systemic drug the tissue values stay bit for bit.
-        if self.calcimimetic != 0.0 {
-            out.calcimimetic += self.calcimimetic;
-        }
-        if self.antioxidant != 0.0 {
-            out.antioxidant = 1.0 - (1.0 - iv.antioxidant) * (1.0 - self.antioxidant);
-        }
-        out
-    }
-}
 
 /// Everything that evolves during a run.
 #[derive(Debug, Clone)]
@@ -142,4 +90,106 @@ impl World {
         let cells = det_sum(pi_in.len(), |i| f64::from(pi_in[i])) * self.cell_volume_fraction;
         field + mineral + cells + self.medium_ratio * n * self.medium[PHOSPHATE]
     }
+}
+
+/// The `/timeseries` row of a world (the reduction lives here, next to the
+/// world it reads, so that `records` depends on nothing).
+impl Summary {
+    /// Reduces the world; every sum has a fixed order, so the result does not
+    /// depend on the thread count.
+    pub fn of(w: &World, calcified_threshold: f64) -> Self {
+        let region = &w.lattice.region;
+        let nv = region.len();
+        let d = &w.cells.data;
+        let n_cells = w.cells.len();
+        let count = |ph: Phenotype| det_sum(n_cells, |i| f64::from(u8::from(d.phenotype[i] == ph)));
+        let viable = |i: usize| d.phenotype[i].is_viable();
+        let n_viable = det_sum(n_cells, |i| f64::from(u8::from(viable(i))));
+        let mean_cells = |col: &[f32]| {
+            ratio(
+                det_sum(n_cells, |i| if viable(i) { f64::from(col[i]) } else { 0.0 }),
+                n_viable,
+            )
+        };
+        let is_media = |i: usize| region[i] == Region::Media;
+        let is_wall = |i: usize| matches!(region[i], Region::Media | Region::Lamina);
+        let n_media = det_sum(nv, |i| f64::from(u8::from(is_media(i))));
+        let n_wall = det_sum(nv, |i| f64::from(u8::from(is_wall(i))));
+        let n_lamina = det_sum(nv, |i| f64::from(u8::from(region[i] == Region::Lamina)));
+        let mineral = &w.mineral;
+        let calcified = det_sum(nv, |i| {
+            f64::from(u8::from(is_wall(i) && mineral[i] >= calcified_threshold))
+        });
+        let voxel_um3 = w.lattice.dx_um.powi(3);
+        let mineral_sum = det_sum(nv, |i| mineral[i]);
+        let lamina_mineral = det_sum(nv, |i| {
+            if region[i] == Region::Lamina {
+                mineral[i]
+            } else {
+                0.0
+            }
+        });
+        let media_mean = |f: usize| {
+            let v = w.fields.values(f);
+            ratio(
+                det_sum(nv, |i| if is_media(i) { f64::from(v[i]) } else { 0.0 }),
+                n_media,
+            )
+        };
+        let ppi_at = |ph: Phenotype| {
+            let v = w.fields.values(PPI);
+            let vox = w.cells.voxels();
+            let n = count(ph);
+            ratio(
+                det_sum(n_cells, |i| {
+                    if d.phenotype[i] == ph {
+                        f64::from(v[vox[i] as usize])
+                    } else {
+                        0.0
+                    }
+                }),
+                n,
+            )
+        };
+        // mM · µm³ = 1e-18 mol = 1e-3 fmol.
+        let fmol = voxel_um3 * 1e-3;
+        // Ca in mineral: fraction × 31.46 mol/L × voxel volume, in µg (40.08 g/mol).
+        let ca_ug = mineral_sum * HA_CALCIUM_MM * voxel_um3 * 1e-18 * 40.08 * 1e6;
+        let protein_mg = n_cells as f64 * w.protein_ng_per_cell * 1e-6;
+        Self {
+            time_h: w.time_h(),
+            n_contractile: count(Phenotype::Contractile),
+            n_osteogenic: count(Phenotype::Osteogenic),
+            n_apoptotic: count(Phenotype::Apoptotic),
+            n_apoptotic_body: count(Phenotype::ApoptoticBody),
+            n_calcified: count(Phenotype::Calcified),
+            calcified_fraction: ratio(calcified, n_wall),
+            mineral_volume_um3: mineral_sum * voxel_um3,
+            lamina_mineral_share: ratio(lamina_mineral, mineral_sum),
+            lamina_volume_share: ratio(n_lamina, n_wall),
+            mean_runx2: mean_cells(&d.runx2),
+            mean_alp: mean_cells(&d.alp),
+            mean_opn: mean_cells(&d.opn),
+            mean_pi_in_mM: mean_cells(&d.pi_in),
+            ca_deposit_ug_per_mg_protein: ratio(ca_ug, protein_mg),
+            media_phosphate_mM: media_mean(PHOSPHATE),
+            media_calcium_mM: media_mean(CALCIUM),
+            media_magnesium_mM: media_mean(MAGNESIUM),
+            media_ppi_uM: media_mean(PPI),
+            ppi_at_osteogenic_uM: ppi_at(Phenotype::Osteogenic),
+            ppi_at_contractile_uM: ppi_at(Phenotype::Contractile),
+            media_fetuin_a_g_per_L: media_mean(FETUIN_A),
+            media_ros_uM: media_mean(ROS),
+            media_rankl_pM: media_mean(RANKL),
+            media_opg_pM: media_mean(OPG),
+            calcium_total_fmol: w.calcium_amount() * fmol,
+            phosphate_total_fmol: w.phosphate_amount() * fmol,
+            calcium_exchanged_fmol: w.exchanged[CALCIUM] * fmol,
+            phosphate_exchanged_fmol: w.exchanged[PHOSPHATE] * fmol,
+        }
+    }
+}
+
+fn ratio(a: f64, b: f64) -> f64 {
+    if b > 0.0 { a / b } else { 0.0 }
 }

@@ -1,7 +1,7 @@
 //! The patient's own factors, drawn from `[patient.variability]` and the seed.
 
+use crate::purpose;
 use crate::scenario::params::VariabilityParams;
-use crate::world::purpose;
 use rand_distr::{Distribution, LogNormal};
 use vcsim_core::Stream;
 

@@ -73,7 +73,7 @@ pub struct CellTable {
     pub y_um: Vec<f32>,
     /// Voxel centre, µm (0.5·dx in 2D).
     pub z_um: Vec<f32>,
-    /// Phenotype code (see [`Phenotype`]).
+    /// Phenotype code (see [`crate::tissue::cells::Phenotype`]).
     pub phenotype: Vec<u8>,
     /// Runx2, fold of basal.
     pub runx2: Vec<f32>,

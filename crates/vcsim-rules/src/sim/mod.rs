@@ -21,6 +21,7 @@
 mod build;
 mod environment;
 mod frames;
+mod reactions;
 mod snapshot;
 #[cfg(test)]
 mod tests;
@@ -33,10 +34,10 @@ pub use snapshot::SNAPSHOT_VERSION;
 use crate::error::BuildError;
 use crate::patient::{Patient, PatientFactors, StepResult};
 use crate::scenario::{Mode, Scenario};
-use crate::tissue::reactions::ReactionStage;
 use crate::world::*;
 use build::*;
 use environment::EnvironmentStage;
+use reactions::ReactionStage;
 use std::fmt;
 use transport::TransportStage;
 use vcsim_core::{

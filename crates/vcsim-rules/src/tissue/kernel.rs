@@ -1,4 +1,4 @@
-//! The rules of [`crate::model`] prepared for one step.
+//! The rules of [`super::model`] prepared for one step.
 //!
 //! The model functions take the parameters and recompute, for every cell,
 //! everything that does not depend on the cell: `exp(−k·dt)` of constant
@@ -286,7 +286,7 @@ impl Rules {
         m: &MineralParams,
         iv: &InterventionParams,
         b: &BindingParams,
-        sys: &crate::world::Systemic,
+        sys: &super::Systemic,
         lumen_pi_mM: f64,
         dt_h: f64,
     ) -> Self {
@@ -681,8 +681,8 @@ impl Rules {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tissue::Systemic;
     use crate::tissue::model::Site;
-    use crate::world::Systemic;
     use vcsim_core::{Purpose, Stream};
 
     fn close(a: f64, b: f64, what: &str) {

@@ -4,13 +4,48 @@
 //!   interventions), the equations of `docs/model.md`;
 //! - [`kernel`]: the same mechanisms with every per-step constant computed
 //!   once ([`kernel::Rules`]), as the reactions stage applies them;
-//! - `reactions`: the reactions stage (cells, secretion and nucleation in one
-//!   pass, then growth);
 //! - [`rules`]: the signal → behaviour table, checked against [`model`];
 //! - [`cells`]: the cell columns (phenotype and per-cell state).
 
 pub mod cells;
 pub mod kernel;
 pub mod model;
-pub(crate) mod reactions;
 pub mod rules;
+
+use crate::scenario::params::InterventionParams;
+
+/// Levels that are uniform over the tissue: systemic hormones, toxins and drugs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Systemic {
+    /// PTH, pg/mL.
+    pub pth_pg_per_mL: f64,
+    /// Indoxyl sulfate, µM.
+    pub toxin_uM: f64,
+    /// Bisphosphonate, µM.
+    pub bisphosphonate_uM: f64,
+    /// Denosumab, nM.
+    pub denosumab_nM: f64,
+    /// Exogenous H2O2, µM.
+    pub h2o2_uM: f64,
+    /// VSMC CaSR activity added by a systemic calcimimetic (on top of
+    /// `interventions.calcimimetic`).
+    pub calcimimetic: f64,
+    /// Fraction of ROS scavenged by a systemic antioxidant (combined with
+    /// `interventions.antioxidant`).
+    pub antioxidant: f64,
+}
+
+impl Systemic {
+    /// The tissue interventions with the systemic drugs folded in.
+    pub fn interventions(&self, iv: &InterventionParams) -> InterventionParams {
+        let mut out = iv.clone();
+        // Without a systemic drug the tissue values stay bit for bit.
+        if self.calcimimetic != 0.0 {
+            out.calcimimetic += self.calcimimetic;
+        }
+        if self.antioxidant != 0.0 {
+            out.antioxidant = 1.0 - (1.0 - iv.antioxidant) * (1.0 - self.antioxidant);
+        }
+        out
+    }
+}

@@ -1,7 +1,7 @@
 //! The rules of the VSMC model, as pure functions of a cell's state and what
 //! it senses. Each function is one named mechanism (M1–M11 of [seed-review],
 //! listed in `docs/references.md`) with its equation; the stages in
-//! [`crate::sim`] apply them to every cell and voxel, and [`crate::rules`]
+//! [`crate::sim`] apply them to every cell and voxel, and [`super::rules`]
 //! lists them as a signal → behaviour table.
 //!
 //! Units: phosphate, calcium, magnesium in mM; pyrophosphate in µM; fetuin-A

@@ -34,12 +34,13 @@
 //! taking Ca and Pi out of the voxel. It runs after pass 1 because
 //! nucleation next to mineral must see the neighbours' mineral as it was.
 
+use crate::purpose;
 use crate::scenario::params::{
     BindingParams, CellParams, HA_CALCIUM_MM, HA_PI_PER_CA, InterventionParams, MineralParams,
 };
 use crate::tissue::kernel::{Rules, happens};
 use crate::tissue::model::{self, Phenotype, Site, VsmcColumns};
-use crate::world::{PHOSPHATE, World, purpose};
+use crate::world::{PHOSPHATE, World};
 use rayon::prelude::*;
 use vcsim_core::{CellId, Purpose, Region, Stage, StepContext, Stream, first_uniforms};
 
