@@ -47,6 +47,55 @@ pub(crate) fn check_range(
     }
 }
 
+/// A parameter group: its section and the metadata of its parameters, so
+/// that code quoting a parameter (the rule table) takes key and unit from the
+/// declaration instead of typing them again.
+pub trait Declared {
+    /// Config section, e.g. `cells`.
+    fn section() -> &'static str;
+    /// Metadata of every parameter of the group.
+    fn meta() -> Vec<ParamMeta>;
+}
+
+/// `` `section.key` `` of parameter `key` of group `G`.
+pub fn key_of<G: Declared>(_group: &G, key: &str) -> String {
+    format!("`{}.{key}`", G::section())
+}
+
+/// `` value unit (`section.key`) `` of parameter `key` of group `G` (no unit
+/// when dimensionless).
+pub fn quote<G: Declared>(group: &G, key: &str, value: f64) -> String {
+    let unit = G::meta()
+        .into_iter()
+        .find(|m| m.key == key)
+        .map(|m| m.unit)
+        .unwrap_or("1");
+    let key = key_of(group, key);
+    if unit == "1" {
+        format!("{value} ({key})")
+    } else {
+        format!("{value} {unit} ({key})")
+    }
+}
+
+/// `` `section.key` `` of a parameter, checked at compile time: `key!(p.pit1_km_mM)`.
+#[macro_export]
+macro_rules! key {
+    ($g:ident . $f:ident) => {{
+        let _ = &$g.$f;
+        $crate::scenario::params::key_of($g, stringify!($f))
+    }};
+}
+
+/// `` value unit (`section.key`) `` of a parameter from its declaration:
+/// `quote!(p.pit1_km_mM)` gives `` 0.5 mM (`cells.pit1_km_mM`) ``.
+#[macro_export]
+macro_rules! quote {
+    ($g:ident . $f:ident) => {
+        $crate::scenario::params::quote($g, stringify!($f), $g.$f as f64)
+    };
+}
+
 /// Declares a parameter group. See the module docs.
 macro_rules! param_group {
     (
@@ -74,6 +123,15 @@ macro_rules! param_group {
         impl Default for $name {
             fn default() -> Self {
                 Self { $( $field: $default, )* }
+            }
+        }
+
+        impl $crate::scenario::params::Declared for $name {
+            fn section() -> &'static str {
+                $section
+            }
+            fn meta() -> Vec<$crate::scenario::params::ParamMeta> {
+                Self::meta()
             }
         }
 

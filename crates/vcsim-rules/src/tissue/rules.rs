@@ -5,6 +5,7 @@
 
 use crate::Scenario;
 use crate::tissue::model::{self, Phenotype, Site};
+use crate::{key, quote};
 
 /// Whether a signal raises or lowers a behaviour.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,7 +70,7 @@ pub fn rules(s: &Scenario) -> Vec<Rule> {
             signal: "extracellular Pi (mM)",
             behaviour: "intracellular Pi (PiT-1 uptake)",
             direction: up,
-            half_max: format!("{} mM (`cells.pit1_km_mM`)", p.pit1_km_mM),
+            half_max: quote!(p.pit1_km_mM),
             hill: "1".into(),
             function: "pi_in_target",
             at_low_high: (
@@ -83,8 +84,8 @@ pub fn rules(s: &Scenario) -> Vec<Rule> {
             signal: "intracellular Pi (mM)",
             behaviour: "Runx2 production",
             direction: up,
-            half_max: format!("{} mM (`cells.pi_in_half_max_mM`)", p.pi_in_half_max_mM),
-            hill: format!("{} (`cells.pi_hill`)", p.pi_hill),
+            half_max: quote!(p.pi_in_half_max_mM),
+            hill: quote!(p.pi_hill),
             function: "pi_signal, runx2_drive",
             at_low_high: (
                 model::pi_signal(0.5, 0.0, 0.0, p, iv),
@@ -97,8 +98,8 @@ pub fn rules(s: &Scenario) -> Vec<Rule> {
             signal: "Ca (mM)",
             behaviour: "PiT-1 expression",
             direction: up,
-            half_max: format!("{} mM (`cells.ca_half_max_mM`)", p.ca_half_max_mM),
-            hill: format!("{} (`cells.ca_hill`)", p.ca_hill),
+            half_max: quote!(p.ca_half_max_mM),
+            hill: quote!(p.ca_hill),
             function: "pit1_effective",
             at_low_high: (
                 model::pit1_effective(1.0, 1.8, p, iv),
@@ -111,7 +112,7 @@ pub fn rules(s: &Scenario) -> Vec<Rule> {
             signal: "calcimimetic (CaSR activity)",
             behaviour: "Ca-driven PiT-1 up-regulation",
             direction: down,
-            half_max: format!("1 / {} (`cells.casr_protection`)", p.casr_protection),
+            half_max: format!("1 / {} ({})", p.casr_protection, key!(p.casr_protection)),
             hill: "1".into(),
             function: "pit1_effective",
             at_low_high: {
@@ -129,7 +130,7 @@ pub fn rules(s: &Scenario) -> Vec<Rule> {
             signal: "ROS, H2O2 (µM)",
             behaviour: "Runx2 (slower degradation via Akt/FOXO)",
             direction: up,
-            half_max: format!("{} µM (`cells.ros_half_max_uM`)", p.ros_half_max_uM),
+            half_max: quote!(p.ros_half_max_uM),
             hill: "1 (linear in the degradation time)".into(),
             function: "ros_stabilisation, runx2_step",
             at_low_high: (runx2_at(0.1, 0.0), runx2_at(0.1, 400.0)),
@@ -140,7 +141,7 @@ pub fn rules(s: &Scenario) -> Vec<Rule> {
             signal: "indoxyl sulfate (µM)",
             behaviour: "Nox4 ROS production",
             direction: up,
-            half_max: format!("{} µM (`cells.toxin_half_max_uM`)", p.toxin_half_max_uM),
+            half_max: quote!(p.toxin_half_max_uM),
             hill: "1".into(),
             function: "cell_ros_uM",
             at_low_high: (
@@ -168,7 +169,7 @@ pub fn rules(s: &Scenario) -> Vec<Rule> {
             signal: "fetuin-A (g/L)",
             behaviour: "free Ca·Pi product (calciprotein particles)",
             direction: down,
-            half_max: format!("{} g/L (`mineral.cpp_half_g_per_L`)", m.cpp_half_g_per_L),
+            half_max: quote!(m.cpp_half_g_per_L),
             hill: "1".into(),
             function: "free_product",
             at_low_high: (
@@ -182,10 +183,7 @@ pub fn rules(s: &Scenario) -> Vec<Rule> {
             signal: "fetuin-A (g/L)",
             behaviour: "matrix-vesicle nucleation",
             direction: down,
-            half_max: format!(
-                "{} g/L (`mineral.fetuin_vesicle_half_g_per_L`)",
-                m.fetuin_vesicle_half_g_per_L
-            ),
+            half_max: quote!(m.fetuin_vesicle_half_g_per_L),
             hill: "1".into(),
             function: "nucleation_rate (vesicle)",
             at_low_high: (vesicle(1.0, 0.0, 0.0, 0.0), vesicle(1.0, 0.0, 0.0, 1.0)),
@@ -196,10 +194,7 @@ pub fn rules(s: &Scenario) -> Vec<Rule> {
             signal: "fetuin-A (g/L)",
             behaviour: "apoptosis",
             direction: down,
-            half_max: format!(
-                "{} g/L (`cells.fetuin_apoptosis_half_g_per_L`)",
-                p.fetuin_apoptosis_half_g_per_L
-            ),
+            half_max: quote!(p.fetuin_apoptosis_half_g_per_L),
             hill: "1".into(),
             function: "apoptosis_rate",
             at_low_high: (
@@ -213,14 +208,8 @@ pub fn rules(s: &Scenario) -> Vec<Rule> {
             signal: "free Ca·Pi product (mM²)",
             behaviour: "apoptosis",
             direction: up,
-            half_max: format!(
-                "{} mM² (`cells.apoptosis_product_half_mM2`)",
-                p.apoptosis_product_half_mM2
-            ),
-            hill: format!(
-                "{} (`cells.apoptosis_product_hill`)",
-                p.apoptosis_product_hill
-            ),
+            half_max: quote!(p.apoptosis_product_half_mM2),
+            hill: quote!(p.apoptosis_product_hill),
             function: "apoptosis_rate",
             at_low_high: (
                 model::apoptosis_rate(1.0, 0.0, 2.0, 0.1, p, m),
@@ -233,7 +222,7 @@ pub fn rules(s: &Scenario) -> Vec<Rule> {
             signal: "mineral in the voxel (fraction)",
             behaviour: "apoptosis",
             direction: up,
-            half_max: format!("{} (`mineral.calcified_fraction`)", m.calcified_fraction),
+            half_max: quote!(m.calcified_fraction),
             hill: "1".into(),
             function: "apoptosis_rate",
             at_low_high: (
@@ -247,7 +236,7 @@ pub fn rules(s: &Scenario) -> Vec<Rule> {
             signal: "PPi + bisphosphonate equivalent (µM)",
             behaviour: "crystal growth",
             direction: down,
-            half_max: format!("{} µM (`mineral.ppi_growth_half_uM`)", m.ppi_growth_half_uM),
+            half_max: quote!(m.ppi_growth_half_uM),
             hill: "1".into(),
             function: "growth_rate",
             at_low_high: (
@@ -261,10 +250,7 @@ pub fn rules(s: &Scenario) -> Vec<Rule> {
             signal: "PPi + bisphosphonate equivalent (µM)",
             behaviour: "nucleation threshold",
             direction: up,
-            half_max: format!(
-                "{} µM (`mineral.ppi_nucleation_half_uM`)",
-                m.ppi_nucleation_half_uM
-            ),
+            half_max: quote!(m.ppi_nucleation_half_uM),
             hill: "1 (linear)".into(),
             function: "base_threshold",
             at_low_high: (
@@ -278,7 +264,7 @@ pub fn rules(s: &Scenario) -> Vec<Rule> {
             signal: "PPi (µM)",
             behaviour: "Pi-induced osteogenic signal",
             direction: down,
-            half_max: format!("{} µM (`cells.ppi_signal_half_uM`)", p.ppi_signal_half_uM),
+            half_max: quote!(p.ppi_signal_half_uM),
             hill: "1".into(),
             function: "pi_signal",
             at_low_high: (
@@ -292,10 +278,7 @@ pub fn rules(s: &Scenario) -> Vec<Rule> {
             signal: "ALP (TNAP) of the voxel's cell",
             behaviour: "PPi hydrolysis",
             direction: up,
-            half_max: format!(
-                "linear, {} 1/h at full ALP (`cells.alp_ppi_hydrolysis_per_h`)",
-                p.alp_ppi_hydrolysis_per_h
-            ),
+            half_max: format!("linear, {} at full ALP", quote!(p.alp_ppi_hydrolysis_per_h)),
             hill: "1".into(),
             function: "ppi_hydrolysis_rate",
             at_low_high: (
@@ -310,8 +293,9 @@ pub fn rules(s: &Scenario) -> Vec<Rule> {
             behaviour: "matrix-vesicle nucleation",
             direction: up,
             half_max: format!(
-                "linear, × (1 + {} · ALP) (`mineral.vesicle_alp_boost`)",
-                m.vesicle_alp_boost
+                "linear, × (1 + {} · ALP) ({})",
+                m.vesicle_alp_boost,
+                key!(m.vesicle_alp_boost)
             ),
             hill: "1".into(),
             function: "nucleation_rate (vesicle)",
@@ -324,9 +308,10 @@ pub fn rules(s: &Scenario) -> Vec<Rule> {
             behaviour: "matrix-vesicle release (nucleation)",
             direction: up,
             half_max: format!(
-                "{} µM (`mineral.vesicle_ros_half_uM`), up to × {} (`mineral.vesicle_ros_gain`)",
-                m.vesicle_ros_half_uM,
-                1.0 + m.vesicle_ros_gain
+                "{}, up to × {} ({})",
+                quote!(m.vesicle_ros_half_uM),
+                1.0 + m.vesicle_ros_gain,
+                key!(m.vesicle_ros_gain)
             ),
             hill: "1".into(),
             function: "nucleation_rate (vesicle)",
@@ -339,11 +324,12 @@ pub fn rules(s: &Scenario) -> Vec<Rule> {
             behaviour: "matrix-vesicle release (nucleation)",
             direction: up,
             half_max: format!(
-                "{} pM (`mineral.vesicle_rankl_half_pM`), up to × {} (`mineral.vesicle_rankl_gain`)",
-                m.vesicle_rankl_half_pM,
-                1.0 + m.vesicle_rankl_gain
+                "{}, up to × {} ({})",
+                quote!(m.vesicle_rankl_half_pM),
+                1.0 + m.vesicle_rankl_gain,
+                key!(m.vesicle_rankl_gain)
             ),
-            hill: format!("{} (`mineral.vesicle_rankl_hill`)", m.vesicle_rankl_hill),
+            hill: quote!(m.vesicle_rankl_hill),
             function: "nucleation_rate (vesicle)",
             at_low_high: (vesicle(1.0, 0.0, 0.0, 0.1), vesicle(1.0, 0.0, 100.0, 0.1)),
         },
@@ -353,10 +339,7 @@ pub fn rules(s: &Scenario) -> Vec<Rule> {
             signal: "Mg (mM)",
             behaviour: "nucleation threshold",
             direction: up,
-            half_max: format!(
-                "{} mM (`mineral.mg_nucleation_half_mM`)",
-                m.mg_nucleation_half_mM
-            ),
+            half_max: quote!(m.mg_nucleation_half_mM),
             hill: "1 (linear)".into(),
             function: "base_threshold",
             at_low_high: (
@@ -370,7 +353,7 @@ pub fn rules(s: &Scenario) -> Vec<Rule> {
             signal: "Mg (mM), through TRPM7",
             behaviour: "Pi-induced osteogenic signal",
             direction: down,
-            half_max: format!("{} mM (`cells.mg_signal_half_mM`)", p.mg_signal_half_mM),
+            half_max: quote!(p.mg_signal_half_mM),
             hill: "1".into(),
             function: "pi_signal",
             at_low_high: (
@@ -384,7 +367,7 @@ pub fn rules(s: &Scenario) -> Vec<Rule> {
             signal: "free RANKL (pM)",
             behaviour: "Runx2 production",
             direction: up,
-            half_max: format!("{} pM (`cells.rankl_half_max_pM`)", p.rankl_half_max_pM),
+            half_max: quote!(p.rankl_half_max_pM),
             hill: "1".into(),
             function: "runx2_drive",
             at_low_high: (
@@ -398,7 +381,7 @@ pub fn rules(s: &Scenario) -> Vec<Rule> {
             signal: "OPG (pM), denosumab (nM)",
             behaviour: "free RANKL",
             direction: down,
-            half_max: format!("Kd {} pM (`binding.opg_rankl_kd_pM`)", b.opg_rankl_kd_pM),
+            half_max: format!("Kd {}", quote!(b.opg_rankl_kd_pM)),
             hill: "1".into(),
             function: "free_rankl",
             at_low_high: (
@@ -412,10 +395,7 @@ pub fn rules(s: &Scenario) -> Vec<Rule> {
             signal: "Runx2 (fold)",
             behaviour: "RANKL secretion",
             direction: up,
-            half_max: format!(
-                "linear, {} pM/h per fold (`cells.rankl_runx2_pM_per_h`)",
-                p.rankl_runx2_pM_per_h
-            ),
+            half_max: format!("linear, {} per fold", quote!(p.rankl_runx2_pM_per_h)),
             hill: "1".into(),
             function: "rankl_secretion",
             at_low_high: (
@@ -429,8 +409,8 @@ pub fn rules(s: &Scenario) -> Vec<Rule> {
             signal: "Runx2 (fold above basal)",
             behaviour: "ALP (TNAP) expression",
             direction: up,
-            half_max: format!("{} (`cells.alp_runx2_half`)", p.alp_runx2_half),
-            hill: format!("{} (`cells.expression_hill`)", p.expression_hill),
+            half_max: quote!(p.alp_runx2_half),
+            hill: quote!(p.expression_hill),
             function: "runx2_target_expression",
             at_low_high: (
                 model::runx2_target_expression(1.0, p.alp_runx2_half, p),
@@ -443,10 +423,7 @@ pub fn rules(s: &Scenario) -> Vec<Rule> {
             signal: "PTH (pg/mL)",
             behaviour: "Runx2 production",
             direction: up,
-            half_max: format!(
-                "{} pg/mL (`cells.pth_half_max_pg_per_mL`)",
-                p.pth_half_max_pg_per_mL
-            ),
+            half_max: quote!(p.pth_half_max_pg_per_mL),
             hill: "1".into(),
             function: "runx2_drive",
             at_low_high: (
@@ -461,8 +438,9 @@ pub fn rules(s: &Scenario) -> Vec<Rule> {
             behaviour: "contractile → osteogenic switch",
             direction: up,
             half_max: format!(
-                "on above {} (`cells.switch_on_runx2`), back below {} (`cells.switch_off_runx2`)",
-                p.switch_on_runx2, p.switch_off_runx2
+                "on above {}, back below {}",
+                quote!(p.switch_on_runx2),
+                quote!(p.switch_off_runx2)
             ),
             hill: "step (hysteresis)".into(),
             function: "switch_rate",
@@ -478,10 +456,7 @@ pub fn rules(s: &Scenario) -> Vec<Rule> {
             signal: "elastic lamina",
             behaviour: "nucleation (lower threshold)",
             direction: up,
-            half_max: format!(
-                "threshold × {} (`mineral.lamina_threshold_factor`)",
-                m.lamina_threshold_factor
-            ),
+            half_max: format!("threshold × {}", quote!(m.lamina_threshold_factor)),
             hill: "1".into(),
             function: "nucleation_rate (lamina)",
             // Outside a lamina a voxel without a cell does not nucleate at all.
