@@ -192,53 +192,53 @@ pub struct Rules {
     pit1_expression: f64,
     casr_expression: f64,
     calcimimetic: f64,
-    casr_half: f64,
+    casr_half_max_mM: f64,
     casr_protection: f64,
-    ca_gain: f64,
+    ca_pit1_gain: f64,
     ca_hill: Hill,
     // M1: uptake.
-    pi_in_max: f64,
-    pit1_km: f64,
+    pi_in_max_mM: f64,
+    pit1_km_mM: f64,
     /// `exp(−pi_exchange·dt)`.
-    pi_keep: f64,
+    keep_pi_exchange: f64,
     // M1, M6, Mg: the Pi signal.
     pi_hill: Hill,
-    inv_ppi_signal_half: f64,
-    trpm7_per_mg_half: f64,
+    inv_ppi_signal_half_uM: f64,
+    trpm7_per_mg_signal_half_mM: f64,
     /// PPi-equivalent of the bisphosphonate, µM.
     bisphosphonate_ppi: f64,
     // M7, M9: drive.
     rankl_weight: f64,
-    rankl_half: f64,
-    inv_opg_kd: f64,
+    rankl_half_max_pM: f64,
+    inv_opg_rankl_kd_pM: f64,
     /// `denosumab / Kd` (≥ 0).
     denosumab_term: f64,
     /// `pth_weight · PTH / (pth_half + PTH)`.
     pth_term: f64,
     // M3: ROS.
-    h2o2: f64,
-    inv_ros_half: f64,
-    akt: f64,
+    h2o2_uM: f64,
+    inv_ros_half_max_uM: f64,
+    akt_activity: f64,
     // M1, M3: Runx2.
     production0: f64,
     production1: f64,
     /// `ln 2 / half-life · dt`.
-    runx2_k_dt: f64,
+    runx2_decay_dt: f64,
     // Runx2 → ALP, OPN.
     alp_hill: Hill,
     opn_hill: Hill,
-    alp_keep: f64,
-    opn_keep: f64,
+    keep_alp_rate: f64,
+    keep_opn_rate: f64,
     // Apoptosis.
-    inv_cpp_half: f64,
+    inv_cpp_half_g_per_L: f64,
     product_hill: Hill,
-    product_gain: f64,
-    mineral_gain: f64,
+    apoptosis_product_gain: f64,
+    apoptosis_mineral_gain: f64,
     calcified_fraction: f64,
-    ros_gain: f64,
+    apoptosis_ros_gain: f64,
     /// `apoptosis_per_h · dt`.
-    apoptosis_dt: f64,
-    inv_fetuin_apoptosis_half: f64,
+    apoptosis_per_h_dt: f64,
+    inv_fetuin_apoptosis_half_g_per_L: f64,
     /// Probability that an apoptotic cell becomes a body within the step.
     pub clearance_probability: f64,
     // Switching.
@@ -248,10 +248,10 @@ pub struct Rules {
     switch_off_probability: f64,
     // Secretion.
     /// PPi hydrolysis rate per unit ALP, 1/h.
-    ppi_k_per_alp: f64,
-    ppi_source: f64,
-    rankl_base: f64,
-    rankl_per_runx2: f64,
+    ppi_hydrolysis_per_alp_h: f64,
+    ppi_secretion_uM_per_h: f64,
+    rankl_base_pM_per_h: f64,
+    rankl_runx2_pM_per_h: f64,
     /// OPG secreted over the step by a contractile and an osteogenic cell.
     opg_step: [f64; 2],
     /// ROS level a viable cell sustains (S/k), µM.
@@ -259,21 +259,21 @@ pub struct Rules {
     /// ROS level the endothelium sustains (S/k), µM.
     pub endothelial_ros: f64,
     // Nucleation threshold.
-    nucleation_product: f64,
-    inv_mg_nucleation_half: f64,
-    inv_ppi_nucleation_half: f64,
+    nucleation_product_mM2: f64,
+    inv_mg_nucleation_half_mM: f64,
+    inv_ppi_nucleation_half_uM: f64,
     // Nucleation at matrix vesicles and next to mineral.
-    vesicle_per_h: f64,
+    vesicle_nucleation_per_h: f64,
     vesicle_alp_boost: f64,
-    fetuin_vesicle_half: f64,
+    fetuin_vesicle_half_g_per_L: f64,
     fetuin_vesicle_max: f64,
-    vesicle_ros_half: f64,
+    vesicle_ros_half_uM: f64,
     vesicle_ros_gain: f64,
     vesicle_rankl: Hill,
     vesicle_rankl_gain: f64,
-    spread_per_h: f64,
-    growth_product: f64,
-    inv_growth_product: f64,
+    spread_nucleation_per_h: f64,
+    growth_product_mM2: f64,
+    inv_growth_product_mM2: f64,
     dt: f64,
 }
 
@@ -296,40 +296,40 @@ impl Rules {
             pit1_expression: iv.pit1_expression,
             casr_expression: iv.casr_expression,
             calcimimetic: iv.calcimimetic,
-            casr_half: p.casr_half_max_mM,
+            casr_half_max_mM: p.casr_half_max_mM,
             casr_protection: p.casr_protection,
-            ca_gain: p.ca_pit1_gain,
+            ca_pit1_gain: p.ca_pit1_gain,
             ca_hill: Hill::new(p.ca_half_max_mM, p.ca_hill),
-            pi_in_max: p.pi_in_max_mM,
-            pit1_km: p.pit1_km_mM,
-            pi_keep: keep(p.pi_exchange_per_h),
+            pi_in_max_mM: p.pi_in_max_mM,
+            pit1_km_mM: p.pit1_km_mM,
+            keep_pi_exchange: keep(p.pi_exchange_per_h),
             pi_hill: Hill::new(p.pi_in_half_max_mM, p.pi_hill),
-            inv_ppi_signal_half: 1.0 / p.ppi_signal_half_uM,
-            trpm7_per_mg_half: iv.trpm7_expression / p.mg_signal_half_mM,
+            inv_ppi_signal_half_uM: 1.0 / p.ppi_signal_half_uM,
+            trpm7_per_mg_signal_half_mM: iv.trpm7_expression / p.mg_signal_half_mM,
             bisphosphonate_ppi: m.bisphosphonate_potency * sys.bisphosphonate_uM.max(0.0),
             rankl_weight: p.rankl_weight,
-            rankl_half: p.rankl_half_max_pM,
-            inv_opg_kd: 1.0 / b.opg_rankl_kd_pM,
+            rankl_half_max_pM: p.rankl_half_max_pM,
+            inv_opg_rankl_kd_pM: 1.0 / b.opg_rankl_kd_pM,
             denosumab_term: sys.denosumab_nM.max(0.0) / b.denosumab_rankl_kd_nM,
             pth_term: p.pth_weight * saturating(sys.pth_pg_per_mL, p.pth_half_max_pg_per_mL),
-            h2o2: sys.h2o2_uM,
-            inv_ros_half: 1.0 / p.ros_half_max_uM,
-            akt: 1.0 - iv.akt_inhibition,
+            h2o2_uM: sys.h2o2_uM,
+            inv_ros_half_max_uM: 1.0 / p.ros_half_max_uM,
+            akt_activity: 1.0 - iv.akt_inhibition,
             production0: iv.runx2_expression * (1.0 + iv.runx2_overexpression),
             production1: iv.runx2_expression * (p.runx2_max_fold - 1.0),
-            runx2_k_dt: std::f64::consts::LN_2 / p.runx2_half_life_h * dt,
+            runx2_decay_dt: std::f64::consts::LN_2 / p.runx2_half_life_h * dt,
             alp_hill: Hill::new(p.alp_runx2_half, p.expression_hill),
             opn_hill: Hill::new(p.opn_runx2_half, p.expression_hill),
-            alp_keep: keep(p.alp_rate_per_h),
-            opn_keep: keep(p.opn_rate_per_h),
-            inv_cpp_half: 1.0 / m.cpp_half_g_per_L,
+            keep_alp_rate: keep(p.alp_rate_per_h),
+            keep_opn_rate: keep(p.opn_rate_per_h),
+            inv_cpp_half_g_per_L: 1.0 / m.cpp_half_g_per_L,
             product_hill: Hill::new(p.apoptosis_product_half_mM2, p.apoptosis_product_hill),
-            product_gain: p.apoptosis_product_gain,
-            mineral_gain: p.apoptosis_mineral_gain,
+            apoptosis_product_gain: p.apoptosis_product_gain,
+            apoptosis_mineral_gain: p.apoptosis_mineral_gain,
             calcified_fraction: m.calcified_fraction,
-            ros_gain: p.apoptosis_ros_gain,
-            apoptosis_dt: p.apoptosis_per_h * dt,
-            inv_fetuin_apoptosis_half: 1.0 / p.fetuin_apoptosis_half_g_per_L,
+            apoptosis_ros_gain: p.apoptosis_ros_gain,
+            apoptosis_per_h_dt: p.apoptosis_per_h * dt,
+            inv_fetuin_apoptosis_half_g_per_L: 1.0 / p.fetuin_apoptosis_half_g_per_L,
             clearance_probability: model::event_probability(p.apoptotic_clearance_per_h, dt),
             switch_on_runx2: p.switch_on_runx2,
             switch_off_runx2: p.switch_off_runx2,
@@ -343,30 +343,30 @@ impl Rules {
             } else {
                 0.0
             },
-            ppi_k_per_alp: p.alp_ppi_hydrolysis_per_h * (1.0 - iv.tnap_inhibition),
-            ppi_source: p.ppi_secretion_uM_per_h,
-            rankl_base: p.rankl_basal_pM_per_h + iv.rankl_overexpression_pM_per_h,
-            rankl_per_runx2: p.rankl_runx2_pM_per_h,
+            ppi_hydrolysis_per_alp_h: p.alp_ppi_hydrolysis_per_h * (1.0 - iv.tnap_inhibition),
+            ppi_secretion_uM_per_h: p.ppi_secretion_uM_per_h,
+            rankl_base_pM_per_h: p.rankl_basal_pM_per_h + iv.rankl_overexpression_pM_per_h,
+            rankl_runx2_pM_per_h: p.rankl_runx2_pM_per_h,
             opg_step: [
                 model::opg_secretion(Phenotype::Contractile, p, iv) * dt,
                 model::opg_secretion(Phenotype::Osteogenic, p, iv) * dt,
             ],
             cell_ros: model::cell_ros_uM(sys.toxin_uM, p, iv),
             endothelial_ros: model::endothelial_ros_uM(lumen_pi_mM, p, iv),
-            nucleation_product: m.nucleation_product_mM2,
-            inv_mg_nucleation_half: 1.0 / m.mg_nucleation_half_mM,
-            inv_ppi_nucleation_half: 1.0 / m.ppi_nucleation_half_uM,
-            vesicle_per_h: m.vesicle_nucleation_per_h,
+            nucleation_product_mM2: m.nucleation_product_mM2,
+            inv_mg_nucleation_half_mM: 1.0 / m.mg_nucleation_half_mM,
+            inv_ppi_nucleation_half_uM: 1.0 / m.ppi_nucleation_half_uM,
+            vesicle_nucleation_per_h: m.vesicle_nucleation_per_h,
             vesicle_alp_boost: m.vesicle_alp_boost,
-            fetuin_vesicle_half: m.fetuin_vesicle_half_g_per_L,
+            fetuin_vesicle_half_g_per_L: m.fetuin_vesicle_half_g_per_L,
             fetuin_vesicle_max: m.fetuin_vesicle_max,
-            vesicle_ros_half: m.vesicle_ros_half_uM,
+            vesicle_ros_half_uM: m.vesicle_ros_half_uM,
             vesicle_ros_gain: m.vesicle_ros_gain,
             vesicle_rankl: Hill::new(m.vesicle_rankl_half_pM, m.vesicle_rankl_hill),
             vesicle_rankl_gain: m.vesicle_rankl_gain,
-            spread_per_h: m.spread_nucleation_per_h,
-            growth_product: m.growth_product_mM2,
-            inv_growth_product: 1.0 / m.growth_product_mM2,
+            spread_nucleation_per_h: m.spread_nucleation_per_h,
+            growth_product_mM2: m.growth_product_mM2,
+            inv_growth_product_mM2: 1.0 / m.growth_product_mM2,
             dt,
         }
     }
@@ -374,7 +374,7 @@ impl Rules {
     /// Exogenous H2O2 added to the ROS a cell senses, µM.
     #[inline(always)]
     pub fn h2o2(&self) -> f64 {
-        self.h2o2
+        self.h2o2_uM
     }
 
     /// True if every Hill power of the cell rules is a whole number, so
@@ -399,22 +399,23 @@ impl Rules {
 
     #[inline(always)]
     pub(crate) fn pit1_effective_g<const WHOLE: bool>(&self, pit1_cell: f64, ca_mM: f64) -> f64 {
-        let casr = self.casr_expression * (saturating(ca_mM, self.casr_half) + self.calcimimetic);
+        let casr =
+            self.casr_expression * (saturating(ca_mM, self.casr_half_max_mM) + self.calcimimetic);
         let r = self.ca_hill.ratio::<WHOLE>(ca_mM);
-        let ca_up = self.ca_gain * r / ((1.0 + r) * (1.0 + self.casr_protection * casr));
+        let ca_up = self.ca_pit1_gain * r / ((1.0 + r) * (1.0 + self.casr_protection * casr));
         pit1_cell * self.pit1_expression * (1.0 + ca_up)
     }
 
     /// [`model::pi_in_target`].
     #[inline(always)]
     pub fn pi_in_target(&self, pi_mM: f64, pit1_eff: f64) -> f64 {
-        self.pi_in_max * pit1_eff * saturating(pi_mM, self.pit1_km)
+        self.pi_in_max_mM * pit1_eff * saturating(pi_mM, self.pit1_km_mM)
     }
 
     /// Intracellular Pi after the step, relaxing towards `target`.
     #[inline(always)]
     pub fn pi_in_step(&self, pi_in: f64, target: f64) -> f64 {
-        target + (pi_in - target) * self.pi_keep
+        target + (pi_in - target) * self.keep_pi_exchange
     }
 
     /// [`model::ppi_equivalent`] with the step's bisphosphonate.
@@ -438,8 +439,8 @@ impl Rules {
     ) -> f64 {
         let r = self.pi_hill.ratio::<WHOLE>(pi_in_mM);
         r / ((1.0 + r)
-            * (1.0 + ppi_eq_uM.max(0.0) * self.inv_ppi_signal_half)
-            * (1.0 + self.trpm7_per_mg_half * mg_mM.max(0.0)))
+            * (1.0 + ppi_eq_uM.max(0.0) * self.inv_ppi_signal_half_uM)
+            * (1.0 + self.trpm7_per_mg_signal_half_mM * mg_mM.max(0.0)))
     }
 
     /// [`model::free_rankl`]: RANKL not held by OPG or the step's denosumab, pM.
@@ -451,7 +452,7 @@ impl Rules {
     /// Total over free RANKL: `1 + OPG / K_OPG + denosumab / K_dmab`.
     #[inline(always)]
     fn rankl_binding(&self, opg_pM: f64) -> f64 {
-        1.0 + opg_pM.max(0.0) * self.inv_opg_kd + self.denosumab_term
+        1.0 + opg_pM.max(0.0) * self.inv_opg_rankl_kd_pM + self.denosumab_term
     }
 
     /// [`model::runx2_drive`] from the Pi signal and the total RANKL and OPG
@@ -462,7 +463,7 @@ impl Rules {
         let r = rankl_pM.max(0.0);
         let rankl = if r > 0.0 {
             let d = self.rankl_binding(opg_pM);
-            self.rankl_weight * r / (self.rankl_half * d + r)
+            self.rankl_weight * r / (self.rankl_half_max_pM * d + r)
         } else {
             0.0
         };
@@ -474,20 +475,20 @@ impl Rules {
     /// ROS term of [`Rules::apoptosis_events`].
     #[inline(always)]
     pub fn ros_ratio(&self, ros_field_uM: f64) -> f64 {
-        (ros_field_uM + self.h2o2).max(0.0) * self.inv_ros_half
+        (ros_field_uM + self.h2o2_uM).max(0.0) * self.inv_ros_half_max_uM
     }
 
     /// [`model::ros_stabilisation`] from [`Rules::ros_ratio`].
     #[inline(always)]
     pub fn stabilisation(&self, ros_ratio: f64) -> f64 {
-        1.0 + self.akt * ros_ratio
+        1.0 + self.akt_activity * ros_ratio
     }
 
     /// [`model::runx2_step`].
     #[inline(always)]
     pub fn runx2_step(&self, runx2: f64, drive: f64, stabilisation: f64) -> f64 {
         let target = (self.production0 + self.production1 * drive) * stabilisation;
-        target + (runx2 - target) * exp(-self.runx2_k_dt / stabilisation)
+        target + (runx2 - target) * exp(-self.runx2_decay_dt / stabilisation)
     }
 
     /// ALP after the step ([`model::runx2_target_expression`] with
@@ -500,7 +501,7 @@ impl Rules {
     #[inline(always)]
     pub(crate) fn alp_step_g<const WHOLE: bool>(&self, alp: f64, runx2: f64) -> f64 {
         let target = self.alp_hill.at_g::<WHOLE>(runx2 - 1.0);
-        target + (alp - target) * self.alp_keep
+        target + (alp - target) * self.keep_alp_rate
     }
 
     /// OPN after the step, as [`Rules::alp_step`] with the OPN constants.
@@ -512,7 +513,7 @@ impl Rules {
     #[inline(always)]
     pub(crate) fn opn_step_g<const WHOLE: bool>(&self, opn: f64, runx2: f64) -> f64 {
         let target = self.opn_hill.at_g::<WHOLE>(runx2 - 1.0);
-        target + (opn - target) * self.opn_keep
+        target + (opn - target) * self.keep_opn_rate
     }
 
     /// Expected apoptosis events within the step, [`model::apoptosis_rate`]
@@ -539,7 +540,7 @@ impl Rules {
         ros_ratio: f64,
     ) -> f64 {
         let fet = fetuin_g_per_L.max(0.0);
-        let product = ca_mM.max(0.0) * pi_mM.max(0.0) / (1.0 + fet * self.inv_cpp_half);
+        let product = ca_mM.max(0.0) * pi_mM.max(0.0) / (1.0 + fet * self.inv_cpp_half_g_per_L);
         // Terms of zero signal are exactly 0 (x / (h + x) with x = 0).
         let mineral_term = if mineral > 0.0 {
             mineral / (self.calcified_fraction + mineral)
@@ -552,10 +553,10 @@ impl Rules {
             0.0
         };
         let raise = 1.0
-            + self.product_gain * self.product_hill.at_g::<WHOLE>(product)
-            + self.mineral_gain * mineral_term
-            + self.ros_gain * ros_term;
-        self.apoptosis_dt * raise / (1.0 + fet * self.inv_fetuin_apoptosis_half)
+            + self.apoptosis_product_gain * self.product_hill.at_g::<WHOLE>(product)
+            + self.apoptosis_mineral_gain * mineral_term
+            + self.apoptosis_ros_gain * ros_term;
+        self.apoptosis_per_h_dt * raise / (1.0 + fet * self.inv_fetuin_apoptosis_half_g_per_L)
     }
 
     /// [`model::switch_rate`] as the phenotype a cell may switch to and the
@@ -581,27 +582,27 @@ impl Rules {
     /// secretion and hydrolysis ([`model::ppi_hydrolysis_rate`]), exact over dt.
     #[inline(always)]
     pub fn ppi_step(&self, ppi_uM: f64, alp: f64) -> f64 {
-        let k = self.ppi_k_per_alp * alp.max(0.0);
+        let k = self.ppi_hydrolysis_per_alp_h * alp.max(0.0);
         if k > 0.0 {
             let e = exp(-k * self.dt);
-            ppi_uM * e + self.ppi_source / k * (1.0 - e)
+            ppi_uM * e + self.ppi_secretion_uM_per_h / k * (1.0 - e)
         } else {
-            ppi_uM + self.ppi_source * self.dt
+            ppi_uM + self.ppi_secretion_uM_per_h * self.dt
         }
     }
 
     /// RANKL a viable cell secretes over the step, pM ([`model::rankl_secretion`] × dt).
     #[inline(always)]
     pub fn rankl_secreted(&self, runx2: f64) -> f64 {
-        (self.rankl_base + self.rankl_per_runx2 * (runx2 - 1.0).max(0.0)) * self.dt
+        (self.rankl_base_pM_per_h + self.rankl_runx2_pM_per_h * (runx2 - 1.0).max(0.0)) * self.dt
     }
 
     /// [`model::base_threshold`].
     #[inline(always)]
     pub fn base_threshold(&self, mg_mM: f64, ppi_eq_uM: f64) -> f64 {
-        self.nucleation_product
-            * (1.0 + mg_mM.max(0.0) * self.inv_mg_nucleation_half)
-            * (1.0 + ppi_eq_uM.max(0.0) * self.inv_ppi_nucleation_half)
+        self.nucleation_product_mM2
+            * (1.0 + mg_mM.max(0.0) * self.inv_mg_nucleation_half_mM)
+            * (1.0 + ppi_eq_uM.max(0.0) * self.inv_ppi_nucleation_half_uM)
     }
 
     /// [`model::nucleation_rate`] at the matrix vesicles of an osteogenic
@@ -643,29 +644,31 @@ impl Rules {
         let ros = ros_uM.max(0.0);
         let p = free_product
             * (1.0 + self.vesicle_alp_boost * alp.max(0.0))
-            * (self.fetuin_vesicle_half + fet);
-        let q = threshold * (self.fetuin_vesicle_half + (1.0 + self.fetuin_vesicle_max) * fet);
+            * (self.fetuin_vesicle_half_g_per_L + fet);
+        let q =
+            threshold * (self.fetuin_vesicle_half_g_per_L + (1.0 + self.fetuin_vesicle_max) * fet);
         if q <= 0.0 {
             // No threshold: the model's excess is 1.
-            let release = 1.0 + self.vesicle_ros_gain * saturating(ros, self.vesicle_ros_half);
-            return self.vesicle_per_h * release;
+            let release = 1.0 + self.vesicle_ros_gain * saturating(ros, self.vesicle_ros_half_uM);
+            return self.vesicle_nucleation_per_h * release;
         }
         if p <= q {
             return 0.0;
         }
-        let a = self.vesicle_ros_half + (1.0 + self.vesicle_ros_gain) * ros;
-        let b = self.vesicle_ros_half + ros;
-        self.vesicle_per_h * a * (p - q) / (b * q)
+        let a = self.vesicle_ros_half_uM + (1.0 + self.vesicle_ros_gain) * ros;
+        let b = self.vesicle_ros_half_uM + ros;
+        self.vesicle_nucleation_per_h * a * (p - q) / (b * q)
     }
 
     /// [`model::nucleation_rate`] next to mineral (the threshold is the
     /// growth product).
     #[inline(always)]
     pub fn spread_rate(&self, free_product: f64) -> f64 {
-        if self.growth_product <= 0.0 {
-            self.spread_per_h
-        } else if free_product > self.growth_product {
-            self.spread_per_h * (free_product * self.inv_growth_product - 1.0).max(0.0)
+        if self.growth_product_mM2 <= 0.0 {
+            self.spread_nucleation_per_h
+        } else if free_product > self.growth_product_mM2 {
+            self.spread_nucleation_per_h
+                * (free_product * self.inv_growth_product_mM2 - 1.0).max(0.0)
         } else {
             0.0
         }
