@@ -40,7 +40,7 @@ use crate::scenario::params::{
 };
 use crate::tissue::kernel::{Rules, happens};
 use crate::tissue::model::{self, Phenotype, Site, VsmcColumns};
-use crate::world::{PHOSPHATE, World};
+use crate::world::{CALCIUM, FETUIN_A, MAGNESIUM, OPG, PHOSPHATE, PPI, RANKL, ROS, World};
 use rayon::prelude::*;
 use vcsim_core::{CellId, Purpose, Region, Stage, StepContext, Stream, first_uniforms};
 
@@ -703,9 +703,13 @@ impl Stage<World> for ReactionStage {
             ctx.dt_h,
         );
         let m = &self.m;
-        let [pi, ca, mg, ppi, fet, ros, rankl, opg] = w.fields.all_values_mut() else {
-            // The world always holds the eight fields of `FIELDS`.
-            return;
+        // By index, so that the solute table can grow or be reordered.
+        let Ok([pi, ca, mg, ppi, fet, ros, rankl, opg]) =
+            w.fields.all_values_mut().get_disjoint_mut([
+                PHOSPHATE, CALCIUM, MAGNESIUM, PPI, FETUIN_A, ROS, RANKL, OPG,
+            ])
+        else {
+            unreachable!("the solute indices are distinct and within the table");
         };
         let (ids, voxels, data) = w.cells.parts_mut();
         let VsmcColumns {
