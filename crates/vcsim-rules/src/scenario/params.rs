@@ -1202,7 +1202,7 @@ pub fn all_meta() -> Vec<ParamMeta> {
 pub fn reference_markdown() -> String {
     let mut out = String::from(
         "# Parameter reference\n\n\
-         Generated from the parameter declarations in `crates/vcsim-rules/src/params.rs` by\n\
+         Generated from the parameter declarations in `crates/vcsim-rules/src/scenario/params.rs` by\n\
          `vcsim params > docs/parameters.md`; a test fails when the two differ.\n\
          Every key can be set in a scenario file or with `--set section.key=value`.\n",
     );

@@ -468,7 +468,7 @@ pub fn rules(s: &Scenario) -> Vec<Rule> {
 /// The rule table as Markdown (`docs/rules.md` is this text; a test keeps them equal).
 pub fn rules_markdown() -> String {
     let mut out = String::from(
-        "# Rule table\n\nGenerated from `crates/vcsim-rules/src/rules.rs` by `vcsim rules > docs/rules.md`, \
+        "# Rule table\n\nGenerated from `crates/vcsim-rules/src/tissue/rules.rs` by `vcsim rules > docs/rules.md`, \
          with the default parameters; a test checks every direction against the model function and keeps \
          this file equal to the output. Equations: [model.md](model.md).\n\n\
          | mechanism | signal | behaviour | direction | half-max | Hill | function | behaviour at low → high signal | source |\n\
