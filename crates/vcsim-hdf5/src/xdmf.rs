@@ -1,7 +1,12 @@
 //! An XDMF sidecar (`OUT.xmf`) that lets ParaView and VisIt open the field
 //! frames of a run file directly: a temporal collection of co-rectilinear
 //! grids (points at voxel centres), one attribute per field, each a hyperslab
-//! of `/fields/<name>`.
+//! of `/fields/<name>`, and the region map `/grid/region`.
+//!
+//! The mesh is always three-dimensional: a 2D section is one voxel thick in
+//! z, so that readers put it in the X–Y plane (x radial from the lumen, y
+//! along the circumference), as the run file's `x_um`, `y_um` say. A
+//! `2DCoRectMesh` would be read as the Y–Z plane.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -20,19 +25,28 @@ pub fn write_xdmf(h5: &Path, xmf: &Path) -> Result<(), OutputError> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let dims = shape
+    // Topology dimensions, slowest first (z y x); a 2D section is 1 × ny × nx.
+    let topo: Vec<usize> = if shape.len() == 3 {
+        shape.clone()
+    } else {
+        std::iter::once(1).chain(shape.iter().copied()).collect()
+    };
+    let dims = topo
+        .iter()
+        .map(|d| d.to_string())
+        .collect::<Vec<_>>()
+        .join(" ");
+    // The datasets' own dimensions (frames first for the fields).
+    let data_dims = shape
         .iter()
         .map(|d| d.to_string())
         .collect::<Vec<_>>()
         .join(" ");
     let n = shape.len();
-    let (topology, geometry) = if n == 3 {
-        ("3DCoRectMesh", "ORIGIN_DXDYDZ")
-    } else {
-        ("2DCoRectMesh", "ORIGIN_DXDY")
-    };
-    let origin = vec![format!("{}", 0.5 * dx); n].join(" ");
-    let spacing = vec![format!("{dx}"); n].join(" ");
+    let (topology, geometry) = ("3DCoRectMesh", "ORIGIN_DXDYDZ");
+    let origin = vec![format!("{}", 0.5 * dx); 3].join(" ");
+    let spacing = vec![format!("{dx}"); 3].join(" ");
+    let has_region = r.regions().is_ok();
     let mut x = String::new();
     let _ = writeln!(x, "<?xml version=\"1.0\" ?>");
     let _ = writeln!(x, "<Xdmf Version=\"3.0\">\n <Domain>");
@@ -50,11 +64,11 @@ pub fn write_xdmf(h5: &Path, xmf: &Path) -> Result<(), OutputError> {
         let _ = writeln!(x, "    <Geometry GeometryType=\"{geometry}\">");
         let _ = writeln!(
             x,
-            "     <DataItem Format=\"XML\" Dimensions=\"{n}\">{origin}</DataItem>"
+            "     <DataItem Format=\"XML\" Dimensions=\"3\">{origin}</DataItem>"
         );
         let _ = writeln!(
             x,
-            "     <DataItem Format=\"XML\" Dimensions=\"{n}\">{spacing}</DataItem>"
+            "     <DataItem Format=\"XML\" Dimensions=\"3\">{spacing}</DataItem>"
         );
         let _ = writeln!(x, "    </Geometry>");
         for f in &fields {
@@ -63,7 +77,7 @@ pub fn write_xdmf(h5: &Path, xmf: &Path) -> Result<(), OutputError> {
                 .collect::<Vec<_>>()
                 .join(" ");
             let stride = vec!["1"; n + 1].join(" ");
-            let count = format!("1 {dims}");
+            let count = format!("1 {data_dims}");
             let _ = writeln!(
                 x,
                 "    <Attribute Name=\"{f}\" AttributeType=\"Scalar\" Center=\"Node\">"
@@ -79,10 +93,21 @@ pub fn write_xdmf(h5: &Path, xmf: &Path) -> Result<(), OutputError> {
             );
             let _ = writeln!(
                 x,
-                "      <DataItem Dimensions=\"{} {dims}\" NumberType=\"Float\" Precision=\"4\" Format=\"HDF\">{file_name}:/fields/{f}</DataItem>",
+                "      <DataItem Dimensions=\"{} {data_dims}\" NumberType=\"Float\" Precision=\"4\" Format=\"HDF\">{file_name}:/fields/{f}</DataItem>",
                 times.len()
             );
             let _ = writeln!(x, "     </DataItem>\n    </Attribute>");
+        }
+        if has_region {
+            let _ = writeln!(
+                x,
+                "    <Attribute Name=\"region\" AttributeType=\"Scalar\" Center=\"Node\">"
+            );
+            let _ = writeln!(
+                x,
+                "     <DataItem Dimensions=\"{dims}\" NumberType=\"UChar\" Precision=\"1\" Format=\"HDF\">{file_name}:/grid/region</DataItem>"
+            );
+            let _ = writeln!(x, "    </Attribute>");
         }
         let _ = writeln!(x, "   </Grid>");
     }
