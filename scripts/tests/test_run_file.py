@@ -175,8 +175,9 @@ def test_report_draws_the_standard_figures(smoke_run, tmp_path):
     out = tmp_path / "report"
     done = subprocess.run([sys.executable, "-m", "vcsim_analysis", "report", str(smoke_run), "-o", str(out)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
-    for name in ["tissue_maps.png", "time_series.png", "solutes.png", "patient.png"]:
+    for name in ["tissue_maps.png", "time_series.png", "solutes.png", "patient.png", "regions.png"]:
         assert (out / name).stat().st_size > 5000, name
+    assert "patient.png" in (out / "index.html").read_text()
     summary = (out / "summary.md").read_text()
     assert "30.0 days, 180 steps, 4 frames" in summary
     import re
