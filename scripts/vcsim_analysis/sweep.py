@@ -123,7 +123,7 @@ def prevalence(path):
 
 #: Readable axis labels of the pooled outcomes (other columns are shown by name).
 OUTCOME_LABELS = {
-    "final_calcified_fraction": "calcified media + laminae at the end (fraction)",
+    "final_calcified_fraction": "calcified media + laminae, end (fraction)",
     "final_mineral_volume_um3": "hydroxyapatite volume at the end (µm³)",
     "final_lamina_mineral_share": "share of the mineral in the laminae at the end",
     "final_n_osteogenic": "osteogenic cells at the end",
