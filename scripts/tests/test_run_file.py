@@ -225,6 +225,11 @@ def test_worked_example_runs(tmp_path, vcsim):
     done = subprocess.run([sys.executable, str(ROOT / "docs" / "example_analysis.py"), str(tmp_path)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "example.png").stat().st_size > 10000
+    # What the figure follows is not flat: the mineral volume grows over the
+    # 120 days, though no voxel is "calcified" yet.
+    run = open_run(tmp_path / "example.h5")
+    assert run.series["mineral_volume_um3"][-1] > 10 * run.series["mineral_volume_um3"][len(run.series["time_h"]) // 10] > 0
+    assert "<vcsim Run 'ckd5d'" in done.stdout
 
 
 def test_serum_and_bone_are_laid_out_like_the_timeseries(smoke_run):
