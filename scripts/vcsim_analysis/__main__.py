@@ -32,6 +32,11 @@ def main(argv=None) -> int:
     }
     try:
         written = commands[args.command]()
+    except ModuleNotFoundError as e:
+        if e.name != "matplotlib":
+            raise
+        print("error: the figures need matplotlib: pip install './scripts[plot]' (scripts/setup-debian.sh installs it in .venv)", file=sys.stderr)
+        return 1
     except (OSError, ValueError, KeyError) as e:
         # One clear line for a missing or malformed input file.
         print(f"error: {e}", file=sys.stderr)
