@@ -291,13 +291,18 @@ def plot_prevalence(prev, ax=None, colors=None):
         err = np.vstack([p - g["ci_low"].to_numpy(dtype=float), g["ci_high"].to_numpy(dtype=float) - p])
         err = np.clip(np.nan_to_num(err), 0.0, None)
         ax.bar(x, 100 * np.nan_to_num(p), width, yerr=100 * err, capsize=3, label=arm, color=colors[arm])
-    ax.set_xticks(np.arange(len(groups)))
-    ax.set_xticklabels(groups, fontsize=8)
     by = prev.attrs.get("by")
+    ticks = groups
+    if by and len(by) == 1 and by[0] in prev:
+        # One grouping column: its name is the axis label, the ticks its values.
+        values = dict(zip(prev["group"], prev[by[0]]))
+        ticks = [_fmt(values[g]) for g in groups]
+    ax.set_xticks(np.arange(len(groups)))
+    ax.set_xticklabels(ticks, fontsize=8)
     ax.set_xlabel(", ".join(by) if by else ("stage" if "stage" in prev and prev["stage"].astype(str).ne("").any() else ""))
     ax.set_ylabel("vascular calcification present (%)")
     ax.set_ylim(0, 100)
-    ax.legend(fontsize=8, title="arm (bars: Wilson 95% CI)", title_fontsize=7)
+    ax.legend(fontsize=8, title="arm\n(bars: Wilson 95% CI)", title_fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     return ax
 
 
