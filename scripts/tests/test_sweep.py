@@ -6,7 +6,6 @@ import h5py
 import numpy as np
 import pytest
 
-from conftest import ROOT
 from vcsim_analysis import sweep as sw
 
 
