@@ -26,27 +26,33 @@ done
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
+updated=0
+apt_install() {
+  echo "setup: installing $*"
+  if [ "$updated" = 0 ]; then $SUDO apt-get update -qq; updated=1; fi
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "$@"
+}
+
 need=()
 for pkg in libhdf5-dev pkg-config; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
-# python3 -m venv needs ensurepip, which Debian ships in python3-venv (another
-# Python, from pyenv or conda, has it built in).
-if ! python3 -c "import ensurepip, venv" >/dev/null 2>&1; then need+=(python3-venv); fi
 if [ "$browser" = 1 ] && ! command -v chromium >/dev/null 2>&1; then need+=(chromium); fi
-if [ ${#need[@]} -gt 0 ]; then
-  echo "setup: installing ${need[*]}"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}"
-fi
+if [ ${#need[@]} -gt 0 ]; then apt_install "${need[@]}"; fi
 
 # The project's Python environment. Recreated if it is broken (e.g. the
-# Python it was made from has gone).
+# Python it was made from has gone). Debian's python3 makes one only with
+# python3-venv installed (another Python, from pyenv or conda, has venv and
+# ensurepip built in).
 venv=.venv
 if ! "$venv/bin/python" -c "" >/dev/null 2>&1; then
   echo "setup: creating the Python environment $venv"
   rm -rf "$venv"
-  python3 -m venv "$venv"
+  if ! python3 -m venv "$venv" >/dev/null 2>&1; then
+    rm -rf "$venv"
+    apt_install python3-venv
+    python3 -m venv "$venv"
+  fi
 fi
 if ! "$venv/bin/python" - <<'PY' >/dev/null 2>&1
 import importlib.util, pathlib, sys
