@@ -316,7 +316,7 @@ def solutes(run, path=None):
         ax.tick_params(labelsize=8)
     for ax in list(axes.flat)[len(keys):]:
         ax.set_visible(False)
-    note = "; weekly means in orange" if any_means else ""
+    note = "; per-step values faint, weekly means in orange" if any_means else ""
     fig.suptitle(f"mean over the media voxels{note}", fontsize=9)
     return _finish(fig, path)
 
@@ -357,10 +357,11 @@ def patient(run, path=None):
     cols = 3
     rows = (len(panels) + cols - 1) // cols
     fig, axes = plt.subplots(rows, cols, figsize=(3.6 * cols, 2.5 * rows), squeeze=False)
+    any_means = False
     for ax, (group, name, title, unit, df) in zip(axes.flat, panels):
         y = df[name].to_numpy()
         t = df.index.to_numpy() / 24.0
-        _trace_with_weekly_means(ax, t, y)
+        any_means |= _trace_with_weekly_means(ax, t, y)
         # At least ±1% around the middle, so that a level that barely moves
         # looks flat rather than magnified into noise.
         lo, hi = np.nanmin(y), np.nanmax(y)
@@ -374,6 +375,8 @@ def patient(run, path=None):
         ax.tick_params(labelsize=8)
     for ax in list(axes.flat)[len(panels):]:
         ax.set_visible(False)
+    if any_means:
+        fig.suptitle("per-step values faint (the dialysis sawtooth), weekly means in orange", fontsize=9)
     return _finish(fig, path)
 
 
