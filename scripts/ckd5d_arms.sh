@@ -11,6 +11,8 @@
 # 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The project's Python environment (scripts/setup-debian.sh) when there is one.
+py=python3; [ -x .venv/bin/python3 ] && py=.venv/bin/python3
 out=${1:-docs/ckd5d_arms}
 days=${DAYS:-1095}
 mkdir -p "$out/runs"
@@ -26,4 +28,4 @@ arm dialysis
 arm no_dialysis --set dialysis.stop_day=0
 arm sevelamer --set 'treatments=[{drug="sevelamer", dose=4.8}]'
 arm calcium_carbonate --set 'treatments=[{drug="calcium_carbonate", dose=3.0}]'
-python3 scripts/ckd5d_arms.py "$out/runs" -o "$out"
+"$py" scripts/ckd5d_arms.py "$out/runs" -o "$out"

@@ -9,6 +9,9 @@ if [ -d /usr/lib/x86_64-linux-gnu/hdf5/serial ]; then
 fi
 # The xarray check of the HDF5 crate must run, not skip, when the suite runs here.
 export VCSIM_REQUIRE_XARRAY=1
+# python3 here and in the Rust xarray test: the project's environment (scripts/setup-debian.sh).
+[ -x .venv/bin/python3 ] || { echo "test.sh: no .venv; run scripts/setup-debian.sh first" >&2; exit 1; }
+export PATH="$PWD/.venv/bin:$PATH"
 cargo test --workspace --all-targets
 cargo test --workspace --doc
 cargo build -p vcsim-cli

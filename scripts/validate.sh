@@ -5,6 +5,8 @@
 # Pass --quick for the reduced suite (directions only), and -o DIR to write elsewhere.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The project's Python environment (scripts/setup-debian.sh) when there is one.
+py=python3; [ -x .venv/bin/python3 ] && py=.venv/bin/python3
 out=docs/validation
 args=()
 while [ $# -gt 0 ]; do
@@ -14,5 +16,5 @@ while [ $# -gt 0 ]; do
   esac
 done
 cargo run --release -q -p vcsim-cli -- validate -o "$out" ${args[@]+"${args[@]}"}
-python3 -m vcsim_analysis validation-figures "$out" >/dev/null
+"$py" -m vcsim_analysis validation-figures "$out" >/dev/null
 echo "validation: report in $out/summary.md"

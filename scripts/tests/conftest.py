@@ -39,3 +39,14 @@ def smoke_run(tmp_path_factory, vcsim):
         check=True,
     )
     return out
+
+
+@pytest.fixture(scope="session")
+def pooled_sweep(tmp_path_factory, vcsim):
+    d = tmp_path_factory.mktemp("sweeps") / "smoke"
+    subprocess.run([str(vcsim), "sweep", "plan", str(ROOT / "configs" / "sweeps" / "smoke.toml"), "-o", str(d)], check=True)
+    # Three of the four runs: the fourth stays missing.
+    for i in (0, 1, 2):
+        subprocess.run([str(vcsim), "sweep", "run", str(d), "--index", str(i), "--threads", "1", "--progress", "none"], check=True)
+    subprocess.run([str(vcsim), "sweep", "collect", str(d)], check=True)
+    return d

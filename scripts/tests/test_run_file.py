@@ -175,8 +175,9 @@ def test_report_draws_the_standard_figures(smoke_run, tmp_path):
     out = tmp_path / "report"
     done = subprocess.run([sys.executable, "-m", "vcsim_analysis", "report", str(smoke_run), "-o", str(out)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
-    for name in ["tissue_maps.png", "time_series.png", "solutes.png", "patient.png"]:
+    for name in ["tissue_maps.png", "time_series.png", "solutes.png", "patient.png", "regions.png"]:
         assert (out / name).stat().st_size > 5000, name
+    assert "patient.png" in (out / "index.html").read_text()
     summary = (out / "summary.md").read_text()
     assert "30.0 days, 180 steps, 4 frames" in summary
     import re
@@ -224,6 +225,11 @@ def test_worked_example_runs(tmp_path, vcsim):
     done = subprocess.run([sys.executable, str(ROOT / "docs" / "example_analysis.py"), str(tmp_path)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "example.png").stat().st_size > 10000
+    # What the figure follows is not flat: the mineral volume grows over the
+    # 120 days, though no voxel is "calcified" yet.
+    run = open_run(tmp_path / "example.h5")
+    assert run.series["mineral_volume_um3"][-1] > 10 * run.series["mineral_volume_um3"][len(run.series["time_h"]) // 10] > 0
+    assert "<vcsim Run 'ckd5d'" in done.stdout
 
 
 def test_serum_and_bone_are_laid_out_like_the_timeseries(smoke_run):

@@ -6,19 +6,7 @@ import h5py
 import numpy as np
 import pytest
 
-from conftest import ROOT
 from vcsim_analysis import sweep as sw
-
-
-@pytest.fixture(scope="session")
-def pooled_sweep(tmp_path_factory, vcsim):
-    d = tmp_path_factory.mktemp("sweeps") / "smoke"
-    subprocess.run([str(vcsim), "sweep", "plan", str(ROOT / "configs" / "sweeps" / "smoke.toml"), "-o", str(d)], check=True)
-    # Three of the four runs: the fourth stays missing.
-    for i in (0, 1, 2):
-        subprocess.run([str(vcsim), "sweep", "run", str(d), "--index", str(i), "--threads", "1", "--progress", "none"], check=True)
-    subprocess.run([str(vcsim), "sweep", "collect", str(d)], check=True)
-    return d
 
 
 def test_pooled_file_has_a_row_per_run(pooled_sweep):

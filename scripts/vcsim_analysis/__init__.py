@@ -52,7 +52,7 @@ def _text(value) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
-@dataclass
+@dataclass(repr=False)
 class Run:
     """Everything in a run file except the field frames, which are read on demand."""
 
@@ -67,7 +67,28 @@ class Run:
     region: np.ndarray
     region_names: Dict[int, str]
     provenance: Dict[str, object] = field(default_factory=dict)
+    #: The top-level groups of the file (e.g. timeseries, serum, bone, fields, cells, grid, provenance).
+    groups: List[str] = field(default_factory=list)
     _groups: Dict[str, object] = field(default_factory=dict, repr=False, compare=False)
+
+    def __repr__(self) -> str:
+        """A few lines: what the run is, its size and what the file holds
+        (the full config is ``run.config_text``)."""
+        a = self.attrs
+        t = self.series.get("time_h")
+        days = float(t[-1]) / 24.0 if t is not None and len(t) else 0.0
+        steps = len(t) - 1 if t is not None else 0
+        shape = " × ".join(f"{axis} {d}" for axis, d in zip("zyx"[3 - self.region.ndim :], self.region.shape))
+        groups = ["timeseries"] + [g for g in ("serum", "bone") if g in self.groups]
+        fields = ", ".join(self.field_names)
+        if len(fields) > 72:
+            fields = fields[:69] + "..."
+        return (
+            f"<vcsim Run {a.get('scenario', '')!r} from {self.path.name}: {a.get('ndim', '?')}D lattice {shape}"
+            f" of {a.get('spacing_um', '?')} µm voxels, seed {a.get('seed', '?')}, vcsim {a.get('vcsim_version', '?')}\n"
+            f"  {days:g} days in {steps} steps; {len(self.frame_times_h)} frames of {len(self.field_names)} fields ({fields})\n"
+            f"  series groups: {', '.join('/' + g for g in groups)}; {len(self.series)} series in /timeseries>"
+        )
 
     @property
     def config(self) -> dict:
@@ -197,6 +218,7 @@ def open_run(path) -> Run:
             region=region,
             region_names=region_names,
             provenance=prov,
+            groups=list(f),
         )
 
 
