@@ -1310,3 +1310,75 @@ fn cell_table_written_in_pieces_is_whole() {
         }
     }
 }
+
+/// Presets are built in: listed, shown, run by name, extended, from any directory.
+#[test]
+fn presets_work_from_any_directory() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let list = vcsim()
+        .current_dir(dir.path())
+        .args(["preset", "list"])
+        .output()
+        .expect("runs");
+    assert!(list.status.success());
+    let text = String::from_utf8_lossy(&list.stdout);
+    for name in ["healthy", "ckd3", "ckd4", "ckd5", "ckd5d", "smoke"] {
+        assert!(text.lines().any(|l| l.starts_with(name)), "{text}");
+    }
+    let show = vcsim()
+        .current_dir(dir.path())
+        .args(["preset", "show", "ckd5d"])
+        .output()
+        .expect("runs");
+    assert_eq!(
+        String::from_utf8_lossy(&show.stdout),
+        include_str!("../configs/ckd5d.toml")
+    );
+    let bad = vcsim()
+        .current_dir(dir.path())
+        .args(["preset", "show", "ckd9"])
+        .output()
+        .expect("runs");
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("no preset 'ckd9'"));
+    std::fs::write(
+        dir.path().join("mine.toml"),
+        "extends = \"smoke\"\n[simulation]\nduration_days = 2.0\n",
+    )
+    .expect("write");
+    let check = vcsim()
+        .current_dir(dir.path())
+        .args(["check", "mine.toml"])
+        .output()
+        .expect("runs");
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    let resolved = String::from_utf8_lossy(&check.stdout);
+    assert!(
+        resolved.contains("duration_days = 2.0") && resolved.contains("egfr_mL_min = 6.0"),
+        "{resolved}"
+    );
+    let run = vcsim()
+        .current_dir(dir.path())
+        .args([
+            "run",
+            "smoke",
+            "-o",
+            "s.h5",
+            "--progress",
+            "none",
+            "--set",
+            "simulation.duration_days=1",
+        ])
+        .output()
+        .expect("runs");
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(dir.path().join("s.h5").exists());
+}

@@ -246,9 +246,46 @@ fn parse_counts(option: &str, text: &str) -> Result<Vec<usize>> {
     }
 }
 
+/// The bench problems as (name, origin, text), sorted by name: every `*.toml`
+/// of `dir`, or the built-in problems (`configs/bench/` of the source).
+fn problem_files(dir: Option<&Path>) -> Result<Vec<(String, String, String)>> {
+    let Some(dir) = dir else {
+        let mut v: Vec<(String, String, String)> = vcsim_rules::presets::BENCH
+            .iter()
+            .map(|(n, t)| {
+                (
+                    (*n).to_owned(),
+                    format!("configs/bench/{n}.toml"),
+                    (*t).to_owned(),
+                )
+            })
+            .collect();
+        v.sort();
+        return Ok(v);
+    };
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("cannot read the bench directory '{}'", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    files
+        .into_iter()
+        .map(|path| {
+            let name = path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("cannot read '{}'", path.display()))?;
+            Ok((name, path.display().to_string(), text))
+        })
+        .collect()
+}
+
 /// `vcsim bench`.
 pub fn bench(
-    dir: &Path,
+    dir: Option<&Path>,
     problems: &[String],
     threads: &str,
     steps: u64,
@@ -266,12 +303,7 @@ pub fn bench(
             "--weak and --grow exclude each other: --weak grows the problem with the thread count, --grow by the listed factors"
         );
     }
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .with_context(|| format!("cannot read the bench directory '{}'", dir.display()))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-        .collect();
-    files.sort();
+    let files = problem_files(dir)?;
     let machine = Machine::detect();
     eprintln!(
         "CPU {}; solver kernels {}; transparent huge pages {}",
@@ -279,19 +311,13 @@ pub fn bench(
     );
     let mut records = Vec::new();
     let mut ran = 0;
-    for path in files {
-        let name = path
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default();
+    for (name, origin, text) in files {
         if !problems.is_empty() && !problems.contains(&name) {
             continue;
         }
         ran += 1;
-        let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("cannot read '{}'", path.display()))?;
         let problem: Problem = toml::from_str(&text)
-            .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.to_string().trim_end()))?;
+            .map_err(|e| anyhow::anyhow!("{origin}: {}", e.to_string().trim_end()))?;
         // Runs as (threads, growth factor): strong scaling (factor 1), weak
         // scaling (factor = threads), or every factor of --grow at every
         // thread count (size scaling).
@@ -361,8 +387,9 @@ pub fn bench(
     }
     if ran == 0 {
         bail!(
-            "no bench problem to run in '{}'{}",
-            dir.display(),
+            "no bench problem to run in {}{}",
+            dir.map(|d| format!("'{}'", d.display()))
+                .unwrap_or_else(|| "the built-in problems".into()),
             if problems.is_empty() {
                 String::new()
             } else {

@@ -37,12 +37,12 @@ struct Cli {
 /// Options shared by every command that reads a scenario.
 #[derive(Debug, clap::Args)]
 struct ScenarioArgs {
-    /// Scenario file (TOML), e.g. configs/ckd5d.toml.
+    /// Scenario file (TOML) or preset name (see `vcsim preset list`), e.g. configs/ckd5d.toml or ckd5d.
     config: PathBuf,
     /// Seed of the random streams (overrides simulation.seed).
     #[arg(long)]
     seed: Option<u64>,
-    /// Override one config key, e.g. --set serum.phosphate_mM=1.8 (repeatable; applied in order).
+    /// Override one config key, e.g. --set patient.kidney.egfr_mL_min=20 (repeatable; applied in order).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     sets: Vec<String>,
 }
@@ -50,13 +50,14 @@ struct ScenarioArgs {
 /// Options of `vcsim run`.
 #[derive(Debug, clap::Args)]
 struct RunArgs {
-    /// Scenario file (TOML), e.g. configs/ckd5d.toml; not with --resume.
+    /// Scenario file (TOML) or preset name (see `vcsim preset list`), e.g. configs/ckd5d.toml or
+    /// ckd5d; not with --resume.
     #[arg(required_unless_present = "resume")]
     config: Option<PathBuf>,
     /// Seed of the random streams (overrides simulation.seed).
     #[arg(long)]
     seed: Option<u64>,
-    /// Override one config key, e.g. --set serum.phosphate_mM=1.8 (repeatable; applied in order).
+    /// Override one config key, e.g. --set patient.kidney.egfr_mL_min=20 (repeatable; applied in order).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     sets: Vec<String>,
     /// Output file (HDF5). An existing HDF5 file is replaced; any other existing file is left alone.
@@ -104,9 +105,9 @@ enum Command {
     },
     /// Time the canonical problems of configs/bench/ for a list of thread counts.
     Bench {
-        /// Directory of bench problems.
-        #[arg(long, default_value = "configs/bench")]
-        dir: PathBuf,
+        /// Directory of bench problems (default: the built-in copies of configs/bench/).
+        #[arg(long)]
+        dir: Option<PathBuf>,
         /// Only these problems (file stems, repeatable), e.g. --problem diffusion2d.
         #[arg(long = "problem")]
         problems: Vec<String>,
@@ -130,16 +131,21 @@ enum Command {
     },
     /// Print the rule table (signal → behaviour, half-max, Hill power) as Markdown.
     Rules,
+    /// The built-in scenario presets: list them, or print one to start a scenario from
+    /// (or write `extends = "NAME"` in a scenario file).
+    #[command(subcommand)]
+    Preset(PresetCommand),
     /// Batches of runs: plan a sweep, run its tasks (locally or as SLURM array tasks), pool the results.
     #[command(subcommand)]
     Sweep(SweepCommand),
     /// Run the virtual experiments and check every claim against the literature.
     Validate {
-        /// Directory of experiment files.
-        #[arg(long, default_value = "configs/experiments")]
-        dir: PathBuf,
-        /// Output directory for report.json, curves.json and summary.md.
-        #[arg(short, long, default_value = "docs/validation")]
+        /// Directory of experiment files (default: the built-in copies of configs/experiments/).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+        /// Output directory for report.json, curves.json and summary.md (scripts/validate.sh
+        /// writes the committed report, docs/validation).
+        #[arg(short, long, default_value = "validation")]
         output: PathBuf,
         /// The reduced suite: smaller tissues, one replicate, claims checked for direction only.
         #[arg(long)]
@@ -150,6 +156,17 @@ enum Command {
         /// Worker threads (default: all cores).
         #[arg(long)]
         threads: Option<usize>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum PresetCommand {
+    /// Name and description of every preset.
+    List,
+    /// Print a preset's TOML.
+    Show {
+        /// The preset's name, e.g. ckd5d.
+        name: String,
     },
 }
 
@@ -335,7 +352,8 @@ fn main() -> ExitCode {
             quick,
             only,
             threads,
-        } => validate::validate(&dir, &output, quick, &only, threads).map(|()| ExitCode::SUCCESS),
+        } => validate::validate(dir.as_deref(), &output, quick, &only, threads)
+            .map(|()| ExitCode::SUCCESS),
         Command::Inspect { file, json } => {
             inspect::inspect(&file, json).map(|()| ExitCode::SUCCESS)
         }
@@ -348,7 +366,7 @@ fn main() -> ExitCode {
             grow,
             json,
         } => bench::bench(
-            &dir,
+            dir.as_deref(),
             &problems,
             &threads,
             steps,
@@ -358,6 +376,28 @@ fn main() -> ExitCode {
         )
         .map(|()| ExitCode::SUCCESS),
         Command::Sweep(cmd) => sweep_command(cmd),
+        Command::Preset(PresetCommand::List) => {
+            for (name, text) in vcsim_rules::presets::SCENARIOS {
+                println!("{name:8} {}", vcsim_rules::presets::describe(text));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Preset(PresetCommand::Show { name }) => {
+            match vcsim_rules::presets::scenario(&name) {
+                Some(text) => {
+                    print!("{text}");
+                    Ok(ExitCode::SUCCESS)
+                }
+                None => Err(anyhow::anyhow!(
+                    "no preset '{name}'; the presets are {}",
+                    vcsim_rules::presets::SCENARIOS
+                        .iter()
+                        .map(|(n, _)| *n)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )),
+            }
+        }
         Command::Rules => {
             print!(
                 "{}",

@@ -29,8 +29,17 @@ pub enum ProgressMode {
 }
 
 /// Reads and validates a scenario file with its overrides.
+/// `path` may also name a built-in preset (`ckd5d`) when no such file exists;
+/// files that the scenario `extends` are read relative to its directory.
 pub fn load_scenario(path: &Path, seed: Option<u64>, sets: &[String]) -> Result<Scenario> {
-    let text = read_text(path)?;
+    let preset = path
+        .to_str()
+        .filter(|_| !path.exists())
+        .and_then(vcsim_rules::presets::scenario);
+    let (text, origin) = match preset {
+        Some(text) => (text.to_owned(), format!("preset '{}'", path.display())),
+        None => (read_text(path)?, path.display().to_string()),
+    };
     let mut overrides = Vec::with_capacity(sets.len() + 1);
     for s in sets {
         overrides.push(Override::parse(s)?);
@@ -38,10 +47,18 @@ pub fn load_scenario(path: &Path, seed: Option<u64>, sets: &[String]) -> Result<
     if let Some(seed) = seed {
         overrides.push(Override::parse(&format!("simulation.seed={seed}"))?);
     }
-    Ok(Scenario::from_toml(
+    let dir = path.parent().unwrap_or(Path::new("")).to_path_buf();
+    let mut read_parent = |name: &str| -> std::result::Result<(String, String), String> {
+        let p = dir.join(name);
+        read_text(&p)
+            .map(|t| (p.display().to_string(), t))
+            .map_err(|e| format!("{e:#} (paths are relative to the scenario file)"))
+    };
+    Ok(Scenario::from_toml_with(
         &text,
-        &path.display().to_string(),
+        &origin,
         &overrides,
+        &mut read_parent,
     )?)
 }
 

@@ -9,27 +9,48 @@ use std::path::{Path, PathBuf};
 use vcsim_rules::experiment::{ArmCurves, ClaimResult, Experiment, evaluate};
 use vcsim_rules::{Simulation, Summary};
 
-/// Loads every `*.toml` of `dir`, sorted by file name.
-fn load_experiments(dir: &Path, only: &[String]) -> Result<Vec<Experiment>> {
+/// The experiment files as (origin, text), sorted by file name: every
+/// `*.toml` of `dir`, or the built-in suite (`configs/experiments/` of the
+/// source) when no directory is given.
+fn experiment_files(dir: Option<&Path>) -> Result<Vec<(String, String)>> {
+    let Some(dir) = dir else {
+        let mut v: Vec<(String, String)> = vcsim_rules::presets::EXPERIMENTS
+            .iter()
+            .map(|(n, t)| (format!("configs/experiments/{n}.toml"), (*t).to_owned()))
+            .collect();
+        v.sort();
+        return Ok(v);
+    };
     let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
         .with_context(|| format!("cannot read the experiments directory '{}'", dir.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "toml"))
         .collect();
     paths.sort();
+    paths
+        .into_iter()
+        .map(|p| {
+            let text = std::fs::read_to_string(&p)
+                .with_context(|| format!("cannot read '{}'", p.display()))?;
+            Ok((p.display().to_string(), text))
+        })
+        .collect()
+}
+
+/// Loads the experiments (see [`experiment_files`]), keeping those of `only`.
+fn load_experiments(dir: Option<&Path>, only: &[String]) -> Result<Vec<Experiment>> {
     let mut out = Vec::new();
-    for p in paths {
-        let text = std::fs::read_to_string(&p)
-            .with_context(|| format!("cannot read '{}'", p.display()))?;
-        let e = Experiment::from_toml(&text, &p.display().to_string())?;
+    for (origin, text) in experiment_files(dir)? {
+        let e = Experiment::from_toml(&text, &origin)?;
         if only.is_empty() || only.contains(&e.name) {
             out.push(e);
         }
     }
     if out.is_empty() {
         bail!(
-            "no experiment to run in '{}'{}",
-            dir.display(),
+            "no experiment to run in {}{}",
+            dir.map(|d| format!("'{}'", d.display()))
+                .unwrap_or_else(|| "the built-in suite".into()),
             if only.is_empty() {
                 String::new()
             } else {
@@ -175,7 +196,7 @@ fn summary_markdown(experiments: &[Experiment], results: &[ClaimResult], quick: 
 
 /// `vcsim validate`.
 pub fn validate(
-    dir: &Path,
+    dir: Option<&Path>,
     out: &Path,
     quick: bool,
     only: &[String],

@@ -42,6 +42,7 @@
 pub mod error;
 pub mod experiment;
 pub mod patient;
+pub mod presets;
 pub mod purpose;
 pub mod records;
 pub mod references;

@@ -6,6 +6,7 @@
 
 // Parameter sources (in the generated field docs) cite works as `[key]`, keys of
 // docs/references.md, which rustdoc would otherwise take for item links.
+mod extends;
 mod overrides;
 #[allow(rustdoc::broken_intra_doc_links)]
 pub mod params;
@@ -13,6 +14,7 @@ pub mod solutes;
 mod treatments;
 mod validate;
 
+pub use extends::ReadParent;
 pub use overrides::{Override, parse_toml};
 pub use solutes::SolutesParams;
 pub use treatments::{Drug, Treatment};
@@ -135,17 +137,29 @@ pub const MAX_SCENARIO_VOXELS: f64 = 5.0e8;
 impl Scenario {
     /// Parses TOML text, applies overrides in order, and validates.
     /// `origin` names the text in messages (usually the file path).
+    /// `extends = "ckd4"` starts from a built-in preset and changes the keys
+    /// the text gives (tables merge key by key; see [`extends`]).
     pub fn from_toml(
         text: &str,
         origin: &str,
         overrides: &[Override],
     ) -> Result<Self, ConfigError> {
-        let mut table: toml::Table = toml::from_str(text).map_err(|e| {
-            ConfigError::one(format!(
-                "{origin}: not valid TOML: {}",
-                e.to_string().trim_end()
+        Self::from_toml_with(text, origin, overrides, &mut |name: &str| {
+            Err(format!(
+                "'{name}' is a file, and this scenario was given as text; extend a preset, or load the scenario from its file"
             ))
-        })?;
+        })
+    }
+
+    /// As [`Scenario::from_toml`], with `read_file` to read the scenario files
+    /// that `extends` names (presets need none).
+    pub fn from_toml_with(
+        text: &str,
+        origin: &str,
+        overrides: &[Override],
+        read_file: &mut ReadParent<'_>,
+    ) -> Result<Self, ConfigError> {
+        let mut table = extends::resolve(text, origin, read_file)?;
         for o in overrides {
             o.apply(&mut table)?;
         }

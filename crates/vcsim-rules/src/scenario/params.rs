@@ -1214,9 +1214,15 @@ pub fn reference_markdown() -> String {
                 "\n## `[{section}]`\n\n| key | unit | default | range | meaning | source |\n|---|---|---|---|---|---|\n"
             ));
         }
+        // u64::MAX as f64 prints as 18446744073709552000, which is not a valid seed.
+        let max = if m.max >= u64::MAX as f64 {
+            "2⁶⁴ − 1".to_owned()
+        } else {
+            m.max.to_string()
+        };
         out.push_str(&format!(
-            "| `{}` | {} | {} | {} – {} | {} | {} |\n",
-            m.key, m.unit, m.default, m.min, m.max, m.doc, m.source
+            "| `{}` | {} | {} | {} – {max} | {} | {} |\n",
+            m.key, m.unit, m.default, m.min, m.doc, m.source
         ));
     }
     out
