@@ -186,3 +186,45 @@ series_record! {
     ca_uptake_mmol_per_day: "mmol/day",
 }
 }
+
+/// One group of per-step series in a run file: its name, and the names,
+/// units and meanings of its series (`time_h` first).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SeriesGroupSpec {
+    /// Group name, `/<group>` in the run file.
+    pub group: &'static str,
+    /// What the group holds.
+    pub about: &'static str,
+    /// Names of the series, in order.
+    pub names: &'static [&'static str],
+    /// Units, parallel to `names`.
+    pub units: &'static [&'static str],
+    /// Meanings, parallel to `names`.
+    pub docs: &'static [&'static str],
+}
+
+/// The series groups of a run file, in order: every writer and reader takes
+/// them from here (a row of each per step comes from `World::series_rows`).
+pub const SERIES_GROUPS: [SeriesGroupSpec; 3] = [
+    SeriesGroupSpec {
+        group: "timeseries",
+        about: "the tissue summary",
+        names: Summary::NAMES,
+        units: Summary::UNITS,
+        docs: Summary::DOCS,
+    },
+    SeriesGroupSpec {
+        group: "serum",
+        about: "the patient's serum (NaN where a run does not model it)",
+        names: SerumRecord::NAMES,
+        units: SerumRecord::UNITS,
+        docs: SerumRecord::DOCS,
+    },
+    SeriesGroupSpec {
+        group: "bone",
+        about: "the patient's bone (NaN where a run does not model it)",
+        names: BoneRecord::NAMES,
+        units: BoneRecord::UNITS,
+        docs: BoneRecord::DOCS,
+    },
+];

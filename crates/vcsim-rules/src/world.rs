@@ -61,6 +61,12 @@ impl World {
         self.step as f64 * self.dt_h
     }
 
+    /// One row of every group of [`crate::records::SERIES_GROUPS`], in
+    /// order: the summary `s` of this world, its serum and its bone.
+    pub fn series_rows(&self, s: &Summary) -> [Vec<f64>; 3] {
+        [s.values(), self.serum.values(), self.bone.values()]
+    }
+
     /// Summary of the current state.
     pub fn summary(&self, calcified_threshold: f64) -> Summary {
         Summary::of(self, calcified_threshold)
