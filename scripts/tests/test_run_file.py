@@ -204,8 +204,13 @@ def test_xdmf_sidecar_points_at_every_frame(smoke_run):
     with h5py.File(smoke_run, "r") as f:
         for k, grid in enumerate(frames):
             attrs = grid.findall("Attribute")
-            assert {a.get("Name") for a in attrs} == set(run.field_names)
+            # Every field, plus the region map from /grid.
+            assert {a.get("Name") for a in attrs} == set(run.field_names) | {"region"}
             for a in attrs:
+                if a.get("Name") == "region":
+                    item = a.find("DataItem")
+                    assert item.text.split(":") == [smoke_run.name, "/grid/region"]
+                    continue
                 slab, heavy = a.find("DataItem").findall("DataItem")
                 start = [int(v) for v in slab.text.split()][:3]
                 assert start[0] == k
