@@ -27,6 +27,7 @@
 
 mod cells;
 mod checkpoint;
+mod checksum;
 mod diff;
 mod dimscale;
 mod error;
@@ -35,6 +36,7 @@ mod nd;
 mod pooled;
 mod reader;
 mod series;
+mod verify;
 mod writer;
 mod xdmf;
 
@@ -48,6 +50,7 @@ pub use pooled::{
 };
 pub use reader::RunReader;
 pub use series::SeriesGroup;
+pub use verify::{FileKind, VerifyReport, declared_bytes_limit, verify_file};
 pub use writer::RunWriter;
 pub use xdmf::write_xdmf;
 

@@ -34,6 +34,7 @@
 
 pub mod config;
 pub mod experiment;
+pub mod invariants;
 pub mod kernel;
 pub mod model;
 pub mod params;

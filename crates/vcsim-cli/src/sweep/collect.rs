@@ -351,13 +351,13 @@ pub fn collect(dir: &Path, out: Option<&Path>) -> Result<PathBuf> {
     std::fs::rename(&tmp, &out)
         .with_context(|| format!("cannot move the pooled file to '{}'", out.display()))?;
     if missing.is_empty() {
-        eprintln!(
+        crate::elog!(
             "vcsim: pooled all {n} runs of '{}' into '{}'",
             m.name,
             out.display()
         );
     } else {
-        eprintln!(
+        crate::elog!(
             "vcsim: pooled {} of {n} runs of '{}' into '{}'; missing (not done): {}",
             n - missing.len(),
             m.name,

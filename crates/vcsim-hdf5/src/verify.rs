@@ -1,0 +1,348 @@
+//! Reading a whole file back to find damage: every dataset chunk by chunk
+//! (so that deflate and Fletcher-32 check each), every attribute, the
+//! consistency of the run-file layout, and for checkpoints their checksum.
+//!
+//! Sizes are checked against the file before anything is allocated: a damaged
+//! or hostile file that declares a dataset of 10¹² rows is reported, not read.
+//! libhdf5 itself may still crash on some damaged metadata; callers that must
+//! survive that run [`verify_file`] in a child process (the `vcsim` binary
+//! does).
+
+use std::path::Path;
+
+use hdf5::types::{TypeDescriptor, VarLenUnicode};
+use hdf5::{Dataset, File, Group, LocationType};
+
+use crate::error::{Ctx, OutputError};
+use crate::layout;
+
+/// What a file is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    /// A run file written by [`crate::RunWriter`].
+    Run,
+    /// A checkpoint written by [`crate::write_checkpoint`].
+    Checkpoint,
+    /// Some other HDF5 file (e.g. a pooled sweep file).
+    Other,
+}
+
+/// The result of [`verify_file`].
+#[derive(Debug, Clone)]
+pub struct VerifyReport {
+    /// What the file is.
+    pub kind: FileKind,
+    /// Datasets read in full.
+    pub datasets: usize,
+    /// Bytes of values read (as stored types).
+    pub bytes: u64,
+    /// Objects that could not be read or are inconsistent: (object, what is wrong).
+    pub damaged: Vec<(String, String)>,
+}
+
+/// The most bytes a dataset of a file of `file_bytes` may declare: deflate
+/// expands at most about 1032-fold, and chunks never written read as fill
+/// values, so a kill between a resize and its write may declare up to one
+/// frame more than is stored. Anything beyond is damage.
+pub fn declared_bytes_limit(file_bytes: u64) -> u64 {
+    file_bytes.saturating_mul(1100).max(1 << 30)
+}
+
+/// Elements read at once from one dataset.
+const BLOCK_ELEMENTS: usize = 1 << 22;
+
+/// Reads every object of the file at `path`. An error means the file cannot
+/// be opened at all; damage inside it is listed in the report.
+pub fn verify_file(path: &Path) -> Result<VerifyReport, OutputError> {
+    let ctx = Ctx::new(path);
+    let file_bytes = std::fs::metadata(path)
+        .map_err(|e| OutputError::Open {
+            path: path.to_path_buf(),
+            detail: e.to_string(),
+        })?
+        .len();
+    let mut magic = [0u8; 8];
+    let is_hdf5 = std::fs::File::open(path)
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut magic))
+        .map(|_| &magic == b"\x89HDF\r\n\x1a\n")
+        .unwrap_or(false);
+    if !is_hdf5 {
+        return Err(OutputError::Open {
+            path: path.to_path_buf(),
+            detail: "not an HDF5 file (no HDF5 signature at its start)".into(),
+        });
+    }
+    let file = File::open(path).map_err(|e| OutputError::Open {
+        path: path.to_path_buf(),
+        detail: e.to_string(),
+    })?;
+    let kind = match file
+        .attr("kind")
+        .and_then(|a| a.read_scalar::<VarLenUnicode>())
+    {
+        Ok(k) if k.as_str() == "vcsim checkpoint" => FileKind::Checkpoint,
+        _ if file.attr("schema_version").is_ok() => FileKind::Run,
+        _ => FileKind::Other,
+    };
+    let mut report = VerifyReport {
+        kind,
+        datasets: 0,
+        bytes: 0,
+        damaged: Vec::new(),
+    };
+    let limit = declared_bytes_limit(file_bytes);
+    walk(&ctx, &file, "", limit, &mut report, 0);
+    match kind {
+        FileKind::Checkpoint => {
+            drop(file);
+            if let Err(e) = crate::read_checkpoint(path) {
+                report.damaged.push(("/".into(), e.to_string()));
+            }
+        }
+        FileKind::Run => {
+            drop(file);
+            check_run_layout(path, &mut report);
+        }
+        FileKind::Other => {}
+    }
+    Ok(report)
+}
+
+/// Reads the attributes of the object at `object` (how far each can be read).
+fn read_attrs(loc: &hdf5::Location, object: &str, report: &mut VerifyReport) {
+    let names = match loc.attr_names() {
+        Ok(n) => n,
+        Err(e) => {
+            report
+                .damaged
+                .push((object.to_string(), format!("cannot list attributes: {e}")));
+            return;
+        }
+    };
+    for name in names {
+        let addr = layout::attribute(if object.is_empty() { "/" } else { object }, &name);
+        let attr = match loc.attr(&name) {
+            Ok(a) => a,
+            Err(e) => {
+                report.damaged.push((addr, format!("cannot open: {e}")));
+                continue;
+            }
+        };
+        let desc = attr.dtype().and_then(|t| t.to_descriptor());
+        let result = match desc {
+            Ok(TypeDescriptor::VarLenUnicode) | Ok(TypeDescriptor::VarLenAscii) => attr
+                .read_raw::<VarLenUnicode>()
+                .map(|_| ())
+                .or_else(|_| attr.read_raw::<hdf5::types::VarLenAscii>().map(|_| ())),
+            Ok(TypeDescriptor::Float(_))
+            | Ok(TypeDescriptor::Integer(_))
+            | Ok(TypeDescriptor::Unsigned(_)) => {
+                if attr.size() > 1 << 20 {
+                    Err(hdf5::Error::from(format!(
+                        "declares {} values, more than an attribute of this layout holds",
+                        attr.size()
+                    )))
+                } else {
+                    attr.read_raw::<f64>().map(|_| ())
+                }
+            }
+            // References and other types (dimension-scale bookkeeping): opened is enough.
+            Ok(_) => Ok(()),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = result {
+            report.damaged.push((addr, format!("cannot read: {e}")));
+        }
+    }
+}
+
+fn walk(
+    ctx: &Ctx,
+    group: &Group,
+    prefix: &str,
+    limit: u64,
+    report: &mut VerifyReport,
+    depth: usize,
+) {
+    let here = if prefix.is_empty() { "/" } else { prefix };
+    if depth > 16 {
+        report.damaged.push((
+            here.to_string(),
+            "groups nested deeper than any vcsim file".into(),
+        ));
+        return;
+    }
+    read_attrs(group, prefix, report);
+    let names = match group.member_names() {
+        Ok(n) => n,
+        Err(e) => {
+            report
+                .damaged
+                .push((here.to_string(), format!("cannot list members: {e}")));
+            return;
+        }
+    };
+    if names.len() > 100_000 {
+        report.damaged.push((
+            here.to_string(),
+            format!("{} members: the group is damaged", names.len()),
+        ));
+        return;
+    }
+    for name in names {
+        let object = format!("{prefix}/{name}");
+        match group.loc_type_by_name(&name) {
+            Ok(LocationType::Group) => match group.group(&name) {
+                Ok(g) => walk(ctx, &g, &object, limit, report, depth + 1),
+                Err(e) => report
+                    .damaged
+                    .push((object, format!("cannot open group: {e}"))),
+            },
+            Ok(LocationType::Dataset) => match group.dataset(&name) {
+                Ok(ds) => {
+                    read_attrs(&ds, &object, report);
+                    if let Err(e) = read_dataset(&ds, limit, report) {
+                        report.damaged.push((object, e));
+                    }
+                }
+                Err(e) => report
+                    .damaged
+                    .push((object, format!("cannot open dataset: {e}"))),
+            },
+            Ok(_) => {}
+            Err(e) => report.damaged.push((object, format!("cannot open: {e}"))),
+        }
+    }
+    let _ = ctx;
+}
+
+/// Reads a dataset in blocks of whole rows along its first axis.
+fn read_dataset(ds: &Dataset, limit: u64, report: &mut VerifyReport) -> Result<(), String> {
+    let shape = ds.shape();
+    let dtype = ds
+        .dtype()
+        .map_err(|e| format!("cannot read its type: {e}"))?;
+    let elem = dtype.size() as u64;
+    let n: u64 = shape
+        .iter()
+        .try_fold(1u64, |a, &d| a.checked_mul(d as u64))
+        .ok_or("its shape overflows")?;
+    let bytes = n.saturating_mul(elem);
+    if bytes > limit {
+        return Err(format!(
+            "declares shape {shape:?} ({bytes} bytes), far more than the file can hold: the file is damaged"
+        ));
+    }
+    report.datasets += 1;
+    if n == 0 {
+        return Ok(());
+    }
+    let desc = dtype
+        .to_descriptor()
+        .map_err(|e| format!("unknown type: {e}"))?;
+    if matches!(
+        desc,
+        TypeDescriptor::VarLenUnicode | TypeDescriptor::VarLenAscii
+    ) {
+        ds.read_raw::<VarLenUnicode>()
+            .map_err(|e| format!("cannot read: {e}"))?;
+        report.bytes += bytes;
+        return Ok(());
+    }
+    if !matches!(
+        desc,
+        TypeDescriptor::Float(_) | TypeDescriptor::Integer(_) | TypeDescriptor::Unsigned(_)
+    ) {
+        return Ok(());
+    }
+    if shape.is_empty() {
+        ds.read_raw::<f64>()
+            .map_err(|e| format!("cannot read: {e}"))?;
+        report.bytes += bytes;
+        return Ok(());
+    }
+    let row: usize = shape[1..].iter().product::<usize>().max(1);
+    let rows_per_block = (BLOCK_ELEMENTS / row).max(1);
+    let mut start = 0;
+    while start < shape[0] {
+        let end = (start + rows_per_block).min(shape[0]);
+        let sel = crate::nd::rows_then_all(start, end, shape.len() - 1);
+        let block: ndarray::ArrayD<f64> = ds
+            .as_reader()
+            .read_slice(sel)
+            .map_err(|e| format!("rows {start}..{end} cannot be read: {e}"))?;
+        drop(block);
+        start = end;
+    }
+    report.bytes += bytes;
+    Ok(())
+}
+
+/// The run-file layout: every series group with equal rows, every field with
+/// one frame per frame time, the cell table's frames within the frames.
+fn check_run_layout(path: &Path, report: &mut VerifyReport) {
+    let reader = match crate::RunReader::open(path) {
+        Ok(r) => r,
+        Err(e) => {
+            report.damaged.push(("/".into(), e.to_string()));
+            return;
+        }
+    };
+    let file = match File::open(path) {
+        Ok(f) => f,
+        Err(e) => {
+            report.damaged.push(("/".into(), e.to_string()));
+            return;
+        }
+    };
+    // Series groups: every dataset of a group with a time_h series has equal length.
+    let mut rows: Option<(String, usize)> = None;
+    for gname in file.member_names().unwrap_or_default() {
+        let Ok(g) = file.group(&gname) else { continue };
+        if !g.link_exists("time_h") || gname == layout::FIELDS || gname == crate::cells::CELLS {
+            continue;
+        }
+        for name in g.member_names().unwrap_or_default() {
+            let Ok(ds) = g.dataset(&name) else { continue };
+            let len = ds.shape().first().copied().unwrap_or(0);
+            match &rows {
+                None => rows = Some((format!("/{gname}/{name}"), len)),
+                Some((first, n)) if *n != len => report.damaged.push((
+                    format!("/{gname}/{name}"),
+                    format!("{len} rows, but {first} has {n}"),
+                )),
+                _ => {}
+            }
+        }
+    }
+    if let Ok(frames) = reader.n_frames() {
+        for name in reader.field_names().unwrap_or_default() {
+            if let Ok(ds) = file.dataset(&format!("{}/{name}", layout::FIELDS)) {
+                let n = ds.shape().first().copied().unwrap_or(0);
+                if n != frames {
+                    report.damaged.push((
+                        layout::object(layout::FIELDS, &name),
+                        format!("{n} frames, but /fields/time_h has {frames}"),
+                    ));
+                }
+            }
+        }
+        if let Ok(steps) = reader.frame_steps()
+            && steps.len() != frames
+        {
+            report.damaged.push((
+                layout::object(layout::FIELDS, layout::FRAME_STEP),
+                format!("{} entries, but /fields/time_h has {frames}", steps.len()),
+            ));
+        }
+        if let Ok(cf) = reader.cell_column::<u32>("frame")
+            && let Some(&last) = cf.last()
+            && (last as usize) >= frames.max(1)
+        {
+            report.damaged.push((
+                "/cells/frame".into(),
+                format!("rows of frame {last}, but the file has {frames} frames"),
+            ));
+        }
+    }
+}
