@@ -35,9 +35,28 @@ pub fn load_scenario(path: &Path, seed: Option<u64>, sets: &[String]) -> Result<
     let text = read_text(path)?;
     let mut overrides = Vec::with_capacity(sets.len() + 1);
     for s in sets {
-        overrides.push(Override::parse(s)?);
+        if let Some(c) = s.chars().find(|c| c.is_control()) {
+            bail!(
+                "--set {s:?}: the text contains the control character {c:?} (a newline?); give one KEY=VALUE per --set, on one line"
+            );
+        }
+        let o = Override::parse(s)?;
+        if o.value.is_table() {
+            bail!(
+                "--set '{s}': the value is a table, which would replace the whole section '{}' and reset its other keys to their defaults; set its keys one by one, e.g. --set {}.KEY=VALUE",
+                o.path.join("."),
+                o.path.join(".")
+            );
+        }
+        overrides.push(o);
     }
     if let Some(seed) = seed {
+        if seed > i64::MAX as u64 {
+            bail!(
+                "--seed {seed}: seeds go from 0 to {} (2^63 - 1): the resolved config is TOML, whose integers are signed 64-bit",
+                i64::MAX
+            );
+        }
         overrides.push(Override::parse(&format!("simulation.seed={seed}"))?);
     }
     Ok(Scenario::from_toml(
@@ -249,6 +268,25 @@ fn check_plan(plan: &CheckpointPlan, scenario: &Scenario) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// Bytes free on the file system holding `path`, if it can be told.
+fn free_bytes_near(path: &Path) -> Option<u64> {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let c = std::ffi::CString::new(dir.as_os_str().as_bytes()).ok()?;
+    let mut st = std::mem::MaybeUninit::<libc::statvfs>::zeroed();
+    // SAFETY: a valid NUL-terminated path and a writable statvfs struct.
+    if unsafe { libc::statvfs(c.as_ptr(), st.as_mut_ptr()) } != 0 {
+        return None;
+    }
+    // SAFETY: statvfs returned 0, so it filled the struct.
+    let st = unsafe { st.assume_init() };
+    #[allow(clippy::unnecessary_cast)]
+    Some((st.f_bavail as u64).saturating_mul(st.f_frsize as u64))
 }
 
 /// This machine's host name.
@@ -964,7 +1002,17 @@ pub fn run(
         .and_then(|()| writer.finish());
     let end = match outcome {
         Ok(end) | Err(Halt::Stop(end)) => end,
-        Err(Halt::Fail(e)) => return Err(e),
+        Err(Halt::Fail(e)) => {
+            // A write that failed on a full file system: say so, and how to go on.
+            if free_bytes_near(&output).is_some_and(|b| b < (4 << 20)) {
+                return Err(e.context(format!(
+                    "the file system holding '{}' is full: free some space, then resume with `vcsim run --resume {}` (or run again if there is no checkpoint)",
+                    output.display(),
+                    checkpoint_path(&output).display()
+                )));
+            }
+            return Err(e);
+        }
     };
     closed?;
     // The ParaView sidecar: OUT.xmf beside OUT.h5.

@@ -150,12 +150,50 @@ fn verify_child(path: &Path, quiet: bool) -> Result<()> {
     bail!("{}", child_message(&stderr))
 }
 
+/// The state of a checkpoint rebuilt into a simulation of its own
+/// configuration and checked against the physical invariants.
+fn check_checkpoint_state(path: &Path) -> Result<()> {
+    let (meta, snap) = vcsim_hdf5::read_checkpoint(path)?;
+    let version = env!("CARGO_PKG_VERSION");
+    if meta.vcsim_version != version || meta.snapshot_version != vcsim_rules::sim::SNAPSHOT_VERSION
+    {
+        bail!(
+            "it was written by vcsim {} (snapshot layout {}), this is vcsim {version} (layout {}): its state cannot be checked or resumed here",
+            meta.vcsim_version,
+            meta.snapshot_version,
+            vcsim_rules::sim::SNAPSHOT_VERSION
+        );
+    }
+    let scenario = vcsim_rules::Scenario::from_toml(
+        &meta.config_toml,
+        &format!("{} (config)", path.display()),
+        &[],
+    )?;
+    crate::run::check_resources(&scenario)?;
+    if scenario.simulation.seed != meta.seed {
+        bail!(
+            "its seed attribute ({}) differs from the seed of its config ({})",
+            meta.seed,
+            scenario.simulation.seed
+        );
+    }
+    let sim = vcsim_rules::Simulation::from_snapshot(&scenario, snap)?;
+    vcsim_rules::invariants::check_restored(&sim.world, scenario.n_steps())
+        .map_err(|what| anyhow::anyhow!("the state is not physically valid: {what}"))
+}
+
 /// `vcsim verify FILE`: in a child unless `in_process`.
 pub fn verify(path: &Path, in_process: bool, quiet: bool) -> Result<()> {
     if !in_process {
         return verify_child(path, quiet);
     }
-    let report = verify_file(path)?;
+    let mut report = verify_file(path)?;
+    if report.kind == FileKind::Checkpoint && report.damaged.is_empty() {
+        // Intact as a file; is its state one a run can be in?
+        if let Err(e) = check_checkpoint_state(path) {
+            report.damaged.push(("/state".into(), format!("{e:#}")));
+        }
+    }
     if !report.damaged.is_empty() {
         let list: Vec<String> = report
             .damaged

@@ -14,7 +14,7 @@ use hdf5::types::{TypeDescriptor, VarLenUnicode};
 use hdf5::{Dataset, File, Group, LocationType};
 
 use crate::error::{Ctx, OutputError};
-use crate::layout;
+use crate::layout::{self, ROOT};
 
 /// What a file is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -295,6 +295,37 @@ fn check_run_layout(path: &Path, report: &mut VerifyReport) {
             return;
         }
     };
+    // What every run file holds.
+    for attr in [
+        "config",
+        "seed",
+        "scenario",
+        "vcsim_version",
+        "schema_version",
+        "ndim",
+        "spacing_um",
+    ] {
+        if file.attr(attr).is_err() {
+            report
+                .damaged
+                .push((layout::attribute(ROOT, attr), "missing".into()));
+        }
+    }
+    for group in [layout::TIMESERIES, layout::FIELDS, layout::GRID] {
+        if !file.link_exists(group) {
+            report.damaged.push((format!("/{group}"), "missing".into()));
+        }
+    }
+    if reader
+        .series("time_h")
+        .map(|t| t.is_empty())
+        .unwrap_or(true)
+    {
+        report.damaged.push((
+            layout::object(layout::TIMESERIES, "time_h"),
+            "missing or empty: a run file holds at least the row of step 0".into(),
+        ));
+    }
     // Series groups: every dataset of a group with a time_h series has equal length.
     let mut rows: Option<(String, usize)> = None;
     for gname in file.member_names().unwrap_or_default() {

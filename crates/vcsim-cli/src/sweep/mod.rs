@@ -39,7 +39,7 @@ pub enum Status {
     Missing,
 }
 
-fn marker(dir: &Path, id: &str, what: &str) -> PathBuf {
+pub(crate) fn marker(dir: &Path, id: &str, what: &str) -> PathBuf {
     dir.join("status").join(format!("{id}.{what}"))
 }
 
@@ -238,6 +238,21 @@ pub fn run_task(
         max_wall,
     };
     let config = dir.join(&r.config);
+    // A checkpoint is resumed only if it is intact and of this very run (a
+    // file copied in from elsewhere, or damaged, would resume into another
+    // run or fail for good): otherwise it is set aside and the task starts over.
+    if ckpt.exists()
+        && let Err(why) = checkpoint_of_run(&ckpt, &config, &r.set)
+    {
+        let aside = ckpt.with_extension("h5.rejected");
+        let _ = std::fs::rename(&ckpt, &aside);
+        crate::elog!(
+            "vcsim: task {i} ({}): not resuming from '{}' ({why:#}); moved it to '{}' and starting over",
+            r.id,
+            ckpt.display(),
+            aside.display()
+        );
+    }
     let start = if ckpt.exists() {
         crate::elog!(
             "vcsim: task {i} ({}): resuming from '{}'",
@@ -278,6 +293,17 @@ pub fn run_task(
             Err(e.context(format!("task {i} ({}) failed", r.id)))
         }
     }
+}
+
+/// Whether `ckpt` is an intact checkpoint of the run of `config` with `sets`.
+fn checkpoint_of_run(ckpt: &Path, config: &Path, sets: &[String]) -> Result<()> {
+    crate::verify::verify_isolated(ckpt)?;
+    let (meta, _) = vcsim_hdf5::read_checkpoint(ckpt)?;
+    let planned = run::load_scenario(config, None, sets)?;
+    if meta.config_toml != planned.to_toml() {
+        bail!("it was written by a run with another configuration");
+    }
+    Ok(())
 }
 
 fn describe(r: &RunSpec) -> String {
