@@ -129,13 +129,23 @@ fn check_output_path(output: &Path, config: &Path) -> Result<()> {
             parent.display()
         );
     }
+    Ok(())
+}
+
+/// Refuses to overwrite an existing file that is not a run file (called with
+/// the output's lock held, so that a file being created by a previous owner
+/// is not mistaken for someone else's).
+fn check_overwrite(output: &Path) -> Result<()> {
     if output.exists() {
         let mut magic = [0u8; 8];
-        let is_hdf5 = std::fs::File::open(output)
-            .and_then(|mut f| f.read_exact(&mut magic))
-            .map(|_| &magic == b"\x89HDF\r\n\x1a\n")
-            .unwrap_or(false);
-        if !is_hdf5 {
+        let mut head = Vec::new();
+        let _ = std::fs::File::open(output).and_then(|f| f.take(8).read_to_end(&mut head));
+        magic[..head.len()].copy_from_slice(&head);
+        let is_hdf5 = &magic == b"\x89HDF\r\n\x1a\n";
+        // A run killed while creating its file leaves it empty (or with its
+        // superblock not yet written): nothing to lose, and the rerun must go on.
+        let unwritten = head.iter().all(|&b| b == 0);
+        if !is_hdf5 && !unwritten {
             bail!(
                 "refusing to overwrite '{}': it exists and is not an HDF5 file; choose another output path",
                 output.display()
@@ -833,6 +843,7 @@ pub fn run(
                 Some(l) => l,
                 None => OutputLock::acquire(output)?,
             };
+            check_overwrite(output)?;
             remove_leftovers(output);
             (scenario, output.to_path_buf(), None, lock)
         }

@@ -48,6 +48,88 @@ pub fn declared_bytes_limit(file_bytes: u64) -> u64 {
     file_bytes.saturating_mul(1100).max(1 << 30)
 }
 
+/// Root attribute holding [`string_digest`] of the file.
+pub(crate) const STRINGS_CHECKSUM: &str = "strings_checksum";
+
+/// A checksum of every variable-length string in the file (attribute values
+/// and string datasets, with their object paths and names, in sorted order).
+///
+/// HDF5 keeps variable-length strings (the config, units, docs, region names)
+/// in its global heap, which has no checksum of its own, unlike the chunks
+/// (Fletcher-32) and the object headers: this attribute covers them, so that
+/// a flipped bit in the recorded config is found by `vcsim verify`.
+/// `/provenance` is left out (it may differ between identical runs).
+pub(crate) fn string_digest(file: &File) -> hdf5::Result<u64> {
+    let mut c = crate::checksum::Checksum::default();
+    fn strings_of(
+        loc: &hdf5::Location,
+        path: &str,
+        c: &mut crate::checksum::Checksum,
+    ) -> hdf5::Result<()> {
+        let mut names = loc.attr_names()?;
+        names.sort();
+        for name in names {
+            if name == STRINGS_CHECKSUM {
+                continue;
+            }
+            let attr = loc.attr(&name)?;
+            if matches!(
+                attr.dtype()?.to_descriptor(),
+                Ok(TypeDescriptor::VarLenUnicode)
+            ) {
+                c.text(path);
+                c.text(&name);
+                for v in attr.read_raw::<VarLenUnicode>()? {
+                    c.text(v.as_str());
+                }
+            }
+        }
+        Ok(())
+    }
+    fn walk_strings(
+        g: &Group,
+        path: &str,
+        c: &mut crate::checksum::Checksum,
+        depth: usize,
+    ) -> hdf5::Result<()> {
+        if depth > 16 {
+            return Err(hdf5::Error::from("groups nested too deep"));
+        }
+        strings_of(g, path, c)?;
+        let mut names = g.member_names()?;
+        names.sort();
+        for name in names {
+            let object = format!("{path}/{name}");
+            // Provenance may differ between identical runs (host); left out so
+            // that the checksum is part of the reproducible file.
+            if object == format!("/{}", layout::PROVENANCE) {
+                continue;
+            }
+            match g.loc_type_by_name(&name)? {
+                LocationType::Group => walk_strings(&g.group(&name)?, &object, c, depth + 1)?,
+                LocationType::Dataset => {
+                    let ds = g.dataset(&name)?;
+                    strings_of(&ds, &object, c)?;
+                    if matches!(
+                        ds.dtype()?.to_descriptor(),
+                        Ok(TypeDescriptor::VarLenUnicode)
+                    ) && ds.size() <= 1 << 20
+                    {
+                        c.text(&object);
+                        for v in ds.read_raw::<VarLenUnicode>()? {
+                            c.text(v.as_str());
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+    walk_strings(file, "", &mut c, 0)?;
+    Ok(c.value())
+}
+
 /// Elements read at once from one dataset.
 const BLOCK_ELEMENTS: usize = 1 << 22;
 
@@ -295,6 +377,22 @@ fn check_run_layout(path: &Path, report: &mut VerifyReport) {
             return;
         }
     };
+    // The strings of the global heap, which HDF5 does not checksum.
+    if let Ok(a) = file.attr(STRINGS_CHECKSUM) {
+        match (a.read_scalar::<u64>(), string_digest(&file)) {
+            (Ok(stored), Ok(now)) if stored != now => report.damaged.push((
+                layout::attribute(ROOT, STRINGS_CHECKSUM),
+                format!(
+                    "the text attributes (config, units, names) do not match their checksum (stored {stored:016x}, computed {now:016x}): a string was damaged or edited"
+                ),
+            )),
+            (Err(e), _) | (_, Err(e)) => report.damaged.push((
+                layout::attribute(ROOT, STRINGS_CHECKSUM),
+                format!("cannot check the text attributes: {e}"),
+            )),
+            _ => {}
+        }
+    }
     // What every run file holds.
     for attr in [
         "config",

@@ -433,6 +433,7 @@ impl RunWriter {
             cells_bytes_since_frame: 0,
             finished: false,
         };
+        writer.record_string_digest()?;
         writer.flush()?;
         Ok(writer)
     }
@@ -508,7 +509,7 @@ impl RunWriter {
             .map_err(self.ctx.h5("write", object.clone()))?;
         string_attr(&self.ctx, &ds, &object, "names", &listing)?;
         self.regions_written = true;
-        Ok(())
+        self.record_string_digest()
     }
 
     /// One row of every series group: `rows[g]` holds one value per series of the group
@@ -721,9 +722,32 @@ impl RunWriter {
                 let mut table = crate::cells::CellTable::create(&self.ctx, &group, columns)?;
                 table.append(&self.ctx, columns)?;
                 self.cells = Some(table);
-                Ok(())
+                // The columns' units are new strings.
+                self.record_string_digest()
             }
         }
+    }
+
+    /// Records the checksum of every variable-length string of the file
+    /// (root attribute `strings_checksum`), after the strings changed.
+    fn record_string_digest(&self) -> Result<(), OutputError> {
+        let object = layout::attribute(ROOT, crate::verify::STRINGS_CHECKSUM);
+        let digest = crate::verify::string_digest(&self.file).map_err(
+            self.ctx
+                .h5("compute the checksum of the strings for", object.clone()),
+        )?;
+        let root: &Group = &self.file;
+        if root.attr(crate::verify::STRINGS_CHECKSUM).is_ok() {
+            root.delete_attr(crate::verify::STRINGS_CHECKSUM)
+                .map_err(self.ctx.h5("replace", object.clone()))?;
+        }
+        scalar_attr(
+            &self.ctx,
+            root,
+            ROOT,
+            crate::verify::STRINGS_CHECKSUM,
+            &digest,
+        )
     }
 
     /// Writes buffered series rows (of every group) and calls H5Fflush so that what was written survives a crash.
@@ -775,6 +799,7 @@ impl RunWriter {
             "stage_seconds",
             &p.stage_seconds,
         )?;
+        // Provenance is left out of the string checksum: nothing to update.
         Ok(())
     }
 

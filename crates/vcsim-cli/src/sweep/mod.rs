@@ -323,11 +323,17 @@ pub fn run_all(dir: &Path, jobs: usize, threads: Option<usize>) -> Result<ExitCo
     if jobs == 0 {
         bail!("--jobs must be at least 1");
     }
-    let m = load_manifest(dir)?;
-    let exe = std::env::current_exe().context("cannot find the vcsim executable")?;
     let cores = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1);
+    let max_jobs = (8 * cores).max(64);
+    if jobs > max_jobs {
+        bail!(
+            "--jobs {jobs}: this machine has {cores} cores; at most {max_jobs} tasks at a time are accepted"
+        );
+    }
+    let m = load_manifest(dir)?;
+    let exe = std::env::current_exe().context("cannot find the vcsim executable")?;
     let per_task = threads.unwrap_or_else(|| (cores / jobs).max(1));
     let todo: Vec<&RunSpec> = m
         .runs
