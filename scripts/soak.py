@@ -256,6 +256,9 @@ class Soak:
         t0 = time.time()
         self.run(["run", SMOKE, "-o", self.work / "timing.h5", "--progress", "none", *extra])
         span = max(time.time() - t0, 0.3)
+        total_kills = 0
+        recomputed = 0
+        resumed = 0
         for i in range(self.n(60, 4)):
             d = self.work / f"kill{i}"
             d.mkdir()
@@ -276,6 +279,7 @@ class Soak:
                     if p.poll() is None:
                         p.send_signal(signal.SIGKILL)
                         kills += 1
+                        total_kills += 1
                 try:
                     _, err = p.communicate(timeout=300)
                 except subprocess.TimeoutExpired:
@@ -284,6 +288,8 @@ class Soak:
                     break
                 if p.returncode == -signal.SIGKILL:
                     continue
+                resumed += args[1] == "--resume"
+                recomputed += "recomputing it from step 0" in err
                 o = self.classify_error(Result(p.returncode, "", err))
                 if o is None:
                     break
@@ -300,6 +306,10 @@ class Soak:
                 fam.add("lost", f"trial {i}: final file fails verify: {v.stderr[:200]}")
                 continue
             fam.add("correct")
+        fam.notes.append(
+            f"info: {total_kills} SIGKILLs delivered; {resumed} runs finished by --resume, "
+            f"{recomputed} of them recomputing a damaged output from step 0"
+        )
         return fam
 
     def full_disk(self) -> Family:
