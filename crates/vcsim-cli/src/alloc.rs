@@ -116,7 +116,7 @@ mod tests {
     #[test]
     fn large_blocks_are_advised_huge_pages() {
         if !std::path::Path::new("/sys/kernel/mm/transparent_hugepage/enabled").exists() {
-            eprintln!("no transparent huge pages in this kernel: not checked");
+            crate::elog!("no transparent huge pages in this kernel: not checked");
             return;
         }
         let a = HugePageAlloc;

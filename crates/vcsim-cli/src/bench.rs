@@ -305,9 +305,11 @@ pub fn bench(
     }
     let files = problem_files(dir)?;
     let machine = Machine::detect();
-    eprintln!(
+    crate::elog!(
         "CPU {}; solver kernels {}; transparent huge pages {}",
-        machine.cpu, machine.solver_kernels, machine.huge_pages
+        machine.cpu,
+        machine.solver_kernels,
+        machine.huge_pages
     );
     let mut records = Vec::new();
     let mut ran = 0;
@@ -366,7 +368,7 @@ pub fn bench(
                     r.efficiency = 1.0;
                 }
             }
-            eprintln!(
+            crate::elog!(
                 "{:<12} {:>3} threads  {:>10} voxels {:>9} cells  {:>8.3} s  {:>10.3e} vox·sol/s  {:>10.3e} cells/s  {:>7.1} ns/voxel-step  speedup {:.2}  RSS {:.0} MB",
                 r.problem,
                 r.threads,

@@ -14,10 +14,13 @@
 
 mod alloc;
 mod bench;
+mod elog;
 mod inspect;
+mod ownership;
 mod run;
 mod sweep;
 mod validate;
+mod verify;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -102,6 +105,21 @@ enum Command {
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
+        /// Read the file in this process (normally a child process reads it,
+        /// so that a damaged file cannot crash vcsim).
+        #[arg(long, hide = true)]
+        in_process: bool,
+    },
+    /// Read every chunk of a run file or checkpoint back and say what is damaged (exit 1 if anything is).
+    Verify {
+        /// A run file (OUT.h5) or checkpoint (OUT.ckpt.h5).
+        file: PathBuf,
+        /// Print nothing on success.
+        #[arg(long)]
+        quiet: bool,
+        /// Read the file in this process (normally a child process reads it).
+        #[arg(long, hide = true)]
+        in_process: bool,
     },
     /// Time the canonical problems of configs/bench/ for a list of thread counts.
     Bench {
@@ -318,6 +336,9 @@ fn run_command(args: RunArgs) -> anyhow::Result<ExitCode> {
     if checkpoint_every == Some(0) {
         anyhow::bail!("--checkpoint-every must be at least 1 step");
     }
+    if stop_at_step.is_some() && resume.is_none() && config.is_none() {
+        anyhow::bail!("--stop-at-step needs a run");
+    }
     let plan = run::CheckpointPlan {
         every: checkpoint_every,
         stop_at: stop_at_step,
@@ -332,15 +353,74 @@ fn run_command(args: RunArgs) -> anyhow::Result<ExitCode> {
         },
         (None, None) => anyhow::bail!("a scenario file or --resume CHECKPOINT is needed"),
     };
-    let end = run::run(start, output.as_deref(), threads, progress, plan)?;
+    let end = run::run(start, output.as_deref(), threads, progress, plan, None)?;
     Ok(match end {
         run::RunEnd::WallLimit => ExitCode::from(EXIT_WALL_LIMIT),
         _ => ExitCode::SUCCESS,
     })
 }
 
+/// Exit status of a command whose output pipe was closed (128 + SIGPIPE), as Unix tools.
+const EXIT_BROKEN_PIPE: u8 = 141;
+
+/// Commands that print their result on stdout end quietly when the reader
+/// goes away (`vcsim inspect X.h5 | head -1`): SIGPIPE ends them as it ends
+/// `cat`. Runs keep SIGPIPE ignored, so that a closed log pipe never stops a
+/// simulation (their messages go through `elog!`, which ignores the error).
+fn default_sigpipe() {
+    // SAFETY: resetting a signal disposition to its default at start-up,
+    // before any thread exists.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
+/// `vcsim inspect`: in a child process that reads the file, unless `in_process`.
+fn inspect_command(
+    file: &std::path::Path,
+    json: bool,
+    in_process: bool,
+) -> anyhow::Result<ExitCode> {
+    use std::os::unix::process::ExitStatusExt;
+    if in_process {
+        return inspect::inspect(file, json).map(|()| ExitCode::SUCCESS);
+    }
+    let mut args: Vec<&std::ffi::OsStr> = vec!["inspect".as_ref(), "--in-process".as_ref()];
+    if json {
+        args.push("--json".as_ref());
+    }
+    args.push(file.as_os_str());
+    let (status, stderr) = verify::run_isolated(&args, std::process::Stdio::inherit())?;
+    if status.success() {
+        return Ok(ExitCode::SUCCESS);
+    }
+    match status.signal() {
+        Some(libc::SIGPIPE) => Ok(ExitCode::from(EXIT_BROKEN_PIPE)),
+        Some(sig) => anyhow::bail!(
+            "'{}' is damaged: libhdf5 crashed reading it ({}); `vcsim verify {}` lists what can still be read",
+            file.display(),
+            verify::signal_name(sig),
+            file.display()
+        ),
+        None => {
+            let t = stderr.trim();
+            anyhow::bail!("{}", t.strip_prefix("error: ").unwrap_or(t))
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let keeps_running = matches!(
+        cli.command,
+        Command::Run(_)
+            | Command::Validate { .. }
+            | Command::Bench { .. }
+            | Command::Sweep(SweepCommand::Run { .. })
+    );
+    if !keeps_running {
+        default_sigpipe();
+    }
     let result = match cli.command {
         Command::Run(args) => run_command(args),
         Command::Check { scenario } => {
@@ -354,9 +434,16 @@ fn main() -> ExitCode {
             threads,
         } => validate::validate(dir.as_deref(), &output, quick, &only, threads)
             .map(|()| ExitCode::SUCCESS),
-        Command::Inspect { file, json } => {
-            inspect::inspect(&file, json).map(|()| ExitCode::SUCCESS)
-        }
+        Command::Inspect {
+            file,
+            json,
+            in_process,
+        } => inspect_command(&file, json, in_process),
+        Command::Verify {
+            file,
+            quiet,
+            in_process,
+        } => verify::verify(&file, in_process, quiet).map(|()| ExitCode::SUCCESS),
         Command::Bench {
             dir,
             problems,
@@ -423,7 +510,7 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             // One paragraph, the whole chain of causes, no backtrace.
-            eprintln!("error: {e:#}");
+            crate::elog!("error: {e:#}");
             ExitCode::FAILURE
         }
     }

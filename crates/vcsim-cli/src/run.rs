@@ -15,6 +15,8 @@ use vcsim_rules::records::{BoneRecord, SerumRecord};
 use vcsim_rules::sim::{CellTable, SNAPSHOT_VERSION};
 use vcsim_rules::{Override, Scenario, Simulation, Summary, World};
 
+use crate::ownership::OutputLock;
+
 /// How progress is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ProgressMode {
@@ -42,9 +44,28 @@ pub fn load_scenario(path: &Path, seed: Option<u64>, sets: &[String]) -> Result<
     };
     let mut overrides = Vec::with_capacity(sets.len() + 1);
     for s in sets {
-        overrides.push(Override::parse(s)?);
+        if let Some(c) = s.chars().find(|c| c.is_control()) {
+            bail!(
+                "--set {s:?}: the text contains the control character {c:?} (a newline?); give one KEY=VALUE per --set, on one line"
+            );
+        }
+        let o = Override::parse(s)?;
+        if o.value.is_table() {
+            bail!(
+                "--set '{s}': the value is a table, which would replace the whole section '{}' and reset its other keys to their defaults; set its keys one by one, e.g. --set {}.KEY=VALUE",
+                o.path.join("."),
+                o.path.join(".")
+            );
+        }
+        overrides.push(o);
     }
     if let Some(seed) = seed {
+        if seed > i64::MAX as u64 {
+            bail!(
+                "--seed {seed}: seeds go from 0 to {} (2^63 - 1): the resolved config is TOML, whose integers are signed 64-bit",
+                i64::MAX
+            );
+        }
         overrides.push(Override::parse(&format!("simulation.seed={seed}"))?);
     }
     let dir = path.parent().unwrap_or(Path::new("")).to_path_buf();
@@ -79,6 +100,7 @@ fn read_text(path: &Path) -> Result<String> {
 /// `vcsim check`: validate and print the resolved configuration.
 pub fn check(config: &Path, seed: Option<u64>, sets: &[String]) -> Result<()> {
     let scenario = load_scenario(config, seed, sets)?;
+    check_resources(&scenario)?;
     let sim = Simulation::new(&scenario)?;
     let [nz, ny, nx] = sim.world.lattice.shape;
     println!(
@@ -124,13 +146,23 @@ fn check_output_path(output: &Path, config: &Path) -> Result<()> {
             parent.display()
         );
     }
+    Ok(())
+}
+
+/// Refuses to overwrite an existing file that is not a run file (called with
+/// the output's lock held, so that a file being created by a previous owner
+/// is not mistaken for someone else's).
+fn check_overwrite(output: &Path) -> Result<()> {
     if output.exists() {
         let mut magic = [0u8; 8];
-        let is_hdf5 = std::fs::File::open(output)
-            .and_then(|mut f| f.read_exact(&mut magic))
-            .map(|_| &magic == b"\x89HDF\r\n\x1a\n")
-            .unwrap_or(false);
-        if !is_hdf5 {
+        let mut head = Vec::new();
+        let _ = std::fs::File::open(output).and_then(|f| f.take(8).read_to_end(&mut head));
+        magic[..head.len()].copy_from_slice(&head);
+        let is_hdf5 = &magic == b"\x89HDF\r\n\x1a\n";
+        // A run killed while creating its file leaves it empty (or with its
+        // superblock not yet written): nothing to lose, and the rerun must go on.
+        let unwritten = head.iter().all(|&b| b == 0);
+        if !is_hdf5 && !unwritten {
             bail!(
                 "refusing to overwrite '{}': it exists and is not an HDF5 file; choose another output path",
                 output.display()
@@ -138,6 +170,151 @@ fn check_output_path(output: &Path, config: &Path) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Most worker threads accepted per core: more only adds switching, and
+/// tens of thousands of threads exhaust the process limits.
+const THREADS_PER_CORE: usize = 8;
+
+/// Refuses thread counts that cannot help: 0, or far more than the cores.
+pub fn check_threads(threads: Option<usize>) -> Result<()> {
+    let Some(n) = threads else { return Ok(()) };
+    if n == 0 {
+        bail!("--threads must be at least 1");
+    }
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
+    let max = (THREADS_PER_CORE * cores).max(64);
+    if n > max {
+        bail!(
+            "--threads {n}: this machine has {cores} cores; at most {max} threads are accepted ({THREADS_PER_CORE} per core, at least 64)"
+        );
+    }
+    Ok(())
+}
+
+/// Longest file name most file systems accept, bytes.
+const NAME_MAX: usize = 255;
+
+/// The files a run writes beside `OUT.h5` must have names the file system
+/// accepts; checked before the run, not when the first checkpoint is due.
+fn check_derived_names(output: &Path) -> Result<()> {
+    let ckpt = checkpoint_path(output);
+    let derived = [
+        output.to_path_buf(),
+        crate::ownership::lock_path(output),
+        output.with_extension("xmf"),
+        output.with_extension("h5.resume-tmp"),
+        ckpt_tmp_path(&ckpt),
+    ];
+    for p in &derived {
+        let len = p.file_name().map_or(0, |n| n.len());
+        if len > NAME_MAX {
+            bail!(
+                "the output name '{}' is too long: the run also writes '{}' ({len} bytes; file names have at most {NAME_MAX}); choose a shorter name",
+                output.display(),
+                p.file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// `OUT.ckpt.h5` → `OUT.ckpt.h5.tmp`, where a checkpoint is written before its rename.
+fn ckpt_tmp_path(ckpt: &Path) -> PathBuf {
+    let mut name = ckpt
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
+    name.push(".tmp");
+    ckpt.with_file_name(name)
+}
+
+/// Removes what an earlier run on this output left half-written (called
+/// with the output's lock held, so nobody else is writing them).
+fn remove_leftovers(output: &Path) {
+    let _ = std::fs::remove_file(ckpt_tmp_path(&checkpoint_path(output)));
+    let _ = std::fs::remove_file(output.with_extension("h5.resume-tmp"));
+}
+
+/// Bytes of memory a run takes per voxel: the slope of the peak RSS over
+/// lattice size, measured at 173 B/voxel on 2-D walls and 57 B/voxel on 3-D
+/// walls of the smoke scenario (release build; solutes f32, mineral f64,
+/// solver and reactions scratch, cells, a frame field in flight), rounded up.
+const BYTES_PER_VOXEL: f64 = 180.0;
+
+/// Memory the system can give a process now (MemAvailable), bytes.
+fn available_memory() -> Option<f64> {
+    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024.0)
+}
+
+/// Refuses a scenario that cannot run: no step at all, or a lattice larger
+/// than the memory of this machine (estimated before anything is allocated).
+pub fn check_resources(scenario: &Scenario) -> Result<()> {
+    if scenario.n_steps() == 0 {
+        bail!(
+            "simulation.duration_days = {} is shorter than half a step (simulation.dt_h = {} h): the run would take no step; expected at least {} days",
+            scenario.simulation.duration_days,
+            scenario.simulation.dt_h,
+            scenario.simulation.dt_h / 24.0
+        );
+    }
+    let voxels = scenario.estimated_voxels();
+    let needed = voxels * BYTES_PER_VOXEL;
+    let available = available_memory();
+    let limit = std::env::var("VCSIM_MEMORY_LIMIT_BYTES")
+        .ok()
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .or(available);
+    if let Some(limit) = limit
+        && (needed > limit || needed.is_nan())
+    {
+        bail!(
+            "the lattice of {voxels:.3e} voxels needs about {:.1} GB of memory, but this machine has {:.1} GB available; reduce geometry.circumference_um, geometry.axial_um or the wall thickness, or raise geometry.dx_um",
+            needed / 1e9,
+            limit / 1e9
+        );
+    }
+    Ok(())
+}
+
+/// Checks the stop plan against the run: a stop step inside the run.
+fn check_plan(plan: &CheckpointPlan, scenario: &Scenario) -> Result<()> {
+    let n = scenario.n_steps();
+    if let Some(s) = plan.stop_at
+        && (s == 0 || s >= n)
+    {
+        bail!(
+            "--stop-at-step {s}: the run has {n} steps; expected a step from 1 to {}",
+            n.saturating_sub(1)
+        );
+    }
+    Ok(())
+}
+
+/// Bytes free on the file system holding `path`, if it can be told.
+fn free_bytes_near(path: &Path) -> Option<u64> {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let c = std::ffi::CString::new(dir.as_os_str().as_bytes()).ok()?;
+    let mut st = std::mem::MaybeUninit::<libc::statvfs>::zeroed();
+    // SAFETY: a valid NUL-terminated path and a writable statvfs struct.
+    if unsafe { libc::statvfs(c.as_ptr(), st.as_mut_ptr()) } != 0 {
+        return None;
+    }
+    // SAFETY: statvfs returned 0, so it filled the struct.
+    let st = unsafe { st.assume_init() };
+    #[allow(clippy::unnecessary_cast)]
+    Some((st.f_bavail as u64).saturating_mul(st.f_frsize as u64))
 }
 
 /// This machine's host name.
@@ -222,7 +399,7 @@ impl Progress {
             } else {
                 0.0
             };
-            eprintln!(
+            crate::elog!(
                 "vcsim: step {done}/{} ({:.0}%), elapsed {elapsed:.1} s, ETA {eta:.1} s, {msg}",
                 self.total,
                 100.0 * fraction
@@ -259,6 +436,9 @@ pub enum RunEnd {
     WallLimit,
 }
 
+/// The longest `--max-wall`: a year and a day.
+const MAX_WALL_S: f64 = 366.0 * 86400.0;
+
 /// Parses a duration such as `23h50m`, `90m`, `45s`, `2d` or `1h30m15s`.
 pub fn parse_duration(text: &str) -> Result<Duration> {
     let t = text.trim();
@@ -289,7 +469,14 @@ pub fn parse_duration(text: &str) -> Result<Duration> {
     if !number.is_empty() || !any {
         bail!("--max-wall '{text}': every number needs a unit (d, h, m, s), e.g. 23h50m");
     }
-    Ok(Duration::from_secs_f64(total))
+    if !(total.is_finite() && total <= MAX_WALL_S) {
+        bail!(
+            "--max-wall '{text}': at most {} days (366d); for no limit leave --max-wall out",
+            MAX_WALL_S / 86400.0
+        );
+    }
+    Duration::try_from_secs_f64(total)
+        .map_err(|_| anyhow::anyhow!("--max-wall '{text}': not a duration"))
 }
 
 /// `OUT.h5` → `OUT.ckpt.h5`.
@@ -409,17 +596,23 @@ impl Recorder {
             }
         }
         self.frames_written += 1;
+        // The frame's cell rows reach the disk with it: a run killed before
+        // the next frame loses at most the frame in flight.
+        self.writer.flush()?;
         Ok(())
     }
 
     fn checkpoint(&mut self, world: &World) -> Result<()> {
         // The output must hold everything up to the checkpoint before it exists.
         self.writer.flush()?;
-        write_checkpoint(
-            &checkpoint_path(&self.output),
-            &self.ckpt_meta,
-            &world.snapshot(),
-        )?;
+        let snapshot = world.snapshot();
+        // The new checkpoint is written beside the old one: refuse before
+        // writing anything when the file system cannot hold it, so that a
+        // full disk leaves both the output and the previous checkpoint whole.
+        let bytes: u64 = snapshot.columns.iter().map(|(_, c)| column_bytes(c)).sum();
+        self.writer
+            .ensure_room(bytes + bytes / 8 + (1 << 20), "the checkpoint")?;
+        write_checkpoint(&checkpoint_path(&self.output), &self.ckpt_meta, &snapshot)?;
         Ok(())
     }
 }
@@ -429,9 +622,13 @@ impl Observer<World> for Recorder {
 
     fn after_step(&mut self, world: &World, _ctx: &StepContext) -> Result<(), Halt> {
         let s = world.summary(self.threshold);
-        if let Err(what) = s.check_finite() {
+        let valid = s
+            .check_finite()
+            .and_then(|()| vcsim_rules::invariants::check_step(world));
+        if let Err(what) = valid {
             return Err(Halt::Fail(anyhow::anyhow!(
-                "the simulation became numerically invalid ({what}); the output up to the previous step is in '{}'",
+                "the simulation left its physically valid range at step {} ({what}); the parameters are outside the range where the model holds. The output up to the previous step is in '{}'",
+                world.step,
                 self.output.display()
             )));
         }
@@ -465,6 +662,19 @@ impl Observer<World> for Recorder {
         }
         Ok(())
     }
+}
+
+/// Bytes of a snapshot column.
+fn column_bytes(c: &vcsim_core::Column) -> u64 {
+    use vcsim_core::Column;
+    let b = match c {
+        Column::F32(v) => std::mem::size_of_val(v.as_slice()),
+        Column::F64(v) => std::mem::size_of_val(v.as_slice()),
+        Column::U64(v) => std::mem::size_of_val(v.as_slice()),
+        Column::U32(v) => std::mem::size_of_val(v.as_slice()),
+        Column::U8(v) => std::mem::size_of_val(v.as_slice()),
+    };
+    b as u64
 }
 
 /// Cell rows handed to the writer at once (about 0.8 MB of columns).
@@ -622,31 +832,60 @@ fn rebuild_output(
     Ok((writer, copied))
 }
 
-/// `vcsim run`.
+/// `vcsim run`. `lock` is the output's lock when the caller (a sweep task)
+/// took it already; otherwise the run takes it before touching any file.
 pub fn run(
     start: Start<'_>,
     output: Option<&Path>,
     threads: Option<usize>,
     progress: ProgressMode,
     plan: CheckpointPlan,
+    lock: Option<OutputLock>,
 ) -> Result<RunEnd> {
     let started = Instant::now();
     let started_unix_s = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs_f64())
         .unwrap_or(0.0);
-    if threads == Some(0) {
-        bail!("--threads must be at least 1");
-    }
-    let (scenario, output, restored) = match start {
+    check_threads(threads)?;
+    let (scenario, output, restored, _lock) = match start {
         Start::Fresh { config, seed, sets } => {
             let scenario = load_scenario(config, seed, sets)?;
             let output =
                 output.ok_or_else(|| anyhow::anyhow!("an output file is needed: -o OUT.h5"))?;
             check_output_path(output, config)?;
-            (scenario, output.to_path_buf(), None)
+            check_derived_names(output)?;
+            check_resources(&scenario)?;
+            check_plan(&plan, &scenario)?;
+            let lock = match lock {
+                Some(l) => l,
+                None => OutputLock::acquire(output)?,
+            };
+            check_overwrite(output)?;
+            remove_leftovers(output);
+            (scenario, output.to_path_buf(), None, lock)
         }
         Start::Resume { checkpoint } => {
+            let output = match output {
+                Some(o) => o.to_path_buf(),
+                None => output_of_checkpoint(checkpoint).ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "cannot tell the output file from '{}': give it with -o OUT.h5",
+                        checkpoint.display()
+                    )
+                })?,
+            };
+            check_derived_names(&output)?;
+            // Owned before the checkpoint is read: its owner may be replacing it.
+            let lock = match lock {
+                Some(l) => l,
+                None => OutputLock::acquire(&output)?,
+            };
+            remove_leftovers(&output);
+            // libhdf5 cannot survive every damaged file: a child process reads
+            // the checkpoint first, so a crash there is an error message here.
+            crate::verify::verify_isolated(checkpoint)
+                .with_context(|| format!("cannot resume from '{}'", checkpoint.display()))?;
             let (meta, snap) = read_checkpoint(checkpoint)
                 .with_context(|| format!("cannot resume from '{}'", checkpoint.display()))?;
             let version = env!("CARGO_PKG_VERSION");
@@ -663,16 +902,17 @@ pub fn run(
                 &format!("{} (config)", checkpoint.display()),
                 &[],
             )?;
-            let output = match output {
-                Some(o) => o.to_path_buf(),
-                None => output_of_checkpoint(checkpoint).ok_or_else(|| {
-                    anyhow::anyhow!(
-                        "cannot tell the output file from '{}': give it with -o OUT.h5",
-                        checkpoint.display()
-                    )
-                })?,
-            };
-            (scenario, output, Some(snap))
+            if scenario.simulation.seed != meta.seed {
+                bail!(
+                    "cannot resume from '{}': its seed attribute ({}) differs from the seed of its config ({}); the checkpoint was edited",
+                    checkpoint.display(),
+                    meta.seed,
+                    scenario.simulation.seed
+                );
+            }
+            check_resources(&scenario)?;
+            check_plan(&plan, &scenario)?;
+            (scenario, output, Some(snap), lock)
         }
     };
     let mut pool = rayon::ThreadPoolBuilder::new();
@@ -681,10 +921,22 @@ pub fn run(
     }
     let pool = pool.build().context("cannot start the worker threads")?;
     let mut sim = match restored {
-        Some(snap) => Simulation::from_snapshot(&scenario, snap)?,
+        Some(snap) => {
+            let sim = Simulation::from_snapshot(&scenario, snap)
+                .context("cannot resume: the checkpoint does not fit its own configuration")?;
+            vcsim_rules::invariants::check_restored(&sim.world, scenario.n_steps()).map_err(
+                |what| {
+                    anyhow::anyhow!(
+                        "cannot resume into '{}': the checkpoint's state is not physically valid ({what}); it is damaged or was edited",
+                        output.display()
+                    )
+                },
+            )?;
+            sim
+        }
         None => Simulation::new(&scenario)?,
     };
-    let lattice = &sim.world.lattice;
+    let lattice = sim.world.lattice.clone();
     let info = RunInfo {
         config_toml: scenario.to_toml(),
         vcsim_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -699,8 +951,29 @@ pub fn run(
     let fields = World::frame_fields();
     let series = series_groups();
     let resumed_at = sim.world.step;
-    let (writer, frames_written) = if resumed_at > 0 {
-        rebuild_output(&output, resumed_at, &info, &grid, &fields, &series)?
+    let rebuilt = if resumed_at > 0 {
+        match crate::verify::verify_isolated(&output)
+            .and_then(|()| rebuild_output(&output, resumed_at, &info, &grid, &fields, &series))
+        {
+            Ok(w) => Some(w),
+            Err(e) => {
+                // The output lost what the checkpoint needs (a kill in the
+                // middle of a write, a full disk): recompute it from step 0,
+                // which gives the same bits as the lost part.
+                crate::elog!(
+                    "vcsim: the output '{}' cannot be continued ({e:#}); recomputing it from step 0",
+                    output.display()
+                );
+                sim = Simulation::new(&scenario)?;
+                None
+            }
+        }
+    } else {
+        None
+    };
+    let resumed_at = sim.world.step;
+    let (writer, frames_written) = if let Some(w) = rebuilt {
+        w
     } else {
         let mut w = RunWriter::create(&output, &info, &grid, &fields, &series)?;
         let codes: Vec<u8> = lattice.region.iter().map(|r| *r as u8).collect();
@@ -726,6 +999,8 @@ pub fn run(
         started,
         frames_written,
     };
+    // --max-wall budgets the step loop, not the output rebuild before it.
+    recorder.started = Instant::now();
     let outcome = pool.install(|| -> Result<RunEnd, Halt> {
         if resumed_at == 0 {
             recorder.record_start(&sim.world)?;
@@ -756,7 +1031,17 @@ pub fn run(
         .and_then(|()| writer.finish());
     let end = match outcome {
         Ok(end) | Err(Halt::Stop(end)) => end,
-        Err(Halt::Fail(e)) => return Err(e),
+        Err(Halt::Fail(e)) => {
+            // A write that failed on a full file system: say so, and how to go on.
+            if free_bytes_near(&output).is_some_and(|b| b < (4 << 20)) {
+                return Err(e.context(format!(
+                    "the file system holding '{}' is full: free some space, then resume with `vcsim run --resume {}` (or run again if there is no checkpoint)",
+                    output.display(),
+                    checkpoint_path(&output).display()
+                )));
+            }
+            return Err(e);
+        }
     };
     closed?;
     // The ParaView sidecar: OUT.xmf beside OUT.h5.
@@ -775,7 +1060,7 @@ pub fn run(
             checkpoint_path(&output).display()
         ),
     };
-    eprintln!(
+    crate::elog!(
         "vcsim: {what} '{}': {} steps ({:.1} d) in {:.1} s on {} threads; osteogenic {}, contractile {}, calcified {:.2}% of the media and laminae",
         output.display(),
         sim.world.step,

@@ -219,7 +219,7 @@ pub fn validate(
         let t0 = std::time::Instant::now();
         let curves = pool.install(|| run_experiment(e, quick))?;
         let r = evaluate(e, &curves, quick);
-        eprintln!(
+        crate::elog!(
             "vcsim validate: {} — {} of {} claims pass ({:.1} s)",
             e.name,
             r.iter().filter(|c| c.pass).count(),
@@ -228,9 +228,11 @@ pub fn validate(
         );
         for c in r.iter().filter(|c| !c.pass) {
             let tag = if c.open.is_some() { "OPEN" } else { "FAIL" };
-            eprintln!(
+            crate::elog!(
                 "  {tag} {}: expected {}, simulated {}",
-                c.claim, c.expected, c.simulated
+                c.claim,
+                c.expected,
+                c.simulated
             );
         }
         results.extend(r);
@@ -260,7 +262,7 @@ pub fn validate(
         .iter()
         .filter(|r| !r.pass && r.open.is_some())
         .count();
-    eprintln!(
+    crate::elog!(
         "vcsim validate: {} of {} claims pass, {} open (known not to hold yet), {} fail; report in '{}'",
         results.iter().filter(|r| r.pass).count(),
         results.len(),

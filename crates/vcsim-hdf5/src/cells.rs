@@ -79,6 +79,7 @@ fn create_column<T: H5Type>(ctx: &Ctx, group: &Group, name: &str) -> Result<Data
         .chunk(vec![CELL_CHUNK])
         .shuffle()
         .deflate(crate::layout::DEFLATE_LEVEL)
+        .fletcher32()
         .obj_track_times(false)
         .create(name)
         .map_err(ctx.h5("create dataset", format!("/{CELLS}/{name}")))

@@ -6,7 +6,10 @@
 //! Layout: root attributes `kind` ("vcsim checkpoint"), `vcsim_version`,
 //! `snapshot_version` (u32), `config` (TOML), `seed` (u64), `step` (u64),
 //! `columns` (the array names, one per line, in order); group `/state` with
-//! one 1-D dataset per array (a `/` in a name is stored as `:`).
+//! one 1-D dataset per array (a `/` in a name is stored as `:`); `checksum`
+//! (u64): the [`Checksum`] of the attributes above and every array's name,
+//! type and bytes, verified on reading, so that a damaged or edited checkpoint
+//! is refused rather than resumed into a different run.
 
 use std::path::{Path, PathBuf};
 
@@ -14,6 +17,7 @@ use hdf5::types::VarLenUnicode;
 use hdf5::{File, H5Type};
 use vcsim_core::{Column, Snapshot};
 
+use crate::checksum::Checksum;
 use crate::error::{Ctx, OutputError};
 use crate::writer::{fixed_1d, scalar_attr, string_attr};
 
@@ -41,6 +45,51 @@ fn tmp_path(path: &Path) -> PathBuf {
     path.with_file_name(name)
 }
 
+/// The checksum of a checkpoint's contents.
+fn content_checksum(meta: &CheckpointMeta, snap: &Snapshot) -> u64 {
+    let mut c = Checksum::default();
+    c.text(KIND);
+    c.text(&meta.vcsim_version);
+    c.bytes(&meta.snapshot_version.to_le_bytes());
+    c.text(&meta.config_toml);
+    c.bytes(&meta.seed.to_le_bytes());
+    c.bytes(&snap.step.to_le_bytes());
+    c.bytes(&(snap.columns.len() as u64).to_le_bytes());
+    for (name, col) in &snap.columns {
+        c.text(name);
+        fn words<T: Copy, const N: usize>(
+            c: &mut Checksum,
+            tag: u8,
+            v: &[T],
+            le: fn(T) -> [u8; N],
+        ) {
+            c.bytes(&[tag]);
+            c.bytes(&(v.len() as u64).to_le_bytes());
+            // In pieces, so that no copy of a whole column is made.
+            let mut buf = Vec::with_capacity(N * 4096);
+            for chunk in v.chunks(4096) {
+                buf.clear();
+                for &x in chunk {
+                    buf.extend_from_slice(&le(x));
+                }
+                c.bytes(&buf);
+            }
+        }
+        match col {
+            Column::F32(v) => words(&mut c, 0, v, f32::to_le_bytes),
+            Column::F64(v) => words(&mut c, 1, v, f64::to_le_bytes),
+            Column::U64(v) => words(&mut c, 2, v, u64::to_le_bytes),
+            Column::U32(v) => words(&mut c, 3, v, u32::to_le_bytes),
+            Column::U8(v) => {
+                c.bytes(&[4]);
+                c.bytes(&(v.len() as u64).to_le_bytes());
+                c.bytes(v);
+            }
+        }
+    }
+    c.value()
+}
+
 /// Writes a checkpoint to `path` (via `path.tmp` and a rename).
 pub fn write_checkpoint(
     path: &Path,
@@ -51,6 +100,7 @@ pub fn write_checkpoint(
     let ctx = Ctx::new(&tmp);
     {
         let file = File::with_options()
+            .with_fapl(|p| p.libver_v18())
             .with_fcpl(|p| p.obj_track_times(false))
             .create(&tmp)
             .map_err(|e| OutputError::Create {
@@ -65,6 +115,7 @@ pub fn write_checkpoint(
         scalar_attr(&ctx, &file, "/", "step", &snap.step)?;
         let names: Vec<&str> = snap.columns.iter().map(|(n, _)| n.as_str()).collect();
         string_attr(&ctx, &file, "/", "columns", &names.join("\n"))?;
+        scalar_attr(&ctx, &file, "/", "checksum", &content_checksum(meta, snap))?;
         let group = file
             .create_group("state")
             .map_err(ctx.h5("create group", "/state"))?;
@@ -128,7 +179,12 @@ pub fn read_checkpoint(path: &Path) -> Result<(CheckpointMeta, Snapshot), Output
         seed: scalar(attr("seed")?, &ctx, "seed")?,
     };
     let step: u64 = scalar(attr("step")?, &ctx, "step")?;
+    let stored_sum: u64 = scalar(attr("checksum")?, &ctx, "checksum")?;
     let names = string("columns")?;
+    // Contiguous, uncompressed arrays: together they cannot hold more bytes
+    // than the file. Checked before anything is allocated.
+    let file_bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    let mut declared = 0u64;
     let mut snap = Snapshot {
         step,
         columns: Vec::new(),
@@ -139,6 +195,19 @@ pub fn read_checkpoint(path: &Path) -> Result<(CheckpointMeta, Snapshot), Output
             .dataset(&object)
             .map_err(|_| ctx.not_found(object.clone()))?;
         let dtype = ds.dtype().map_err(ctx.h5("read type of", object.clone()))?;
+        let shape = ds.shape();
+        if shape.len() != 1 {
+            return Err(ctx.layout(object, format!("expected 1 axis, found shape {shape:?}")));
+        }
+        declared = declared.saturating_add((shape[0] as u64).saturating_mul(dtype.size() as u64));
+        if declared > file_bytes {
+            return Err(ctx.layout(
+                object,
+                format!(
+                    "declares {declared} bytes of arrays in a file of {file_bytes} bytes: the file is damaged"
+                ),
+            ));
+        }
         let read = |e| ctx.h5("read", object.clone())(e);
         let col = if dtype.is::<f32>() {
             Column::F32(ds.read_raw().map_err(read)?)
@@ -154,6 +223,15 @@ pub fn read_checkpoint(path: &Path) -> Result<(CheckpointMeta, Snapshot), Output
             return Err(ctx.layout(object, "unexpected element type"));
         };
         snap.columns.push((name.to_string(), col));
+    }
+    let sum = content_checksum(&meta, &snap);
+    if sum != stored_sum {
+        return Err(ctx.layout(
+            "/@checksum",
+            format!(
+                "the contents do not match their checksum (stored {stored_sum:016x}, computed {sum:016x}): the checkpoint is damaged or was edited"
+            ),
+        ));
     }
     Ok((meta, snap))
 }

@@ -139,6 +139,11 @@ struct Skip<'a>(&'a [&'a str]);
 impl Skip<'_> {
     /// Whether the object or attribute at `addr` lies under one of the prefixes.
     fn skips(&self, addr: &str) -> bool {
+        // A checksum of strings compared one by one anyway: a difference in it
+        // says nothing more.
+        if addr == format!("/@{}", crate::verify::STRINGS_CHECKSUM) {
+            return true;
+        }
         self.0.iter().any(|p| {
             let p = if p.len() > 1 {
                 p.trim_end_matches('/')

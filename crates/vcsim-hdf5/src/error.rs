@@ -77,6 +77,25 @@ pub enum OutputError {
         /// Bytes free for this process on the file system.
         available: u64,
     },
+    /// The file system holding a file has too little room for what comes next
+    /// (a checkpoint); nothing of it was written.
+    #[error(
+        "not enough free space for {what} beside '{}': it needs up to {} MB, the file system has {} MB free; \
+         nothing was written, the output and the previous checkpoint are intact (free some space and resume)",
+        .path.display(),
+        mb(*.needed),
+        mb(*.available)
+    )]
+    NoSpaceFor {
+        /// The run file beside which it was to be written.
+        path: PathBuf,
+        /// What was to be written.
+        what: String,
+        /// Bytes it may take.
+        needed: u64,
+        /// Bytes free.
+        available: u64,
+    },
     /// An object exists but does not have the shape or type the vcsim layout prescribes.
     #[error("'{object}' in '{}' does not follow the vcsim file layout: {detail}", .path.display())]
     Layout {
@@ -99,6 +118,7 @@ impl OutputError {
             | Self::InvalidInput { path, .. }
             | Self::NotFound { path, .. }
             | Self::NoSpace { path, .. }
+            | Self::NoSpaceFor { path, .. }
             | Self::Layout { path, .. } => path,
         }
     }

@@ -55,11 +55,17 @@
 //! Storage details:
 //! - the series (`/timeseries/*`, `/serum/*`, ...) and `/fields/time_h`, `/fields/step` are
 //!   resizable without limit along their only axis and chunked (4096 values for series,
-//!   1024 for the frame index), not compressed.
+//!   1024 for the frame index), not compressed, with a Fletcher-32 checksum per chunk.
 //! - `/fields/<name>` are resizable without limit along `t`, chunked one frame per chunk,
-//!   compressed with shuffle + deflate level 4. A frame larger than 4 MiB is split along
-//!   z (then y, then x) so that no chunk exceeds 4 MiB.
-//! - `/grid/region` is chunked with the same rule (1-byte values) and deflate level 4.
+//!   compressed with shuffle + deflate level 4, with a Fletcher-32 checksum per chunk.
+//!   A frame larger than 4 MiB is split along z (then y, then x) so that no chunk
+//!   exceeds 4 MiB.
+//! - `/grid/region` is chunked with the same rule (1-byte values), deflate level 4 and
+//!   Fletcher-32; the `/cells` columns with shuffle, deflate and Fletcher-32; the
+//!   coordinates and `/provenance/stage_seconds` are chunked with Fletcher-32.
+//! - Files are created with the HDF5 1.8 format as the lowest bound (version-2 object
+//!   headers and superblock, which carry checksums of their own): damage anywhere in
+//!   the data or the metadata is an error on reading (`vcsim verify` reads it all).
 //! - The series groups and `/fields` track link creation order, so
 //!   [`RunReader::series_names_in`](crate::RunReader::series_names_in) and
 //!   [`RunReader::field_names`](crate::RunReader::field_names) return the caller's order.

@@ -9,7 +9,12 @@
 //!   to disk so that a crashed run leaves a readable file,
 //! - record provenance (timings, host, threads) in `/provenance`,
 //! - read the file back ([`RunReader`]) and compare two files object by object
-//!   ([`diff_files`]).
+//!   ([`diff_files`]);
+//! - find damage: every chunk carries a Fletcher-32 checksum, object headers are
+//!   version 2 (checksummed), the global heap's strings are covered by the root
+//!   attribute `strings_checksum`, checkpoints by `checksum`; [`verify_file`] reads
+//!   everything back and lists what is damaged, and readers refuse datasets that
+//!   declare more bytes than the file can hold before allocating.
 //!
 //! This crate does not:
 //! - know any biology: fields, series and regions are names, units and numbers handed to
@@ -27,6 +32,7 @@
 
 mod cells;
 mod checkpoint;
+mod checksum;
 mod diff;
 mod dimscale;
 mod error;
@@ -35,6 +41,7 @@ mod nd;
 mod pooled;
 mod reader;
 mod series;
+mod verify;
 mod writer;
 mod xdmf;
 
@@ -48,6 +55,7 @@ pub use pooled::{
 };
 pub use reader::RunReader;
 pub use series::SeriesGroup;
+pub use verify::{FileKind, VerifyReport, declared_bytes_limit, verify_file};
 pub use writer::RunWriter;
 pub use xdmf::write_xdmf;
 

@@ -15,6 +15,8 @@ use crate::{SCHEMA_VERSION, nd};
 pub struct RunReader {
     ctx: Ctx,
     file: File,
+    /// The most bytes one read may return ([`crate::declared_bytes_limit`]).
+    read_limit: u64,
 }
 
 impl RunReader {
@@ -24,9 +26,11 @@ impl RunReader {
             path: path.to_path_buf(),
             detail: e.to_string(),
         })?;
+        let file_bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
         let reader = Self {
             ctx: Ctx::new(path),
             file,
+            read_limit: crate::verify::declared_bytes_limit(file_bytes),
         };
         let version: u32 = reader.root_attr("schema_version")?;
         if version != SCHEMA_VERSION {
@@ -83,7 +87,25 @@ impl RunReader {
     pub fn series_in(&self, group: &str, name: &str) -> Result<Vec<f64>, OutputError> {
         let (ds, object) = self.series_dataset(group, name)?;
         self.check_ndim(&ds, &object, 1)?;
+        self.check_size(&ds, &object, ds.size())?;
         ds.read_raw::<f64>().map_err(self.ctx.h5("read", object))
+    }
+
+    /// Refuses to read `elements` values of `ds` when the file cannot hold
+    /// them: a damaged or hostile file declaring a huge dataset is an error,
+    /// not an allocation of terabytes.
+    fn check_size(&self, ds: &Dataset, object: &str, elements: usize) -> Result<(), OutputError> {
+        let elem = ds.dtype().map(|t| t.size()).unwrap_or(8) as u64;
+        let bytes = (elements as u64).saturating_mul(elem);
+        if bytes > self.read_limit {
+            return Err(self.ctx.layout(
+                object,
+                format!(
+                    "declares {elements} values ({bytes} bytes), far more than the file can hold: the file is damaged"
+                ),
+            ));
+        }
+        Ok(())
     }
 
     /// Units of the series `name` of group `group` (attribute `units` of
@@ -139,6 +161,7 @@ impl RunReader {
                 ),
             ));
         }
+        self.check_size(&ds, &object, shape[1..].iter().product())?;
         nd::read_block::<f32>(&ds, nd::index_then_all(frame, shape.len() - 1))
             .map_err(self.ctx.h5("read frame of", object))
     }
@@ -154,6 +177,7 @@ impl RunReader {
     pub fn frame_times_h(&self) -> Result<Vec<f64>, OutputError> {
         let (ds, object) = self.dataset(layout::FIELDS, layout::FRAME_TIME)?;
         self.check_ndim(&ds, &object, 1)?;
+        self.check_size(&ds, &object, ds.size())?;
         ds.read_raw::<f64>().map_err(self.ctx.h5("read", object))
     }
 
@@ -161,6 +185,7 @@ impl RunReader {
     pub fn frame_steps(&self) -> Result<Vec<u64>, OutputError> {
         let (ds, object) = self.dataset(layout::FIELDS, layout::FRAME_STEP)?;
         self.check_ndim(&ds, &object, 1)?;
+        self.check_size(&ds, &object, ds.size())?;
         ds.read_raw::<u64>().map_err(self.ctx.h5("read", object))
     }
 
@@ -193,6 +218,8 @@ impl RunReader {
     /// One whole cell-table column, as stored.
     pub fn cell_column<T: H5Type>(&self, name: &str) -> Result<Vec<T>, OutputError> {
         let (ds, object) = self.dataset(crate::cells::CELLS, name)?;
+        self.check_ndim(&ds, &object, 1)?;
+        self.check_size(&ds, &object, ds.size())?;
         ds.read_raw::<T>().map_err(self.ctx.h5("read", object))
     }
 
@@ -200,6 +227,7 @@ impl RunReader {
     /// order (from its `names` attribute, `0=endothelium,1=lamina,...`).
     pub fn regions(&self) -> Result<(Vec<u8>, Vec<String>), OutputError> {
         let (ds, object) = self.dataset(layout::GRID, layout::REGION)?;
+        self.check_size(&ds, &object, ds.size())?;
         let codes = ds
             .read_raw::<u8>()
             .map_err(self.ctx.h5("read", object.clone()))?;

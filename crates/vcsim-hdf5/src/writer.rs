@@ -208,9 +208,37 @@ pub(crate) fn growing_1d<T: H5Type>(
         .new_dataset::<T>()
         .shape(SimpleExtents::from_vec(vec![Extent::resizable(0)]))
         .chunk(vec![chunk])
+        .fletcher32()
         .obj_track_times(false)
         .create(name)
         .map_err(ctx.h5("create dataset", layout::object(gname, name)))
+}
+
+/// Creates a fixed 1-D dataset holding `data`, chunked with a Fletcher-32
+/// checksum per chunk, so that damage to it is found on reading.
+pub(crate) fn checked_1d<T: H5Type>(
+    ctx: &Ctx,
+    group: &Group,
+    gname: &str,
+    name: &str,
+    data: &[T],
+) -> Result<Dataset, OutputError> {
+    if data.is_empty() {
+        return fixed_1d(ctx, group, gname, name, data);
+    }
+    let object = layout::object(gname, name);
+    let ds = group
+        .new_dataset::<T>()
+        .shape(data.len())
+        .chunk(vec![data.len().min(1 << 16)])
+        .fletcher32()
+        .obj_track_times(false)
+        .create(name)
+        .map_err(ctx.h5("create dataset", object.clone()))?;
+    ds.as_writer()
+        .write_raw(data)
+        .map_err(ctx.h5("write", object))?;
+    Ok(ds)
 }
 
 /// Creates a fixed 1-D dataset holding `data`.
@@ -277,7 +305,10 @@ impl RunWriter {
             vlen_str(&ctx, &layout::attribute(&object, layout::UNITS), units)?;
         }
 
+        // Object headers of version 2 (HDF5 1.8 and later) carry checksums,
+        // so a damaged header is an error on reading rather than garbage.
         let file = File::with_options()
+            .with_fapl(|p| p.libver_v18())
             .with_fcpl(|p| p.obj_track_times(false))
             .create(path)
             .map_err(|e| OutputError::Create {
@@ -314,6 +345,7 @@ impl RunWriter {
                     .chunk(chunk.clone())
                     .shuffle()
                     .deflate(layout::DEFLATE_LEVEL)
+                    .fletcher32()
                     .obj_track_times(false)
                     .create(name)
                     .map_err(ctx.h5("create dataset", layout::object(layout::FIELDS, name)))?;
@@ -353,7 +385,7 @@ impl RunWriter {
         let mut coords = Vec::with_capacity(dims.len());
         for (&n, name) in dims.iter().rev().zip(layout::COORDS) {
             let centres: Vec<f64> = (0..n).map(|i| (i as f64 + 0.5) * grid.spacing_um).collect();
-            let ds = fixed_1d(&ctx, &fields_group, layout::FIELDS, name, &centres)?;
+            let ds = checked_1d(&ctx, &fields_group, layout::FIELDS, name, &centres)?;
             units_attr(&ctx, &ds, layout::FIELDS, name, layout::COORD_UNITS)?;
             coords.push((name, ds));
         }
@@ -401,6 +433,7 @@ impl RunWriter {
             cells_bytes_since_frame: 0,
             finished: false,
         };
+        writer.record_string_digest()?;
         writer.flush()?;
         Ok(writer)
     }
@@ -467,6 +500,7 @@ impl RunWriter {
             .shape(self.frame_dims.clone())
             .chunk(layout::chunk_shape(&self.frame_dims, 1))
             .deflate(layout::DEFLATE_LEVEL)
+            .fletcher32()
             .obj_track_times(false)
             .create(layout::REGION)
             .map_err(self.ctx.h5("create dataset", object.clone()))?;
@@ -475,7 +509,7 @@ impl RunWriter {
             .map_err(self.ctx.h5("write", object.clone()))?;
         string_attr(&self.ctx, &ds, &object, "names", &listing)?;
         self.regions_written = true;
-        Ok(())
+        self.record_string_digest()
     }
 
     /// One row of every series group: `rows[g]` holds one value per series of the group
@@ -618,6 +652,20 @@ impl RunWriter {
         }
     }
 
+    /// Refuses to go on when the file system holding the file has less than
+    /// `bytes` free (`what` names what was to be written, for the message).
+    pub fn ensure_room(&self, bytes: u64, what: &str) -> Result<(), OutputError> {
+        match free_bytes(&self.ctx.path) {
+            Some(available) if available < bytes => Err(OutputError::NoSpaceFor {
+                path: self.ctx.path.clone(),
+                what: what.to_string(),
+                needed: bytes,
+                available,
+            }),
+            _ => Ok(()),
+        }
+    }
+
     fn append_frame_index<T: H5Type>(
         &self,
         name: &str,
@@ -674,9 +722,32 @@ impl RunWriter {
                 let mut table = crate::cells::CellTable::create(&self.ctx, &group, columns)?;
                 table.append(&self.ctx, columns)?;
                 self.cells = Some(table);
-                Ok(())
+                // The columns' units are new strings.
+                self.record_string_digest()
             }
         }
+    }
+
+    /// Records the checksum of every variable-length string of the file
+    /// (root attribute `strings_checksum`), after the strings changed.
+    fn record_string_digest(&self) -> Result<(), OutputError> {
+        let object = layout::attribute(ROOT, crate::verify::STRINGS_CHECKSUM);
+        let digest = crate::verify::string_digest(&self.file).map_err(
+            self.ctx
+                .h5("compute the checksum of the strings for", object.clone()),
+        )?;
+        let root: &Group = &self.file;
+        if root.attr(crate::verify::STRINGS_CHECKSUM).is_ok() {
+            root.delete_attr(crate::verify::STRINGS_CHECKSUM)
+                .map_err(self.ctx.h5("replace", object.clone()))?;
+        }
+        scalar_attr(
+            &self.ctx,
+            root,
+            ROOT,
+            crate::verify::STRINGS_CHECKSUM,
+            &digest,
+        )
     }
 
     /// Writes buffered series rows (of every group) and calls H5Fflush so that what was written survives a crash.
@@ -721,13 +792,14 @@ impl RunWriter {
         scalar_attr(&self.ctx, &g, &object, "steps_run", &p.steps_run)?;
         scalar_attr(&self.ctx, &g, &object, "started_unix_s", &p.started_unix_s)?;
         fixed_1d(&self.ctx, &g, layout::PROVENANCE, "stage_names", &names)?;
-        fixed_1d(
+        checked_1d(
             &self.ctx,
             &g,
             layout::PROVENANCE,
             "stage_seconds",
             &p.stage_seconds,
         )?;
+        // Provenance is left out of the string checksum: nothing to update.
         Ok(())
     }
 

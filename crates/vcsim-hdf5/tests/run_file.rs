@@ -296,6 +296,10 @@ fn check_layout(g: &GridInfo) -> TestResult {
         filters.contains(&hdf5::filters::Filter::Deflate(4)),
         "{filters:?}"
     );
+    assert!(
+        filters.contains(&hdf5::filters::Filter::Fletcher32),
+        "{filters:?}"
+    );
     let mut chunk = vec![1];
     chunk.extend(&expected_shape[1..]);
     assert_eq!(ca.chunk(), Some(chunk));
@@ -320,7 +324,12 @@ fn check_layout(g: &GridInfo) -> TestResult {
             assert!(ts.is_resizable(), "{group}/{name}");
             assert_eq!(ts.shape(), vec![N_ROWS], "{group}/{name}");
             assert_eq!(ts.chunk(), Some(vec![4096]), "{group}/{name}");
-            assert!(ts.filters().is_empty(), "{group}/{name}");
+            // Only a checksum, so that damage to a row is found on reading.
+            assert_eq!(
+                ts.filters(),
+                vec![hdf5::filters::Filter::Fletcher32],
+                "{group}/{name}"
+            );
             assert_eq!(
                 ts.dtype()?.to_descriptor()?,
                 hdf5::types::TypeDescriptor::Float(hdf5::types::FloatSize::U8)

@@ -41,6 +41,7 @@
 
 pub mod error;
 pub mod experiment;
+pub mod invariants;
 pub mod patient;
 pub mod presets;
 pub mod purpose;

@@ -100,6 +100,52 @@ fn on_grid(t: &[f64], v: &[f64], grid: &[f64]) -> Vec<f64> {
     out
 }
 
+/// Checks that the file of a run marked done is that run, complete: every
+/// object reads back (in a child process), the configuration recorded in it
+/// is the manifest's (base scenario, overrides and seed: so a file copied
+/// over another run's is refused), and it holds every step.
+fn check_run_file(m: &Manifest, r: &super::plan::RunSpec, path: &Path) -> Result<()> {
+    crate::verify::verify_isolated(path)?;
+    let name = r.config.trim_start_matches("base/");
+    let base = m
+        .bases
+        .get(name)
+        .ok_or_else(|| anyhow::anyhow!("the manifest has no base scenario '{name}'"))?;
+    let overrides = r
+        .set
+        .iter()
+        .map(|s| vcsim_rules::Override::parse(s))
+        .collect::<Result<Vec<_>, _>>()?;
+    let scenario = vcsim_rules::Scenario::from_toml(base, &r.config, &overrides)?;
+    let reader = RunReader::open(path)?;
+    if reader.seed()? != r.seed {
+        anyhow::bail!(
+            "'{}' holds seed {}, but the manifest gives this run seed {}: it is another run's file",
+            path.display(),
+            reader.seed()?,
+            r.seed
+        );
+    }
+    if reader.config_toml()? != scenario.to_toml() {
+        anyhow::bail!(
+            "'{}' was written with another configuration than the manifest's for this run (base {}, overrides {}): it is another run's file or was edited",
+            path.display(),
+            r.config,
+            r.set.join(" ")
+        );
+    }
+    let rows = reader.series("time_h")?.len() as u64;
+    let expected = scenario.n_steps() + 1;
+    if rows != expected {
+        anyhow::bail!(
+            "'{}' holds {rows} rows of /timeseries, but the run has {} steps ({expected} rows): it is incomplete",
+            path.display(),
+            scenario.n_steps()
+        );
+    }
+    Ok(())
+}
+
 /// `vcsim sweep collect DIR [-o OUT]`: returns the pooled file's path.
 pub fn collect(dir: &Path, out: Option<&Path>) -> Result<PathBuf> {
     let m: Manifest = load_manifest(dir)?;
@@ -115,6 +161,7 @@ pub fn collect(dir: &Path, out: Option<&Path>) -> Result<PathBuf> {
     let mut readout = vec![f64::NAN; n];
     let mut present = vec![-1i8; n];
     let mut missing = Vec::new();
+    let mut rejected: Vec<String> = Vec::new();
     let mut daily: Vec<Vec<Vec<f64>>> = vec![Vec::new(); POOLED_SERIES.len()];
     let mut series_t: Vec<Option<Vec<f64>>> = vec![None; n];
     let mut tables: Vec<BTreeMap<(String, String), Vec<f64>>> = vec![BTreeMap::new(); n];
@@ -132,6 +179,21 @@ pub fn collect(dir: &Path, out: Option<&Path>) -> Result<PathBuf> {
             continue;
         }
         let path = dir.join(&r.output);
+        if let Err(e) = check_run_file(&m, r, &path) {
+            // Not pooled: marked failed, so that `sweep run` redoes it.
+            let reason = format!("{e:#}");
+            let _ = std::fs::remove_file(super::marker(dir, &r.id, "done"));
+            let _ = std::fs::write(
+                super::marker(dir, &r.id, "failed"),
+                format!("collect: {reason}\n"),
+            );
+            rejected.push(format!("run {i} ({}): {reason}", r.id));
+            if let Some(last) = status.last_mut() {
+                *last = "failed";
+            }
+            missing.push(i);
+            continue;
+        }
         let reader = RunReader::open(&path).with_context(|| format!("run {i} ({})", r.id))?;
         let t = reader
             .series("time_h")
@@ -350,14 +412,23 @@ pub fn collect(dir: &Path, out: Option<&Path>) -> Result<PathBuf> {
     write_pooled(&tmp, &pooled)?;
     std::fs::rename(&tmp, &out)
         .with_context(|| format!("cannot move the pooled file to '{}'", out.display()))?;
+    if !rejected.is_empty() {
+        anyhow::bail!(
+            "{} run(s) marked done were refused and left out of '{}' (now marked failed; `vcsim sweep run {} --all` redoes them): {}",
+            rejected.len(),
+            out.display(),
+            dir.display(),
+            rejected.join("; ")
+        );
+    }
     if missing.is_empty() {
-        eprintln!(
+        crate::elog!(
             "vcsim: pooled all {n} runs of '{}' into '{}'",
             m.name,
             out.display()
         );
     } else {
-        eprintln!(
+        crate::elog!(
             "vcsim: pooled {} of {n} runs of '{}' into '{}'; missing (not done): {}",
             n - missing.len(),
             m.name,

@@ -13,6 +13,7 @@ pub mod plan;
 
 mod collect;
 
+use crate::ownership::OutputLock;
 use crate::run::{self, CheckpointPlan, ProgressMode, RunEnd, Start};
 use anyhow::{Context, Result, bail};
 use plan::{Manifest, RunSpec};
@@ -38,7 +39,7 @@ pub enum Status {
     Missing,
 }
 
-fn marker(dir: &Path, id: &str, what: &str) -> PathBuf {
+pub(crate) fn marker(dir: &Path, id: &str, what: &str) -> PathBuf {
     dir.join("status").join(format!("{id}.{what}"))
 }
 
@@ -64,7 +65,11 @@ pub fn load_manifest(dir: &Path) -> Result<Manifest> {
 pub fn status_of(dir: &Path, r: &RunSpec) -> Status {
     if marker(dir, &r.id, "done").exists() && dir.join(&r.output).exists() {
         Status::Done
-    } else if marker(dir, &r.id, "running").exists() {
+    } else if marker(dir, &r.id, "running").exists()
+        && crate::ownership::is_owned(&dir.join(&r.output))
+    {
+        // A marker whose task holds no lock on its output was left by a task
+        // that was killed: it counts as not started (a rerun resumes it).
         Status::Running
     } else if marker(dir, &r.id, "failed").exists() {
         Status::Failed
@@ -81,7 +86,7 @@ pub fn plan(sweep: &Path, dir: &Path) -> Result<()> {
     if manifest_path.exists() {
         let old = load_manifest(dir)?;
         if old == m {
-            eprintln!(
+            crate::elog!(
                 "vcsim: '{}' already holds this plan ({} runs); nothing to do",
                 dir.display(),
                 m.runs.len()
@@ -123,7 +128,7 @@ pub fn plan(sweep: &Path, dir: &Path) -> Result<()> {
     // The manifest last: its presence marks a complete plan.
     write(Path::new("manifest.json"), &json)?;
     let arms: std::collections::BTreeSet<&str> = m.runs.iter().map(|r| r.arm.as_str()).collect();
-    eprintln!(
+    crate::elog!(
         "vcsim: planned '{}' in '{}': {} runs ({} arm(s): {}; swept: {})\n  run one task:   vcsim sweep run {} --index 0\n  run all here:   vcsim sweep run {} --all --jobs 2\n  on SLURM:       vcsim sweep slurm {} --time 02:00:00 && sbatch {}/sweep.sbatch",
         m.name,
         dir.display(),
@@ -199,7 +204,7 @@ pub fn run_task(
         )
     })?;
     if status_of(dir, r) == Status::Done {
-        eprintln!(
+        crate::elog!(
             "vcsim: task {i} ({}) is already done: '{}'",
             r.id,
             dir.join(&r.output).display()
@@ -207,8 +212,14 @@ pub fn run_task(
         return Ok(ExitCode::SUCCESS);
     }
     let threads = task_threads(threads)?;
+    run::check_threads(threads)?;
+    let max_wall = max_wall.map(run::parse_duration).transpose()?;
     let output = dir.join(&r.output);
     let ckpt = run::checkpoint_path(&output);
+    // The task's output is owned before any marker or file of it is touched:
+    // a second worker on the same task stops here, leaving the first alone.
+    let lock = OutputLock::acquire(&output)
+        .with_context(|| format!("task {i} ({}) is already being run", r.id))?;
     let running = marker(dir, &r.id, "running");
     let _ = std::fs::remove_file(marker(dir, &r.id, "failed"));
     std::fs::write(
@@ -224,25 +235,40 @@ pub fn run_task(
     let plan = CheckpointPlan {
         every: (m.checkpoint_every > 0).then_some(m.checkpoint_every),
         stop_at: None,
-        max_wall: max_wall.map(run::parse_duration).transpose()?,
+        max_wall,
     };
     let config = dir.join(&r.config);
+    // A checkpoint is resumed only if it is intact and of this very run (a
+    // file copied in from elsewhere, or damaged, would resume into another
+    // run or fail for good): otherwise it is set aside and the task starts over.
+    if ckpt.exists()
+        && let Err(why) = checkpoint_of_run(&ckpt, &config, &r.set)
+    {
+        let aside = ckpt.with_extension("h5.rejected");
+        let _ = std::fs::rename(&ckpt, &aside);
+        crate::elog!(
+            "vcsim: task {i} ({}): not resuming from '{}' ({why:#}); moved it to '{}' and starting over",
+            r.id,
+            ckpt.display(),
+            aside.display()
+        );
+    }
     let start = if ckpt.exists() {
-        eprintln!(
+        crate::elog!(
             "vcsim: task {i} ({}): resuming from '{}'",
             r.id,
             ckpt.display()
         );
         Start::Resume { checkpoint: &ckpt }
     } else {
-        eprintln!("vcsim: task {i} ({}): arm {}, {}", r.id, r.arm, describe(r));
+        crate::elog!("vcsim: task {i} ({}): arm {}, {}", r.id, r.arm, describe(r));
         Start::Fresh {
             config: &config,
             seed: None,
             sets: &r.set,
         }
     };
-    let result = run::run(start, Some(&output), threads, progress, plan);
+    let result = run::run(start, Some(&output), threads, progress, plan, Some(lock));
     let _ = std::fs::remove_file(&running);
     match result {
         Ok(RunEnd::Completed) => {
@@ -255,7 +281,7 @@ pub fn run_task(
             Ok(ExitCode::SUCCESS)
         }
         Ok(RunEnd::WallLimit) => {
-            eprintln!(
+            crate::elog!(
                 "vcsim: task {i} ({}) reached --max-wall; rerun it to resume from its checkpoint",
                 r.id
             );
@@ -267,6 +293,17 @@ pub fn run_task(
             Err(e.context(format!("task {i} ({}) failed", r.id)))
         }
     }
+}
+
+/// Whether `ckpt` is an intact checkpoint of the run of `config` with `sets`.
+fn checkpoint_of_run(ckpt: &Path, config: &Path, sets: &[String]) -> Result<()> {
+    crate::verify::verify_isolated(ckpt)?;
+    let (meta, _) = vcsim_hdf5::read_checkpoint(ckpt)?;
+    let planned = run::load_scenario(config, None, sets)?;
+    if meta.config_toml != planned.to_toml() {
+        bail!("it was written by a run with another configuration");
+    }
+    Ok(())
 }
 
 fn describe(r: &RunSpec) -> String {
@@ -286,18 +323,24 @@ pub fn run_all(dir: &Path, jobs: usize, threads: Option<usize>) -> Result<ExitCo
     if jobs == 0 {
         bail!("--jobs must be at least 1");
     }
-    let m = load_manifest(dir)?;
-    let exe = std::env::current_exe().context("cannot find the vcsim executable")?;
     let cores = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1);
+    let max_jobs = (8 * cores).max(64);
+    if jobs > max_jobs {
+        bail!(
+            "--jobs {jobs}: this machine has {cores} cores; at most {max_jobs} tasks at a time are accepted"
+        );
+    }
+    let m = load_manifest(dir)?;
+    let exe = std::env::current_exe().context("cannot find the vcsim executable")?;
     let per_task = threads.unwrap_or_else(|| (cores / jobs).max(1));
     let todo: Vec<&RunSpec> = m
         .runs
         .iter()
         .filter(|r| status_of(dir, r) != Status::Done)
         .collect();
-    eprintln!(
+    crate::elog!(
         "vcsim: sweep '{}': {} of {} runs to do, {} at a time, {} thread(s) each",
         m.name,
         todo.len(),
@@ -350,7 +393,7 @@ pub fn run_all(dir: &Path, jobs: usize, threads: Option<usize>) -> Result<ExitCo
                     done += 1;
                 } else {
                     failed.push(index);
-                    eprintln!(
+                    crate::elog!(
                         "vcsim: task {index} failed (exit {}); log: {}",
                         status
                             .code()
@@ -366,7 +409,7 @@ pub fn run_all(dir: &Path, jobs: usize, threads: Option<usize>) -> Result<ExitCo
             }
         }
     }
-    eprintln!(
+    crate::elog!(
         "vcsim: sweep '{}': {done} task(s) finished, {} failed, in {:.1} s",
         m.name,
         failed.len(),
@@ -423,8 +466,25 @@ pub struct SlurmOptions {
     pub extra: Vec<String>,
 }
 
-/// Seconds of a SLURM time limit (`MM`, `MM:SS`, `HH:MM:SS`, `D-HH[:MM[:SS]]`).
-fn slurm_seconds(t: &str) -> Option<u64> {
+/// A SLURM time limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SlurmTime {
+    /// `0`, `unlimited`, `infinite`: no limit.
+    Unlimited,
+    /// A limit, seconds.
+    Seconds(u64),
+}
+
+/// The longest time limit accepted (the longest `--max-wall`), seconds.
+const MAX_SLURM_SECONDS: u64 = 366 * 86400;
+
+/// Parses a SLURM time limit (`MM`, `MM:SS`, `HH:MM:SS`, `D-HH[:MM[:SS]]`,
+/// `0`/`unlimited`/`infinite`); `None` if it is not one or exceeds a year.
+fn slurm_time(t: &str) -> Option<SlurmTime> {
+    let t = t.trim();
+    if matches!(t.to_ascii_lowercase().as_str(), "unlimited" | "infinite") {
+        return Some(SlurmTime::Unlimited);
+    }
     let (days, rest) = match t.split_once('-') {
         Some((d, r)) => (d.parse::<u64>().ok()?, r),
         None => (0, t),
@@ -433,15 +493,25 @@ fn slurm_seconds(t: &str) -> Option<u64> {
         .split(':')
         .map(|p| p.parse().ok())
         .collect::<Option<_>>()?;
+    let hms = |h: u64, m: u64, s: u64| {
+        h.checked_mul(3600)?
+            .checked_add(m.checked_mul(60)?)?
+            .checked_add(s)
+    };
     let s = match (t.contains('-'), parts.as_slice()) {
-        (false, [m]) => m * 60,
-        (false, [m, s]) => m * 60 + s,
-        (_, [h, m, s]) => h * 3600 + m * 60 + s,
-        (true, [h]) => h * 3600,
-        (true, [h, m]) => h * 3600 + m * 60,
+        (false, [m]) => hms(0, *m, 0)?,
+        (false, [m, s]) => hms(0, *m, *s)?,
+        (_, [h, m, s]) => hms(*h, *m, *s)?,
+        (true, [h]) => hms(*h, 0, 0)?,
+        (true, [h, m]) => hms(*h, *m, 0)?,
         _ => return None,
     };
-    Some(days * 86400 + s)
+    let total = days.checked_mul(86400)?.checked_add(s)?;
+    match total {
+        0 => Some(SlurmTime::Unlimited),
+        n if n > MAX_SLURM_SECONDS => None,
+        n => Some(SlurmTime::Seconds(n)),
+    }
 }
 
 /// `vcsim sweep slurm DIR ...`: writes `DIR/sweep.sbatch`.
@@ -484,12 +554,18 @@ pub fn slurm(dir: &Path, o: &SlurmOptions) -> Result<PathBuf> {
     ));
     s.push_str(&format!("#SBATCH --cpus-per-task={}\n", o.cpus_per_task));
     s.push_str("#SBATCH --ntasks=1\n");
-    if let Some(t) = &o.time {
-        if slurm_seconds(t).is_none() {
-            bail!("--time '{t}': expected a SLURM time such as 90, 02:00:00 or 1-12:00:00");
+    let limit = match &o.time {
+        Some(t) => {
+            let Some(limit) = slurm_time(t) else {
+                bail!(
+                    "--time '{t}': expected a SLURM time of at most 366 days such as 90, 02:00:00 or 1-12:00:00, or 0/unlimited"
+                );
+            };
+            s.push_str(&format!("#SBATCH --time={t}\n"));
+            limit
         }
-        s.push_str(&format!("#SBATCH --time={t}\n"));
-    }
+        None => SlurmTime::Unlimited,
+    };
     if let Some(mem) = &o.mem {
         s.push_str(&format!("#SBATCH --mem={mem}\n"));
     }
@@ -501,10 +577,16 @@ pub fn slurm(dir: &Path, o: &SlurmOptions) -> Result<PathBuf> {
     }
     s.push_str("set -euo pipefail\n");
     // Stop 10 minutes (or 10%) before the limit with a checkpoint; a rerun resumes.
-    let wall = o.time.as_deref().and_then(slurm_seconds).map(|sec| {
-        let margin = (sec / 10).min(600);
-        format!(" --max-wall {}s", sec.saturating_sub(margin).max(1))
-    });
+    let wall = match limit {
+        SlurmTime::Unlimited => None,
+        SlurmTime::Seconds(sec) => {
+            let margin = (sec / 10).min(600);
+            Some(format!(
+                " --max-wall {}s",
+                sec.saturating_sub(margin).max(1)
+            ))
+        }
+    };
     s.push_str(&format!(
         "exec '{}' sweep run '{}' --threads \"${{SLURM_CPUS_PER_TASK:-1}}\" --progress log{}\n",
         exe.display(),
@@ -513,7 +595,7 @@ pub fn slurm(dir: &Path, o: &SlurmOptions) -> Result<PathBuf> {
     ));
     let path = dir.join("sweep.sbatch");
     std::fs::write(&path, s).with_context(|| format!("cannot write '{}'", path.display()))?;
-    eprintln!(
+    crate::elog!(
         "vcsim: wrote '{}' (array {indices}{throttle}); submit with: sbatch {}",
         path.display(),
         path.display()
@@ -631,10 +713,17 @@ mod tests {
 
     #[test]
     fn slurm_times_parse() {
-        assert_eq!(slurm_seconds("90"), Some(5400));
-        assert_eq!(slurm_seconds("02:00:00"), Some(7200));
-        assert_eq!(slurm_seconds("1-12"), Some(86400 + 12 * 3600));
-        assert_eq!(slurm_seconds("1-00:30:00"), Some(86400 + 1800));
-        assert_eq!(slurm_seconds("soon"), None);
+        use SlurmTime::*;
+        assert_eq!(slurm_time("90"), Some(Seconds(5400)));
+        assert_eq!(slurm_time("02:00:00"), Some(Seconds(7200)));
+        assert_eq!(slurm_time("1-12"), Some(Seconds(86400 + 12 * 3600)));
+        assert_eq!(slurm_time("1-00:30:00"), Some(Seconds(86400 + 1800)));
+        assert_eq!(slurm_time("soon"), None);
+        assert_eq!(slurm_time("0"), Some(Unlimited), "0 is no limit in SLURM");
+        assert_eq!(slurm_time("unlimited"), Some(Unlimited));
+        assert_eq!(slurm_time("INFINITE"), Some(Unlimited));
+        assert_eq!(slurm_time("99999999999999999999"), None, "overflow");
+        assert_eq!(slurm_time("9999999999999999"), None, "overflow");
+        assert_eq!(slurm_time("400-00:00:00"), None, "beyond a year");
     }
 }

@@ -405,10 +405,101 @@ struct Point {
     params: BTreeMap<String, String>,
 }
 
+/// Longest sweep or arm name accepted, characters.
+const MAX_NAME: usize = 100;
+
+/// A name that goes into file names, CSV and HDF5 strings: printable, short.
+fn check_name(origin: &str, what: &str, name: &str) -> Result<()> {
+    if name.trim().is_empty()
+        || name.chars().count() > MAX_NAME
+        || name.chars().any(|c| c.is_control())
+    {
+        bail!(
+            "{origin}: {what} {name:?} must be 1 to {MAX_NAME} printable characters (no NUL, newline or other control character)"
+        );
+    }
+    Ok(())
+}
+
+/// The key of an override text `KEY=VALUE`, trimmed.
+fn set_key(set: &str) -> &str {
+    set.split_once('=').map_or(set, |(k, _)| k).trim()
+}
+
+/// Checks what every run shares before anything is expanded: the outcome
+/// readout and threshold, names, and the swept keys (each once, never the
+/// seed, which every run derives from the master seed).
+fn check_sweep(f: &SweepFile, origin: &str) -> Result<()> {
+    let readout = &f.outcome.readout;
+    if !vcsim_rules::Summary::NAMES.contains(&readout.as_str()) || readout == "time_h" {
+        bail!(
+            "{origin}: outcome.readout = {readout:?} is not a /timeseries series; expected one of {}",
+            vcsim_rules::Summary::NAMES[1..].join(", ")
+        );
+    }
+    if !f.outcome.threshold.is_finite() {
+        bail!(
+            "{origin}: outcome.threshold = {} is not a finite number; expected e.g. 0.01",
+            f.outcome.threshold
+        );
+    }
+    let mut keys: Vec<(&str, String)> = f
+        .axes
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (a.key.as_str(), format!("axes[{i}]")))
+        .collect();
+    if let Some(s) = &f.sample {
+        keys.extend(
+            s.params
+                .iter()
+                .enumerate()
+                .map(|(j, p)| (p.key.as_str(), format!("sample.params[{j}]"))),
+        );
+    }
+    let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
+    for (key, place) in &keys {
+        if key.trim().is_empty() || key.contains(|c: char| c.is_control() || c == '=') {
+            bail!("{origin}: {place}: key {key:?} is not a dotted config key");
+        }
+        if *key == "simulation.seed" {
+            bail!(
+                "{origin}: {place}: simulation.seed cannot be swept: every run's seed is derived from the master seed `seed` (use `replicates` for several seeds)"
+            );
+        }
+        if let Some(first) = seen.insert(key, place) {
+            bail!("{origin}: {place}: the key '{key}' is swept twice (also in {first})");
+        }
+    }
+    for set in &f.set {
+        if set_key(set) == "simulation.seed" {
+            bail!(
+                "{origin}: '{set}': simulation.seed cannot be set in a sweep: every run's seed is derived from the master seed `seed`"
+            );
+        }
+    }
+    for set in f.arms.iter().flat_map(|a| a.set.iter()) {
+        if set_key(set) == "simulation.seed" {
+            bail!(
+                "{origin}: '{set}': simulation.seed cannot be set in a sweep: every run's seed is derived from the master seed `seed`"
+            );
+        }
+        // Arms are applied after the swept values, so they would replace them.
+        if let Some(place) = seen.get(set_key(set)) {
+            bail!(
+                "{origin}: '{set}' sets a key that {place} sweeps; the sweep would silently override it"
+            );
+        }
+    }
+    Ok(())
+}
+
 fn expand_file(f: &SweepFile, dir: &Path, origin: &str) -> Result<Manifest> {
     if f.name.trim().is_empty() || f.name.contains(['/', '\\']) {
         bail!("{origin}: name must be a non-empty word without '/'");
     }
+    check_name(origin, "name", &f.name)?;
+    check_sweep(f, origin)?;
     let arms: Vec<Arm> = if f.arms.is_empty() {
         vec![Arm {
             name: "base".into(),
@@ -419,6 +510,7 @@ fn expand_file(f: &SweepFile, dir: &Path, origin: &str) -> Result<Manifest> {
     };
     let mut seen = std::collections::BTreeSet::new();
     for a in &arms {
+        check_name(origin, "arm name", &a.name)?;
         if a.name.trim().is_empty() || !seen.insert(a.name.clone()) {
             bail!(
                 "{origin}: arm names must be non-empty and unique ('{}')",

@@ -705,13 +705,13 @@ param_group! {
     /// The patient's body (`[patient.body]`): volumes and serum chemistry shared by every compartment of the systemic model.
     BodyParams, section = "patient.body" {
         /// Extracellular fluid volume in which serum Ca, Pi, Mg, PPi and toxins distribute.
-        ecf_volume_L: f64 = 14.0, unit = "L", range = [1.0, 100.0],
+        ecf_volume_L: f64 = 14.0, unit = "L", range = [5.0, 40.0],
             source = "[peterson2010] [openbonemin] V1 = 14 L";
         /// Volume of the intracellular phosphate pool that exchanges with the ECF (rebound after dialysis).
         cell_pi_volume_L: f64 = 28.0, unit = "L", range = [0.0, 200.0],
             source = "estimate: two-pool Pi kinetics of dialysis put about two thirds of mobile Pi outside the ECF";
         /// Exchange clearance between the intracellular Pi pool and the ECF.
-        cell_pi_exchange_L_per_h: f64 = 4.0, unit = "L/h", range = [0.0, 100.0],
+        cell_pi_exchange_L_per_h: f64 = 4.0, unit = "L/h", range = [0.0, 10.0],
             source = "estimate: post-dialytic Pi rebound over 1–2 h (intercompartment clearance ~70 mL/min)";
         /// Ionized fraction of total serum calcium.
         ca_ionized_fraction: f64 = 0.5, unit = "1", range = [0.2, 0.9],
@@ -747,7 +747,7 @@ param_group! {
         egfr_floor_mL_min: f64 = 2.0, unit = "mL/min", range = [0.0, 200.0],
             source = "estimate: residual renal function of dialysis patients";
         /// Filtered-load coefficient of phosphate excretion above the threshold.
-        pi_excretion_coefficient: f64 = 0.88, unit = "1", range = [0.0, 5.0],
+        pi_excretion_coefficient: f64 = 0.88, unit = "1", range = [0.2, 5.0],
             source = "[peterson2010] J48 = 0.88·GFR·(C − threshold)";
         /// Renal phosphate threshold (TmP/GFR) at normal FGF23, Klotho and PTH.
         pi_threshold_mM: f64 = 0.98, unit = "mM", range = [0.1, 3.0],
@@ -822,7 +822,7 @@ param_group! {
         ca_absorption_calcitriol: f64 = 0.4, unit = "1", range = [0.0, 1.0],
             source = "estimate: total Ca absorption ~30% at normal calcitriol ([peterson2010] calcitriol-driven TRPV6 transport)";
         /// Endogenous calcium secreted into the gut and lost in faeces at normal serum Ca.
-        ca_gut_secretion_mmol_per_day: f64 = 3.5, unit = "mmol/day", range = [0.0, 100.0],
+        ca_gut_secretion_mmol_per_day: f64 = 3.5, unit = "mmol/day", range = [0.0, 20.0],
             source = "estimate: endogenous faecal Ca ~100–150 mg/day; with low calcitriol net Ca absorption nears zero";
         /// Fraction of dietary Mg absorbed.
         mg_absorption: f64 = 0.35, unit = "1", range = [0.0, 1.0],
@@ -906,7 +906,7 @@ param_group! {
         deep_ca_mmol: f64 = 25000.0, unit = "mmol", range = [1.0, 1.0e6],
             source = "[peterson2010] non-exchangeable bone Ca 24 900 mmol";
         /// Exchangeable bone calcium at normal ionized Ca and turnover.
-        exchangeable_ca_mmol: f64 = 100.0, unit = "mmol", range = [0.0, 1.0e4],
+        exchangeable_ca_mmol: f64 = 100.0, unit = "mmol", range = [0.0, 500.0],
             source = "[peterson2010] exchangeable bone Ca Q = 100 mmol";
         /// Rate at which the exchangeable pool follows serum ionized Ca.
         exchange_rate_per_h: f64 = 0.05, unit = "1/h", range = [0.0, 100.0],
@@ -933,7 +933,7 @@ param_group! {
         response_days: f64 = 30.0, unit = "days", range = [0.1, 3650.0],
             source = "estimate: remodelling units respond over weeks";
         /// Relative bone turnover of the patient (× osteoblast and osteoclast activity).
-        turnover_factor: f64 = 1.0, unit = "1", range = [0.0, 100.0],
+        turnover_factor: f64 = 1.0, unit = "1", range = [0.0, 20.0],
             source = "estimate: patient-specific (see `[patient.variability]`)";
     }
 }
@@ -975,7 +975,7 @@ param_group! {
         t50_serum_fraction: f64 = 0.5, unit = "1", range = [0.01, 1.0],
             source = "[pasch2012]";
         /// Rate of spontaneous primary → secondary CPP transformation at the reference product, without inhibitors.
-        t50_nucleation_per_h: f64 = 0.11, unit = "1/h", range = [0.0, 1000.0],
+        t50_nucleation_per_h: f64 = 0.11, unit = "1/h", range = [0.001, 1000.0],
             source = "calibrated: T50 ≈ 329 min at normal serum — general population [prevend], test of [pasch2012]";
         /// Rate of autocatalytic transformation (on secondary CPP) at the reference product, without inhibitors.
         t50_growth_per_h: f64 = 6.3, unit = "1/h", range = [0.0, 1000.0],
