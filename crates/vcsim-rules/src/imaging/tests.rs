@@ -489,3 +489,122 @@ fn the_imaging_section_is_declared_and_validated() {
     assert_eq!(ClinicalReading::NAMES.len(), ClinicalReading::UNITS.len());
     assert!(ClinicalReading::DOCS.iter().all(|d| !d.is_empty()));
 }
+
+/// The ckd5d wall (dx 5 µm, 10 lamellar units of 25 µm, laminae one voxel:
+/// 255 µm of wall over 2000 µm of circumference), every wall voxel at
+/// `phi(region, index)`.
+fn ckd5d_wall(phi: impl Fn(Region, usize) -> f64) -> (Vec<f64>, vcsim_core::Lattice) {
+    let g = vcsim_core::WallGeometry {
+        ndim: 2,
+        dx_um: 5.0,
+        endothelium_um: 5.0,
+        lamellar_units: 10,
+        lamellar_unit_um: 25.0,
+        lamina_um: 3.0,
+        adventitia_um: 30.0,
+        circumference_um: 2000.0,
+        axial_um: 100.0,
+    };
+    let l = vcsim_core::Lattice::from_wall(&g).expect("wall");
+    let m = l
+        .region
+        .iter()
+        .enumerate()
+        .map(|(i, &r)| if is_wall(r) { phi(r, i) } else { 0.0 })
+        .collect();
+    (m, l)
+}
+
+fn read_wall(m: &[f64], l: &vcsim_core::Lattice, p: &ImagingParams) -> ClinicalReading {
+    clinical_reading(
+        &Patch {
+            mineral: m,
+            region: &l.region,
+            shape: l.shape,
+            dx_um: l.dx_um,
+        },
+        p,
+    )
+}
+
+/// The smallest uniform wall fraction (to 1e-4) that a reader would call
+/// calcified with `p`, on the ckd5d wall.
+fn detection_fraction(p: &ImagingParams) -> f64 {
+    let (mut a, mut b) = (0.0, 0.5);
+    while b - a > 1e-4 {
+        let c = 0.5 * (a + b);
+        let (m, l) = ckd5d_wall(|_, _| c);
+        if read_wall(&m, &l, p).detectable > 0.0 {
+            b = c
+        } else {
+            a = c
+        }
+    }
+    b
+}
+
+#[test]
+fn the_worked_example_of_docs_imaging_md() {
+    // docs/imaging.md quotes these numbers: keep the two together.
+    let lad = ImagingParams::default();
+    let uniform = |phi: f64, p: &ImagingParams| {
+        let (m, l) = ckd5d_wall(|_, _| phi);
+        read_wall(&m, &l, p)
+    };
+    let r = uniform(0.01, &lad);
+    assert!(close(r.wall_thickness_um, 255.0, 1e-12));
+    assert!(
+        (r.peak_hu - 64.8).abs() < 0.1 && r.detectable == 0.0,
+        "{r:?}"
+    );
+    assert!((r.ha_mass_mg - 12.04).abs() < 0.01, "{r:?}");
+    let r = uniform(0.05, &lad);
+    assert!(
+        (r.agatston - 162.0).abs() < 1e-6 && r.n_lesions == 160.0,
+        "{r:?}"
+    );
+    assert!((r.peak_hu - 164.1).abs() < 0.1 && (r.volume_mm3 - 486.0).abs() < 1e-6);
+    assert!((r.mass_mg - 58.4).abs() < 0.1 && (r.ha_mass_mg - 60.2).abs() < 0.1);
+    let r = uniform(0.1, &lad);
+    assert!(
+        (r.agatston - 388.8).abs() < 1e-6 && (r.volume_mm3 - 583.2).abs() < 1e-6,
+        "{r:?}"
+    );
+    assert!((r.peak_hu - 288.2).abs() < 0.1 && (r.mass_mg - 116.6).abs() < 0.1);
+    let r = uniform(0.2, &lad);
+    assert!(
+        (r.agatston - 1166.4).abs() < 1e-6 && (r.volume_mm3 - 874.8).abs() < 1e-6,
+        "{r:?}"
+    );
+    assert!((r.peak_hu - 536.5).abs() < 0.1 && (r.mass_mg - 254.2).abs() < 0.1);
+    assert!((r.ha_mass_mg - 240.9).abs() < 0.1);
+    let phi = detection_fraction(&lad);
+    assert!((0.0431..0.0434).contains(&phi), "{phi}");
+    // Distal LAD, 1.9 mm: the same wall is harder to see.
+    let distal = ImagingParams {
+        vessel_diameter_mm: 1.9,
+        ..ImagingParams::default()
+    };
+    let phi = detection_fraction(&distal);
+    assert!((0.0550..0.0553).contains(&phi), "{phi}");
+    let r = uniform(0.2, &distal);
+    assert!((r.agatston - 648.0).abs() < 1e-6, "{r:?}");
+    // The same mean fraction on the laminae only (medial calcification
+    // along the elastic laminae) scores the same at CT resolution.
+    let (m1, l1) = ckd5d_wall(|_, _| 1.0);
+    let n_lamina = l1.region.iter().filter(|&&r| r == Region::Lamina).count() as f64;
+    let n_wall = m1.iter().filter(|&&x| x > 0.0).count() as f64;
+    for mean in [0.05, 0.2] {
+        let (m, l) = ckd5d_wall(|r, _| {
+            if r == Region::Lamina {
+                mean * n_wall / n_lamina
+            } else {
+                0.0
+            }
+        });
+        let on_laminae = read_wall(&m, &l, &lad);
+        let spread = uniform(mean, &lad);
+        assert_eq!(on_laminae.agatston, spread.agatston, "{mean}");
+        assert!((on_laminae.peak_hu - spread.peak_hu).abs() < 0.02 * spread.peak_hu);
+    }
+}
