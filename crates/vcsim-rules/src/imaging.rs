@@ -210,11 +210,9 @@ pub fn synthetic_ct(patch: &Patch, p: &ImagingParams) -> CtImage {
         let theta = s / r_mid;
         let (sin, cos) = theta.sin_cos();
         for &r in &radii {
-            {
-                let col = ((r * cos / pix + 0.5).floor() + half) as usize;
-                let row = ((r * sin / pix + 0.5).floor() + half) as usize;
-                pixels.push(row * n + col);
-            }
+            let col = ((r * cos / pix + 0.5).floor() + half) as usize;
+            let row = ((r * sin / pix + 0.5).floor() + half) as usize;
+            pixels.push((row * n + col) as u32);
         }
     }
     // mm³ of mineral → HU above baseline in one CT voxel.
@@ -265,7 +263,7 @@ pub fn synthetic_ct(patch: &Patch, p: &ImagingParams) -> CtImage {
                     if a != 0.0 {
                         // Fraction × the shell element's volume r·dθ·dr·dz.
                         let v = a * r * dtheta * dr;
-                        img[pixels[sample]] += v * hu_per_mm3;
+                        img[pixels[sample] as usize] += v * hu_per_mm3;
                         slice_mm3 += v;
                     }
                     sample += 1;
