@@ -16,6 +16,9 @@
 //! - [`patient`]: the systemic patient as organs whose fluxes one substep sums;
 //! - [`sim`]: the [`Simulation`] that wires the stages into the `vcsim-core`
 //!   pipeline (build, step, run, reconfigure, frames, snapshots);
+//! - [`imaging`]: the clinical readout: a synthetic calcium-scoring CT of a
+//!   vessel segment built from the wall, scored as Agatston, volume and mass
+//!   ([`imaging::ClinicalReading`], [`World::clinical`]);
 //! - [`records`]: the per-step series ([`Summary`], serum, bone);
 //! - [`experiment`]: the validation experiments and their claims;
 //! - [`error`]: [`ConfigError`] and [`BuildError`].
@@ -41,6 +44,7 @@
 
 pub mod error;
 pub mod experiment;
+pub mod imaging;
 pub mod invariants;
 pub mod patient;
 pub mod presets;

@@ -129,6 +129,10 @@ pub struct Scenario {
     pub interventions: InterventionParams,
     /// `[binding]`
     pub binding: BindingParams,
+    /// `[imaging]`: the vessel and CT scanner of the clinical readout
+    /// (`crate::imaging`); read by no stage of the simulation.
+    #[serde(default)]
+    pub imaging: ImagingParams,
 }
 
 /// Largest lattice a scenario may ask for (about 10 GB of state).

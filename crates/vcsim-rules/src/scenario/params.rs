@@ -1166,9 +1166,43 @@ param_group! {
     }
 }
 
+param_group! {
+    /// Imaging readout (`[imaging]`): the vessel segment that the simulated wall patch is scaled to and the CT scanner that scores it (`imaging.rs`, docs/imaging.md). Read only by the readout; the simulation does not use it.
+    ImagingParams, section = "imaging" {
+        /// Lumen diameter of the scored vessel segment (a cylinder; the patch's x = 0 is the lumen surface).
+        vessel_diameter_mm: f64 = 3.7, unit = "mm", range = [0.5, 40.0],
+            source = "[dodge1992] proximal LAD 3.7 ± 0.4 mm, distal 1.9 ± 0.4 mm, left main 4.5 ± 0.5 mm";
+        /// Length of the scored segment along the vessel axis, which runs perpendicular to the CT slices.
+        segment_length_mm: f64 = 120.0, unit = "mm", range = [1.0, 1000.0],
+            source = "standard: LAD length ≈ 10–13 cm (anatomy texts); the taper to the distal 1.9 mm [dodge1992] is not modelled, so a whole LAD at the proximal diameter overstates its wall area";
+        /// In-plane pixel edge of the CT image.
+        pixel_mm: f64 = 0.45, unit = "mm", range = [0.1, 2.0],
+            source = "standard: calcium-scoring CT reconstructs in-plane pixels of ≈ 0.4–0.5 mm";
+        /// Slice thickness of the CT image (slices are contiguous).
+        slice_mm: f64 = 3.0, unit = "mm", range = [0.25, 10.0],
+            source = "[agatston1990] scored on 3 mm slices; 3.0 → 2.5 mm changes the score by 20–40% (CAC teaching page)";
+        /// HU-to-hydroxyapatite calibration: mg CaHA per cm³ for each HU above the soft-tissue baseline, at 120 kVp.
+        c_ha_mg_per_cm3_per_hu: f64 = 0.77, unit = "mg/cm³/HU", range = [0.3, 2.0],
+            source = "[hong2002] ≈ 0.7–0.8 mg CaHA·cm⁻³ per HU at 120 kVp, 130 HU ≈ 100 mg/cm³; defined as in [mccollough2007]";
+        /// CT number of the wall, lumen and surroundings without mineral (unenhanced scan).
+        baseline_hu: f64 = 40.0, unit = "HU", range = [-200.0, 200.0],
+            source = "estimate: unenhanced blood and soft tissue read a few tens of HU (water 0); epicardial fat reads below zero";
+        /// CT number from which a pixel counts as calcified.
+        threshold_hu: f64 = 130.0, unit = "HU", range = [50.0, 1000.0],
+            source = "[agatston1990] 130 HU";
+        /// Smallest area of connected calcified pixels in a slice that counts as a lesion.
+        min_lesion_area_mm2: f64 = 1.0, unit = "mm²", range = [0.0, 10.0],
+            source = "[agatston1990] lesion ≥ 1 mm²";
+    }
+}
+
 /// Calcium content of pure hydroxyapatite, Ca10(PO4)6(OH)2: density
 /// 3.16 g/cm³ over 1004.6 g/mol × 10 Ca = 31.46 mol/L = 31 460 mM.
 pub const HA_CALCIUM_MM: f64 = 31_460.0;
+
+/// Density of pure hydroxyapatite, mg/cm³ (3.16 g/cm³; the density behind
+/// [`HA_CALCIUM_MM`]): the mass of a unit of mineral volume fraction.
+pub const HA_DENSITY_MG_PER_CM3: f64 = 3160.0;
 
 /// Moles of phosphate per mole of calcium in hydroxyapatite (6/10).
 pub const HA_PI_PER_CA: f64 = 0.6;
@@ -1194,6 +1228,7 @@ pub fn all_meta() -> Vec<ParamMeta> {
     v.extend(DrugParams::meta());
     v.extend(VariabilityParams::meta());
     v.extend(DialysisParams::meta());
+    v.extend(ImagingParams::meta());
     v
 }
 

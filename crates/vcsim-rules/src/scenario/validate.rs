@@ -27,6 +27,7 @@ impl Scenario {
         p.drugs.validate(&mut errs);
         p.variability.validate(&mut errs);
         self.dialysis.validate(&mut errs);
+        self.imaging.validate(&mut errs);
         self.validate_patient(&mut errs);
         let t = &self.solutes;
         if t.ros.decay_per_h <= 0.0 || t.ros.decay_per_h.is_nan() {

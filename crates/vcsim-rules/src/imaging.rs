@@ -1,0 +1,437 @@
+//! Imaging readouts: what a calcium-scoring CT would report for a vessel
+//! segment whose wall is the simulated patch (docs/imaging.md has the method,
+//! every assumption and a worked example).
+//!
+//! "1% of a 0.25 mm section calcified" has no clinical equivalent; clinical
+//! studies report the Agatston score, the volume and mass scores, and whether
+//! calcification is there at all (Agatston > 0). The readout goes in three
+//! steps, each a pure function:
+//!
+//! 1. [`synthetic_ct`]: the patch is scaled to a cylinder of lumen diameter
+//!    `imaging.vessel_diameter_mm` and length `imaging.segment_length_mm`
+//!    whose axis is perpendicular to the CT slices. The patch's x axis is the
+//!    depth from the lumen surface, so a voxel at depth index `ix` sits at
+//!    radius `D/2 + (ix + ½)·dx`. Around the circumference and along the axis
+//!    the patch is tiled periodically (its own boundary condition): the point
+//!    at arc length `s` (measured at mid-wall) and axial position `z` reads the
+//!    patch column `(z mod axial extent, s mod circumferential extent)`; a 2D
+//!    patch is the same at every `z`. The mineral volume fraction is what
+//!    carries over (it is intensive): a point of the cylinder's wall holds
+//!    the fraction of the patch voxel it reads, so a uniform fraction φ fills
+//!    φ of the annulus (the outer layers, longer on the cylinder, hold
+//!    proportionally more than in the flat patch). Only the calcifiable wall
+//!    (lamina and media voxels) contributes mineral. The mineral volume that
+//!    falls into each CT voxel (`pixel_mm² × slice_mm`, ideal box sampling,
+//!    no blur) becomes a hydroxyapatite density `ρ = 3160 mg/cm³ × mineral
+//!    volume / voxel volume` and a CT number `HU = baseline + ρ / c_HA`.
+//! 2. [`score`]: per slice, 8-connected pixels ≥ `threshold_hu` form a
+//!    lesion; a lesion of area ≥ `min_lesion_area_mm2` counts, with the
+//!    Agatston weight of its peak (1: < 200 HU, 2: < 300, 3: < 400, 4: ≥ 400);
+//!    Agatston = Σ area × weight, volume score = Σ voxel volumes of counted
+//!    lesions, mass score = `c_HA × Σ HU × voxel volume` over them.
+//! 3. [`clinical_reading`] (and [`World::clinical`]) put both together into a
+//!    [`ClinicalReading`].
+//!
+//! Nothing here changes the simulation: the readout reads the mineral field.
+
+use crate::scenario::params::{HA_DENSITY_MG_PER_CM3, ImagingParams};
+use crate::world::World;
+use vcsim_core::Region;
+
+/// Lower HU bounds of the Agatston density weights 2, 3 and 4 (weight 1
+/// below 200 HU, down to the threshold).
+pub const AGATSTON_BANDS_HU: [f64; 3] = [200.0, 300.0, 400.0];
+
+/// The Agatston density weight of a lesion whose peak is `peak_hu`.
+pub fn agatston_weight(peak_hu: f64) -> f64 {
+    1.0 + AGATSTON_BANDS_HU.iter().filter(|&&b| peak_hu >= b).count() as f64
+}
+
+/// Whether a voxel's region can hold the mineral that the readout sees (the
+/// calcifiable wall: elastic laminae and media, as in [`crate::Summary`]).
+pub fn is_wall(r: Region) -> bool {
+    matches!(r, Region::Media | Region::Lamina)
+}
+
+/// The simulated wall patch, as the lattice stores it.
+#[derive(Debug, Clone, Copy)]
+pub struct Patch<'a> {
+    /// Hydroxyapatite volume fraction per voxel (0–1), `[z][y][x]` order.
+    pub mineral: &'a [f64],
+    /// Region per voxel, same order.
+    pub region: &'a [Region],
+    /// `[nz, ny, nx]`: axial, circumferential, radial (x = 0 at the lumen).
+    pub shape: [usize; 3],
+    /// Voxel edge, µm.
+    pub dx_um: f64,
+}
+
+impl<'a> Patch<'a> {
+    /// The patch of a world.
+    pub fn of(w: &'a World) -> Self {
+        Self {
+            mineral: &w.mineral,
+            region: &w.lattice.region,
+            shape: w.lattice.shape,
+            dx_um: w.lattice.dx_um,
+        }
+    }
+
+    /// Radial voxel range `[lo, hi)` that holds wall (lamina or media)
+    /// voxels anywhere in the patch; `None` without wall.
+    pub fn wall_range(&self) -> Option<(usize, usize)> {
+        let nx = self.shape[2];
+        let mut lo = usize::MAX;
+        let mut hi = 0;
+        for (i, &r) in self.region.iter().enumerate() {
+            if is_wall(r) {
+                let ix = i % nx;
+                lo = lo.min(ix);
+                hi = hi.max(ix + 1);
+            }
+        }
+        (hi > lo).then_some((lo, hi))
+    }
+
+    /// Mean mineral volume fraction of the wall voxels (0 without wall).
+    pub fn wall_fraction(&self) -> f64 {
+        let mut sum = 0.0;
+        let mut n = 0usize;
+        for (m, &r) in self.mineral.iter().zip(self.region) {
+            if is_wall(r) {
+                sum += m;
+                n += 1;
+            }
+        }
+        if n > 0 { sum / n as f64 } else { 0.0 }
+    }
+}
+
+/// A synthetic CT of the segment: `n_slices` slices of `n × n` pixels,
+/// the vessel axis through the centre of the middle pixel.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CtImage {
+    /// Pixels per side of a slice (odd).
+    pub n: usize,
+    /// Number of slices (the last one may hold the end of the segment).
+    pub n_slices: usize,
+    /// In-plane pixel edge, mm.
+    pub pixel_mm: f64,
+    /// Slice thickness, mm.
+    pub slice_mm: f64,
+    /// CT number of every voxel, HU, `[slice][row][column]` order.
+    pub hu: Vec<f64>,
+    /// Hydroxyapatite in the scored segment, mm³ (the sum of what the
+    /// voxels received).
+    pub mineral_mm3: f64,
+}
+
+impl CtImage {
+    /// An image of `n_slices` slices of `n × n` pixels, all at `hu`, and no
+    /// mineral: the start of a hand-made image in tests.
+    pub fn filled(n: usize, n_slices: usize, pixel_mm: f64, slice_mm: f64, hu: f64) -> Self {
+        Self {
+            n,
+            n_slices,
+            pixel_mm,
+            slice_mm,
+            hu: vec![hu; n * n * n_slices],
+            mineral_mm3: 0.0,
+        }
+    }
+
+    /// Volume of one CT voxel, mm³.
+    pub fn voxel_mm3(&self) -> f64 {
+        self.pixel_mm * self.pixel_mm * self.slice_mm
+    }
+
+    /// Index of pixel `(row, col)` of slice `k`.
+    pub fn at(&self, k: usize, row: usize, col: usize) -> usize {
+        (k * self.n + row) * self.n + col
+    }
+}
+
+/// Length of `{z' ∈ [0, z) : the patch row at z' is iz}` for a patch tiled
+/// along the axis with period `period` and rows of height `dz` (all mm).
+fn row_measure(z: f64, iz: usize, period: f64, dz: f64) -> f64 {
+    let full = (z / period).floor();
+    let rest = z - full * period;
+    full * dz + (rest - iz as f64 * dz).clamp(0.0, dz)
+}
+
+/// The synthetic CT of the vessel segment whose wall is `patch`.
+///
+/// Sampling: around the circumference, steps of at most `min(dx, pixel/32)`
+/// of arc (each reads the patch column under its centre); radially, each
+/// patch voxel is split into `⌈dx / (pixel/32)⌉` shells; along the axis, the
+/// exact length of each patch row inside each slice. A sample holds its
+/// voxel's mineral volume fraction times its true volume in the cylinder
+/// (`r·dθ·dr·dz`) and gives it to the pixel under its centre, so a uniform
+/// fraction φ fills exactly φ × the annulus.
+pub fn synthetic_ct(patch: &Patch, p: &ImagingParams) -> CtImage {
+    let [nz, ny, nx] = patch.shape;
+    assert_eq!(patch.mineral.len(), nz * ny * nx, "mineral: one per voxel");
+    assert_eq!(patch.region.len(), nz * ny * nx, "region: one per voxel");
+    let dx = patch.dx_um * 1e-3; // mm
+    let pix = p.pixel_mm;
+    let h = p.slice_mm;
+    let length = p.segment_length_mm;
+    let r_lumen = 0.5 * p.vessel_diameter_mm;
+    let n_slices = ((length / h) - 1e-9).ceil().max(1.0) as usize;
+    let r_max = r_lumen + nx as f64 * dx;
+    let n = 2 * ((r_max / pix + 0.5).ceil() as usize + 1) + 1;
+    let mut ct = CtImage::filled(n, n_slices, pix, h, p.baseline_hu);
+    let Some((lo, hi)) = patch.wall_range() else {
+        return ct;
+    };
+    // Angles map to patch columns by the arc length at mid-wall.
+    let r_mid = r_lumen + 0.5 * (lo + hi) as f64 * dx;
+    let circumference = 2.0 * std::f64::consts::PI * r_mid;
+    let fine = pix / 32.0;
+    let n_theta = (circumference / dx.min(fine)).ceil() as usize;
+    let arc = circumference / n_theta as f64;
+    let n_r = (dx / fine).ceil().max(1.0) as usize;
+    let dr = dx / n_r as f64;
+    let period_y = ny as f64 * dx;
+    let period_z = nz as f64 * dx;
+    // Pixel of every (angle, radial shell) sample, and the patch column of
+    // every angle: the same in every slice.
+    let dtheta = arc / r_mid;
+    let radii: Vec<f64> = (lo..hi)
+        .flat_map(|ix| (0..n_r).map(move |j| r_lumen + ix as f64 * dx + (j as f64 + 0.5) * dr))
+        .collect();
+    let half = (n / 2) as f64;
+    let mut columns = Vec::with_capacity(n_theta);
+    let mut pixels = Vec::with_capacity(n_theta * (hi - lo) * n_r);
+    for k in 0..n_theta {
+        let s = (k as f64 + 0.5) * arc;
+        let iy = (((s % period_y) / dx) as usize).min(ny - 1);
+        columns.push(iy);
+        let theta = s / r_mid;
+        let (sin, cos) = theta.sin_cos();
+        for &r in &radii {
+            let col = ((r * cos / pix + 0.5).floor() + half) as usize;
+            let row = ((r * sin / pix + 0.5).floor() + half) as usize;
+            pixels.push((row * n + col) as u32);
+        }
+    }
+    // mm³ of mineral → HU above baseline in one CT voxel.
+    let hu_per_mm3 = HA_DENSITY_MG_PER_CM3 / (ct.voxel_mm3() * p.c_ha_mg_per_cm3_per_hu);
+    let mut weights = vec![0.0; nz];
+    let mut previous: Option<(Vec<f64>, usize, f64)> = None;
+    let mut total_mm3 = 0.0;
+    for slice in 0..n_slices {
+        let z0 = slice as f64 * h;
+        let z1 = ((slice + 1) as f64 * h).min(length);
+        for (iz, w) in weights.iter_mut().enumerate() {
+            *w = row_measure(z1, iz, period_z, dx) - row_measure(z0, iz, period_z, dx);
+        }
+        let base = slice * n * n;
+        // A slice that sees the patch rows in the same lengths as the one
+        // before is the same image (the usual case: slices ≫ the patch).
+        if let Some((ref w, from, mm3)) = previous
+            && *w == weights
+        {
+            let (done, rest) = ct.hu.split_at_mut(base);
+            rest[..n * n].copy_from_slice(&done[from * n * n..(from + 1) * n * n]);
+            total_mm3 += mm3;
+            continue;
+        }
+        // Mineral length (fraction × mm along the axis) of every wall voxel
+        // of one circumferential column, summed over the patch rows.
+        let mut axial = vec![0.0; ny * nx];
+        for (iz, &w) in weights.iter().enumerate() {
+            if w == 0.0 {
+                continue;
+            }
+            for iy in 0..ny {
+                for ix in lo..hi {
+                    let i = (iz * ny + iy) * nx + ix;
+                    if is_wall(patch.region[i]) {
+                        axial[iy * nx + ix] += w * patch.mineral[i];
+                    }
+                }
+            }
+        }
+        let img = &mut ct.hu[base..base + n * n];
+        let mut slice_mm3 = 0.0;
+        let mut sample = 0;
+        for &iy in &columns {
+            for ix in lo..hi {
+                let a = axial[iy * nx + ix];
+                for &r in &radii[(ix - lo) * n_r..(ix - lo + 1) * n_r] {
+                    if a != 0.0 {
+                        // Fraction × the shell element's volume r·dθ·dr·dz.
+                        let v = a * r * dtheta * dr;
+                        img[pixels[sample] as usize] += v * hu_per_mm3;
+                        slice_mm3 += v;
+                    }
+                    sample += 1;
+                }
+            }
+        }
+        total_mm3 += slice_mm3;
+        previous = Some((weights.clone(), slice, slice_mm3));
+    }
+    ct.mineral_mm3 = total_mm3;
+    ct
+}
+
+/// What [`score`] finds in a CT image.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Scores {
+    /// Agatston score, Σ over slices and lesions of area (mm²) × weight.
+    pub agatston: f64,
+    /// Volume score, mm³ of the voxels of counted lesions.
+    pub volume_mm3: f64,
+    /// Mass score, mg CaHA: `c_HA × Σ HU × voxel volume` over counted lesions.
+    pub mass_mg: f64,
+    /// Counted lesions (a lesion in k slices counts k times).
+    pub n_lesions: f64,
+    /// Highest CT number of the image, HU.
+    pub peak_hu: f64,
+    /// Largest connected area ≥ threshold in one slice, counted or not, mm².
+    pub max_lesion_area_mm2: f64,
+}
+
+/// Calcium scores of a CT image, as a scoring workstation computes them.
+pub fn score(ct: &CtImage, p: &ImagingParams) -> Scores {
+    let n = ct.n;
+    let area_px = ct.pixel_mm * ct.pixel_mm;
+    let voxel = ct.voxel_mm3();
+    let mut out = Scores {
+        peak_hu: ct.hu.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+        ..Scores::default()
+    };
+    let mut seen = vec![false; n * n];
+    let mut stack = Vec::new();
+    for k in 0..ct.n_slices {
+        let img = &ct.hu[k * n * n..(k + 1) * n * n];
+        seen.iter_mut().for_each(|s| *s = false);
+        for start in 0..n * n {
+            if seen[start] || img[start] < p.threshold_hu {
+                continue;
+            }
+            // One lesion: 8-connected pixels at or above the threshold.
+            seen[start] = true;
+            stack.push(start);
+            let (mut count, mut peak, mut hu_sum) = (0usize, f64::NEG_INFINITY, 0.0);
+            while let Some(i) = stack.pop() {
+                count += 1;
+                peak = peak.max(img[i]);
+                hu_sum += img[i];
+                let (row, col) = (i / n, i % n);
+                for dr in -1i64..=1 {
+                    for dc in -1i64..=1 {
+                        let (r, c) = (row as i64 + dr, col as i64 + dc);
+                        if r < 0 || c < 0 || r >= n as i64 || c >= n as i64 {
+                            continue;
+                        }
+                        let j = r as usize * n + c as usize;
+                        if !seen[j] && img[j] >= p.threshold_hu {
+                            seen[j] = true;
+                            stack.push(j);
+                        }
+                    }
+                }
+            }
+            let area = count as f64 * area_px;
+            out.max_lesion_area_mm2 = out.max_lesion_area_mm2.max(area);
+            // A relative tolerance so that exactly 1 mm² counts.
+            if area >= p.min_lesion_area_mm2 * (1.0 - 1e-12) {
+                out.n_lesions += 1.0;
+                out.agatston += area * agatston_weight(peak);
+                out.volume_mm3 += count as f64 * voxel;
+                // mg/cm³/HU × HU × mm³ = 1e-3 mg.
+                out.mass_mg += p.c_ha_mg_per_cm3_per_hu * hu_sum * voxel * 1e-3;
+            }
+        }
+    }
+    out
+}
+
+/// Declares [`ClinicalReading`] with the names, units and meanings of its
+/// fields, for an output series group.
+macro_rules! reading {
+    ($(#[$meta:meta])* $name:ident { $( #[doc = $doc:literal] $field:ident : $unit:literal, )* }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Default)]
+        pub struct $name {
+            $( #[doc = $doc] #[doc = concat!("\n\nUnit: ", $unit, ".")] pub $field: f64, )*
+        }
+
+        impl $name {
+            /// Names of the values, in order.
+            pub const NAMES: &'static [&'static str] = &[$( stringify!($field), )*];
+            /// Units, parallel to `NAMES`.
+            pub const UNITS: &'static [&'static str] = &[$( $unit, )*];
+            /// Meanings, parallel to `NAMES`.
+            pub const DOCS: &'static [&'static str] = &[$( $doc.trim_ascii(), )*];
+
+            /// Values in the order of `NAMES`.
+            pub fn values(&self) -> Vec<f64> {
+                vec![$( self.$field, )*]
+            }
+        }
+    };
+}
+
+reading! {
+    /// What a calcium-scoring CT of the vessel segment (`[imaging]`) would
+    /// report for the simulated wall: one row of a `/clinical` series.
+    ClinicalReading {
+        /// Agatston score of the segment: Σ over slices and lesions (≥ threshold, ≥ minimum area) of area × density weight (1–4 by peak HU).
+        agatston: "AU",
+        /// Volume score: volume of the CT voxels in counted lesions.
+        volume_mm3: "mm³",
+        /// Mass score (McCollough): c_HA × Σ HU × voxel volume over counted lesions, HU relative to water (includes the baseline).
+        mass_mg: "mg",
+        /// Counted lesions, summed over slices (a lesion crossing k slices counts k times).
+        n_lesions: "1",
+        /// 1 if a reader would call the segment calcified (Agatston > 0: a lesion ≥ minimum area above threshold), else 0.
+        detectable: "1",
+        /// Highest CT number of the segment's image.
+        peak_hu: "HU",
+        /// Largest connected area at or above threshold in one slice, counted or not (how close to detection).
+        max_lesion_area_mm2: "mm²",
+        /// Hydroxyapatite actually in the wall of the segment (3.16 g/cm³ × mineral volume), for comparison with mass_mg.
+        ha_mass_mg: "mg",
+        /// Mean hydroxyapatite volume fraction of the simulated wall (lamina and media voxels).
+        wall_mineral_fraction: "1",
+        /// Radial extent of the simulated wall (first to last lamina or media voxel), scaled onto the vessel.
+        wall_thickness_um: "µm",
+    }
+}
+
+/// The clinical reading of a simulated wall patch scaled to the vessel
+/// segment of `p`. Pure: depends on its arguments only.
+pub fn clinical_reading(patch: &Patch, p: &ImagingParams) -> ClinicalReading {
+    let ct = synthetic_ct(patch, p);
+    let s = score(&ct, p);
+    let wall_thickness_um = patch
+        .wall_range()
+        .map_or(0.0, |(lo, hi)| (hi - lo) as f64 * patch.dx_um);
+    ClinicalReading {
+        agatston: s.agatston,
+        volume_mm3: s.volume_mm3,
+        mass_mg: s.mass_mg,
+        n_lesions: s.n_lesions,
+        detectable: f64::from(u8::from(s.agatston > 0.0)),
+        peak_hu: s.peak_hu,
+        max_lesion_area_mm2: s.max_lesion_area_mm2,
+        // mm³ × mg/cm³ = 1e-3 mg.
+        ha_mass_mg: ct.mineral_mm3 * HA_DENSITY_MG_PER_CM3 * 1e-3,
+        wall_mineral_fraction: patch.wall_fraction(),
+        wall_thickness_um,
+    }
+}
+
+impl World {
+    /// The clinical reading of the current wall (see [`clinical_reading`]).
+    pub fn clinical(&self, p: &ImagingParams) -> ClinicalReading {
+        clinical_reading(&Patch::of(self), p)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,610 @@
+//! Tests of the imaging readout: analytic cases of the synthetic CT and of
+//! the scores, monotonicity, and independence of the simulation's dx.
+
+use super::*;
+use crate::Scenario;
+
+/// A wall patch defined physically, sampled at `dx_um`: endothelium to a
+/// depth of 10 µm, media from 10 to 310 µm, adventitia to 340 µm; the mineral
+/// of a wall voxel is `phi(depth, circumferential position, axial position)`
+/// at its centre (µm). Depths and extents are multiples of 10 µm, so dx = 10,
+/// 5 and 2.5 µm represent the same distribution exactly.
+struct Built {
+    mineral: Vec<f64>,
+    region: Vec<Region>,
+    shape: [usize; 3],
+    dx_um: f64,
+}
+
+impl Built {
+    fn new(
+        dx_um: f64,
+        circumference_um: f64,
+        axial_um: Option<f64>,
+        phi: impl Fn(f64, f64, f64) -> f64,
+    ) -> Self {
+        let nx = (340.0 / dx_um).round() as usize;
+        let ny = (circumference_um / dx_um).round() as usize;
+        let nz = axial_um.map_or(1, |a| (a / dx_um).round() as usize);
+        let mut mineral = Vec::new();
+        let mut region = Vec::new();
+        for iz in 0..nz {
+            for iy in 0..ny {
+                for ix in 0..nx {
+                    let c = |i: usize| (i as f64 + 0.5) * dx_um;
+                    let depth = c(ix);
+                    let r = if depth < 10.0 {
+                        Region::Endothelium
+                    } else if depth < 310.0 {
+                        Region::Media
+                    } else {
+                        Region::Adventitia
+                    };
+                    region.push(r);
+                    mineral.push(if is_wall(r) {
+                        phi(depth, c(iy), c(iz))
+                    } else {
+                        0.0
+                    });
+                }
+            }
+        }
+        Self {
+            mineral,
+            region,
+            shape: [nz, ny, nx],
+            dx_um,
+        }
+    }
+
+    fn uniform(phi: f64) -> Self {
+        Self::new(10.0, 1000.0, None, |_, _, _| phi)
+    }
+
+    fn patch(&self) -> Patch<'_> {
+        Patch {
+            mineral: &self.mineral,
+            region: &self.region,
+            shape: self.shape,
+            dx_um: self.dx_um,
+        }
+    }
+
+    fn read(&self, p: &ImagingParams) -> ClinicalReading {
+        clinical_reading(&self.patch(), p)
+    }
+}
+
+/// The default vessel (proximal LAD) on a short segment: two slices.
+fn short() -> ImagingParams {
+    ImagingParams {
+        segment_length_mm: 6.0,
+        ..ImagingParams::default()
+    }
+}
+
+fn close(a: f64, b: f64, rel: f64) -> bool {
+    (a - b).abs() <= rel * a.abs().max(b.abs()).max(1e-300)
+}
+
+#[test]
+fn a_ring_inside_one_pixel_reads_baseline_plus_its_density() {
+    // Lumen 0.5 mm, wall from r = 0.26 to 0.56 mm: the whole ring lies in
+    // the centre pixel of 2 mm, whose wall share is the annulus area over the
+    // pixel area.
+    let p = ImagingParams {
+        vessel_diameter_mm: 0.5,
+        pixel_mm: 2.0,
+        slice_mm: 3.0,
+        segment_length_mm: 3.0,
+        ..ImagingParams::default()
+    };
+    for phi in [0.0, 0.01, 0.1, 0.7] {
+        let b = Built::uniform(phi);
+        let ct = synthetic_ct(&b.patch(), &p);
+        assert_eq!(ct.n_slices, 1);
+        let (r_in, r_out) = (0.26_f64, 0.56_f64);
+        let share = std::f64::consts::PI * (r_out * r_out - r_in * r_in) / (2.0 * 2.0);
+        let want = p.baseline_hu + 3160.0 * phi * share / p.c_ha_mg_per_cm3_per_hu;
+        let c = ct.n / 2;
+        let got = ct.hu[ct.at(0, c, c)];
+        assert!(close(got, want, 1e-9), "φ = {phi}: {got} HU, want {want}");
+        let others = (0..ct.hu.len()).filter(|&i| i != ct.at(0, c, c));
+        assert!(others.into_iter().all(|i| ct.hu[i] == p.baseline_hu));
+    }
+}
+
+#[test]
+fn uniform_mineral_reads_its_density_times_the_wall_share_of_each_pixel() {
+    // The proximal LAD: the wall share of every pixel from a fine
+    // supersampling of the annulus, independent of the readout's sampling.
+    let p = short();
+    let phi = 0.1;
+    let ct = synthetic_ct(&Built::uniform(phi).patch(), &p);
+    let (r_in, r_out) = (1.85 + 0.01, 1.85 + 0.31);
+    let half = (ct.n / 2) as f64;
+    let m = 200;
+    let mut worst: f64 = 0.0;
+    let mut peak: f64 = 0.0;
+    for row in 0..ct.n {
+        for col in 0..ct.n {
+            let mut inside = 0usize;
+            for a in 0..m {
+                for b in 0..m {
+                    let x = (col as f64 - half - 0.5 + (b as f64 + 0.5) / m as f64) * p.pixel_mm;
+                    let y = (row as f64 - half - 0.5 + (a as f64 + 0.5) / m as f64) * p.pixel_mm;
+                    let r = x.hypot(y);
+                    inside += usize::from(r >= r_in && r < r_out);
+                }
+            }
+            let share = inside as f64 / (m * m) as f64;
+            let want = p.baseline_hu + 3160.0 * phi * share / p.c_ha_mg_per_cm3_per_hu;
+            let got = ct.hu[ct.at(0, row, col)];
+            worst = worst.max((got - want).abs());
+            peak = peak.max(want - p.baseline_hu);
+        }
+    }
+    assert!(peak > 100.0, "the wall reads {peak} HU above baseline");
+    assert!(
+        worst < 0.01 * peak,
+        "a pixel is {worst} HU off the analytic value (peak excess {peak} HU)"
+    );
+}
+
+#[test]
+fn the_segment_holds_the_patchs_mineral_fraction_over_its_wall_volume() {
+    // Heterogeneous along the depth and the axis (a 3D patch of 60 µm, a
+    // segment of 10 mm that is no multiple of the 3 mm slices or of the
+    // patch): every wall voxel's fraction fills its shell of the cylinder,
+    // 2π·r·dx, over the length of the segment that reads its row (166 whole
+    // patches and 40 µm); the excess HU of the image adds up to it.
+    let b = Built::new(10.0, 200.0, Some(60.0), |d, _, z| {
+        (if d < 100.0 { 0.3 } else { 0.02 }) * (1.0 + z / 60.0)
+    });
+    let p = ImagingParams {
+        segment_length_mm: 10.0,
+        ..ImagingParams::default()
+    };
+    let ct = synthetic_ct(&b.patch(), &p);
+    assert_eq!(ct.n_slices, 4);
+    let [nz, ny, nx] = b.shape;
+    let dx = 0.01;
+    let mut want = 0.0;
+    for iz in 0..nz {
+        let length = 166.0 * dx + (0.04 - iz as f64 * dx).clamp(0.0, dx);
+        for ix in 0..nx {
+            // Uniform along y: column 0 stands for all.
+            let phi = b.mineral[(iz * ny) * nx + ix];
+            let r = 1.85 + (ix as f64 + 0.5) * dx;
+            want += phi * 2.0 * std::f64::consts::PI * r * dx * length;
+        }
+    }
+    assert!(
+        close(ct.mineral_mm3, want, 1e-9),
+        "{} vs {want}",
+        ct.mineral_mm3
+    );
+    let excess: f64 = ct.hu.iter().map(|h| h - p.baseline_hu).sum();
+    let from_hu = excess * p.c_ha_mg_per_cm3_per_hu * ct.voxel_mm3() / 3160.0;
+    assert!(close(from_hu, want, 1e-9), "{from_hu} vs {want}");
+    let r = b.read(&p);
+    assert!(close(r.ha_mass_mg, want * 3.16, 1e-9));
+    // The last slice holds 1 mm of the segment: a third of the others.
+    let n2 = ct.n * ct.n;
+    let slice_excess = |k: usize| -> f64 {
+        ct.hu[k * n2..(k + 1) * n2]
+            .iter()
+            .map(|h| h - p.baseline_hu)
+            .sum()
+    };
+    assert!(close(slice_excess(3), slice_excess(0) / 3.0, 0.01));
+}
+
+#[test]
+fn below_threshold_scores_nothing_and_is_not_detectable() {
+    let r = Built::uniform(0.01).read(&ImagingParams::default());
+    assert!(r.peak_hu > 45.0 && r.peak_hu < 130.0, "{}", r.peak_hu);
+    assert_eq!(r.agatston, 0.0);
+    assert_eq!(r.volume_mm3, 0.0);
+    assert_eq!(r.mass_mg, 0.0);
+    assert_eq!(r.n_lesions, 0.0);
+    assert_eq!(r.detectable, 0.0);
+    assert!(r.ha_mass_mg > 0.0);
+    assert!(close(r.wall_mineral_fraction, 0.01, 1e-12));
+    assert!(close(r.wall_thickness_um, 300.0, 1e-12));
+}
+
+/// An 11 × 11 image of two slices at 40 HU with `pixels` (row, col, HU) set
+/// in slice 0.
+fn image(pixel_mm: f64, pixels: &[(usize, usize, f64)]) -> CtImage {
+    let mut ct = CtImage::filled(11, 2, pixel_mm, 3.0, 40.0);
+    for &(r, c, hu) in pixels {
+        let i = ct.at(0, r, c);
+        ct.hu[i] = hu;
+    }
+    ct
+}
+
+#[test]
+fn a_lesion_scores_its_area_times_the_weight_of_its_peak() {
+    let p = ImagingParams::default();
+    let area = 9.0 * 0.45 * 0.45;
+    for (peak, weight) in [
+        (130.0, 1.0),
+        (199.9, 1.0),
+        (200.0, 2.0),
+        (299.0, 2.0),
+        (350.0, 3.0),
+        (400.0, 4.0),
+        (2000.0, 4.0),
+    ] {
+        // A 3 × 3 lesion at 140 HU whose centre holds the peak.
+        let mut px = Vec::new();
+        for r in 4..7 {
+            for c in 4..7 {
+                px.push((r, c, if (r, c) == (5, 5) { peak } else { 140.0 }));
+            }
+        }
+        let ct = image(0.45, &px);
+        let s = score(&ct, &p);
+        assert!(
+            close(s.agatston, area * weight, 1e-12),
+            "peak {peak}: {s:?}"
+        );
+        assert_eq!(s.n_lesions, 1.0);
+        assert_eq!(s.peak_hu, peak.max(140.0));
+        let hu_sum = 8.0 * 140.0 + peak;
+        let mass = p.c_ha_mg_per_cm3_per_hu * hu_sum * ct.voxel_mm3() * 1e-3;
+        assert!(close(s.mass_mg, mass, 1e-12));
+    }
+    // Below the threshold nothing counts, whatever the area.
+    let all: Vec<_> = (0..11)
+        .flat_map(|r| (0..11).map(move |c| (r, c, 129.9)))
+        .collect();
+    assert_eq!(
+        score(&image(0.45, &all), &p),
+        Scores {
+            peak_hu: 129.9,
+            ..Scores::default()
+        }
+    );
+}
+
+#[test]
+fn lesions_under_one_mm2_do_not_count() {
+    let p = ImagingParams::default();
+    let px = |cells: &[(usize, usize)]| -> Vec<(usize, usize, f64)> {
+        cells.iter().map(|&(r, c)| (r, c, 300.0)).collect()
+    };
+    // 4 pixels of 0.45 mm: 0.81 mm², not a lesion.
+    let four = [(2, 2), (2, 3), (3, 2), (3, 3)];
+    let s = score(&image(0.45, &px(&four)), &p);
+    assert_eq!((s.agatston, s.n_lesions, s.volume_mm3), (0.0, 0.0, 0.0));
+    assert!(close(s.max_lesion_area_mm2, 0.81, 1e-12));
+    // A fifth pixel touching at a corner joins it (8-connected): 1.0125 mm².
+    let five = [(2, 2), (2, 3), (3, 2), (3, 3), (4, 4)];
+    let s = score(&image(0.45, &px(&five)), &p);
+    assert_eq!(s.n_lesions, 1.0);
+    assert!(close(s.agatston, 5.0 * 0.2025 * 3.0, 1e-12));
+    // Two groups of three apart: two specks, no lesion.
+    let apart = [(1, 1), (1, 2), (1, 3), (6, 6), (6, 7), (6, 8)];
+    assert_eq!(score(&image(0.45, &px(&apart)), &p).agatston, 0.0);
+    // Exactly 1 mm² (4 pixels of 0.5 mm) counts; with no minimum one pixel does.
+    assert_eq!(score(&image(0.5, &px(&four)), &p).n_lesions, 1.0);
+    let one = score(
+        &image(0.45, &px(&[(5, 5)])),
+        &ImagingParams {
+            min_lesion_area_mm2: 0.0,
+            ..p
+        },
+    );
+    assert_eq!(one.n_lesions, 1.0);
+}
+
+#[test]
+fn the_volume_score_is_the_count_of_lesion_voxels_times_the_voxel_volume() {
+    let p = ImagingParams::default();
+    let mut ct = CtImage::filled(11, 3, 0.45, 3.0, 40.0);
+    // 6 pixels in slice 0, 10 in slice 2, and a 2-pixel speck in slice 2.
+    for c in 1..7 {
+        let i = ct.at(0, 1, c);
+        ct.hu[i] = 180.0;
+    }
+    for c in 0..10 {
+        let i = ct.at(2, 8, c);
+        ct.hu[i] = 500.0;
+    }
+    for c in 3..5 {
+        let i = ct.at(2, 2, c);
+        ct.hu[i] = 500.0;
+    }
+    let s = score(&ct, &p);
+    assert_eq!(s.n_lesions, 2.0);
+    let v = 0.45 * 0.45 * 3.0;
+    assert!(close(s.volume_mm3, 16.0 * v, 1e-12));
+    assert!(close(s.agatston, 0.2025 * (6.0 * 1.0 + 10.0 * 4.0), 1e-12));
+}
+
+#[test]
+fn the_reading_grows_with_the_mineral() {
+    let p = short();
+    let mut last = ClinicalReading::default();
+    let mut flips = 0;
+    for k in 0..=20 {
+        let phi = 0.02 * k as f64;
+        let r = Built::uniform(phi).read(&p);
+        if k > 0 {
+            assert!(
+                r.agatston >= last.agatston,
+                "φ = {phi}: {r:?} after {last:?}"
+            );
+            assert!(r.volume_mm3 >= last.volume_mm3);
+            assert!(r.mass_mg >= last.mass_mg);
+            assert!(r.peak_hu > last.peak_hu);
+            assert!(r.ha_mass_mg > last.ha_mass_mg);
+            assert!(r.detectable >= last.detectable);
+            flips += usize::from(r.detectable != last.detectable);
+        }
+        last = r;
+    }
+    assert_eq!(flips, 1, "detection comes once, somewhere in 0–40%");
+    assert_eq!(last.detectable, 1.0);
+    // Adding mineral to one band only also never lowers the reading.
+    let band = |extra: f64| {
+        Built::new(10.0, 1000.0, None, move |d, y, _| {
+            0.03 + if (100.0..200.0).contains(&d) && y < 300.0 {
+                extra
+            } else {
+                0.0
+            }
+        })
+        .read(&p)
+    };
+    let mut last = band(0.0);
+    for k in 1..=10 {
+        let r = band(0.1 * k as f64);
+        assert!(r.agatston >= last.agatston && r.peak_hu > last.peak_hu);
+        last = r;
+    }
+}
+
+#[test]
+fn the_reading_does_not_depend_on_the_simulations_dx() {
+    // One physical distribution: 30% mineral in a band 60–200 µm deep over
+    // 400 of every 1000 µm of circumference, 5% in the rest of the media.
+    let phi = |d: f64, y: f64, _z: f64| {
+        if (60.0..200.0).contains(&d) && y < 400.0 {
+            0.3
+        } else {
+            0.05
+        }
+    };
+    let p = short();
+    let cts: Vec<CtImage> = [10.0, 5.0, 2.5]
+        .iter()
+        .map(|&dx| synthetic_ct(&Built::new(dx, 1000.0, None, phi).patch(), &p))
+        .collect();
+    let reads: Vec<ClinicalReading> = [10.0, 5.0, 2.5]
+        .iter()
+        .map(|&dx| Built::new(dx, 1000.0, None, phi).read(&p))
+        .collect();
+    let diff = |a: &CtImage, b: &CtImage| -> f64 {
+        a.hu.iter()
+            .zip(&b.hu)
+            .map(|(x, y)| (x - y).abs())
+            .fold(0.0, f64::max)
+    };
+    let excess = reads[2].peak_hu - p.baseline_hu;
+    let (d10, d5) = (diff(&cts[0], &cts[2]), diff(&cts[1], &cts[2]));
+    assert!(excess > 200.0);
+    assert!(d10 < 0.02 * excess, "dx 10 vs 2.5 µm: {d10} HU");
+    assert!(d5 < 0.005 * excess, "dx 5 vs 2.5 µm: {d5} HU");
+    assert!(d5 < d10, "no convergence: {d10} then {d5} HU");
+    // The scores count pixels above a threshold: they agree up to the few
+    // pixels whose value sits at the threshold (one per slice here).
+    let pixel = p.pixel_mm * p.pixel_mm;
+    for r in &reads[..2] {
+        let b = &reads[2];
+        assert!(close(r.ha_mass_mg, b.ha_mass_mg, 1e-9), "{r:?}");
+        assert!(
+            (r.agatston - b.agatston).abs() <= 2.0 * 4.0 * pixel + 1e-9,
+            "{r:?} vs {b:?}"
+        );
+        assert!((r.volume_mm3 - b.volume_mm3).abs() <= 2.0 * pixel * p.slice_mm + 1e-9);
+        assert!(close(r.mass_mg, b.mass_mg, 0.05));
+        assert_eq!(r.detectable, b.detectable);
+    }
+}
+
+#[test]
+fn no_wall_reads_nothing() {
+    let p = ImagingParams::default();
+    // Mineral outside the wall is not seen; no wall at all gives a baseline image.
+    let mut b = Built::uniform(0.0);
+    b.mineral.iter_mut().for_each(|m| *m = 0.5);
+    b.region.iter_mut().for_each(|r| {
+        if is_wall(*r) {
+            *r = Region::Adventitia
+        }
+    });
+    let r = b.read(&p);
+    assert_eq!(
+        r,
+        ClinicalReading {
+            peak_hu: p.baseline_hu,
+            ..ClinicalReading::default()
+        }
+    );
+    // A wall without mineral reads the baseline too.
+    let r = Built::uniform(0.0).read(&p);
+    assert_eq!(r.peak_hu, p.baseline_hu);
+    assert_eq!((r.agatston, r.ha_mass_mg, r.detectable), (0.0, 0.0, 0.0));
+}
+
+#[test]
+fn a_world_reads_its_own_wall() {
+    let s = Scenario::from_toml(
+        "[geometry]\nlamellar_units = 4\ncircumference_um = 60.0\n",
+        "test",
+        &[],
+    )
+    .expect("scenario");
+    let mut sim = crate::Simulation::new(&s).expect("simulation");
+    let zero = sim.world.clinical(&s.imaging);
+    assert_eq!((zero.agatston, zero.ha_mass_mg), (0.0, 0.0));
+    let region = sim.world.lattice.region.clone();
+    for (m, r) in sim.world.mineral.iter_mut().zip(&region) {
+        if *r == Region::Media {
+            *m = 0.4;
+        }
+    }
+    let w = &sim.world;
+    let r = w.clinical(&s.imaging);
+    let patch = Patch {
+        mineral: &w.mineral,
+        region: &w.lattice.region,
+        shape: w.lattice.shape,
+        dx_um: w.lattice.dx_um,
+    };
+    assert_eq!(r, clinical_reading(&patch, &s.imaging));
+    // 4 units of (10 µm lamina + 20 µm media) and the external lamina.
+    assert!(close(r.wall_thickness_um, 130.0, 1e-12), "{r:?}");
+    assert!(r.ha_mass_mg > 0.0 && r.peak_hu > s.imaging.baseline_hu);
+}
+
+#[test]
+fn the_imaging_section_is_declared_and_validated() {
+    let s = Scenario::default();
+    assert_eq!(s.imaging, ImagingParams::default());
+    let text = s.to_toml();
+    assert!(text.contains("[imaging]"), "{text}");
+    let e = Scenario::from_toml("[imaging]\npixel_mm = 5.0\n", "t", &[]).expect_err("out of range");
+    assert!(e.to_string().contains("imaging.pixel_mm = 5"), "{e}");
+    let s = Scenario::from_toml("[imaging]\nvessel_diameter_mm = 2.5\n", "t", &[]).expect("ok");
+    assert_eq!(s.imaging.vessel_diameter_mm, 2.5);
+    assert_eq!(
+        ClinicalReading::NAMES.len(),
+        ClinicalReading::default().values().len()
+    );
+    assert_eq!(ClinicalReading::NAMES.len(), ClinicalReading::UNITS.len());
+    assert!(ClinicalReading::DOCS.iter().all(|d| !d.is_empty()));
+}
+
+/// The ckd5d wall (dx 5 µm, 10 lamellar units of 25 µm, laminae one voxel:
+/// 255 µm of wall over 2000 µm of circumference), every wall voxel at
+/// `phi(region, index)`.
+fn ckd5d_wall(phi: impl Fn(Region, usize) -> f64) -> (Vec<f64>, vcsim_core::Lattice) {
+    let g = vcsim_core::WallGeometry {
+        ndim: 2,
+        dx_um: 5.0,
+        endothelium_um: 5.0,
+        lamellar_units: 10,
+        lamellar_unit_um: 25.0,
+        lamina_um: 3.0,
+        adventitia_um: 30.0,
+        circumference_um: 2000.0,
+        axial_um: 100.0,
+    };
+    let l = vcsim_core::Lattice::from_wall(&g).expect("wall");
+    let m = l
+        .region
+        .iter()
+        .enumerate()
+        .map(|(i, &r)| if is_wall(r) { phi(r, i) } else { 0.0 })
+        .collect();
+    (m, l)
+}
+
+fn read_wall(m: &[f64], l: &vcsim_core::Lattice, p: &ImagingParams) -> ClinicalReading {
+    clinical_reading(
+        &Patch {
+            mineral: m,
+            region: &l.region,
+            shape: l.shape,
+            dx_um: l.dx_um,
+        },
+        p,
+    )
+}
+
+/// The smallest uniform wall fraction (to 1e-4) that a reader would call
+/// calcified with `p`, on the ckd5d wall.
+fn detection_fraction(p: &ImagingParams) -> f64 {
+    let (mut a, mut b) = (0.0, 0.5);
+    while b - a > 1e-4 {
+        let c = 0.5 * (a + b);
+        let (m, l) = ckd5d_wall(|_, _| c);
+        if read_wall(&m, &l, p).detectable > 0.0 {
+            b = c
+        } else {
+            a = c
+        }
+    }
+    b
+}
+
+#[test]
+fn the_worked_example_of_docs_imaging_md() {
+    // docs/imaging.md quotes these numbers: keep the two together.
+    let lad = ImagingParams::default();
+    let uniform = |phi: f64, p: &ImagingParams| {
+        let (m, l) = ckd5d_wall(|_, _| phi);
+        read_wall(&m, &l, p)
+    };
+    let r = uniform(0.01, &lad);
+    assert!(close(r.wall_thickness_um, 255.0, 1e-12));
+    assert!(
+        (r.peak_hu - 64.8).abs() < 0.1 && r.detectable == 0.0,
+        "{r:?}"
+    );
+    assert!((r.ha_mass_mg - 12.04).abs() < 0.01, "{r:?}");
+    let r = uniform(0.05, &lad);
+    assert!(
+        (r.agatston - 162.0).abs() < 1e-6 && r.n_lesions == 160.0,
+        "{r:?}"
+    );
+    assert!((r.peak_hu - 164.1).abs() < 0.1 && (r.volume_mm3 - 486.0).abs() < 1e-6);
+    assert!((r.mass_mg - 58.4).abs() < 0.1 && (r.ha_mass_mg - 60.2).abs() < 0.1);
+    let r = uniform(0.1, &lad);
+    assert!(
+        (r.agatston - 388.8).abs() < 1e-6 && (r.volume_mm3 - 583.2).abs() < 1e-6,
+        "{r:?}"
+    );
+    assert!((r.peak_hu - 288.2).abs() < 0.1 && (r.mass_mg - 116.6).abs() < 0.1);
+    let r = uniform(0.2, &lad);
+    assert!(
+        (r.agatston - 1166.4).abs() < 1e-6 && (r.volume_mm3 - 874.8).abs() < 1e-6,
+        "{r:?}"
+    );
+    assert!((r.peak_hu - 536.5).abs() < 0.1 && (r.mass_mg - 254.2).abs() < 0.1);
+    assert!((r.ha_mass_mg - 240.9).abs() < 0.1);
+    let phi = detection_fraction(&lad);
+    assert!((0.0431..0.0434).contains(&phi), "{phi}");
+    // Distal LAD, 1.9 mm: the same wall is harder to see.
+    let distal = ImagingParams {
+        vessel_diameter_mm: 1.9,
+        ..ImagingParams::default()
+    };
+    let phi = detection_fraction(&distal);
+    assert!((0.0550..0.0553).contains(&phi), "{phi}");
+    let r = uniform(0.2, &distal);
+    assert!((r.agatston - 648.0).abs() < 1e-6, "{r:?}");
+    // The same mean fraction on the laminae only (medial calcification
+    // along the elastic laminae) scores the same at CT resolution.
+    let (m1, l1) = ckd5d_wall(|_, _| 1.0);
+    let n_lamina = l1.region.iter().filter(|&&r| r == Region::Lamina).count() as f64;
+    let n_wall = m1.iter().filter(|&&x| x > 0.0).count() as f64;
+    for mean in [0.05, 0.2] {
+        let (m, l) = ckd5d_wall(|r, _| {
+            if r == Region::Lamina {
+                mean * n_wall / n_lamina
+            } else {
+                0.0
+            }
+        });
+        let on_laminae = read_wall(&m, &l, &lad);
+        let spread = uniform(mean, &lad);
+        assert_eq!(on_laminae.agatston, spread.agatston, "{mean}");
+        assert!((on_laminae.peak_hu - spread.peak_hu).abs() < 0.02 * spread.peak_hu);
+    }
+}
