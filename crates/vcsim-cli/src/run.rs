@@ -9,10 +9,9 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use vcsim_core::{Observer, StepContext};
 use vcsim_hdf5::{
     CellColumn, CheckpointMeta, GridInfo, Provenance, RunInfo, RunReader, RunWriter, SeriesGroup,
-    TIMESERIES, read_checkpoint, write_checkpoint, write_xdmf,
+    read_checkpoint, write_checkpoint, write_xdmf,
 };
-use vcsim_rules::records::{BoneRecord, SerumRecord};
-use vcsim_rules::sim::{CellTable, SNAPSHOT_VERSION};
+use vcsim_rules::sim::{CellTable, CellValues, SNAPSHOT_VERSION};
 use vcsim_rules::{Override, Scenario, Simulation, Summary, World};
 
 use crate::ownership::OutputLock;
@@ -510,39 +509,27 @@ impl<E: Into<anyhow::Error>> From<E> for Halt {
 }
 
 /// Group of the patient's serum series.
-pub const SERUM: &str = "serum";
+pub const SERUM: &str = vcsim_rules::records::SERIES_GROUPS[1].group;
 /// Group of the patient's bone series.
-pub const BONE: &str = "bone";
+pub const BONE: &str = vcsim_rules::records::SERIES_GROUPS[2].group;
 
-/// The series groups of a run file, in the order of [`series_rows`]:
-/// `/timeseries` (the tissue summary), `/serum` and `/bone` (the patient).
-fn series_groups() -> [SeriesGroup<'static>; 3] {
-    [
-        SeriesGroup {
-            group: TIMESERIES,
-            names: Summary::NAMES,
-            units: Summary::UNITS,
-            docs: Summary::DOCS,
-        },
-        SeriesGroup {
-            group: SERUM,
-            names: SerumRecord::NAMES,
-            units: SerumRecord::UNITS,
-            docs: SerumRecord::DOCS,
-        },
-        SeriesGroup {
-            group: BONE,
-            names: BoneRecord::NAMES,
-            units: BoneRecord::UNITS,
-            docs: BoneRecord::DOCS,
-        },
-    ]
+/// The series groups of a run file (`vcsim_rules::records::SERIES_GROUPS`:
+/// `/timeseries`, `/serum`, `/bone`), in the order of `World::series_rows`.
+fn series_groups() -> Vec<SeriesGroup<'static>> {
+    vcsim_rules::records::SERIES_GROUPS
+        .iter()
+        .map(|g| SeriesGroup {
+            group: g.group,
+            names: g.names,
+            units: g.units,
+            docs: g.docs,
+        })
+        .collect()
 }
 
-/// One row of every series group (see [`series_groups`]): the summary `s` of
-/// `world`, and its serum and bone.
+/// One row of every series group: the summary `s` of `world`, and its serum and bone.
 fn series_rows(world: &World, s: &Summary) -> [Vec<f64>; 3] {
-    [s.values(), world.serum.values(), world.bone.values()]
+    world.series_rows(s)
 }
 
 /// Appends one row of every series group.
@@ -682,19 +669,19 @@ const CELL_ROWS_PER_WRITE: usize = 1 << 14;
 
 /// Writes the `/cells` rows of one frame.
 fn write_cells(writer: &mut RunWriter, frame: &[u32], time_h: &[f64], t: &CellTable) -> Result<()> {
-    writer.write_cells(&[
+    let mut columns = vec![
         ("frame", "1", CellColumn::U32(frame)),
         ("time_h", "h", CellColumn::F64(time_h)),
-        ("id", "1", CellColumn::U64(&t.id)),
-        ("x_um", "µm", CellColumn::F32(&t.x_um)),
-        ("y_um", "µm", CellColumn::F32(&t.y_um)),
-        ("z_um", "µm", CellColumn::F32(&t.z_um)),
-        ("phenotype", "code", CellColumn::U8(&t.phenotype)),
-        ("runx2", "fold", CellColumn::F32(&t.runx2)),
-        ("alp", "1", CellColumn::F32(&t.alp)),
-        ("opn", "1", CellColumn::F32(&t.opn)),
-        ("pi_in_mM", "mM", CellColumn::F32(&t.pi_in)),
-    ])?;
+    ];
+    for c in &t.columns {
+        let values = match &c.values {
+            CellValues::U64(v) => CellColumn::U64(v),
+            CellValues::U8(v) => CellColumn::U8(v),
+            CellValues::F32(v) => CellColumn::F32(v),
+        };
+        columns.push((c.name, c.unit, values));
+    }
+    writer.write_cells(&columns)?;
     Ok(())
 }
 
@@ -781,17 +768,16 @@ fn rebuild_output(
     }
     let cell_frame: Vec<u32> = old.cell_column("frame")?;
     let cell_time: Vec<f64> = old.cell_column("time_h")?;
-    let all = CellTable {
-        id: old.cell_column("id")?,
-        x_um: old.cell_column("x_um")?,
-        y_um: old.cell_column("y_um")?,
-        z_um: old.cell_column("z_um")?,
-        phenotype: old.cell_column("phenotype")?,
-        runx2: old.cell_column("runx2")?,
-        alp: old.cell_column("alp")?,
-        opn: old.cell_column("opn")?,
-        pi_in: old.cell_column("pi_in_mM")?,
+    let mut all = CellTable {
+        columns: CellTable::layout(),
     };
+    for c in &mut all.columns {
+        c.values = match c.values {
+            CellValues::U64(_) => CellValues::U64(old.cell_column(c.name)?),
+            CellValues::U8(_) => CellValues::U8(old.cell_column(c.name)?),
+            CellValues::F32(_) => CellValues::F32(old.cell_column(c.name)?),
+        };
+    }
     let mut copied = 0u32;
     for (k, (&fs, &ft)) in frame_steps.iter().zip(&frame_times).enumerate() {
         if fs > step {
@@ -806,18 +792,7 @@ fn rebuild_output(
         // The frame's rows of the cell table, contiguous in frame order.
         let lo = cell_frame.partition_point(|&f| f < k as u32);
         let hi = cell_frame.partition_point(|&f| f <= k as u32);
-        let cut = |v: &[f32]| v[lo..hi].to_vec();
-        let rows = CellTable {
-            id: all.id[lo..hi].to_vec(),
-            x_um: cut(&all.x_um),
-            y_um: cut(&all.y_um),
-            z_um: cut(&all.z_um),
-            phenotype: all.phenotype[lo..hi].to_vec(),
-            runx2: cut(&all.runx2),
-            alp: cut(&all.alp),
-            opn: cut(&all.opn),
-            pi_in: cut(&all.pi_in),
-        };
+        let rows = all.slice(lo..hi);
         write_cells(&mut writer, &cell_frame[lo..hi], &cell_time[lo..hi], &rows)?;
         copied += 1;
     }

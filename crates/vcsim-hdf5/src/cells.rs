@@ -5,8 +5,8 @@
 
 use hdf5::{Dataset, Extent, Group, H5Type, SimpleExtents};
 
+use crate::attrs::string_attr;
 use crate::error::{Ctx, OutputError};
-use crate::writer::string_attr;
 
 /// Group of the cell table.
 pub(crate) const CELLS: &str = "cells";
@@ -67,7 +67,7 @@ impl CellColumn<'_> {
 
 /// The open cell table of a writer.
 #[derive(Debug)]
-pub(crate) struct CellTable {
+pub(crate) struct CellWriter {
     columns: Vec<(String, u8, Dataset)>,
     rows: usize,
 }
@@ -103,7 +103,7 @@ fn append<T: H5Type>(
     Ok(())
 }
 
-impl CellTable {
+impl CellWriter {
     /// Creates `/cells` with one dataset per column.
     pub(crate) fn create(
         ctx: &Ctx,

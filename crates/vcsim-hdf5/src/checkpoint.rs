@@ -17,9 +17,9 @@ use hdf5::types::VarLenUnicode;
 use hdf5::{File, H5Type};
 use vcsim_core::{Column, Snapshot};
 
+use crate::attrs::{fixed_1d, scalar_attr, string_attr};
 use crate::checksum::Checksum;
 use crate::error::{Ctx, OutputError};
-use crate::writer::{fixed_1d, scalar_attr, string_attr};
 
 const KIND: &str = "vcsim checkpoint";
 

@@ -30,6 +30,7 @@
 
 #![warn(missing_docs)]
 
+mod attrs;
 mod cells;
 mod checkpoint;
 mod checksum;

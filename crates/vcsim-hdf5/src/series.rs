@@ -3,9 +3,9 @@
 
 use hdf5::{Dataset, Group};
 
+use crate::attrs::{check_names, growing_1d, new_group, string_attr, units_attr, vlen_str};
 use crate::error::{Ctx, OutputError};
 use crate::layout;
-use crate::writer::{check_names, growing_1d, new_group, string_attr, units_attr, vlen_str};
 
 /// One group of series of a run file, `/<group>/<name>` for every name: what
 /// [`RunWriter::create`](crate::RunWriter::create) is given per group. `names`, `units`

@@ -138,6 +138,11 @@ fn vcsim_rules_has_no_circular_imports() {
 }
 
 #[test]
+fn vcsim_hdf5_has_no_circular_imports() {
+    check_crate("vcsim-hdf5");
+}
+
+#[test]
 fn the_check_finds_a_cycle() {
     let mut g: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     g.insert("a".into(), ["b".to_owned()].into());

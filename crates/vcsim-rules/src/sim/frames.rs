@@ -1,5 +1,6 @@
 //! Output frames: the per-voxel maps of a frame and the cell table.
 
+use crate::tissue::cells::CELL_COLUMNS;
 use crate::world::*;
 
 /// Names and units of the derived per-voxel maps of a frame, after the
@@ -62,27 +63,109 @@ impl World {
         map
     }
 }
+/// The values of one column of the cell table.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CellValues {
+    /// Unsigned 64-bit integers (ids).
+    U64(Vec<u64>),
+    /// Bytes (codes).
+    U8(Vec<u8>),
+    /// 32-bit floats.
+    F32(Vec<f32>),
+}
 
+impl CellValues {
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        match self {
+            Self::U64(v) => v.len(),
+            Self::U8(v) => v.len(),
+            Self::F32(v) => v.len(),
+        }
+    }
+
+    /// True if there are no rows.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Rows `r` as a new column.
+    pub fn slice(&self, r: std::ops::Range<usize>) -> Self {
+        match self {
+            Self::U64(v) => Self::U64(v[r].to_vec()),
+            Self::U8(v) => Self::U8(v[r].to_vec()),
+            Self::F32(v) => Self::F32(v[r].to_vec()),
+        }
+    }
+}
+
+/// One column of the cell table: its name in `/cells`, unit, values.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CellTableColumn {
+    /// Name of the column in `/cells`.
+    pub name: &'static str,
+    /// Unit (attribute `units`).
+    pub unit: &'static str,
+    /// One value per row.
+    pub values: CellValues,
+}
+
+/// The cells of one frame as columns, row-aligned (the `/cells` table): the
+/// cell id, its voxel centre, its phenotype code, and every cell column
+/// declared with an output name in `tissue/cells.rs` (`cell_columns!`), in
+/// that order ([`CellTable::layout`]).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CellTable {
-    /// Stable cell id.
-    pub id: Vec<u64>,
-    /// Voxel centre, µm (x radial from the lumen in tissue mode).
-    pub x_um: Vec<f32>,
-    /// Voxel centre, µm.
-    pub y_um: Vec<f32>,
-    /// Voxel centre, µm (0.5·dx in 2D).
-    pub z_um: Vec<f32>,
-    /// Phenotype code (see [`crate::tissue::cells::Phenotype`]).
-    pub phenotype: Vec<u8>,
-    /// Runx2, fold of basal.
-    pub runx2: Vec<f32>,
-    /// ALP expression, 0–1.
-    pub alp: Vec<f32>,
-    /// OPN expression, 0–1.
-    pub opn: Vec<f32>,
-    /// Intracellular phosphate, mM.
-    pub pi_in: Vec<f32>,
+    /// The columns, in [`CellTable::layout`] order.
+    pub columns: Vec<CellTableColumn>,
+}
+
+impl CellTable {
+    /// Name, unit and an empty column of each column of the table, in order.
+    pub fn layout() -> Vec<CellTableColumn> {
+        let col = |name, unit, values| CellTableColumn { name, unit, values };
+        let mut v = vec![
+            col("id", "1", CellValues::U64(Vec::new())),
+            col("x_um", "µm", CellValues::F32(Vec::new())),
+            col("y_um", "µm", CellValues::F32(Vec::new())),
+            col("z_um", "µm", CellValues::F32(Vec::new())),
+            col("phenotype", "code", CellValues::U8(Vec::new())),
+        ];
+        for (_, unit, _, out) in CELL_COLUMNS {
+            if let Some(name) = out {
+                v.push(col(name, unit, CellValues::F32(Vec::new())));
+            }
+        }
+        v
+    }
+
+    /// The column named `name` (in `/cells`), if any.
+    pub fn column(&self, name: &str) -> Option<&CellValues> {
+        self.columns
+            .iter()
+            .find(|c| c.name == name)
+            .map(|c| &c.values)
+    }
+
+    /// Number of rows.
+    pub fn rows(&self) -> usize {
+        self.columns.first().map_or(0, |c| c.values.len())
+    }
+
+    /// Rows `r` as a new table.
+    pub fn slice(&self, r: std::ops::Range<usize>) -> Self {
+        Self {
+            columns: self
+                .columns
+                .iter()
+                .map(|c| CellTableColumn {
+                    name: c.name,
+                    unit: c.unit,
+                    values: c.values.slice(r.clone()),
+                })
+                .collect(),
+        }
+    }
 }
 
 impl World {
@@ -98,34 +181,48 @@ impl World {
         let d = &self.cells.data;
         let centre = |i: usize| ((i as f64 + 0.5) * dx) as f32;
         let n = rows.len();
-        let mut t = CellTable {
-            id: Vec::with_capacity(n),
-            x_um: Vec::with_capacity(n),
-            y_um: Vec::with_capacity(n),
-            z_um: Vec::with_capacity(n),
-            phenotype: Vec::with_capacity(n),
-            runx2: Vec::with_capacity(n),
-            alp: Vec::with_capacity(n),
-            opn: Vec::with_capacity(n),
-            pi_in: Vec::with_capacity(n),
-        };
         let (ids, voxels) = (
             &self.cells.ids()[rows.clone()],
             &self.cells.voxels()[rows.clone()],
         );
-        for ((row, &id), &v) in rows.zip(ids).zip(voxels) {
+        let (mut x_um, mut y_um, mut z_um) = (
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+        );
+        for &v in voxels {
             let (z, y, x) = self.lattice.coords(v as usize);
-            t.id.push(id.0);
-            t.x_um.push(centre(x));
-            t.y_um.push(centre(y));
-            t.z_um.push(centre(z));
-            t.phenotype.push(d.phenotype[row] as u8);
-            t.runx2.push(d.runx2[row]);
-            t.alp.push(d.alp[row]);
-            t.opn.push(d.opn[row]);
-            t.pi_in.push(d.pi_in[row]);
+            x_um.push(centre(x));
+            y_um.push(centre(y));
+            z_um.push(centre(z));
         }
-        t
+        let floats = d.float_columns();
+        let mut columns = CellTable::layout();
+        for c in &mut columns {
+            c.values = match c.name {
+                "id" => CellValues::U64(ids.iter().map(|i| i.0).collect()),
+                "x_um" => CellValues::F32(std::mem::take(&mut x_um)),
+                "y_um" => CellValues::F32(std::mem::take(&mut y_um)),
+                "z_um" => CellValues::F32(std::mem::take(&mut z_um)),
+                "phenotype" => {
+                    CellValues::U8(d.phenotype[rows.clone()].iter().map(|p| *p as u8).collect())
+                }
+                out => {
+                    let key = CELL_COLUMNS
+                        .iter()
+                        .find(|(_, _, _, o)| *o == Some(out))
+                        .map(|(k, ..)| *k)
+                        .unwrap_or(out);
+                    let col = floats
+                        .iter()
+                        .find(|(k, _)| *k == key)
+                        .map(|(_, v)| v[rows.clone()].to_vec())
+                        .unwrap_or_default();
+                    CellValues::F32(col)
+                }
+            };
+        }
+        CellTable { columns }
     }
 }
 
@@ -189,12 +286,29 @@ mod frame_tests {
         }
         // The cell table in pieces is the whole table.
         let whole = w.cell_table();
-        let rows = whole.id.len();
+        let rows = whole.rows();
         assert!(rows > 10);
         let (a, b) = (w.cell_table_rows(0..7), w.cell_table_rows(7..rows));
-        assert_eq!([a.id, b.id].concat(), whole.id);
-        assert_eq!([a.runx2, b.runx2].concat(), whole.runx2);
-        assert_eq!([a.y_um, b.y_um].concat(), whole.y_um);
-        assert_eq!([a.phenotype, b.phenotype].concat(), whole.phenotype);
+        assert_eq!(a, whole.slice(0..7));
+        assert_eq!(b, whole.slice(7..rows));
+        let names: Vec<&str> = whole.columns.iter().map(|c| c.name).collect();
+        assert_eq!(
+            names,
+            [
+                "id",
+                "x_um",
+                "y_um",
+                "z_um",
+                "phenotype",
+                "runx2",
+                "alp",
+                "opn",
+                "pi_in_mM"
+            ]
+        );
+        let Some(CellValues::F32(runx2)) = whole.column("runx2") else {
+            panic!("runx2 is an f32 column");
+        };
+        assert_eq!(runx2.as_slice(), &d.runx2[..]);
     }
 }

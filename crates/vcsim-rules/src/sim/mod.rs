@@ -28,7 +28,7 @@ mod tests;
 mod transport;
 
 pub use build::{supply, supply_from};
-pub use frames::CellTable;
+pub use frames::{CellTable, CellTableColumn, CellValues};
 pub use snapshot::SNAPSHOT_VERSION;
 
 use crate::error::BuildError;

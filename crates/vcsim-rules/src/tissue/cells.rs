@@ -48,13 +48,13 @@ impl Phenotype {
 
 /// Declares the per-cell variables: one row per column, from which the
 /// column in [`VsmcColumns`], its value at birth, its snapshot column
-/// (`cells/<name>`) and, with `output = true`, its column in the `/cells`
-/// table of a frame ([`CELL_OUTPUT_COLUMNS`], with its unit) follow. The
+/// (`cells/<name>`) and, with `output = Some("name")`, its column in the
+/// `/cells` table of a frame (with its unit; `crate::sim::CellTable`) follow. The
 /// phenotype is the one column that is not `f32` and is declared by hand.
 macro_rules! cell_columns {
     ($(
         #[doc = $doc:literal]
-        $name:ident: unit = $unit:literal, output = $out:literal, birth = |$row:ident| $birth:expr;
+        $name:ident: unit = $unit:literal, output = $out:expr, birth = |$row:ident| $birth:expr;
     )*) => {
         /// Per-cell state of the VSMC model, one column per variable.
         #[derive(Debug, Clone, Default)]
@@ -67,8 +67,9 @@ macro_rules! cell_columns {
             )*
         }
 
-        /// The `f32` cell columns: name, unit, meaning, written to `/cells`.
-        pub const CELL_COLUMNS: &[(&str, &str, &str, bool)] = &[$( (stringify!($name), $unit, $doc, $out), )*];
+        /// The `f32` cell columns: name, unit, meaning, and the column's name in
+        /// `/cells` (`None`: not written), declaration order.
+        pub const CELL_COLUMNS: &[(&str, &str, &str, Option<&str>)] = &[$( (stringify!($name), $unit, $doc, $out), )*];
 
         impl VsmcColumns {
             /// The `f32` columns with their names, declaration order.
@@ -109,17 +110,17 @@ macro_rules! cell_columns {
 
 cell_columns! {
     /// Runx2, fold of basal
-    runx2: unit = "fold", output = true, birth = |r| r.runx2;
+    runx2: unit = "fold", output = Some("runx2"), birth = |r| r.runx2;
     /// ALP (TNAP) expression, 0–1
-    alp: unit = "1", output = true, birth = |r| 0.0;
+    alp: unit = "1", output = Some("alp"), birth = |r| 0.0;
     /// Osteopontin expression, 0–1
-    opn: unit = "1", output = true, birth = |r| 0.0;
+    opn: unit = "1", output = Some("opn"), birth = |r| 0.0;
     /// Intracellular phosphate
-    pi_in: unit = "mM", output = true, birth = |r| r.pi_in;
+    pi_in: unit = "mM", output = Some("pi_in_mM"), birth = |r| r.pi_in;
     /// This cell's PiT-1 expression relative to the population mean (drawn at birth)
-    pit1: unit = "1", output = false, birth = |r| r.pit1;
+    pit1: unit = "1", output = None, birth = |r| r.pit1;
     /// Change of intracellular Pi during the last step, mM of cell volume (negative: released, e.g. at death); applied to the voxel by the reactions stage (secretion)
-    pi_uptake: unit = "mM", output = false, birth = |r| 0.0;
+    pi_uptake: unit = "mM", output = None, birth = |r| 0.0;
 }
 
 /// One new cell.
