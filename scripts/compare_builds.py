@@ -129,9 +129,15 @@ def plain(v, f):
     return v
 
 
+ALLOWED_NEW_ATTRS = set()
+
+
 def attrs_equal(a, b, where, problems, config_notes):
     ka, kb = set(a.attrs.keys()), set(b.attrs.keys())
-    if ka != kb:
+    added = kb - ka
+    for k in sorted(added & ALLOWED_NEW_ATTRS):
+        config_notes.add(f"attribute {where}@{k} (new, allowed)")
+    if ka != kb - (added & ALLOWED_NEW_ATTRS):
         problems.append(f"{where}: attributes differ: {sorted(ka ^ kb)}")
     for k in sorted(ka & kb):
         va, vb = a.attrs[k], b.attrs[k]
@@ -209,15 +215,21 @@ def main():
                     help="a vcsim binary already built from the base commit (skips the build)")
     ap.add_argument("--reuse-base-runs", action="store_true",
                     help="keep the base outputs of an earlier call (same base)")
+    ap.add_argument("--allow-new-attr", action="append", default=[],
+                    help="an attribute the new build may add (e.g. strings_checksum); repeatable")
+    ap.add_argument("--compare-only", action="store_true",
+                    help="compare the outputs of an earlier call without building or running")
     ap.add_argument("--no-validation", action="store_true",
                     help="skip the quick validation suite")
     args = ap.parse_args()
-    base_bin = args.base_binary or build_base(args.base)
-    new_bin = build_new()
+    ALLOWED_NEW_ATTRS.update(args.allow_new_attr)
     work = ROOT / "target" / "compare" / "runs"
-    if not args.reuse_base_runs:
-        run_all(base_bin, work / "base")
-    run_all(new_bin, work / "new")
+    if not args.compare_only:
+        base_bin = args.base_binary or build_base(args.base)
+        new_bin = build_new()
+        if not args.reuse_base_runs:
+            run_all(base_bin, work / "base")
+        run_all(new_bin, work / "new")
     failures = 0
     config_notes = set()
     rows = []
@@ -228,7 +240,7 @@ def main():
         for p in problems[:10]:
             print(f"  {f}: {p}")
         failures += bool(problems)
-    if not args.no_validation:
+    if not args.no_validation and not args.compare_only:
         for side, b in (("base", base_bin), ("new", new_bin)):
             sh([str(b), "validate", "--quick", "-o", str(work / f"validation-{side}")],
                cwd=ROOT, stdout=subprocess.DEVNULL)
@@ -242,7 +254,7 @@ def main():
     for f, r in rows:
         print(f"  {f:40s} {r}")
     if config_notes:
-        print("keys new in the resolved config (declared parameters added, old values kept):")
+        print("keys new in the resolved config (declared parameters added, old values kept), and allowed new attributes:")
         for n in sorted(config_notes):
             print(f"  {n}")
     print("ALL IDENTICAL" if failures == 0 else f"{failures} comparisons differ")

@@ -67,3 +67,36 @@ pub enum BuildError {
     #[error("a running simulation cannot switch between the patient model and a fixed serum")]
     ReconfigurePatient,
 }
+
+/// A state that left the range where the model holds, found after a step or
+/// in a restored checkpoint (the run stops with this message).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum InvalidState {
+    /// A per-step series (of `/timeseries`) that is not finite.
+    #[error("{series} became {value} at t = {time_h} h")]
+    NonFinite {
+        /// Series name.
+        series: &'static str,
+        /// Its value.
+        value: f64,
+        /// Simulated time, h.
+        time_h: f64,
+    },
+    /// A value of an array outside its physical bounds.
+    #[error("{quantity} is {value} at index {index}; expected a finite value in [{lo}, {hi}]")]
+    OutOfRange {
+        /// What the array holds, with its unit.
+        quantity: String,
+        /// The first index outside.
+        index: usize,
+        /// Its value.
+        value: f64,
+        /// Lowest valid value.
+        lo: f64,
+        /// Highest valid value.
+        hi: f64,
+    },
+    /// Any other violation, as one sentence naming the quantity.
+    #[error("{0}")]
+    Inconsistent(String),
+}

@@ -10,6 +10,7 @@
 //! no patient, whatever the parameters say. Inside them the model may still be
 //! far from the literature; outside them it has certainly left its domain.
 
+use crate::error::InvalidState;
 use crate::patient::PatientState;
 use crate::records::{BoneRecord, SerumRecord};
 use crate::world::{FIELDS, World};
@@ -44,18 +45,27 @@ fn first_outside<T: Copy + Into<f64>>(v: &[T], lo: f64, hi: f64) -> Option<(usiz
         .find(|&(_, x): &(usize, f64)| !(x >= lo && x <= hi))
 }
 
-fn in_range<T: Copy + Into<f64>>(what: &str, v: &[T], lo: f64, hi: f64) -> Result<(), String> {
+fn in_range<T: Copy + Into<f64>>(
+    what: &str,
+    v: &[T],
+    lo: f64,
+    hi: f64,
+) -> Result<(), InvalidState> {
     match first_outside(v, lo, hi) {
         None => Ok(()),
-        Some((i, x)) => Err(format!(
-            "{what} is {x} at index {i}; expected a finite value in [{lo}, {hi}]"
-        )),
+        Some((i, x)) => Err(InvalidState::OutOfRange {
+            quantity: what.to_owned(),
+            index: i,
+            value: x,
+            lo,
+            hi,
+        }),
     }
 }
 
 /// The solute fields, mineral and medium: finite and non-negative, mineral
 /// a volume fraction.
-fn check_fields(w: &World) -> Result<(), String> {
+fn check_fields(w: &World) -> Result<(), InvalidState> {
     for (f, (name, _)) in FIELDS.iter().enumerate() {
         in_range(
             &format!("the {name} field (mM)"),
@@ -71,13 +81,15 @@ fn check_fields(w: &World) -> Result<(), String> {
 }
 
 /// The patient's serum and bone after a step.
-fn check_patient(w: &World) -> Result<(), String> {
+fn check_patient(w: &World) -> Result<(), InvalidState> {
     let Some(state) = &w.patient else {
         return Ok(());
     };
     for (name, x) in PatientState::NAMES.iter().zip(state.to_vec()) {
         if !x.is_finite() {
-            return Err(format!("the patient's state {name} is {x}"));
+            return Err(InvalidState::Inconsistent(format!(
+                "the patient's state {name} is {x}"
+            )));
         }
     }
     let serum = w.serum.values();
@@ -85,25 +97,27 @@ fn check_patient(w: &World) -> Result<(), String> {
         if let Some(i) = SerumRecord::NAMES.iter().position(|n| *n == name) {
             let x = serum[i];
             if !(x >= lo && x <= hi) {
-                return Err(format!(
+                return Err(InvalidState::Inconsistent(format!(
                     "serum {name} is {x}; expected a finite value in [{lo}, {hi}]"
-                ));
+                )));
             }
         }
     }
     for (name, x) in SerumRecord::NAMES.iter().zip(&serum) {
         if !x.is_finite() {
-            return Err(format!("serum {name} is {x}; expected a finite value"));
+            return Err(InvalidState::Inconsistent(format!(
+                "serum {name} is {x}; expected a finite value"
+            )));
         }
     }
     // Fluxes may be negative; amounts and relative activities may not.
     for (name, x) in BoneRecord::NAMES.iter().zip(w.bone.values()) {
         let signed = name.ends_with("_per_day");
         if !(x.is_finite() && (signed || x >= 0.0)) {
-            return Err(format!(
+            return Err(InvalidState::Inconsistent(format!(
                 "bone {name} is {x}; expected a finite{} value",
                 if signed { "" } else { ", non-negative" }
-            ));
+            )));
         }
     }
     Ok(())
@@ -111,7 +125,7 @@ fn check_patient(w: &World) -> Result<(), String> {
 
 /// After a step: the fields, the mineral and (with a patient) the serum and
 /// bone within their physical bounds.
-pub fn check_step(w: &World) -> Result<(), String> {
+pub fn check_step(w: &World) -> Result<(), InvalidState> {
     check_fields(w)?;
     check_patient(w)
 }
@@ -121,21 +135,21 @@ pub fn check_step(w: &World) -> Result<(), String> {
 /// the patient's state is checked instead), the step inside the run, and the
 /// cell table consistent (ids below the next id, each voxel on the lattice,
 /// cell variables finite and within their ranges).
-pub fn check_restored(w: &World, n_steps: u64) -> Result<(), String> {
+pub fn check_restored(w: &World, n_steps: u64) -> Result<(), InvalidState> {
     if w.step == 0 || w.step >= n_steps {
-        return Err(format!(
+        return Err(InvalidState::Inconsistent(format!(
             "the checkpoint is at step {}, but a checkpoint of this run lies between steps 1 and {}",
             w.step,
             n_steps.saturating_sub(1)
-        ));
+        )));
     }
     check_fields(w)?;
     if let Some(state) = &w.patient {
         for (name, x) in PatientState::NAMES.iter().zip(state.to_vec()) {
             if !(x.is_finite() && x >= 0.0) {
-                return Err(format!(
+                return Err(InvalidState::Inconsistent(format!(
                     "the patient's state {name} is {x}; expected a finite, non-negative value"
-                ));
+                )));
             }
         }
     }
@@ -143,18 +157,21 @@ pub fn check_restored(w: &World, n_steps: u64) -> Result<(), String> {
     let next = cells.next_id();
     let voxels = w.lattice.len();
     if cells.len() > voxels {
-        return Err(format!(
+        return Err(InvalidState::Inconsistent(format!(
             "the cell table has {} rows for {voxels} voxels",
             cells.len()
-        ));
+        )));
     }
     if let Some(id) = cells.ids().iter().find(|id| id.0 >= next) {
-        return Err(format!("cell id {} is not below the next id {next}", id.0));
+        return Err(InvalidState::Inconsistent(format!(
+            "cell id {} is not below the next id {next}",
+            id.0
+        )));
     }
     if let Some(v) = cells.voxels().iter().find(|&&v| v as usize >= voxels) {
-        return Err(format!(
+        return Err(InvalidState::Inconsistent(format!(
             "a cell sits in voxel {v}, beyond the lattice of {voxels}"
-        ));
+        )));
     }
     let d = &cells.data;
     in_range("cell runx2 (fold)", &d.runx2, 0.0, 1.0e6)?;
@@ -165,10 +182,10 @@ pub fn check_restored(w: &World, n_steps: u64) -> Result<(), String> {
     in_range("cell pi_uptake (mM)", &d.pi_uptake, -1.0e6, 1.0e6)?;
     let phenotypes = d.phenotype.len();
     if phenotypes != cells.len() {
-        return Err(format!(
+        return Err(InvalidState::Inconsistent(format!(
             "the cell table has {} rows but {phenotypes} phenotypes",
             cells.len()
-        ));
+        )));
     }
     Ok(())
 }

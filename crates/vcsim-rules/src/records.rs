@@ -107,10 +107,14 @@ series_record! {
 
 impl Summary {
     /// An error naming the first non-finite quantity, if any.
-    pub fn check_finite(&self) -> Result<(), String> {
+    pub fn check_finite(&self) -> Result<(), crate::error::InvalidState> {
         for (name, v) in Self::NAMES.iter().zip(self.values()) {
             if !v.is_finite() {
-                return Err(format!("{name} became {v} at t = {} h", self.time_h));
+                return Err(crate::error::InvalidState::NonFinite {
+                    series: name,
+                    value: v,
+                    time_h: self.time_h,
+                });
             }
         }
         Ok(())
