@@ -47,13 +47,17 @@ pub(super) fn fluxes(
         (e / bo.adynamic_pth_fraction).min(1.0),
         bo.adynamic_formation_exponent,
     );
-    let ob_target = turnover * adynamic * (1.0 + bmp7);
+    // Formation follows resorption (coupled remodelling): what suppresses
+    // osteoclasts lowers osteoblasts too, less and later.
+    let coupling = pow(rankl * bisph, bo.formation_coupling);
+    let ob_target = turnover * adynamic * (1.0 + bmp7) * coupling;
     let oc_target = turnover * (1.0 + bo.uncoupling * (e - 1.0).max(0.0)) * rankl * bisph;
     let x = ica * pi / (NORMAL_ICA_MM * NORMAL_PI_MM);
     let hm = bo.mineralisation_half;
-    // Surplus mineral is taken up; a product below normal does not starve
-    // mineralisation (osteomalacia is not modelled).
-    let uptake = ((1.0 + hm) * x / (hm + x)).max(1.0);
+    // Surplus mineral is taken up; a product below normal mineralises new
+    // osteoid less (down to `mineralisation_floor`): hungry bone cannot
+    // drain serum Ca without limit.
+    let uptake = ((1.0 + hm) * x / (hm + x)).max(bo.mineralisation_floor);
     let rate = bo.turnover_ca_mmol_per_day / 24.0;
     let formation = rate * s.osteoblasts * uptake;
     let resorption = rate * s.osteoclasts * (s.bone_deep / bo.deep_ca_mmol).max(0.0);

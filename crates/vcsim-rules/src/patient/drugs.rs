@@ -2,7 +2,8 @@
 //! cinacalcet, denosumab and bisphosphonate. Where each drug acts: binders
 //! and carbonates in the gut ([`super::gut`]), cinacalcet on the CaSR
 //! ([`super::parathyroid`]) and VSMCs, denosumab, bisphosphonate and BMP-7
-//! on bone ([`super::bone`]), ferric citrate on FGF23 ([`super::hormones`]),
+//! on bone ([`super::bone`]), ferric citrate on FGF23 and active vitamin D
+//! on calcitriol ([`super::hormones`]),
 //! antioxidant, denosumab, bisphosphonate and exogenous PPi in the tissue.
 
 use super::relax;
@@ -29,6 +30,7 @@ pub(super) struct Doses {
     pub bisphosphonate_mg: f64,
     pub antioxidant: f64,
     pub bmp7_ug_per_kg_week: f64,
+    pub calcitriol_ug_per_day: f64,
 }
 
 /// The continuous doses of `treatments` in effect at `t_h`.
@@ -58,6 +60,7 @@ pub(super) fn doses(g: &DrugParams, treatments: &[Treatment], t_h: f64) -> Doses
             Drug::Bisphosphonate => d.bisphosphonate_mg += x,
             Drug::Antioxidant => d.antioxidant = 1.0 - (1.0 - d.antioxidant) * (1.0 - x),
             Drug::Bmp7 => d.bmp7_ug_per_kg_week += x,
+            Drug::Calcitriol => d.calcitriol_ug_per_day += x,
             Drug::Denosumab | Drug::ExogenousPpi => {}
         }
     }

@@ -1,5 +1,8 @@
 //! Hormones: FGF23 (rising with Pi and falling eGFR, lowered by ferric
-//! citrate) and calcitriol (from the kidney, raised by PTH, lowered by FGF23).
+//! citrate; production follows its drive through two stages of
+//! `fgf23_response_h`, so it answers a Pi load over days) and calcitriol
+//! (from the kidney, raised by PTH, lowered by FGF23, plus an active
+//! vitamin D drug).
 
 use super::drugs::{Doses, ferric_citrate_fgf23_reduction};
 use super::kidney::EGFR_NORMAL_ML_MIN;
@@ -29,15 +32,20 @@ pub(super) fn step(
         * pow(d, ho.fgf23_calcitriol_exponent)
         * pow(EGFR_NORMAL_ML_MIN / gfr.max(0.1), ho.fgf23_egfr_exponent)
         * (1.0 - ferric);
+    // Two stages of osteocyte regulation, then clearance (t½ ~1 h).
+    let kr = 1.0 / ho.fgf23_response_h;
+    s.fgf23_drive = relax(s.fgf23_drive, fgf_target, kr, h);
+    s.fgf23_production = relax(s.fgf23_production, s.fgf23_drive, kr, h);
     s.fgf23 = relax(
         s.fgf23,
-        fgf_target,
+        s.fgf23_production,
         std::f64::consts::LN_2 / ho.fgf23_half_life_h,
         h,
     );
     let d_target = pow(klo, ho.calcitriol_kidney_exponent)
         * pow(s.pth / pth0, ho.calcitriol_pth_exponent)
-        * pow(f0 / s.fgf23.max(1e-6), ho.calcitriol_fgf23_exponent);
+        * pow(f0 / s.fgf23.max(1e-6), ho.calcitriol_fgf23_exponent)
+        + doses.calcitriol_ug_per_day / dr.calcitriol_ug_per_day_normal;
     s.calcitriol = relax(
         s.calcitriol,
         d_target,

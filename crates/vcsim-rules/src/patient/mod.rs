@@ -7,13 +7,16 @@
 //! - **pools**: extracellular (ECF) phosphate, calcium and magnesium; an
 //!   intracellular phosphate pool that refills the ECF after dialysis;
 //!   exchangeable and deep bone calcium (with hydroxyapatite's 0.6 Pi per Ca);
+//!   soft-tissue calcium (ionized Ca above a set point, and Ca–Pi
+//!   precipitate above an ion-product threshold);
 //! - **kidney**: eGFR (constant or falling), threshold phosphate excretion
 //!   whose threshold FGF23 (through Klotho) and PTH lower, Ca and Mg
 //!   filtration and reabsorption, tubular toxin secretion;
 //! - **hormones**: PTH from a gland whose output falls with ionized Ca (CaSR),
-//!   rises with Pi and falls with calcitriol, and whose size follows the
-//!   chronic stimulus (hyperplasia); FGF23 rising with Pi and falling eGFR;
-//!   calcitriol from the kidney, raised by PTH, lowered by FGF23;
+//!   rises with Pi (over a day) and falls with calcitriol, and whose size
+//!   follows the chronic stimulus (hyperplasia); FGF23 rising with Pi and
+//!   falling eGFR over days; calcitriol from the kidney, raised by PTH,
+//!   lowered by FGF23, plus active vitamin D given as a drug;
 //! - **gut**: calcitriol-dependent absorption of dietary Ca and Pi, reduced by
 //!   phosphate binders;
 //! - **bone**: osteoblast and osteoclast activity driven by PTH against uremic
@@ -214,6 +217,9 @@ impl Patient {
             fetuin: self.inhib.fetuin_a_normal_g_per_L,
             ppi: self.inhib.ppi_normal_uM,
             toxin: self.body.toxin_normal_uM,
+            pi_pth_signal: NORMAL_PI_MM,
+            fgf23_drive: self.hormones.fgf23_normal_RU_per_mL,
+            fgf23_production: self.hormones.fgf23_normal_RU_per_mL,
             ..PatientState::default()
         }
     }
@@ -323,6 +329,13 @@ impl Patient {
         };
         let to_cells = b.cell_pi_exchange_L_per_h * (pi - pi_cell_conc);
         let bone = bone::fluxes(&self.bone, dr, &doses, s, klo, pth_rel, ica, pi);
+        // Soft tissue (outside bone): takes up ionized Ca above its set point
+        // (the sink of a positive Ca balance) and, above a threshold of the
+        // ion product, Ca–Pi precipitate.
+        let soft_ca =
+            b.soft_tissue_ca_clearance_L_per_h * (ica - b.soft_tissue_ica_set_mM).max(0.0);
+        let soft_mineral = b.soft_tissue_product_rate_mmol_per_day / 24.0
+            * (bone.product_rel - b.soft_tissue_product_threshold).max(0.0);
 
         // Levels at the start of the substep (what the tissue sees).
         let cin_effect = drugs::cinacalcet_effect(dr, s);
@@ -338,13 +351,24 @@ impl Patient {
             antioxidant: doses.antioxidant,
             denosumab_nM: s.denosumab * dr.denosumab_tissue_partition,
             bisphosphonate_uM: s.bisphosphonate * dr.bisphosphonate_tissue_partition,
+            active_vitamin_d_rel: d,
         };
 
         // Pools (explicit): the sum of the organs' fluxes.
         let bone_net = bone.formation - bone.resorption;
-        s.pi_ecf += h * (gut.pi - urine.pi - dial.pi - to_cells - HA_PI_PER_CA * bone_net);
+        s.pi_ecf +=
+            h * (gut.pi - urine.pi - dial.pi - to_cells - HA_PI_PER_CA * (bone_net + soft_mineral));
         s.pi_cell += h * to_cells;
-        s.ca_ecf += h * (gut.ca - urine.ca - dial.ca - bone_net - bone.to_exchangeable);
+        s.ca_ecf += h
+            * (gut.ca
+                - urine.ca
+                - dial.ca
+                - bone_net
+                - bone.to_exchangeable
+                - soft_ca
+                - soft_mineral);
+        s.ca_soft_tissue += h * soft_ca;
+        s.soft_tissue_mineral += h * soft_mineral;
         s.mg_ecf += h * (gut.mg - urine.mg - dial.mg);
         s.bone_deep += h * bone_net;
         s.bone_exchangeable += h * bone.to_exchangeable;
@@ -422,9 +446,10 @@ impl Patient {
         }
     }
 
-    /// Total phosphate of the body pools (ECF, cells, bone), mmol.
+    /// Total phosphate of the body pools (ECF, cells, bone, soft-tissue
+    /// mineral), mmol.
     pub fn phosphate_amount(s: &PatientState) -> f64 {
-        s.pi_ecf + s.pi_cell + HA_PI_PER_CA * s.bone_deep
+        s.pi_ecf + s.pi_cell + HA_PI_PER_CA * (s.bone_deep + s.soft_tissue_mineral)
     }
 }
 

@@ -1,5 +1,5 @@
 //! Parathyroid: PTH from a gland whose output falls with ionized Ca (CaSR,
-//! set point shifted by cinacalcet), rises with Pi and falls with
+//! set point shifted by cinacalcet), rises with Pi (slowly) and falls with
 //! calcitriol; the gland's size follows the chronic stimulus (hyperplasia).
 
 use super::state::PatientState;
@@ -21,8 +21,11 @@ pub(super) fn step(
     let pth0 = pt.pth_normal_pg_per_mL;
     let set = pt.casr_set_point_mM * (1.0 - dr.cinacalcet_set_point_shift * cin_effect);
     let casr = |i: f64, set: f64| 1.0 / (1.0 + pow(i / set, pt.casr_hill));
+    // Pi acts through PTH mRNA stability, over `pi_response_h`; ionized Ca
+    // through the CaSR, within minutes (algebraic here).
+    s.pi_pth_signal = relax(s.pi_pth_signal, pi, 1.0 / pt.pi_response_h, h);
     let stimulus = casr(ica, set) / casr(NORMAL_ICA_MM, pt.casr_set_point_mM)
-        * pow(pi / NORMAL_PI_MM, pt.pi_exponent)
+        * pow(s.pi_pth_signal / NORMAL_PI_MM, pt.pi_exponent)
         * pow(d.max(1e-6), -pt.calcitriol_exponent);
     let gland_target = pt.gland_capacity * pow(stimulus, pt.gland_growth_exponent);
     s.gland = relax(s.gland, gland_target, 1.0 / (pt.gland_time_days * 24.0), h);

@@ -25,6 +25,9 @@ pub struct SerumLevels {
     pub denosumab_nM: f64,
     /// Bisphosphonate in plasma, µM.
     pub bisphosphonate_uM: f64,
+    /// Active vitamin D (endogenous calcitriol plus an active vitamin D
+    /// drug), relative to normal. Not yet used by the tissue.
+    pub active_vitamin_d_rel: f64,
 }
 
 /// The evolving state of the patient. Amounts in mmol (µmol for drugs),
@@ -73,6 +76,17 @@ pub struct PatientState {
     pub bisphosphonate: f64,
     /// Bisphosphonate bound in bone, µmol.
     pub bisphosphonate_bone: f64,
+    /// Calcium taken up by soft tissue (outside bone) from ionized Ca above
+    /// its set point, mmol.
+    pub ca_soft_tissue: f64,
+    /// Calcium precipitated with phosphate (0.6 Pi per Ca) in soft tissue, mmol.
+    pub soft_tissue_mineral: f64,
+    /// Serum Pi as the parathyroid sees it (slow), mM.
+    pub pi_pth_signal: f64,
+    /// First stage of FGF23 regulation (the target, delayed), RU/mL.
+    pub fgf23_drive: f64,
+    /// FGF23 production (second stage), RU/mL at steady clearance.
+    pub fgf23_production: f64,
 }
 
 macro_rules! state_fields {
@@ -114,6 +128,11 @@ state_fields!(
     denosumab,
     bisphosphonate,
     bisphosphonate_bone,
+    ca_soft_tissue,
+    soft_tissue_mineral,
+    pi_pth_signal,
+    fgf23_drive,
+    fgf23_production,
 );
 
 summable!(SerumLevels {
@@ -128,4 +147,5 @@ summable!(SerumLevels {
     antioxidant,
     denosumab_nM,
     bisphosphonate_uM,
+    active_vitamin_d_rel,
 });

@@ -408,7 +408,14 @@ fn treatments_move_their_targets() {
     // Denosumab: resorption down, bone mineral up; plasma level tens of nM.
     let (dm, dmb) = treated("ckd5d", &dose("denosumab", 60.0), &[]);
     assert!(dmb.resorption_rel < 0.6 * bone0.resorption_rel);
-    assert!(dmb.bmd_rel > bone0.bmd_rel);
+    // Deep (non-exchangeable) mineral: the exchangeable surface pool
+    // shrinks with formation, the deep pool gains.
+    assert!(
+        dmb.deep_ca_mmol > bone0.deep_ca_mmol,
+        "deep bone {} vs {}",
+        dmb.deep_ca_mmol,
+        bone0.deep_ca_mmol
+    );
     assert!(
         (1.0..100.0).contains(&dm.denosumab_nM),
         "denosumab {} nM",
@@ -428,15 +435,18 @@ fn treatments_move_their_targets() {
     );
     // Bisphosphonate at CKD 3 (eGFR 45 ≥ 35): resorption down, bone up.
     let (_, b3) = treated("ckd3", "", &[]);
-    // Calcium-based binders over-suppress PTH and lose bone; sevelamer
-    // does not (Raggi 2005).
-    let (_, cab) = treated("ckd5d", &dose("calcium_carbonate", 3.0), &[]);
-    let (_, sevb) = treated("ckd5d", &dose("sevelamer", 4.8), &[]);
+    // Calcium-based binders suppress PTH and lower bone turnover more than
+    // sevelamer at the same Pi binding (PTH often over-suppressed, low
+    // turnover, on Ca-based binders in HD).
+    let (cap, cab) = treated("ckd5d", &dose("calcium_carbonate", 3.0), &[]);
+    let (sevp, sevb) = treated("ckd5d", &dose("sevelamer", 4.0), &[]);
     assert!(
-        cab.bmd_rel < sevb.bmd_rel,
-        "calcium carbonate {} vs sevelamer {}",
-        cab.bmd_rel,
-        sevb.bmd_rel
+        cap.pth_pg_mL < 0.75 * sevp.pth_pg_mL && cab.formation_rel < 0.9 * sevb.formation_rel,
+        "calcium carbonate PTH {} formation {} vs sevelamer {} {}",
+        cap.pth_pg_mL,
+        cab.formation_rel,
+        sevp.pth_pg_mL,
+        sevb.formation_rel
     );
     let (bp, bpb) = treated("ckd3", &dose("bisphosphonate", 10.0), &[]);
     assert!(bpb.resorption_rel < 0.9 * b3.resorption_rel);
@@ -534,4 +544,261 @@ fn variability_is_keyed_on_the_seed() {
     let sd = (xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n as f64).sqrt();
     assert!((mean - 1.0).abs() < 0.02, "mean {mean}");
     assert!((sd / mean - v.egfr_cv).abs() < 0.02, "cv {}", sd / mean);
+}
+
+/// A week of HD hour by hour and the weeks 10–14 means of the treatments
+/// calibrated here (overrides from `PROBE_SETS`, space-separated).
+#[test]
+#[ignore = "calibration printout"]
+fn print_hd_week_and_treatments() {
+    let env = std::env::var("PROBE_SETS").unwrap_or_default();
+    let extra: Vec<&str> = env.split_whitespace().collect();
+    let (p, mut st) = patient(preset("ckd5d"), &extra);
+    for h in 0..168 {
+        let r = p.advance(&mut st, h as f64, 1.0);
+        let x = p.serum_record(&st, h as f64 + 1.0, &r);
+        if h < 40 || h % 6 == 0 {
+            println!(
+                "h {:3} dial {} Pi {:.2} Ca {:.2} PTH {:.0} FGF {:.0} D {:.2}",
+                h + 1,
+                x.dialysis,
+                x.pi_mM,
+                x.ca_mM,
+                x.pth_pg_mL,
+                x.fgf23,
+                x.calcitriol_rel
+            );
+        }
+    }
+    let dose =
+        |drug: &str, dose: f64| format!("[[treatments]]\ndrug = \"{drug}\"\ndose = {dose}\n");
+    for (name, t, sets) in [
+        ("base", String::new(), vec![]),
+        ("caco3", dose("calcium_carbonate", 3.0), vec![]),
+        ("dmab", dose("denosumab", 60.0), vec![]),
+        (
+            "nodial",
+            String::new(),
+            vec!["dialysis.sessions_per_week=0"],
+        ),
+        ("ckd5", String::new(), vec![]),
+    ] {
+        let pre = if name == "ckd5" { "ckd5" } else { "ckd5d" };
+        let mut sets = sets.clone();
+        sets.extend(extra.iter());
+        let (m, b) = treated(pre, &t, &sets);
+        println!(
+            "{name}: Pi {:.2} Ca {:.2} PTH {:.0} FGF {:.0} D {:.2} ob {:.2} oc {:.2} bmd {:.3}",
+            m.pi_mM,
+            m.ca_mM,
+            m.pth_pg_mL,
+            m.fgf23,
+            m.calcitriol_rel,
+            b.formation_rel,
+            b.resorption_rel,
+            b.bmd_rel
+        );
+    }
+}
+
+/// Mean serum over weeks 10–14 of `treated`, with the final state.
+fn treated_state(name: &str, treatment: &str, sets: &[&str]) -> (SerumRecord, PatientState) {
+    let text = format!("{}\n{treatment}\n", preset(name));
+    let (p, mut st) = patient(&text, sets);
+    for h in 0..(70 * 24) {
+        p.advance(&mut st, h as f64, 1.0);
+    }
+    let mut acc = vec![0.0; SerumRecord::NAMES.len()];
+    let n = (28 * 24) as f64;
+    for h in (70 * 24)..(98 * 24) {
+        let r = p.advance(&mut st, h as f64, 1.0);
+        for (a, v) in acc
+            .iter_mut()
+            .zip(p.serum_record(&st, h as f64 + 1.0, &r).values())
+        {
+            *a += v / n;
+        }
+    }
+    (record_from(&acc), st)
+}
+
+/// Calcium carbonate 3 g/day in HD: mean total Ca ≈ 2.4–2.55 mM (9.6–10.2
+/// mg/dL); the absorbed Ca goes into a positive balance of soft tissue
+/// and bone, not into serum [hill2013]. Without the soft-tissue sink the
+/// same patient is hypercalcaemic.
+#[test]
+fn calcium_binder_calcium_goes_to_tissue_not_serum() {
+    let caco3 = "[[treatments]]\ndrug = \"calcium_carbonate\"\ndose = 3.0\n";
+    let (base, st0) = treated_state("ckd5d", "", &[]);
+    let (ca, st) = treated_state("ckd5d", caco3, &[]);
+    within("ckd5d + CaCO3", "mean Ca", ca.ca_mM, 2.4, 2.6);
+    // Soft tissue gained at least 2 mmol/day more over the 14 weeks.
+    let gained = st.ca_soft_tissue - st0.ca_soft_tissue;
+    assert!(gained > 2.0 * 98.0, "soft tissue gained {gained} mmol");
+    assert!(ca.ca_mM > base.ca_mM, "{} vs {}", ca.ca_mM, base.ca_mM);
+    let (no_sink, _) = treated_state(
+        "ckd5d",
+        caco3,
+        &["patient.body.soft_tissue_ca_clearance_L_per_h=0"],
+    );
+    assert!(no_sink.ca_mM > 2.65, "without the sink: {}", no_sink.ca_mM);
+}
+
+/// Denosumab 60 mg in HD: hypocalcaemia, but the mean stays far from
+/// life-threatening (> 1.9 mM) and the first weeks' nadir above 1.6 mM;
+/// it is supplementable (calcitriol raises it).
+#[test]
+fn denosumab_hypocalcaemia_is_bounded_and_supplementable() {
+    let dmab = "[[treatments]]\ndrug = \"denosumab\"\ndose = 60\n";
+    // (mean, lowest) hourly total Ca over the first 26 weeks.
+    let course = |text: &str| {
+        let (p, mut st) = patient(text, &[]);
+        let (mut lowest, mut mean) = (f64::INFINITY, 0.0);
+        let n = 26 * 7 * 24;
+        for h in 0..n {
+            let r = p.advance(&mut st, h as f64, 1.0);
+            let x = p.serum_record(&st, h as f64 + 1.0, &r);
+            lowest = lowest.min(x.ca_mM);
+            mean += x.ca_mM / n as f64;
+        }
+        (mean, lowest)
+    };
+    let (mean, lowest) = course(&format!("{}\n{dmab}", preset("ckd5d")));
+    let (base, _) = course(preset("ckd5d"));
+    assert!(mean < base - 0.05, "denosumab lowers Ca: {mean} vs {base}");
+    assert!(mean > 1.9, "mean Ca over 26 weeks {mean}");
+    assert!(lowest > 1.6, "nadir {lowest}");
+    let (d, _) = treated_state("ckd5d", dmab, &[]);
+    let (dv, _) = treated_state(
+        "ckd5d",
+        &format!("{dmab}[[treatments]]\ndrug = \"calcitriol\"\ndose = 0.5\n"),
+        &[],
+    );
+    assert!(dv.ca_mM > d.ca_mM + 0.05, "{} vs {}", dv.ca_mM, d.ca_mM);
+}
+
+/// End-stage kidney failure without dialysis is hypocalcaemic (low
+/// calcitriol, skeletal resistance, Ca–Pi precipitation) with high Pi.
+#[test]
+fn untreated_end_stage_is_hypocalcaemic() {
+    let (r, _) = settled("ckd5d", &["dialysis.sessions_per_week=0"]);
+    assert!(r.ca_mM < 2.12, "untreated ESKD Ca {}", r.ca_mM);
+    assert!(r.pi_mM > 1.8, "untreated ESKD Pi {}", r.pi_mM);
+}
+
+/// FGF23 is unchanged 4–8 h after a phosphate load and rises over days
+/// (12–36 h), settled within 5 days [nishida2006] [ito2007] [scanni2014]
+/// [ferrari2005]: after doubling dietary Pi, FGF23 has moved by less than
+/// 20% of its 7-day change at 12 h, and by more than 20% at 7 days.
+#[test]
+fn fgf23_answers_a_phosphate_load_over_days() {
+    let (_, st0) = patient(preset("ckd4"), &[]);
+    let (p, _) = patient(preset("ckd4"), &["patient.diet.phosphate_mmol_per_day=64"]);
+    let mut st = st0;
+    let f0 = st0.fgf23;
+    let at = |hours: u64, st: &mut PatientState, from: u64| {
+        let mut r = StepResult::default();
+        for h in from..hours {
+            r = p.advance(st, h as f64, 1.0);
+        }
+        p.serum_record(st, hours as f64, &r)
+    };
+    let h12 = at(12, &mut st, 0);
+    let d7 = at(7 * 24, &mut st, 12);
+    let pi0 = st0.pi_ecf / p.body.ecf_volume_L;
+    assert!(
+        h12.pi_mM > pi0 * 1.03,
+        "the load raised Pi by 12 h: {} vs {pi0}",
+        h12.pi_mM
+    );
+    let early = h12.fgf23 - f0;
+    let late = d7.fgf23 - f0;
+    assert!(late > 0.2 * f0, "FGF23 {f0} → {} at 7 days", d7.fgf23);
+    assert!(early < 0.2 * late, "FGF23 moved {early} by 12 h of {late}");
+}
+
+/// Intradialytic Pi falls steeply in the first 1–2 h, then plateaus; end of
+/// session ≈ 0.8–1.1 mM; large rebound within 3–4 h, not above the
+/// pre-dialysis level by 24 h [ndt1991] [elias2018] [stremke2022].
+#[test]
+fn intradialytic_phosphate_plateaus_and_rebounds() {
+    let (p, mut st) = patient(preset("ckd5d"), &[]);
+    let mut pi = Vec::new();
+    for h in 0..48 {
+        let r = p.advance(&mut st, h as f64, 1.0);
+        pi.push(p.serum_record(&st, h as f64 + 1.0, &r).pi_mM);
+    }
+    // Monday session 8:00–12:00: pi[k] is the state at k + 1 h.
+    let (pre, h2, end) = (pi[7], pi[9], pi[11]);
+    assert!((0.8..=1.1).contains(&end), "end of session {end}");
+    let first_two = (pre - h2) / (pre - end);
+    assert!(first_two > 0.75, "first 2 h give {first_two} of the fall");
+    let after4 = pi[15];
+    assert!(
+        after4 - end > 0.5 * (pre - end),
+        "rebound at 4 h: {after4} (pre {pre}, end {end})"
+    );
+    let after24 = pi[35];
+    assert!(
+        after24 < pre && after24 > 0.8 * pre,
+        "24 h: {after24} vs {pre}"
+    );
+}
+
+/// PTH in HD varies between sessions but not several-fold within a week
+/// (while it answers ionized Ca within minutes [schmitt1996]).
+#[test]
+fn pth_varies_but_not_several_fold_within_a_week() {
+    let (p, mut st) = patient(preset("ckd5d"), &[]);
+    let (mut lo, mut hi) = (f64::INFINITY, 0.0f64);
+    for h in 0..168 {
+        let r = p.advance(&mut st, h as f64, 1.0);
+        let x = p.serum_record(&st, h as f64 + 1.0, &r).pth_pg_mL;
+        lo = lo.min(x);
+        hi = hi.max(x);
+    }
+    assert!(hi / lo < 1.6, "PTH {lo}–{hi} within a week");
+    assert!(hi / lo > 1.1, "PTH does vary: {lo}–{hi}");
+}
+
+/// Active vitamin D: more Ca and Pi absorbed (serum Ca and absorbed Pi up),
+/// PTH down; at high doses bone turnover falls (adynamic).
+#[test]
+fn calcitriol_raises_absorption_and_lowers_pth() {
+    let dose = |x: f64| format!("[[treatments]]\ndrug = \"calcitriol\"\ndose = {x}\n");
+    let (base, bone0) = treated("ckd5d", "", &[]);
+    let (d, _) = treated("ckd5d", &dose(0.5), &[]);
+    assert!(
+        d.pi_absorbed_mmol_per_day > 1.15 * base.pi_absorbed_mmol_per_day,
+        "Pi absorbed {} vs {}",
+        d.pi_absorbed_mmol_per_day,
+        base.pi_absorbed_mmol_per_day
+    );
+    assert!(
+        d.ca_mM > base.ca_mM + 0.03,
+        "Ca {} vs {}",
+        d.ca_mM,
+        base.ca_mM
+    );
+    let pth = rel(d.pth_pg_mL, base.pth_pg_mL);
+    assert!((-0.8..-0.2).contains(&pth), "PTH changes by {pth:.3}");
+    assert!(d.calcitriol_rel > 1.0, "calcitriol {}", d.calcitriol_rel);
+    let (_, high) = treated("ckd5d", &dose(2.0), &[]);
+    assert!(
+        high.formation_rel < 0.6 * bone0.formation_rel,
+        "formation {} vs {}",
+        high.formation_rel,
+        bone0.formation_rel
+    );
+    // The tissue sees the active vitamin D level.
+    let (p, mut st) = patient(&format!("{}\n{}", preset("ckd5d"), dose(0.5)), &[]);
+    let mut last = SerumLevels::default();
+    for h in 0..(7 * 24) {
+        last = p.advance(&mut st, h as f64, 1.0).levels;
+    }
+    assert!(
+        last.active_vitamin_d_rel > 1.0,
+        "{}",
+        last.active_vitamin_d_rel
+    );
 }

@@ -708,11 +708,11 @@ param_group! {
         ecf_volume_L: f64 = 14.0, unit = "L", range = [5.0, 40.0],
             source = "[peterson2010] [openbonemin] V1 = 14 L";
         /// Volume of the intracellular phosphate pool that exchanges with the ECF (rebound after dialysis).
-        cell_pi_volume_L: f64 = 28.0, unit = "L", range = [0.0, 200.0],
-            source = "estimate: two-pool Pi kinetics of dialysis put about two thirds of mobile Pi outside the ECF";
+        cell_pi_volume_L: f64 = 110.0, unit = "L", range = [0.0, 500.0],
+            source = "calibrated: rebound to ~85–90% of pre-dialysis Pi within hours and 94% (63–113%) at 48 h after a session removing 780–980 mg — two-pool model with a distal pool ≈ 3 × total body water [daugirdas2018] [stremke2022]; default changed from 28 L for this calibration";
         /// Exchange clearance between the intracellular Pi pool and the ECF.
-        cell_pi_exchange_L_per_h: f64 = 4.0, unit = "L/h", range = [0.0, 10.0],
-            source = "estimate: post-dialytic Pi rebound over 1–2 h (intercompartment clearance ~70 mL/min)";
+        cell_pi_exchange_L_per_h: f64 = 10.0, unit = "L/h", range = [0.0, 30.0],
+            source = "calibrated: intradialytic Pi falls steeply for 1–2 h then plateaus (−47% at 1 h vs −45% at 4 h), end of session ≈ 0.8–1.1 mM, rebound large within 3–4 h [ndt1991] [elias2018] [stremke2022] — the plateau is where refilling from the cells (this clearance) matches the dialyser's; default changed from 4 L/h for this calibration";
         /// Ionized fraction of total serum calcium.
         ca_ionized_fraction: f64 = 0.5, unit = "1", range = [0.2, 0.9],
             source = "standard: ionized 1.12–1.32 mM of total 2.12–2.55 mM (laboratory ranges); 45–50% ionized [walser1961]";
@@ -731,6 +731,18 @@ param_group! {
         /// Weeks simulated before t = 0 so that the patient starts at its steady state (dialysis schedule included, no treatments).
         spin_up_weeks: f64 = 104.0, unit = "weeks", range = [0.0, 1000.0],
             source = "estimate: three times the slowest relaxation (parathyroid gland, 60 d; bone cells, 30 d)";
+        /// Ionized Ca above which soft tissues (outside bone) take up calcium: the sink of a positive Ca balance.
+        soft_tissue_ica_set_mM: f64 = 1.22, unit = "mM", range = [0.5, 3.0],
+            source = "calibrated: on calcium-based binders (3 g/day CaCO3) in HD mean total Ca ≈ 2.4–2.55 mM, the absorbed Ca going into a positive balance of tissue and bone, not serum [hill2013] [spiegel2012] — just above the normal ionized Ca, so that normal serum takes up nothing";
+        /// Clearance of ionized Ca above that level into soft tissue (a one-way sink, mmol/h = this × (iCa − set)).
+        soft_tissue_ca_clearance_L_per_h: f64 = 4.0, unit = "L/h", range = [0.0, 1000.0],
+            source = "calibrated: absorbs the ~6 mmol/day of Ca absorbed from 3 g/day CaCO3 with total Ca ≈ 2.5 mM in HD (balance study: serum Ca unchanged [hill2013])";
+        /// Serum ionized Ca × Pi (× its normal value) above which Ca–Pi precipitates in soft tissue (metastatic calcification of untreated hyperphosphataemia).
+        soft_tissue_product_threshold: f64 = 1.8, unit = "1", range = [0.0, 100.0],
+            source = "calibrated: untreated end-stage kidney failure is hypocalcaemic with high Pi while pre-dialysis HD serum (iCa·Pi ≈ 1.45 × normal) deposits nothing — above the HD pre-dialysis product";
+        /// Ca precipitated in soft tissue per day per unit of product above that threshold (with 0.6 Pi per Ca).
+        soft_tissue_product_rate_mmol_per_day: f64 = 10.0, unit = "mmol/day", range = [0.0, 10000.0],
+            source = "calibrated: untreated end-stage kidney failure (ckd5d without dialysis) settles hypocalcaemic, total Ca below 2.12 mM";
     }
 }
 
@@ -860,6 +872,9 @@ param_group! {
         /// Exponent of gland size on the chronic stimulus (size → stimulus^this).
         gland_growth_exponent: f64 = 0.7, unit = "1", range = [0.0, 3.0],
             source = "estimate: hyperplasia amplifies secretion; PTH ∝ stimulus^(1 + this) at steady state";
+        /// Time constant over which serum Pi acts on PTH secretion (through PTH mRNA stability, not the CaSR's minutes).
+        pi_response_h: f64 = 24.0, unit = "h", range = [0.01, 1000.0],
+            source = "calibrated: PTH in HD varies between sessions but not several-fold within a week, while PTH answers ionized Ca within minutes [schmitt1996]; with an instantaneous Pi effect intradialytic PTH swung 4–5-fold";
     }
 }
 
@@ -893,6 +908,9 @@ param_group! {
         /// Half-life of calcitriol.
         calcitriol_half_life_h: f64 = 6.0, unit = "h", range = [0.1, 100.0],
             source = "estimate: 5–8 h (a recalled value; no source recorded)";
+        /// Time constant of each of the two stages between a change of serum Pi (and calcitriol, eGFR) and FGF23 production (osteocyte transcription).
+        fgf23_response_h: f64 = 18.0, unit = "h", range = [0.01, 1000.0],
+            source = "calibrated: FGF23 unchanged 4–8 h after oral or IV Pi, rising after 12–36 h and settled within 5 days of a diet [nishida2006] [ito2007] [scanni2014] [ferrari2005] — two stages of 18 h give 7% of the response at 8 h, 59% at 36 h, 99% at 5 days";
     }
 }
 
@@ -935,6 +953,12 @@ param_group! {
         /// Relative bone turnover of the patient (× osteoblast and osteoclast activity).
         turnover_factor: f64 = 1.0, unit = "1", range = [0.0, 20.0],
             source = "estimate: patient-specific (see `[patient.variability]`)";
+        /// Exponent of the suppression of resorption (denosumab, bisphosphonate) on osteoblast activity: formation follows resorption (remodelling is coupled).
+        formation_coupling: f64 = 0.75, unit = "1", range = [0.0, 2.0],
+            source = "calibrated: denosumab in dialysis gives hypocalcaemia, severe only in a minority (~3 of 21 in one series), the mean far from life-threatening — the typical HD patient's nadir ≈ 2.0 mM; without coupling, formation went on at PTH-driven rates after resorption stopped and took serum Ca to ~0.8 mM";
+        /// Lowest relative Ca uptake of formation when the serum Ca·Pi product is below normal (uptake = max((1 + h)·x/(h + x), this)); 1 = a low product never slows mineralisation.
+        mineralisation_floor: f64 = 0.0, unit = "1", range = [0.0, 1.0],
+            source = "estimate: new osteoid needs Ca and Pi to mineralise; with a low ion product it stays unmineralised (osteomalacia), which bounds the fall of serum Ca when resorption is suppressed (denosumab, bisphosphonate) or formation raised (BMP-7) — the former behaviour was 1, which let bone drain serum Ca to zero";
     }
 }
 
@@ -1014,8 +1038,8 @@ param_group! {
         stop_day: f64 = 1.0e5, unit = "days", range = [-1.0e5, 1.0e5],
             source = "estimate";
         /// Dialyser clearance of phosphate.
-        pi_clearance_mL_min: f64 = 130.0, unit = "mL/min", range = [0.0, 1000.0],
-            source = "estimate: ~800–1000 mg Pi removed per 4 h session, intradialytic fall ~50% with rebound";
+        pi_clearance_mL_min: f64 = 90.0, unit = "mL/min", range = [0.0, 1000.0],
+            source = "calibrated: pre-dialysis Pi 1.6–1.8 mM [gutierrez2008] [chertow2002] with end-of-session Pi ≈ 0.8–1.1 mM and 780–980 mg removed per session [ndt1991] [elias2018] once the intracellular pool refills the ECF during the session (plateau); default changed from 130 mL/min with the two-pool recalibration";
         /// Dialyser clearance of PPi.
         ppi_clearance_mL_min: f64 = 180.0, unit = "mL/min", range = [0.0, 1000.0],
             source = "[lomashvili2005] PPi falls 32 ± 5% over one session";
@@ -1062,8 +1086,8 @@ param_group! {
         calcium_carbonate_ca_absorption: f64 = 0.2, unit = "1", range = [0.0, 1.0],
             source = "estimate: 20–30% of binder calcium is absorbed (the Ca load of Ca-based binders)";
         /// Fraction of the magnesium of magnesium carbonate that is absorbed.
-        magnesium_carbonate_mg_absorption: f64 = 0.3, unit = "1", range = [0.0, 1.0],
-            source = "estimate: HD serum Mg 1.16 mM with a MgCO3 binder vs 1.04 with Ca acetate [tzanakis2014]";
+        magnesium_carbonate_mg_absorption: f64 = 0.06, unit = "1", range = [0.0, 1.0],
+            source = "calibrated: HD serum Mg 1.16 mM with a MgCO3 binder vs 1.04 with Ca acetate [tzanakis2014] (+11%), taken at 2 g/day (estimate of the usual dose); default changed from 0.3, which gave 2.6 mM in HD and > 2 mM in every preset";
         /// Largest fall of FGF23 production with ferric citrate (iron repletion).
         ferric_citrate_fgf23_max: f64 = 0.4, unit = "1", range = [0.0, 1.0],
             source = "estimate: ferric citrate lowers C-terminal FGF23 by ~30–40% [block2015]";
@@ -1130,6 +1154,9 @@ param_group! {
         /// BMP-7 dose giving half of its maximal effect.
         bmp7_half_ug_per_kg_week: f64 = 10.0, unit = "µg/kg/week", range = [0.001, 1.0e5],
             source = "[davies2003] 10 µg/kg in uremic mice";
+        /// Oral active vitamin D (calcitriol, µg/day) that adds the normal calcitriol level (relative calcitriol +1).
+        calcitriol_ug_per_day_normal: f64 = 0.5, unit = "µg/day", range = [0.001, 100.0],
+            source = "estimate: normal renal calcitriol production is of the order of 0.5–1 µg/day and usual oral doses in HD are 0.25–1 µg/day; paricalcitol enters at its calcitriol-equivalent dose";
     }
 }
 

@@ -31,11 +31,14 @@ pub enum Drug {
     /// Exogenous pyrophosphate, µmol/kg per dose every `interval_days`
     /// (default 1), as an intravenous bolus.
     ExogenousPpi,
+    /// Active vitamin D (calcitriol; paricalcitol at its calcitriol-equivalent
+    /// dose), µg/day: gut Ca and Pi absorption up, PTH down.
+    Calcitriol,
 }
 
 impl Drug {
     /// Every drug, for messages.
-    pub const ALL: [Drug; 11] = [
+    pub const ALL: [Drug; 12] = [
         Drug::Sevelamer,
         Drug::LanthanumCarbonate,
         Drug::CalciumCarbonate,
@@ -47,6 +50,7 @@ impl Drug {
         Drug::Antioxidant,
         Drug::Bmp7,
         Drug::ExogenousPpi,
+        Drug::Calcitriol,
     ];
 
     /// Config name.
@@ -63,6 +67,7 @@ impl Drug {
             Drug::Antioxidant => "antioxidant",
             Drug::Bmp7 => "bmp7",
             Drug::ExogenousPpi => "exogenous_ppi",
+            Drug::Calcitriol => "calcitriol",
         }
     }
 
@@ -79,6 +84,7 @@ impl Drug {
             Drug::Antioxidant => "fraction of ROS scavenged",
             Drug::Bmp7 => "µg/kg/week",
             Drug::ExogenousPpi => "µmol/kg per dose",
+            Drug::Calcitriol => "µg/day",
         }
     }
 
@@ -96,6 +102,7 @@ impl Drug {
             Drug::Antioxidant => 1.0,
             Drug::Bmp7 => 1.0e4,
             Drug::ExogenousPpi => 1.0e4,
+            Drug::Calcitriol => 10.0,
         }
     }
 

@@ -9,7 +9,7 @@ use crate::world::*;
 use vcsim_core::{CellStore, Column, Snapshot};
 
 /// another version are refused.
-pub const SNAPSHOT_VERSION: u32 = 2;
+pub const SNAPSHOT_VERSION: u32 = 3;
 
 impl World {
     /// The whole evolving state as named arrays (the lattice, the rules and

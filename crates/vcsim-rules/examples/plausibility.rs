@@ -1,0 +1,163 @@
+//! Plausibility of the patient model: every preset × every drug at its usual
+//! dose (and no drug), one year after the spin-up, hour by hour. Each hourly
+//! serum value (intradialytic hours included) must stay inside the human
+//! ranges of `docs/plausibility.md`; prints a Markdown table preset × drug
+//! with pass/fail and the worst excursion.
+//!
+//! Run: `cargo run --release -p vcsim-rules --example plausibility [days] [section.key=value ...]`.
+
+use vcsim_rules::patient::{Patient, PatientFactors};
+use vcsim_rules::{Override, Scenario};
+
+/// The presets, with their scenario text.
+const PRESETS: [(&str, &str); 5] = [
+    ("healthy", include_str!("../../../configs/healthy.toml")),
+    ("ckd3", include_str!("../../../configs/ckd3.toml")),
+    ("ckd4", include_str!("../../../configs/ckd4.toml")),
+    ("ckd5", include_str!("../../../configs/ckd5.toml")),
+    ("ckd5d", include_str!("../../../configs/ckd5d.toml")),
+];
+
+/// Every drug at its usual dose (units of `Drug::unit`).
+const DRUGS: [(&str, f64); 13] = [
+    ("none", 0.0),
+    ("sevelamer", 4.8),
+    ("lanthanum_carbonate", 2.25),
+    ("calcium_carbonate", 3.0),
+    ("magnesium_carbonate", 2.0),
+    ("ferric_citrate", 6.0),
+    ("cinacalcet", 60.0),
+    ("bisphosphonate", 10.0),
+    ("denosumab", 60.0),
+    ("antioxidant", 0.5),
+    ("bmp7", 10.0),
+    ("exogenous_ppi", 3.0),
+    ("calcitriol", 0.5),
+];
+
+/// (name, unit, low, high): the human ranges of docs/plausibility.md.
+const RANGES: [(&str, &str, f64, f64); 7] = [
+    ("Ca", "mM", 1.9, 2.75),
+    ("iCa", "mM", 0.95, 1.4),
+    ("Pi", "mM", 0.6, 2.6),
+    ("PTH", "pg/mL", 10.0, 1700.0),
+    ("FGF23", "RU/mL", 20.0, 5000.0),
+    ("Mg", "mM", 0.6, 1.5),
+    ("T50", "min", 150.0, 450.0),
+];
+
+struct Outcome {
+    /// Worst relative excursion outside a range (0: inside all).
+    worst: f64,
+    what: String,
+    /// Minimum and maximum of each analyte.
+    span: [(f64, f64); 7],
+}
+
+fn run(text: &str, days: u64, sets: &[Override]) -> Result<Outcome, String> {
+    let sc = Scenario::from_toml(text, "plausibility", sets).map_err(|e| e.to_string())?;
+    let p = Patient::new(&sc, &PatientFactors::ONE);
+    p.check().map_err(|e| e.to_string())?;
+    let mut st = p.initial_state();
+    let mut out = Outcome {
+        worst: 0.0,
+        what: String::new(),
+        span: [(f64::INFINITY, f64::NEG_INFINITY); 7],
+    };
+    for h in 0..days * 24 {
+        let t = h as f64;
+        let r = p.advance(&mut st, t, 1.0);
+        let x = p.serum_record(&st, t + 1.0, &r);
+        let v = [
+            x.ca_mM,
+            x.ica_mM,
+            x.pi_mM,
+            x.pth_pg_mL,
+            x.fgf23,
+            x.mg_mM,
+            x.t50_min,
+        ];
+        for (i, ((name, unit, lo, hi), v)) in RANGES.iter().zip(v).enumerate() {
+            let s = &mut out.span[i];
+            *s = (s.0.min(v), s.1.max(v));
+            let ex = if v < *lo {
+                1.0 - v / lo
+            } else if v > *hi {
+                v / hi - 1.0
+            } else {
+                0.0
+            };
+            if ex > out.worst {
+                out.worst = ex;
+                let side = if v < *lo { "<" } else { ">" };
+                let bound = if v < *lo { lo } else { hi };
+                out.what = format!("{name} {v:.3} {side} {bound} {unit} (day {})", h / 24);
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let days: u64 = args.first().and_then(|a| a.parse().ok()).unwrap_or(365);
+    // Further arguments: `section.key=value` overrides (for exploring).
+    let sets: Vec<Override> = args
+        .iter()
+        .skip(1)
+        .map(|a| Override::parse(a).expect("section.key=value"))
+        .collect();
+    println!(
+        "| preset | drug (dose) | result | worst excursion | Ca mM | iCa mM | Pi mM | PTH pg/mL | FGF23 RU/mL | Mg mM | T50 min |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|---|");
+    let (mut pass, mut fail, mut skip) = (0, 0, 0);
+    for (preset, text) in PRESETS {
+        for (drug, dose) in DRUGS {
+            let scenario = if drug == "none" {
+                text.to_string()
+            } else {
+                format!("{text}\n[[treatments]]\ndrug = \"{drug}\"\ndose = {dose}\n")
+            };
+            let label = if drug == "none" {
+                "none".to_string()
+            } else {
+                format!("{drug} ({dose})")
+            };
+            match run(&scenario, days, &sets) {
+                Ok(o) => {
+                    let ok = o.worst == 0.0;
+                    if ok {
+                        pass += 1;
+                    } else {
+                        fail += 1;
+                    }
+                    let spans: Vec<String> = o
+                        .span
+                        .iter()
+                        .map(|(a, b)| {
+                            if b.abs() >= 100.0 {
+                                format!("{a:.0}–{b:.0}")
+                            } else {
+                                format!("{a:.2}–{b:.2}")
+                            }
+                        })
+                        .collect();
+                    println!(
+                        "| {preset} | {label} | {} | {} | {} |",
+                        if ok { "pass" } else { "FAIL" },
+                        if ok { "—".to_string() } else { o.what },
+                        spans.join(" | ")
+                    );
+                }
+                Err(e) => {
+                    skip += 1;
+                    println!("| {preset} | {label} | not given | {e} | | | | | | | |");
+                }
+            }
+        }
+    }
+    println!(
+        "\n{pass} pass, {fail} fail, {skip} not given ({days} days after the spin-up, hourly values)."
+    );
+}
