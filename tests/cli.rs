@@ -34,23 +34,11 @@ type Strs = &'static [&'static str];
 
 /// The series groups of a run file with the names, units and meanings of
 /// their series, as the records declare them.
-fn series_groups() -> [(&'static str, Strs, Strs, Strs); 3] {
-    use vcsim_rules::records::{BoneRecord, SerumRecord};
-    [
-        ("timeseries", Summary::NAMES, Summary::UNITS, Summary::DOCS),
-        (
-            "serum",
-            SerumRecord::NAMES,
-            SerumRecord::UNITS,
-            SerumRecord::DOCS,
-        ),
-        (
-            "bone",
-            BoneRecord::NAMES,
-            BoneRecord::UNITS,
-            BoneRecord::DOCS,
-        ),
-    ]
+fn series_groups() -> Vec<(&'static str, Strs, Strs, Strs)> {
+    vcsim_rules::records::SERIES_GROUPS
+        .iter()
+        .map(|g| (g.group, g.names, g.units, g.docs))
+        .collect()
 }
 
 /// The serum series `vcsim inspect` averages.

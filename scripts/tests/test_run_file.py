@@ -330,3 +330,24 @@ def test_runs_without_a_patient_and_older_files(tmp_path, vcsim, smoke_run):
     done = subprocess.run([sys.executable, "-m", "vcsim_analysis", "report", str(older), "-o", str(out)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert not (out / "patient.png").exists()
+
+
+def test_clinical_readings_once_a_day(smoke_run):
+    """/clinical holds a CT reading once per simulated day and at the end,
+    NaN (but time_h) in between; run.clinical keeps the readings."""
+    run = open_run(smoke_run)
+    with h5py.File(smoke_run, "r") as f:
+        t = f["clinical/time_h"][()]
+        agatston = f["clinical/agatston"][()]
+        dt = t[1] - t[0]
+        per_day = round(24.0 / dt)
+        taken = ~np.isnan(agatston)
+        steps = np.arange(len(t))
+        assert np.array_equal(taken, (steps % per_day == 0) | (steps == len(t) - 1))
+        assert f["clinical/agatston"].attrs["units"] in (b"AU", "AU")
+    c = run.clinical
+    assert len(c) == taken.sum()
+    assert set(c["detectable"].unique()) <= {0.0, 1.0}
+    # The smoke wall calcifies heavily in a month: the CT sees it by the end.
+    assert c["agatston"].iloc[-1] > 0 and c["detectable"].iloc[-1] == 1.0
+    assert (np.diff(c["ha_mass_mg"].to_numpy()) >= -1e-9).all(), "mineral only grows in the smoke run"

@@ -30,7 +30,7 @@ __all__ = ["open_run", "Run", "PHENOTYPES", "REGIONS", "SERIES_GROUPS", "open_sw
 #: The groups of per-step series in a run file, each laid out like /timeseries
 #: (one 1-D dataset per series, first `time_h`, `units` and `long_name`
 #: attributes). Files written before /serum and /bone existed lack them.
-SERIES_GROUPS = ("timeseries", "serum", "bone")
+SERIES_GROUPS = ("timeseries", "serum", "bone", "clinical")
 
 #: Phenotype codes used in /fields/phenotype (-1 marks a voxel without a cell).
 PHENOTYPES = {0: "contractile", 1: "osteogenic", 2: "apoptotic", 3: "apoptotic_body", 4: "calcified"}
@@ -164,6 +164,15 @@ class Run:
         """The patient's serum (/serum) as a pandas DataFrame indexed by
         time_h, like :meth:`series_frame`; units in ``run.serum.attrs["units"]``."""
         return self.series_group("serum")
+
+    @property
+    def clinical(self):
+        """What a calcium-scoring CT of the vessel segment reads (/clinical:
+        Agatston, volume and mass scores, detectable), as a pandas DataFrame
+        indexed by time_h with only the rows where a reading was taken (once
+        per simulated day and at the end); empty for files without it."""
+        df = self.series_group("clinical")
+        return df.dropna(how="all") if len(df.columns) else df
 
     @property
     def bone(self):

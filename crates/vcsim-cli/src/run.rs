@@ -11,6 +11,7 @@ use vcsim_hdf5::{
     CellColumn, CheckpointMeta, GridInfo, Provenance, RunInfo, RunReader, RunWriter, SeriesGroup,
     read_checkpoint, write_checkpoint, write_xdmf,
 };
+use vcsim_rules::scenario::params::ImagingParams;
 use vcsim_rules::sim::{CellTable, CellValues, SNAPSHOT_VERSION};
 use vcsim_rules::{Override, Scenario, Simulation, Summary, World};
 
@@ -514,7 +515,7 @@ pub const SERUM: &str = vcsim_rules::records::SERIES_GROUPS[1].group;
 pub const BONE: &str = vcsim_rules::records::SERIES_GROUPS[2].group;
 
 /// The series groups of a run file (`vcsim_rules::records::SERIES_GROUPS`:
-/// `/timeseries`, `/serum`, `/bone`), in the order of `World::series_rows`.
+/// `/timeseries`, `/serum`, `/bone`, `/clinical`), in the order of `World::series_rows`.
 fn series_groups() -> Vec<SeriesGroup<'static>> {
     vcsim_rules::records::SERIES_GROUPS
         .iter()
@@ -527,9 +528,28 @@ fn series_groups() -> Vec<SeriesGroup<'static>> {
         .collect()
 }
 
-/// One row of every series group: the summary `s` of `world`, and its serum and bone.
-fn series_rows(world: &World, s: &Summary) -> [Vec<f64>; 3] {
-    world.series_rows(s)
+/// One row of every series group: the summary `s` of `world`, its serum and
+/// bone, and what a CT of the vessel reads. The CT reading costs more than a
+/// step, so it is taken once per simulated day (steps that are whole
+/// multiples of `every` steps) and at the last step; other rows hold NaN
+/// (a rule of the step alone, so resumed runs write the same rows).
+fn series_rows(world: &World, s: &Summary, c: &ClinicalCadence) -> [Vec<f64>; 4] {
+    let due = c.tissue && (world.step % c.every == 0 || world.step == c.last);
+    let record = world.clinical_record(&c.imaging, due);
+    world.series_rows(s, &record)
+}
+
+/// When and how the `/clinical` reading is taken.
+#[derive(Debug, Clone)]
+struct ClinicalCadence {
+    /// The vessel and scanner (`[imaging]`).
+    imaging: ImagingParams,
+    /// Tissue mode (culture has no vessel: always NaN).
+    tissue: bool,
+    /// Steps per simulated day (at least 1).
+    every: u64,
+    /// The run's last step.
+    last: u64,
 }
 
 /// Appends one row of every series group.
@@ -548,6 +568,8 @@ struct Recorder {
     frame_every: u64,
     n_steps: u64,
     threshold: f64,
+    /// When and how the `/clinical` reading is taken.
+    imaging: ClinicalCadence,
     progress: Progress,
     plan: CheckpointPlan,
     ckpt_meta: CheckpointMeta,
@@ -560,7 +582,7 @@ impl Recorder {
     /// Row 0 and frame 0: the state before the first step.
     fn record_start(&mut self, world: &World) -> Result<()> {
         let s = world.summary(self.threshold);
-        append_rows(&mut self.writer, &series_rows(world, &s))?;
+        append_rows(&mut self.writer, &series_rows(world, &s, &self.imaging))?;
         self.write_frame(world)
     }
 
@@ -619,7 +641,7 @@ impl Observer<World> for Recorder {
                 self.output.display()
             )));
         }
-        append_rows(&mut self.writer, &series_rows(world, &s))?;
+        append_rows(&mut self.writer, &series_rows(world, &s, &self.imaging))?;
         let done = world.step;
         if done.is_multiple_of(self.frame_every) || done == self.n_steps {
             self.write_frame(world)?;
@@ -963,6 +985,12 @@ pub fn run(
         frame_every: scenario.frame_every_steps(),
         n_steps,
         threshold: scenario.mineral.calcified_fraction,
+        imaging: ClinicalCadence {
+            imaging: scenario.imaging.clone(),
+            tissue: scenario.mode == vcsim_rules::scenario::Mode::Tissue,
+            every: ((24.0 / scenario.simulation.dt_h).round() as u64).max(1),
+            last: n_steps,
+        },
         progress: Progress::new(progress, n_steps),
         plan,
         ckpt_meta: CheckpointMeta {

@@ -34,6 +34,7 @@
 //!
 //! Nothing here changes the simulation: the readout reads the mineral field.
 
+use crate::records::ClinicalRecord;
 use crate::scenario::params::{HA_DENSITY_MG_PER_CM3, ImagingParams};
 use crate::world::World;
 use vcsim_core::Region;
@@ -430,6 +431,32 @@ impl World {
     /// The clinical reading of the current wall (see [`clinical_reading`]).
     pub fn clinical(&self, p: &ImagingParams) -> ClinicalReading {
         clinical_reading(&Patch::of(self), p)
+    }
+
+    /// The `/clinical` row of the current wall: [`World::clinical`] at the
+    /// world's time if `take`, else NaN but the time (a step without a
+    /// reading, or culture mode, which has no vessel).
+    pub fn clinical_record(&self, p: &ImagingParams, take: bool) -> ClinicalRecord {
+        if !take {
+            return ClinicalRecord {
+                time_h: self.time_h(),
+                ..ClinicalRecord::filled(f64::NAN)
+            };
+        }
+        let r = self.clinical(p);
+        ClinicalRecord {
+            time_h: self.time_h(),
+            agatston: r.agatston,
+            volume_mm3: r.volume_mm3,
+            mass_mg: r.mass_mg,
+            n_lesions: r.n_lesions,
+            detectable: r.detectable,
+            peak_hu: r.peak_hu,
+            max_lesion_area_mm2: r.max_lesion_area_mm2,
+            ha_mass_mg: r.ha_mass_mg,
+            wall_mineral_fraction: r.wall_mineral_fraction,
+            wall_thickness_um: r.wall_thickness_um,
+        }
     }
 }
 

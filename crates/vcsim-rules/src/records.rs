@@ -207,9 +207,39 @@ pub struct SeriesGroupSpec {
     pub docs: &'static [&'static str],
 }
 
+series_record! {
+    /// What a calcium-scoring CT of the vessel segment (`[imaging]`) reads
+    /// from the wall after a step: what goes into `/clinical`
+    /// (`crate::imaging` computes it; docs/imaging.md has the method).
+    ClinicalRecord {
+    /// Simulated time.
+    time_h: "h",
+    /// Agatston score of the segment: Σ over slices and lesions (≥ threshold, ≥ minimum area) of area × density weight (1–4 by peak HU).
+    agatston: "AU",
+    /// Volume score: volume of the CT voxels in counted lesions.
+    volume_mm3: "mm³",
+    /// Mass score (McCollough): c_HA × Σ HU × voxel volume over counted lesions, HU relative to water (includes the baseline).
+    mass_mg: "mg",
+    /// Counted lesions, summed over slices (a lesion crossing k slices counts k times).
+    n_lesions: "1",
+    /// 1 if a reader would call the segment calcified (Agatston > 0: a lesion ≥ minimum area above threshold), else 0.
+    detectable: "1",
+    /// Highest CT number of the segment's image.
+    peak_hu: "HU",
+    /// Largest connected area at or above threshold in one slice, counted or not (how close to detection).
+    max_lesion_area_mm2: "mm²",
+    /// Hydroxyapatite actually in the wall of the segment (3.16 g/cm³ × mineral volume), for comparison with mass_mg.
+    ha_mass_mg: "mg",
+    /// Mean hydroxyapatite volume fraction of the simulated wall (lamina and media voxels).
+    wall_mineral_fraction: "1",
+    /// Radial extent of the simulated wall (first to last lamina or media voxel), scaled onto the vessel.
+    wall_thickness_um: "µm",
+}
+}
+
 /// The series groups of a run file, in order: every writer and reader takes
 /// them from here (a row of each per step comes from `World::series_rows`).
-pub const SERIES_GROUPS: [SeriesGroupSpec; 3] = [
+pub const SERIES_GROUPS: [SeriesGroupSpec; 4] = [
     SeriesGroupSpec {
         group: "timeseries",
         about: "the tissue summary",
@@ -230,5 +260,12 @@ pub const SERIES_GROUPS: [SeriesGroupSpec; 3] = [
         names: BoneRecord::NAMES,
         units: BoneRecord::UNITS,
         docs: BoneRecord::DOCS,
+    },
+    SeriesGroupSpec {
+        group: "clinical",
+        about: "what a calcium-scoring CT of the vessel segment of [imaging] reads (tissue mode)",
+        names: ClinicalRecord::NAMES,
+        units: ClinicalRecord::UNITS,
+        docs: ClinicalRecord::DOCS,
     },
 ];

@@ -4,7 +4,7 @@
 
 use crate::patient::PatientState;
 pub use crate::purpose;
-use crate::records::{BoneRecord, SerumRecord, Summary};
+use crate::records::{BoneRecord, ClinicalRecord, SerumRecord, Summary};
 use crate::scenario::params::{HA_CALCIUM_MM, HA_PI_PER_CA};
 pub use crate::tissue::Systemic;
 use crate::tissue::cells::Phenotype;
@@ -62,9 +62,15 @@ impl World {
     }
 
     /// One row of every group of [`crate::records::SERIES_GROUPS`], in
-    /// order: the summary `s` of this world, its serum and its bone.
-    pub fn series_rows(&self, s: &Summary) -> [Vec<f64>; 3] {
-        [s.values(), self.serum.values(), self.bone.values()]
+    /// order: the summary `s` of this world, its serum, its bone, and the
+    /// clinical reading `clinical` (`World::clinical_record`).
+    pub fn series_rows(&self, s: &Summary, clinical: &ClinicalRecord) -> [Vec<f64>; 4] {
+        [
+            s.values(),
+            self.serum.values(),
+            self.bone.values(),
+            clinical.values(),
+        ]
     }
 
     /// Summary of the current state.
