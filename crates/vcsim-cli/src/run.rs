@@ -534,7 +534,7 @@ fn series_groups() -> Vec<SeriesGroup<'static>> {
 /// multiples of `every` steps) and at the last step; other rows hold NaN
 /// (a rule of the step alone, so resumed runs write the same rows).
 fn series_rows(world: &World, s: &Summary, c: &ClinicalCadence) -> [Vec<f64>; 4] {
-    let due = c.tissue && (world.step % c.every == 0 || world.step == c.last);
+    let due = c.tissue && (world.step.is_multiple_of(c.every) || world.step == c.last);
     let record = world.clinical_record(&c.imaging, due);
     world.series_rows(s, &record)
 }
