@@ -1370,3 +1370,62 @@ fn presets_work_from_any_directory() {
     );
     assert!(dir.path().join("s.h5").exists());
 }
+
+/// Sweep outcomes read any series group: `clinical/detectable` (the default)
+/// and bare /timeseries names; anything else is refused at plan time.
+#[test]
+fn sweep_outcome_reads_any_series_group() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let base = root().join("configs/smoke.toml");
+    let sweep = |outcome: &str| {
+        format!(
+            "name = \"o\"\nbase = \"{}\"\nreplicates = 1\n[[axes]]\nkey = \"simulation.duration_days\"\nvalues = [2.0]\n{outcome}",
+            base.display()
+        )
+    };
+    for (i, (outcome, ok)) in [
+        ("", true),
+        (
+            "[outcome]\nreadout = \"clinical/agatston\"\nthreshold = 1.0\n",
+            true,
+        ),
+        (
+            "[outcome]\nreadout = \"serum/pi_mM\"\nthreshold = 1.0\n",
+            true,
+        ),
+        (
+            "[outcome]\nreadout = \"n_osteogenic\"\nthreshold = 1.0\n",
+            true,
+        ),
+        (
+            "[outcome]\nreadout = \"clinical/bogus\"\nthreshold = 1.0\n",
+            false,
+        ),
+        (
+            "[outcome]\nreadout = \"nogroup/pi_mM\"\nthreshold = 1.0\n",
+            false,
+        ),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let file = dir.path().join(format!("s{i}.toml"));
+        std::fs::write(&file, sweep(outcome)).expect("write");
+        let out = vcsim()
+            .args(["sweep", "plan"])
+            .arg(&file)
+            .arg("-o")
+            .arg(dir.path().join(format!("d{i}")))
+            .output()
+            .expect("runs");
+        assert_eq!(
+            out.status.success(),
+            ok,
+            "{outcome}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        if !ok {
+            assert!(String::from_utf8_lossy(&out.stderr).contains("clinical/detectable"));
+        }
+    }
+}

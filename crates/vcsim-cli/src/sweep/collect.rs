@@ -213,11 +213,17 @@ pub fn collect(dir: &Path, out: Option<&Path>) -> Result<PathBuf> {
         bmd[i] = series(&reader, "bone", "bmd_rel")
             .and_then(|v| v.last().copied())
             .unwrap_or(f64::NAN);
-        readout[i] = series(&reader, "timeseries", &m.outcome.readout)
+        let (group, name) = super::plan::readout_series(&m.outcome.readout).with_context(|| {
+            format!(
+                "the outcome readout '{}' is not a series of a run file",
+                m.outcome.readout
+            )
+        })?;
+        readout[i] = series(&reader, group, name)
             .and_then(|v| v.last().copied())
             .with_context(|| {
                 format!(
-                    "run {i}: the outcome readout '{}' is not a /timeseries series",
+                    "run {i}: its file has no series '{}' for the outcome readout",
                     m.outcome.readout
                 )
             })?;

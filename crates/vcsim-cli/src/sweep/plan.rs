@@ -135,7 +135,8 @@ pub struct Cohort {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Outcome {
-    /// A `/timeseries` name, read at the end of the run.
+    /// A series read at the end of the run: `group/name` for any series
+    /// group (e.g. `clinical/detectable`), or a bare `/timeseries` name.
     pub readout: String,
     /// Calcification is present when the readout is at least this.
     pub threshold: f64,
@@ -144,8 +145,10 @@ pub struct Outcome {
 impl Default for Outcome {
     fn default() -> Self {
         Self {
-            readout: "calcified_fraction".into(),
-            threshold: 0.01,
+            // As a clinical reader would call it: the CT of the vessel
+            // segment shows a lesion (Agatston > 0), docs/imaging.md.
+            readout: "clinical/detectable".into(),
+            threshold: 1.0,
         }
     }
 }
@@ -426,15 +429,30 @@ fn set_key(set: &str) -> &str {
     set.split_once('=').map_or(set, |(k, _)| k).trim()
 }
 
+/// The (group, name) of an outcome readout: `group/name`, or a bare name of
+/// `/timeseries`; `None` if no series group of a run file has it.
+pub fn readout_series(readout: &str) -> Option<(&'static str, &'static str)> {
+    let (group, name) = readout.split_once('/').unwrap_or(("timeseries", readout));
+    let g = vcsim_rules::records::SERIES_GROUPS
+        .iter()
+        .find(|g| g.group == group)?;
+    let n = g.names[1..].iter().find(|n| **n == name)?;
+    Some((g.group, n))
+}
+
 /// Checks what every run shares before anything is expanded: the outcome
 /// readout and threshold, names, and the swept keys (each once, never the
 /// seed, which every run derives from the master seed).
 fn check_sweep(f: &SweepFile, origin: &str) -> Result<()> {
     let readout = &f.outcome.readout;
-    if !vcsim_rules::Summary::NAMES.contains(&readout.as_str()) || readout == "time_h" {
+    if readout_series(readout).is_none() {
+        let all: Vec<String> = vcsim_rules::records::SERIES_GROUPS
+            .iter()
+            .flat_map(|g| g.names[1..].iter().map(move |n| format!("{}/{n}", g.group)))
+            .collect();
         bail!(
-            "{origin}: outcome.readout = {readout:?} is not a /timeseries series; expected one of {}",
-            vcsim_rules::Summary::NAMES[1..].join(", ")
+            "{origin}: outcome.readout = {readout:?} is not a series of a run file; expected group/name, one of {} (a bare name means /timeseries)",
+            all.join(", ")
         );
     }
     if !f.outcome.threshold.is_finite() {
