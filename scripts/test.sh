@@ -12,4 +12,5 @@ export VCSIM_REQUIRE_XARRAY=1
 cargo test --workspace --all-targets
 cargo test --workspace --doc
 cargo build -p vcsim-cli
+# Includes the quick adversarial soak (scripts/tests/test_soak.py); the full one is scripts/soak.py.
 python3 -m pytest -q scripts/tests
