@@ -161,7 +161,17 @@ const THREADS_PER_CORE: usize = 8;
 
 /// Refuses thread counts that cannot help: 0, or far more than the cores.
 pub fn check_threads(threads: Option<usize>) -> Result<()> {
-    let Some(n) = threads else { return Ok(()) };
+    let Some(n) = threads else {
+        // Without --threads, rayon takes RAYON_NUM_THREADS: the same bounds.
+        return match std::env::var("RAYON_NUM_THREADS") {
+            Ok(v) if !v.trim().is_empty() => match v.trim().parse::<usize>() {
+                Ok(0) => Ok(()),
+                Ok(n) => check_threads(Some(n)).with_context(|| format!("RAYON_NUM_THREADS = {v}")),
+                Err(_) => bail!("RAYON_NUM_THREADS = '{v}' is not a thread count"),
+            },
+            _ => Ok(()),
+        };
+    };
     if n == 0 {
         bail!("--threads must be at least 1");
     }
