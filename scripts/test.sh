@@ -15,4 +15,5 @@ export PATH="$PWD/.venv/bin:$PATH"
 cargo test --workspace --all-targets
 cargo test --workspace --doc
 cargo build -p vcsim-cli
+# Includes the quick adversarial soak (scripts/tests/test_soak.py); the full one is scripts/soak.py.
 python3 -m pytest -q scripts/tests

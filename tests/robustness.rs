@@ -358,6 +358,12 @@ fn extreme_command_line_values_are_clean_errors() {
     }
     let r = run(&["run", &smoke, "-o", s(&long), "--progress", "none"]);
     assert_clean_error(&r, &["too long", "file names have at most 255"]);
+    let r = vcsim()
+        .args(["run", &smoke, "-o", o])
+        .env("RAYON_NUM_THREADS", "100000")
+        .output()
+        .expect("starts");
+    assert_clean_error(&r, &["RAYON_NUM_THREADS"]);
     assert!(!long.exists());
 }
 

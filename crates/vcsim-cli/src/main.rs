@@ -120,6 +120,9 @@ enum Command {
         /// Read the file in this process (normally a child process reads it).
         #[arg(long, hide = true)]
         in_process: bool,
+        /// List every damaged object, not the first eight.
+        #[arg(long)]
+        all: bool,
     },
     /// Time the canonical problems of configs/bench/ for a list of thread counts.
     Bench {
@@ -443,7 +446,8 @@ fn main() -> ExitCode {
             file,
             quiet,
             in_process,
-        } => verify::verify(&file, in_process, quiet).map(|()| ExitCode::SUCCESS),
+            all,
+        } => verify::verify(&file, in_process, quiet, all).map(|()| ExitCode::SUCCESS),
         Command::Bench {
             dir,
             problems,

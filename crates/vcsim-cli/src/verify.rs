@@ -120,6 +120,38 @@ fn child_message(stderr: &str) -> String {
     t.strip_prefix("error: ").unwrap_or(t).to_string()
 }
 
+/// Reads `path` whole in a child process: Ok when libhdf5 survived it, even
+/// if parts are damaged (those reads return errors, not signals, in this
+/// process too); an error when the child crashed, hung, or could not open
+/// an object at all (the damage is in metadata this process must not touch).
+pub fn survivable(path: &Path) -> Result<()> {
+    let args: Vec<&std::ffi::OsStr> = vec![
+        "verify".as_ref(),
+        "--in-process".as_ref(),
+        "--quiet".as_ref(),
+        "--all".as_ref(),
+        path.as_os_str(),
+    ];
+    let (status, stderr) = run_isolated(&args, Stdio::null())?;
+    if status.success() {
+        return Ok(());
+    }
+    if let Some(sig) = status.signal() {
+        bail!(
+            "'{}' is damaged: libhdf5 crashed reading it ({})",
+            path.display(),
+            signal_name(sig)
+        );
+    }
+    let msg = child_message(&stderr);
+    let data_only = msg.contains(" is damaged: ")
+        && !msg.contains("cannot open")
+        && !msg.contains("cannot list")
+        && !msg.contains("cannot read its type")
+        && !msg.contains("far more than the file");
+    if data_only { Ok(()) } else { bail!("{msg}") }
+}
+
 /// Verifies `path` in a child process: Ok when every object reads back.
 pub fn verify_isolated(path: &Path) -> Result<()> {
     verify_child(path, true)
@@ -183,7 +215,7 @@ fn check_checkpoint_state(path: &Path) -> Result<()> {
 }
 
 /// `vcsim verify FILE`: in a child unless `in_process`.
-pub fn verify(path: &Path, in_process: bool, quiet: bool) -> Result<()> {
+pub fn verify(path: &Path, in_process: bool, quiet: bool, all: bool) -> Result<()> {
     if !in_process {
         return verify_child(path, quiet);
     }
@@ -195,10 +227,11 @@ pub fn verify(path: &Path, in_process: bool, quiet: bool) -> Result<()> {
         }
     }
     if !report.damaged.is_empty() {
+        let shown = if all { usize::MAX } else { 8 };
         let list: Vec<String> = report
             .damaged
             .iter()
-            .take(8)
+            .take(shown)
             .map(|(o, d)| format!("{o}: {d}"))
             .collect();
         bail!(

@@ -72,11 +72,16 @@ pub(crate) struct CellWriter {
     rows: usize,
 }
 
-fn create_column<T: H5Type>(ctx: &Ctx, group: &Group, name: &str) -> Result<Dataset, OutputError> {
+fn create_column<T: H5Type>(
+    ctx: &Ctx,
+    group: &Group,
+    name: &str,
+    chunk: usize,
+) -> Result<Dataset, OutputError> {
     group
         .new_dataset::<T>()
         .shape(SimpleExtents::from_vec(vec![Extent::resizable(0)]))
-        .chunk(vec![CELL_CHUNK])
+        .chunk(vec![chunk])
         .shuffle()
         .deflate(crate::layout::DEFLATE_LEVEL)
         .fletcher32()
@@ -111,6 +116,15 @@ impl CellWriter {
         columns: &[(&str, &str, CellColumn<'_>)],
     ) -> Result<Self, OutputError> {
         let mut out = Vec::with_capacity(columns.len());
+        // As many rows per chunk as the first frame brings (at most
+        // CELL_CHUNK): while the number of cells stays the same, each frame
+        // then fills chunks of its own and never rewrites a chunk holding
+        // rows of an earlier frame, which a kill during the rewrite could
+        // damage (deflate changes its size, so HDF5 moves it).
+        let chunk = columns
+            .first()
+            .map_or(CELL_CHUNK, |(_, _, c)| c.len())
+            .clamp(1, CELL_CHUNK);
         for (name, unit, col) in columns {
             if name.is_empty() || name.contains('/') {
                 return Err(ctx.invalid(
@@ -119,11 +133,11 @@ impl CellWriter {
                 ));
             }
             let ds = match col {
-                CellColumn::U64(_) => create_column::<u64>(ctx, group, name)?,
-                CellColumn::U32(_) => create_column::<u32>(ctx, group, name)?,
-                CellColumn::U8(_) => create_column::<u8>(ctx, group, name)?,
-                CellColumn::F32(_) => create_column::<f32>(ctx, group, name)?,
-                CellColumn::F64(_) => create_column::<f64>(ctx, group, name)?,
+                CellColumn::U64(_) => create_column::<u64>(ctx, group, name, chunk)?,
+                CellColumn::U32(_) => create_column::<u32>(ctx, group, name, chunk)?,
+                CellColumn::U8(_) => create_column::<u8>(ctx, group, name, chunk)?,
+                CellColumn::F32(_) => create_column::<f32>(ctx, group, name, chunk)?,
+                CellColumn::F64(_) => create_column::<f64>(ctx, group, name, chunk)?,
             };
             string_attr(
                 ctx,

@@ -61,7 +61,9 @@
 //!   A frame larger than 4 MiB is split along z (then y, then x) so that no chunk
 //!   exceeds 4 MiB.
 //! - `/grid/region` is chunked with the same rule (1-byte values), deflate level 4 and
-//!   Fletcher-32; the `/cells` columns with shuffle, deflate and Fletcher-32; the
+//!   Fletcher-32; the `/cells` columns with shuffle, deflate and Fletcher-32, chunked
+//!   by the rows of the first frame (at most 16384), so that while the number of
+//!   cells stays the same a frame never rewrites a chunk of an earlier one; the
 //!   coordinates and `/provenance/stage_seconds` are chunked with Fletcher-32.
 //! - Files are created with the HDF5 1.8 format as the lowest bound (version-2 object
 //!   headers and superblock, which carry checksums of their own): damage anywhere in

@@ -91,6 +91,51 @@ impl RunReader {
         ds.read_raw::<f64>().map_err(self.ctx.h5("read", object))
     }
 
+    /// The first `rows` values of the series `name` of group `group` (fewer if
+    /// the series is shorter): what a resume needs, without touching the rows
+    /// after it, which a killed run may have left damaged.
+    pub fn series_rows_in(
+        &self,
+        group: &str,
+        name: &str,
+        rows: usize,
+    ) -> Result<Vec<f64>, OutputError> {
+        let (ds, object) = self.series_dataset(group, name)?;
+        self.check_ndim(&ds, &object, 1)?;
+        let n = rows.min(ds.shape()[0]);
+        self.check_size(&ds, &object, n)?;
+        ds.read_slice_1d::<f64, _>(0..n)
+            .map(|a| a.to_vec())
+            .map_err(self.ctx.h5("read", object))
+    }
+
+    /// Rows `start..end` of a cell-table column (`end` is clipped to its length).
+    pub fn cell_column_rows<T: H5Type>(
+        &self,
+        name: &str,
+        start: usize,
+        end: usize,
+    ) -> Result<Vec<T>, OutputError> {
+        let (ds, object) = self.dataset(crate::cells::CELLS, name)?;
+        self.check_ndim(&ds, &object, 1)?;
+        let end = end.min(ds.shape()[0]);
+        let start = start.min(end);
+        self.check_size(&ds, &object, end - start)?;
+        ds.read_slice_1d::<T, _>(start..end)
+            .map(|a| a.into_raw_vec_and_offset().0)
+            .map_err(self.ctx.h5("read", object))
+    }
+
+    /// Rows in the cell table (length of `/cells/frame`), 0 if there is none.
+    pub fn cell_rows(&self) -> Result<usize, OutputError> {
+        if !self.file.link_exists(crate::cells::CELLS) {
+            return Ok(0);
+        }
+        let (ds, object) = self.dataset(crate::cells::CELLS, "frame")?;
+        self.check_ndim(&ds, &object, 1)?;
+        Ok(ds.shape()[0])
+    }
+
     /// Refuses to read `elements` values of `ds` when the file cannot hold
     /// them: a damaged or hostile file declaring a huge dataset is an error,
     /// not an allocation of terabytes.
