@@ -115,15 +115,30 @@ class Run:
                 return pd.DataFrame()
             g = f["cells"]
             df = pd.DataFrame({k: g[k][...] for k in g})
+        if "row" in df:  # the table's row number (its netCDF dimension)
+            df = df.set_index("row")
         df["phenotype_name"] = df["phenotype"].map(PHENOTYPES)
         return df
 
     def fields_dataset(self):
         """All field frames as an xarray Dataset with named dimensions
-        (time_h, [z_um,] y_um, x_um) and coordinates in hours and µm."""
+        (time_h, [z_um,] y_um, x_um) and coordinates in hours and µm, the
+        region map (`region`, codes with `flag_values`/`flag_meanings`), and
+        the run's scenario, seed and version as attributes."""
         import xarray as xr
 
-        return xr.open_dataset(self.path, group="fields", engine="h5netcdf")
+        ds = xr.open_dataset(self.path, group="fields", engine="h5netcdf")
+        with h5py.File(self.path, "r") as f:
+            root = {k: _text(f.attrs[k]) for k in ("scenario", "seed", "vcsim_version") if k in f.attrs}
+        if self._has("grid/region") and self._has("grid/x_um"):
+            grid = xr.open_dataset(self.path, group="grid", engine="h5netcdf")
+            ds = ds.assign(region=grid["region"])
+        ds.attrs.update(root)
+        return ds
+
+    def _has(self, path):
+        with h5py.File(self.path, "r") as f:
+            return path in f
 
     def series_group(self, group: str):
         """The series group /<group> ("timeseries", "serum" or "bone") as a

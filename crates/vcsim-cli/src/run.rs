@@ -717,6 +717,20 @@ fn write_cells(writer: &mut RunWriter, frame: &[u32], time_h: &[f64], t: &CellTa
     Ok(())
 }
 
+/// The phenotype map of `/fields` as a categorical variable (CF
+/// `flag_values`/`flag_meanings`): −1 no cell, then the phenotype codes.
+fn mark_categories(writer: &mut RunWriter) -> Result<()> {
+    use vcsim_rules::tissue::cells::Phenotype;
+    let mut values = vec![-1.0f32];
+    let mut meanings = vec!["no_cell"];
+    for p in Phenotype::ALL {
+        values.push(f32::from(p as u8));
+        meanings.push(p.name());
+    }
+    writer.set_field_categories("phenotype", &values, &meanings)?;
+    Ok(())
+}
+
 /// What a run starts from.
 pub enum Start<'a> {
     /// A scenario file with overrides.
@@ -791,6 +805,7 @@ fn rebuild_output(
             .map(|s| s.as_str())
             .collect::<Vec<_>>(),
     )?;
+    mark_categories(&mut writer)?;
     for r in 0..rows {
         let row: Vec<Vec<f64>> = groups
             .iter()
@@ -1000,6 +1015,7 @@ pub fn run(
         let codes: Vec<u8> = lattice.region.iter().map(|r| *r as u8).collect();
         let names: Vec<&str> = vcsim_core::Region::ALL.iter().map(|r| r.name()).collect();
         w.write_regions(&codes, &names)?;
+        mark_categories(&mut w)?;
         (w, 0)
     };
     let n_steps = scenario.n_steps();

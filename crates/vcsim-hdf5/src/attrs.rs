@@ -62,6 +62,22 @@ pub(crate) fn scalar_attr<T: H5Type>(
         .map_err(ctx.h5("write attribute", addr))
 }
 
+/// Writes a 1-D array attribute (e.g. CF `flag_values`).
+pub(crate) fn array_attr<T: H5Type>(
+    ctx: &Ctx,
+    loc: &Location,
+    owner: &str,
+    name: &str,
+    values: &[T],
+) -> Result<(), OutputError> {
+    let addr = layout::attribute(owner, name);
+    loc.new_attr::<T>()
+        .shape(values.len())
+        .create(name)
+        .and_then(|a| a.as_writer().write_raw(values))
+        .map_err(ctx.h5("write attribute", addr))
+}
+
 /// Writes a scalar string attribute.
 pub(crate) fn string_attr(
     ctx: &Ctx,

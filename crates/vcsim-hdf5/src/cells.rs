@@ -69,8 +69,14 @@ impl CellColumn<'_> {
 #[derive(Debug)]
 pub(crate) struct CellWriter {
     columns: Vec<(String, u8, Dataset)>,
+    /// `/cells/row`: the row number, the table's dimension scale (so that
+    /// netCDF readers see a `row` dimension), written by the table itself.
+    row: Dataset,
     rows: usize,
 }
+
+/// Name of the row-number column and dimension of `/cells`.
+pub(crate) const ROW: &str = "row";
 
 fn create_column<T: H5Type>(
     ctx: &Ctx,
@@ -148,8 +154,29 @@ impl CellWriter {
             )?;
             out.push((name.to_string(), col.kind(), ds));
         }
+        if columns.iter().any(|(n, _, _)| *n == ROW) {
+            return Err(ctx.invalid(
+                format!("/{CELLS}/{ROW}"),
+                "the row number is written by the table itself",
+            ));
+        }
+        let row = create_column::<u64>(ctx, group, ROW, chunk)?;
+        string_attr(
+            ctx,
+            &row,
+            &format!("/{CELLS}/{ROW}"),
+            crate::layout::UNITS,
+            "1",
+        )?;
+        crate::dimscale::set_scale(&row, ROW)
+            .map_err(ctx.h5("make a dimension scale of", format!("/{CELLS}/{ROW}")))?;
+        for (name, _, ds) in &out {
+            crate::dimscale::attach_scale(ds, &row, 0)
+                .map_err(ctx.h5("attach dimension scales to", format!("/{CELLS}/{name}")))?;
+        }
         Ok(Self {
             columns: out,
+            row,
             rows: 0,
         })
     }
@@ -193,6 +220,8 @@ impl CellWriter {
                 CellColumn::F64(v) => append(ctx, ds, name, self.rows, v)?,
             }
         }
+        let numbers: Vec<u64> = (self.rows as u64..(self.rows + n) as u64).collect();
+        append(ctx, &self.row, ROW, self.rows, &numbers)?;
         self.rows += n;
         Ok(())
     }

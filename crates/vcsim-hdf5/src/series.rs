@@ -123,6 +123,18 @@ impl SeriesTable {
             }
             datasets.push(ds);
         }
+        // `time_h` (the first series) is the group's dimension scale, so that
+        // netCDF readers (xarray, h5netcdf) see a `time_h` dimension with its
+        // coordinate instead of a phony one.
+        if let Some((time, rest)) = datasets.split_first() {
+            let object = layout::object(g.group, g.names[0]);
+            crate::dimscale::set_scale(time, g.names[0])
+                .map_err(ctx.h5("make a dimension scale of", object.clone()))?;
+            for (ds, name) in rest.iter().zip(&g.names[1..]) {
+                crate::dimscale::attach_scale(ds, time, 0)
+                    .map_err(ctx.h5("attach dimension scales to", layout::object(g.group, name)))?;
+            }
+        }
         Ok(Self {
             group: g.group.to_owned(),
             names: g.names.iter().map(|s| (*s).to_owned()).collect(),

@@ -7,8 +7,8 @@ use std::path::Path;
 use hdf5::{Dataset, Extent, File, Group, H5Type, SimpleExtents};
 
 use crate::attrs::{
-    check_names, checked_1d, fixed_1d, growing_1d, new_group, scalar_attr, string_attr, units_attr,
-    vlen_str,
+    array_attr, check_names, checked_1d, fixed_1d, growing_1d, new_group, scalar_attr, string_attr,
+    units_attr, vlen_str,
 };
 use crate::dimscale;
 use crate::error::{Ctx, OutputError};
@@ -348,7 +348,65 @@ impl RunWriter {
             .write_raw(regions)
             .map_err(self.ctx.h5("write", object.clone()))?;
         string_attr(&self.ctx, &ds, &object, "names", &listing)?;
+        // CF: a categorical variable, and the voxel-centre coordinates of /grid
+        // as dimension scales, so that netCDF readers name its dimensions.
+        string_attr(
+            &self.ctx,
+            &ds,
+            &object,
+            layout::LONG_NAME,
+            "region of the wall",
+        )?;
+        let codes: Vec<u8> = (0..names.len()).map(|c| c as u8).collect();
+        array_attr(&self.ctx, &ds, &object, "flag_values", &codes)?;
+        string_attr(&self.ctx, &ds, &object, "flag_meanings", &names.join(" "))?;
+        let mut coords = Vec::with_capacity(self.frame_dims.len());
+        for (&n, name) in self.frame_dims.iter().rev().zip(layout::COORDS) {
+            let centres: Vec<f64> = (0..n)
+                .map(|i| (i as f64 + 0.5) * self.grid.spacing_um)
+                .collect();
+            let c = checked_1d(&self.ctx, &grid, layout::GRID, name, &centres)?;
+            units_attr(&self.ctx, &c, layout::GRID, name, layout::COORD_UNITS)?;
+            dimscale::set_scale(&c, name).map_err(self.ctx.h5(
+                "make a dimension scale of",
+                layout::object(layout::GRID, name),
+            ))?;
+            coords.push(c);
+        }
+        for (axis, c) in coords.iter().rev().enumerate() {
+            dimscale::attach_scale(&ds, c, axis)
+                .map_err(self.ctx.h5("attach dimension scales to", object.clone()))?;
+        }
         self.regions_written = true;
+        self.record_string_digest()
+    }
+
+    /// Marks field `name` of `/fields` as categorical (CF `flag_values` and
+    /// `flag_meanings`, space-separated names in the order of `values`), e.g.
+    /// the phenotype codes.
+    pub fn set_field_categories(
+        &mut self,
+        name: &str,
+        values: &[f32],
+        meanings: &[&str],
+    ) -> Result<(), OutputError> {
+        let object = layout::object(layout::FIELDS, name);
+        let Some(k) = self.field_names.iter().position(|f| f == name) else {
+            return Err(self.ctx.invalid(object, "no such field"));
+        };
+        if values.len() != meanings.len()
+            || meanings
+                .iter()
+                .any(|m| m.is_empty() || m.contains([' ', '\0']))
+        {
+            return Err(self.ctx.invalid(
+                object,
+                "expected one meaning (a word without spaces) per value",
+            ));
+        }
+        let ds = &self.fields[k];
+        array_attr(&self.ctx, ds, &object, "flag_values", values)?;
+        string_attr(&self.ctx, ds, &object, "flag_meanings", &meanings.join(" "))?;
         self.record_string_digest()
     }
 

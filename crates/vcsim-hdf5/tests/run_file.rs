@@ -423,9 +423,15 @@ fn units_are_written_and_read_back() -> TestResult {
         }
         for (name, units) in TS_NAMES.iter().zip(TS_UNITS) {
             assert_eq!(units_in_file(&file, "timeseries", name)?, units, "{name}");
-            // No docs given: no long_name.
+            // No docs given: no long_name; time_h is the group's dimension
+            // scale, attached to every other series.
             let ds = file.dataset(&format!("timeseries/{name}"))?;
-            assert_eq!(ds.attr_names()?, ["units"], "{name}");
+            let expected: &[&str] = if *name == "time_h" {
+                &["CLASS", "NAME", "REFERENCE_LIST", "units"]
+            } else {
+                &["DIMENSION_LIST", "units"]
+            };
+            assert_eq!(ds.attr_names()?, expected, "{name}");
         }
         for ((name, units), doc) in SERUM_NAMES.iter().zip(SERUM_UNITS).zip(SERUM_DOCS) {
             assert_eq!(units_in_file(&file, "serum", name)?, units, "{name}");
@@ -698,17 +704,24 @@ fn diff_reports_a_missing_series() -> TestResult {
         &series(2),
         |_, _, _| {},
     )?;
+    // The missing series, and the time scale's list of the series it is
+    // attached to (one entry fewer).
     let diffs = diff_files(&a, &b, &["/provenance"])?;
-    assert_eq!(diffs.len(), 1, "{diffs:#?}");
+    assert_eq!(diffs.len(), 2, "{diffs:#?}");
     assert!(
         diffs[0].starts_with("/timeseries/n_cells: dataset only in '"),
         "{}",
         diffs[0]
     );
     assert!(diffs[0].contains("a.h5"), "{}", diffs[0]);
+    assert!(
+        diffs[1].starts_with("/timeseries/time_h@REFERENCE_LIST"),
+        "{}",
+        diffs[1]
+    );
     // And the other way round.
     let diffs = diff_files(&b, &a, &["/provenance"])?;
-    assert_eq!(diffs.len(), 1, "{diffs:#?}");
+    assert_eq!(diffs.len(), 2, "{diffs:#?}");
     assert!(diffs[0].contains("a.h5"), "{}", diffs[0]);
     Ok(())
 }
