@@ -41,7 +41,7 @@ def main(out_dir: Path) -> Path:
             str(exe), "run", str(ROOT / "configs" / "ckd5d.toml"), "-o", str(run_file),
             "--set", "simulation.duration_days=120", "--set", "simulation.dt_h=4.0",
             "--set", "geometry.circumference_um=400.0", "--set", "simulation.frame_every_h=480.0",
-            "--progress", "none",
+            "--progress", "none", "--force",
         ],
         check=True,
     )

@@ -21,7 +21,7 @@ vcsim=target/release/vcsim
 arm() {
     local name=$1
     shift
-    "$vcsim" run configs/ckd5d.toml -o "$out/runs/$name.h5" --progress none \
+    "$vcsim" run configs/ckd5d.toml -o "$out/runs/$name.h5" --force --progress none \
         --set simulation.duration_days="$days" --set simulation.frame_every_h=2190 "$@"
 }
 arm dialysis

@@ -1429,3 +1429,54 @@ fn sweep_outcome_reads_any_series_group() {
         }
     }
 }
+
+/// A finished run's file is kept unless --force; a partial one is replaced.
+#[test]
+fn a_finished_output_needs_force() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("r.h5");
+    let args = |extra: &[&str]| {
+        let mut a = vec![
+            "run".to_string(),
+            root().join("configs/smoke.toml").display().to_string(),
+            "-o".into(),
+            out.display().to_string(),
+            "--progress".into(),
+            "none".into(),
+            "--set".into(),
+            "simulation.duration_days=1".into(),
+        ];
+        a.extend(extra.iter().map(|s| s.to_string()));
+        a
+    };
+    assert!(vcsim().args(args(&[])).status().expect("runs").success());
+    let before = std::fs::read(&out).expect("read");
+    let again = vcsim().args(args(&[])).output().expect("runs");
+    assert_eq!(again.status.code(), Some(1));
+    let msg = String::from_utf8_lossy(&again.stderr);
+    assert!(
+        msg.contains("finished run") && msg.contains("--force"),
+        "{msg}"
+    );
+    assert_eq!(
+        std::fs::read(&out).expect("read"),
+        before,
+        "the refused run left the file alone"
+    );
+    assert!(
+        vcsim()
+            .args(args(&["--force"]))
+            .status()
+            .expect("runs")
+            .success()
+    );
+    // A run stopped part-way leaves a partial file, which a plain rerun replaces.
+    assert!(
+        vcsim()
+            .args(args(&["--force", "--stop-at-step", "2"]))
+            .status()
+            .expect("runs")
+            .success()
+    );
+    assert!(vcsim().args(args(&[])).status().expect("runs").success());
+}

@@ -483,6 +483,7 @@ fn collect_refuses_swapped_and_incomplete_run_files() {
         &smoke,
         "-o",
         s(&a),
+        "--force",
         "--progress",
         "none",
         "--set",

@@ -63,10 +63,15 @@ struct RunArgs {
     /// Override one config key, e.g. --set patient.kidney.egfr_mL_min=20 (repeatable; applied in order).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     sets: Vec<String>,
-    /// Output file (HDF5). An existing HDF5 file is replaced; any other existing file is left alone.
+    /// Output file (HDF5). An existing run file is kept unless --force is given; any other existing
+    /// file is never overwritten.
     /// With --resume it defaults to the checkpoint's name without `.ckpt`.
     #[arg(short, long, value_name = "OUT.h5", required_unless_present = "resume")]
     output: Option<PathBuf>,
+    /// Replace an existing run file at the output path (without it, vcsim refuses and says how
+    /// to continue or replace it).
+    #[arg(long)]
+    force: bool,
     /// Worker threads (default: all cores, or RAYON_NUM_THREADS).
     #[arg(long)]
     threads: Option<usize>,
@@ -335,6 +340,7 @@ fn run_command(args: RunArgs) -> anyhow::Result<ExitCode> {
         stop_at_step,
         max_wall,
         resume,
+        force,
     } = args;
     if checkpoint_every == Some(0) {
         anyhow::bail!("--checkpoint-every must be at least 1 step");
@@ -356,7 +362,15 @@ fn run_command(args: RunArgs) -> anyhow::Result<ExitCode> {
         },
         (None, None) => anyhow::bail!("a scenario file or --resume CHECKPOINT is needed"),
     };
-    let end = run::run(start, output.as_deref(), threads, progress, plan, None)?;
+    let end = run::run(
+        start,
+        output.as_deref(),
+        threads,
+        progress,
+        plan,
+        None,
+        force,
+    )?;
     Ok(match end {
         run::RunEnd::WallLimit => ExitCode::from(EXIT_WALL_LIMIT),
         _ => ExitCode::SUCCESS,

@@ -152,7 +152,7 @@ fn check_output_path(output: &Path, config: &Path) -> Result<()> {
 /// Refuses to overwrite an existing file that is not a run file (called with
 /// the output's lock held, so that a file being created by a previous owner
 /// is not mistaken for someone else's).
-fn check_overwrite(output: &Path) -> Result<()> {
+fn check_overwrite(output: &Path, force: bool) -> Result<()> {
     if output.exists() {
         let mut magic = [0u8; 8];
         let mut head = Vec::new();
@@ -168,8 +168,38 @@ fn check_overwrite(output: &Path) -> Result<()> {
                 output.display()
             );
         }
+        if is_hdf5 && !force && is_complete_run(output) {
+            let ckpt = output.with_extension("ckpt.h5");
+            let resume = if ckpt.exists() {
+                format!(", `vcsim run --resume {}` to continue it", ckpt.display())
+            } else {
+                String::new()
+            };
+            bail!(
+                "refusing to replace '{}': it holds a finished run; pass --force to replace it{resume}, or choose another output path",
+                output.display()
+            );
+        }
     }
     Ok(())
+}
+
+/// True if `path` is a run file that reads back (checked in a child process
+/// first) and holds every step of the configuration recorded in it: the
+/// output of a finished run, which `--force` must be given to replace. A
+/// partial file (a killed run) or a damaged one is not: rerunning replaces it.
+fn is_complete_run(path: &Path) -> bool {
+    if crate::verify::verify_isolated(path).is_err() {
+        return false;
+    }
+    let Ok(reader) = RunReader::open(path) else {
+        return false;
+    };
+    let (Ok(config), Ok(t)) = (reader.config_toml(), reader.series("time_h")) else {
+        return false;
+    };
+    Scenario::from_toml(&config, "recorded config", &[])
+        .is_ok_and(|s| t.len() as u64 == s.n_steps() + 1)
 }
 
 /// Most worker threads accepted per core: more only adds switching, and
@@ -867,6 +897,7 @@ fn rebuild_output(
 
 /// `vcsim run`. `lock` is the output's lock when the caller (a sweep task)
 /// took it already; otherwise the run takes it before touching any file.
+/// `force`: replace an existing run file at `output` (refused otherwise).
 pub fn run(
     start: Start<'_>,
     output: Option<&Path>,
@@ -874,6 +905,7 @@ pub fn run(
     progress: ProgressMode,
     plan: CheckpointPlan,
     lock: Option<OutputLock>,
+    force: bool,
 ) -> Result<RunEnd> {
     let started = Instant::now();
     let started_unix_s = SystemTime::now()
@@ -894,7 +926,7 @@ pub fn run(
                 Some(l) => l,
                 None => OutputLock::acquire(output)?,
             };
-            check_overwrite(output)?;
+            check_overwrite(output, force)?;
             remove_leftovers(output);
             (scenario, output.to_path_buf(), None, lock)
         }

@@ -268,7 +268,17 @@ pub fn run_task(
             sets: &r.set,
         }
     };
-    let result = run::run(start, Some(&output), threads, progress, plan, Some(lock));
+    // The task owns its run file: a rerun replaces what a failed or killed
+    // attempt left (a finished task is never rerun).
+    let result = run::run(
+        start,
+        Some(&output),
+        threads,
+        progress,
+        plan,
+        Some(lock),
+        true,
+    );
     let _ = std::fs::remove_file(&running);
     match result {
         Ok(RunEnd::Completed) => {
