@@ -1480,3 +1480,45 @@ fn a_finished_output_needs_force() {
     );
     assert!(vcsim().args(args(&[])).status().expect("runs").success());
 }
+
+/// `sweep run --all` reports k/N, the time so far and an estimate of what is left.
+#[test]
+fn sweep_run_all_shows_progress() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sweep = dir.path().join("s.toml");
+    std::fs::write(
+        &sweep,
+        format!(
+            "name = \"p\"\nbase = \"{}\"\nreplicates = 3\n[[axes]]\nkey = \"simulation.duration_days\"\nvalues = [1.0]\n",
+            root().join("configs/smoke.toml").display()
+        ),
+    )
+    .expect("write");
+    let d = dir.path().join("d");
+    assert!(
+        vcsim()
+            .args(["sweep", "plan"])
+            .arg(&sweep)
+            .arg("-o")
+            .arg(&d)
+            .status()
+            .expect("runs")
+            .success()
+    );
+    let out = vcsim()
+        .args(["sweep", "run"])
+        .arg(&d)
+        .args(["--all", "--jobs", "2"])
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let log = String::from_utf8_lossy(&out.stderr);
+    for k in 1..=3 {
+        assert!(log.contains(&format!("{k}/3 tasks (0 failed)")), "{log}");
+    }
+    assert!(log.contains("elapsed, about"), "{log}");
+}

@@ -329,6 +329,16 @@ fn describe(r: &RunSpec) -> String {
 
 /// `vcsim sweep run DIR --all --jobs J`: every unfinished task, J at a time,
 /// each a child process with its own log in `logs/`.
+/// `1h02m`, `3m05s` or `42s`.
+fn clock(seconds: f64) -> String {
+    let s = seconds.max(0.0).round() as u64;
+    match (s / 3600, s / 60 % 60, s % 60) {
+        (0, 0, sec) => format!("{sec}s"),
+        (0, m, sec) => format!("{m}m{sec:02}s"),
+        (h, m, _) => format!("{h}h{m:02}m"),
+    }
+}
+
 pub fn run_all(dir: &Path, jobs: usize, threads: Option<usize>) -> Result<ExitCode> {
     if jobs == 0 {
         bail!("--jobs must be at least 1");
@@ -359,6 +369,7 @@ pub fn run_all(dir: &Path, jobs: usize, threads: Option<usize>) -> Result<ExitCo
         per_task
     );
     let started = Instant::now();
+    let total = todo.len();
     let mut queue = todo.into_iter();
     let mut active: Vec<(usize, Child)> = Vec::new();
     let mut failed: Vec<usize> = Vec::new();
@@ -414,6 +425,17 @@ pub fn run_all(dir: &Path, jobs: usize, threads: Option<usize>) -> Result<ExitCo
                             .display()
                     );
                 }
+                // k/N with the time so far and an estimate of what is left.
+                let finished = done + failed.len();
+                let elapsed = started.elapsed().as_secs_f64();
+                let eta = elapsed / finished as f64 * (total - finished) as f64;
+                crate::elog!(
+                    "vcsim: sweep '{}': {finished}/{total} tasks ({} failed), {} elapsed, about {} left",
+                    m.name,
+                    failed.len(),
+                    clock(elapsed),
+                    clock(eta)
+                );
             } else {
                 k += 1;
             }
