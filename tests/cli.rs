@@ -1522,3 +1522,43 @@ fn sweep_run_all_shows_progress() {
     }
     assert!(log.contains("elapsed, about"), "{log}");
 }
+
+/// `--svg DIR` writes one picture per frame, with both maps and the legend.
+#[test]
+fn svg_snapshots_one_per_frame() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("r.h5");
+    let svg = dir.path().join("pictures");
+    let o = vcsim()
+        .arg("run")
+        .arg(root().join("configs/smoke.toml"))
+        .arg("-o")
+        .arg(&out)
+        .args([
+            "--progress",
+            "none",
+            "--set",
+            "simulation.duration_days=20",
+            "--svg",
+        ])
+        .arg(&svg)
+        .output()
+        .expect("runs");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // Frames at days 0, 10, 20.
+    for k in 0..3 {
+        let text = std::fs::read_to_string(svg.join(format!("frame_{k:04}.svg"))).expect("svg");
+        assert!(text.starts_with("<svg") && text.trim_end().ends_with("</svg>"));
+        for want in [
+            "phenotype",
+            "mineral volume fraction",
+            "osteogenic",
+            "calcified",
+            "day",
+        ] {
+            assert!(text.contains(want), "frame {k}: no '{want}'");
+        }
+        assert!(text.matches("<rect").count() > 20, "frame {k}");
+    }
+    assert!(!svg.join("frame_0003.svg").exists());
+}

@@ -18,6 +18,7 @@ mod elog;
 mod inspect;
 mod ownership;
 mod run;
+mod svg;
 mod sweep;
 mod validate;
 mod verify;
@@ -72,6 +73,10 @@ struct RunArgs {
     /// to continue or replace it).
     #[arg(long)]
     force: bool,
+    /// Also write every frame as an SVG picture (phenotype and mineral maps with legends) into
+    /// this directory: frame_0000.svg, frame_0001.svg, …
+    #[arg(long, value_name = "DIR")]
+    svg: Option<PathBuf>,
     /// Worker threads (default: all cores, or RAYON_NUM_THREADS).
     #[arg(long)]
     threads: Option<usize>,
@@ -341,6 +346,7 @@ fn run_command(args: RunArgs) -> anyhow::Result<ExitCode> {
         max_wall,
         resume,
         force,
+        svg,
     } = args;
     if checkpoint_every == Some(0) {
         anyhow::bail!("--checkpoint-every must be at least 1 step");
@@ -370,6 +376,7 @@ fn run_command(args: RunArgs) -> anyhow::Result<ExitCode> {
         plan,
         None,
         force,
+        svg.as_deref(),
     )?;
     Ok(match end {
         run::RunEnd::WallLimit => ExitCode::from(EXIT_WALL_LIMIT),

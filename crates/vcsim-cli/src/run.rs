@@ -616,6 +616,8 @@ struct Recorder {
     started: Instant,
     /// Frames in the output so far (the `frame` column of `/cells`).
     frames_written: u32,
+    /// `--svg DIR`: every frame also as a picture, and the scenario's name for its title.
+    svg: Option<(PathBuf, String)>,
 }
 
 impl Recorder {
@@ -643,6 +645,9 @@ impl Recorder {
             if lo >= n {
                 break;
             }
+        }
+        if let Some((dir, name)) = &self.svg {
+            crate::svg::write_snapshot(dir, self.frames_written, world, name)?;
         }
         self.frames_written += 1;
         // The frame's cell rows reach the disk with it: a run killed before
@@ -906,6 +911,7 @@ pub fn run(
     plan: CheckpointPlan,
     lock: Option<OutputLock>,
     force: bool,
+    svg: Option<&Path>,
 ) -> Result<RunEnd> {
     let started = Instant::now();
     let started_unix_s = SystemTime::now()
@@ -1073,6 +1079,7 @@ pub fn run(
         },
         started,
         frames_written,
+        svg: svg.map(|d| (d.to_path_buf(), scenario.name.clone())),
     };
     // --max-wall budgets the step loop, not the output rebuild before it.
     recorder.started = Instant::now();

@@ -278,6 +278,7 @@ pub fn run_task(
         plan,
         Some(lock),
         true,
+        None,
     );
     let _ = std::fs::remove_file(&running);
     match result {
