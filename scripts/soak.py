@@ -207,7 +207,9 @@ class Soak:
                 fam.add("lost", f"trial {i}: both writers failed: {errs}")
                 continue
             loser = [e for o, e in zip(outcomes, errs) if o == "clean"]
-            if loser and "in use by process" not in loser[0]:
+            # The loser either found the output locked, or (if it came after
+            # the first run finished) refused to replace a finished run.
+            if loser and "in use by process" not in loser[0] and "holds a finished run" not in loser[0]:
                 fam.add("lost", f"trial {i}: unexpected error: {loser[0][:200]}")
                 continue
             if self.digest(out) != ref:
@@ -780,9 +782,10 @@ class Soak:
                 elif tamper == "delete":
                     a.unlink()
                 elif tamper == "foreign":
-                    self.run(["run", SMOKE, "-o", a, "--progress", "none", "--set", "simulation.duration_days=5"])
+                    # --force: a finished run's file is otherwise kept.
+                    self.run(["run", SMOKE, "-o", a, "--force", "--progress", "none", "--set", "simulation.duration_days=5"])
                 elif tamper == "partial":
-                    self.run(["run", SMOKE, "-o", a, "--progress", "none", "--stop-at-step", "10"])
+                    self.run(["run", SMOKE, "-o", a, "--force", "--progress", "none", "--stop-at-step", "10"])
                 r = self.run(["sweep", "collect", sw])
                 oc = self.classify_error(r)
                 if oc is None:
