@@ -79,7 +79,7 @@ class Run:
         days = float(t[-1]) / 24.0 if t is not None and len(t) else 0.0
         steps = len(t) - 1 if t is not None else 0
         shape = " × ".join(f"{axis} {d}" for axis, d in zip("zyx"[3 - self.region.ndim :], self.region.shape))
-        groups = ["timeseries"] + [g for g in ("serum", "bone") if g in self.groups]
+        groups = ["timeseries"] + [g for g in SERIES_GROUPS[1:] if g in self.groups]
         fields = ", ".join(self.field_names)
         if len(fields) > 72:
             fields = fields[:69] + "..."
