@@ -6,7 +6,6 @@ use crate::patient::SerumLevels;
 use crate::records::{BoneRecord, SerumRecord};
 use crate::scenario::{LumenBoundary, Mode, OuterBoundary, Scenario};
 use crate::tissue::cells::{Phenotype, VsmcColumns, VsmcRow};
-use crate::tissue::model;
 use crate::world::*;
 use rand_distr::{Distribution, LogNormal};
 use vcsim_core::{
@@ -193,6 +192,15 @@ pub(super) fn place_cells(
     seed: u64,
 ) -> CellStore<VsmcColumns> {
     let mut cells = CellStore::new(lattice.len());
+    // The cell rules' own PiT-1 and uptake (one implementation).
+    let rules = crate::tissue::kernel::Rules::reference(
+        &s.cells,
+        &s.mineral,
+        &s.interventions,
+        &s.binding,
+        &crate::tissue::Systemic::NONE,
+        s.simulation.dt_h,
+    );
     let cv = s.cells.pit1_cell_cv;
     let pit1_dist = if cv > 0.0 {
         LogNormal::from_mean_cv(1.0, cv).ok()
@@ -210,8 +218,8 @@ pub(super) fn place_cells(
             Some(d) => d.sample(&mut Stream::new(seed, 0, id, purpose::PIT1)),
             None => 1.0,
         };
-        let eff = model::pit1_effective(pit1, supplied[CALCIUM], &s.cells, &s.interventions);
-        let pi_in = model::pi_in_target(supplied[PHOSPHATE], eff, &s.cells);
+        let eff = rules.pit1_effective(pit1, supplied[CALCIUM]);
+        let pi_in = rules.pi_in_target(supplied[PHOSPHATE], eff);
         let row = VsmcRow {
             phenotype: Phenotype::Contractile,
             runx2: s.interventions.runx2_expression as f32,

@@ -761,7 +761,7 @@ impl Stage<World> for ReactionStage {
         let (mg, ppi, fet) = (&*mg, &*ppi, &*fet);
         let exchange = self.exchange;
         let dt = ctx.dt_h;
-        let bisphosphonate = w.systemic.bisphosphonate_uM;
+        let k = &k;
         let flags = &self.flags;
         w.mineral
             .par_chunks_mut(VOXEL_CHUNK)
@@ -790,7 +790,7 @@ impl Stage<World> for ReactionStage {
                             f64::from(fet[v]),
                             m,
                         );
-                        let ppi_eq = model::ppi_equivalent(f64::from(ppi[v]), bisphosphonate, m);
+                        let ppi_eq = k.ppi_equivalent(f64::from(ppi[v]));
                         dphi = model::growth_rate(s, phi, ppi_eq, f64::from(mg[v]), m) * dt;
                     }
                     dphi = dphi.min(m.max_fraction - phi);

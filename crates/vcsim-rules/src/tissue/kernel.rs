@@ -185,6 +185,26 @@ pub fn happens(u: f64, x: f64) -> bool {
     u < 1.0 - (-x).exp()
 }
 
+/// **M5: calciprotein particles.** Fetuin-A binds Ca·Pi into CPPs; the free
+/// product is `Ca · Pi / (1 + fetuin / cpp_half)` (mM²): the one form of it,
+/// in the cell rules (apoptosis), nucleation and growth.
+#[inline(always)]
+pub fn free_product(ca_mM: f64, pi_mM: f64, fetuin_g_per_L: f64, cpp_half_g_per_L: f64) -> f64 {
+    ca_mM.max(0.0) * pi_mM.max(0.0) / (1.0 + fetuin_g_per_L.max(0.0) / cpp_half_g_per_L)
+}
+
+/// **Switching with hysteresis**: the phenotype a cell may switch to, if
+/// any: contractile → osteogenic while Runx2 ≥ `on`, osteogenic → contractile
+/// only once Runx2 ≤ `off` (below `on`).
+#[inline(always)]
+pub fn switch_target(phenotype: Phenotype, runx2: f64, on: f64, off: f64) -> Option<Phenotype> {
+    match phenotype {
+        Phenotype::Contractile if runx2 >= on => Some(Phenotype::Osteogenic),
+        Phenotype::Osteogenic if runx2 <= off => Some(Phenotype::Contractile),
+        _ => None,
+    }
+}
+
 /// The rules with everything that is constant over one step computed once.
 #[derive(Debug, Clone)]
 pub struct Rules {
@@ -230,7 +250,7 @@ pub struct Rules {
     keep_alp_rate: f64,
     keep_opn_rate: f64,
     // Apoptosis.
-    inv_cpp_half_g_per_L: f64,
+    cpp_half_g_per_L: f64,
     product_hill: Hill,
     apoptosis_product_gain: f64,
     apoptosis_mineral_gain: f64,
@@ -322,7 +342,7 @@ impl Rules {
             opn_hill: Hill::new(p.opn_runx2_half, p.expression_hill),
             keep_alp_rate: keep(p.alp_rate_per_h),
             keep_opn_rate: keep(p.opn_rate_per_h),
-            inv_cpp_half_g_per_L: 1.0 / m.cpp_half_g_per_L,
+            cpp_half_g_per_L: m.cpp_half_g_per_L,
             product_hill: Hill::new(p.apoptosis_product_half_mM2, p.apoptosis_product_hill),
             apoptosis_product_gain: p.apoptosis_product_gain,
             apoptosis_mineral_gain: p.apoptosis_mineral_gain,
@@ -369,6 +389,20 @@ impl Rules {
             inv_growth_product_mM2: 1.0 / m.growth_product_mM2,
             dt,
         }
+    }
+
+    /// The rules for a step of `dt_h` with the uniform levels `sys` and no
+    /// lumen phosphate: what the reference functions of [`super::model`]
+    /// evaluate, so that a mechanism has one implementation.
+    pub fn reference(
+        p: &CellParams,
+        m: &MineralParams,
+        iv: &InterventionParams,
+        b: &BindingParams,
+        sys: &super::Systemic,
+        dt_h: f64,
+    ) -> Self {
+        Self::new(p, m, iv, b, sys, 0.0, dt_h)
     }
 
     /// Exogenous H2O2 added to the ROS a cell senses, µM.
@@ -540,7 +574,7 @@ impl Rules {
         ros_ratio: f64,
     ) -> f64 {
         let fet = fetuin_g_per_L.max(0.0);
-        let product = ca_mM.max(0.0) * pi_mM.max(0.0) / (1.0 + fet * self.inv_cpp_half_g_per_L);
+        let product = free_product(ca_mM, pi_mM, fet, self.cpp_half_g_per_L);
         // Terms of zero signal are exactly 0 (x / (h + x) with x = 0).
         let mineral_term = if mineral > 0.0 {
             mineral / (self.calcified_fraction + mineral)
@@ -563,32 +597,38 @@ impl Rules {
     /// probability that it does within the step.
     #[inline(always)]
     pub fn switch(&self, phenotype: Phenotype, runx2: f64) -> Option<(Phenotype, f64)> {
-        match phenotype {
-            Phenotype::Contractile
-                if runx2 >= self.switch_on_runx2 && self.switch_on_probability > 0.0 =>
-            {
-                Some((Phenotype::Osteogenic, self.switch_on_probability))
-            }
-            Phenotype::Osteogenic
-                if runx2 <= self.switch_off_runx2 && self.switch_off_probability > 0.0 =>
-            {
-                Some((Phenotype::Contractile, self.switch_off_probability))
-            }
-            _ => None,
-        }
+        let to = switch_target(
+            phenotype,
+            runx2,
+            self.switch_on_runx2,
+            self.switch_off_runx2,
+        )?;
+        let probability = if to == Phenotype::Osteogenic {
+            self.switch_on_probability
+        } else {
+            self.switch_off_probability
+        };
+        (probability > 0.0).then_some((to, probability))
     }
 
     /// PPi in the voxel of a viable cell with ALP `alp` after the step:
     /// secretion and hydrolysis ([`model::ppi_hydrolysis_rate`]), exact over dt.
     #[inline(always)]
     pub fn ppi_step(&self, ppi_uM: f64, alp: f64) -> f64 {
-        let k = self.ppi_hydrolysis_per_alp_h * alp.max(0.0);
+        let k = self.ppi_hydrolysis_rate(alp);
         if k > 0.0 {
             let e = exp(-k * self.dt);
             ppi_uM * e + self.ppi_secretion_uM_per_h / k * (1.0 - e)
         } else {
             ppi_uM + self.ppi_secretion_uM_per_h * self.dt
         }
+    }
+
+    /// **M6**: PPi hydrolysis by the ALP (TNAP) of a cell with expression
+    /// `alp`, 1/h (levamisole lowers it).
+    #[inline(always)]
+    pub fn ppi_hydrolysis_rate(&self, alp: f64) -> f64 {
+        self.ppi_hydrolysis_per_alp_h * alp.max(0.0)
     }
 
     /// RANKL a viable cell secretes over the step, pM ([`model::rankl_secretion`] × dt).
@@ -885,7 +925,7 @@ mod tests {
                 );
                 close(
                     k.apoptosis_events(ca, pi, fet, mineral, k.ros_ratio(ros)),
-                    model::apoptosis_rate(product, mineral, ros_v, fet, &p, &m) * dt,
+                    model::apoptosis_rate(ca, pi, fet, mineral, ros_v, &p, &m) * dt,
                     "apoptosis",
                 );
                 let kh = model::ppi_hydrolysis_rate(alp, &p, &iv);

@@ -36,6 +36,17 @@ pub struct Systemic {
 }
 
 impl Systemic {
+    /// No hormone, toxin or drug.
+    pub const NONE: Systemic = Systemic {
+        pth_pg_per_mL: 0.0,
+        toxin_uM: 0.0,
+        bisphosphonate_uM: 0.0,
+        denosumab_nM: 0.0,
+        h2o2_uM: 0.0,
+        calcimimetic: 0.0,
+        antioxidant: 0.0,
+    };
+
     /// The tissue interventions with the systemic drugs folded in.
     pub fn interventions(&self, iv: &InterventionParams) -> InterventionParams {
         let mut out = iv.clone();

@@ -10,7 +10,9 @@
 //! VSMC; ALP and OPN as a fraction of their maximal expression.
 
 use crate::scenario::params::{BindingParams, CellParams, InterventionParams, MineralParams};
+use crate::tissue::Systemic;
 pub use crate::tissue::cells::{Phenotype, VsmcColumns, VsmcRow};
+use crate::tissue::kernel::Rules;
 
 /// `x / (half + x)` for x ≥ 0 (0 for x ≤ 0).
 #[inline]
@@ -46,16 +48,14 @@ pub fn event_probability(rate_per_h: f64, dt_h: f64) -> f64 {
 /// `PiT-1 = pit1 · pit1_expression · (1 + ca_pit1_gain · H(Ca; ca_half_max, ca_hill) / (1 + casr_protection · A))`,
 /// `A = casr_expression · (Ca / (casr_half_max + Ca) + calcimimetic)`.
 pub fn pit1_effective(pit1_cell: f64, ca_mM: f64, p: &CellParams, iv: &InterventionParams) -> f64 {
-    let casr = iv.casr_expression * (saturating(ca_mM, p.casr_half_max_mM) + iv.calcimimetic);
-    let ca_up = p.ca_pit1_gain * hill(ca_mM, p.ca_half_max_mM, p.ca_hill)
-        / (1.0 + p.casr_protection * casr);
-    pit1_cell * iv.pit1_expression * (1.0 + ca_up)
+    // One implementation: the prepared form the cell rules run.
+    prepared_cells(p, iv).pit1_effective(pit1_cell, ca_mM)
 }
 
 /// **M1, PiT-1 uptake.** Intracellular Pi follows uptake, which saturates in
 /// extracellular Pi: target `pi_in = pi_in_max · PiT-1 · Pi / (pit1_km + Pi)`.
 pub fn pi_in_target(pi_mM: f64, pit1_eff: f64, p: &CellParams) -> f64 {
-    p.pi_in_max_mM * pit1_eff * saturating(pi_mM, p.pit1_km_mM)
+    prepared_cells(p, &InterventionParams::default()).pi_in_target(pi_mM, pit1_eff)
 }
 
 /// **M1, M6, Mg/TRPM7: the osteogenic Pi signal.** A Hill function of
@@ -70,9 +70,7 @@ pub fn pi_signal(
     p: &CellParams,
     iv: &InterventionParams,
 ) -> f64 {
-    hill(pi_in_mM, p.pi_in_half_max_mM, p.pi_hill)
-        / (1.0 + ppi_eq_uM.max(0.0) / p.ppi_signal_half_uM)
-        / (1.0 + iv.trpm7_expression * mg_mM.max(0.0) / p.mg_signal_half_mM)
+    prepared_cells(p, iv).pi_signal(pi_in_mM, ppi_eq_uM, mg_mM)
 }
 
 /// **M1, M7, M9: Runx2 drive.** The sum of the Pi signal, free RANKL
@@ -80,16 +78,27 @@ pub fn pi_signal(
 ///
 /// `d = s_Pi + rankl_weight · RANKL_free / (rankl_half + RANKL_free) + pth_weight · PTH / (pth_half + PTH)`.
 pub fn runx2_drive(pi_signal: f64, free_rankl_pM: f64, pth_pg_per_mL: f64, p: &CellParams) -> f64 {
-    pi_signal
-        + p.rankl_weight * saturating(free_rankl_pM, p.rankl_half_max_pM)
-        + p.pth_weight * saturating(pth_pg_per_mL, p.pth_half_max_pg_per_mL)
+    // Free RANKL as total RANKL with no decoy (binding divisor exactly 1).
+    let sys = Systemic {
+        pth_pg_per_mL,
+        ..Systemic::NONE
+    };
+    prepared(
+        p,
+        &MineralParams::default(),
+        &InterventionParams::default(),
+        &sys,
+        1.0,
+    )
+    .runx2_drive(pi_signal, free_rankl_pM, 0.0)
 }
 
 /// **M3: ROS stabilises Runx2.** ROS blocks Runx2 ubiquitination through
 /// Akt/FOXO; the degradation rate is divided by `1 + Akt · ROS / ros_half_max`
 /// (Akt = 1 − akt_inhibition). Returns that factor.
 pub fn ros_stabilisation(ros_uM: f64, p: &CellParams, iv: &InterventionParams) -> f64 {
-    1.0 + (1.0 - iv.akt_inhibition) * ros_uM.max(0.0) / p.ros_half_max_uM
+    let k = prepared_cells(p, iv);
+    k.stabilisation(k.ros_ratio(ros_uM))
 }
 
 /// **M1, M3: Runx2 production and degradation.**
@@ -105,16 +114,17 @@ pub fn runx2_step(
     p: &CellParams,
     iv: &InterventionParams,
 ) -> f64 {
-    let production =
-        iv.runx2_expression * (1.0 + (p.runx2_max_fold - 1.0) * drive + iv.runx2_overexpression);
-    let k = std::f64::consts::LN_2 / p.runx2_half_life_h / stabilisation;
-    relax(runx2, production * stabilisation, k, dt_h)
+    prepared(p, &MineralParams::default(), iv, &Systemic::NONE, dt_h).runx2_step(
+        runx2,
+        drive,
+        stabilisation,
+    )
 }
 
 /// **Runx2 → ALP, OPN.** Target expression `xⁿ / (halfⁿ + xⁿ)` with
 /// `x = Runx2 − 1` (the part above basal), n = `expression_hill`.
 pub fn runx2_target_expression(runx2: f64, half: f64, p: &CellParams) -> f64 {
-    hill(runx2 - 1.0, half, p.expression_hill)
+    crate::tissue::kernel::Hill::new(half, p.expression_hill).at(runx2 - 1.0)
 }
 
 /// **Phenotype switching with hysteresis.** A contractile cell turns
@@ -122,39 +132,37 @@ pub fn runx2_target_expression(runx2: f64, half: f64, p: &CellParams) -> f64 {
 /// osteogenic cell returns at `switch_off_per_h` only once Runx2 ≤
 /// `switch_off_runx2` (below the switch-on level).
 pub fn switch_rate(phenotype: Phenotype, runx2: f64, p: &CellParams) -> Option<(Phenotype, f64)> {
-    match phenotype {
-        Phenotype::Contractile if runx2 >= p.switch_on_runx2 && p.switch_on_per_h > 0.0 => {
-            Some((Phenotype::Osteogenic, p.switch_on_per_h))
-        }
-        Phenotype::Osteogenic if runx2 <= p.switch_off_runx2 && p.switch_off_per_h > 0.0 => {
-            Some((Phenotype::Contractile, p.switch_off_per_h))
-        }
-        _ => None,
-    }
+    let to = crate::tissue::kernel::switch_target(
+        phenotype,
+        runx2,
+        p.switch_on_runx2,
+        p.switch_off_runx2,
+    )?;
+    let rate = if to == Phenotype::Osteogenic {
+        p.switch_on_per_h
+    } else {
+        p.switch_off_per_h
+    };
+    (rate > 0.0).then_some((to, rate))
 }
 
 /// **Apoptosis (M5 and the source review).** Rises with the free Ca·Pi
 /// product, mineral load of the voxel and ROS; fetuin-A lowers it:
 ///
-/// `rate = apoptosis_per_h · (1 + g_P · H(S; S_half, n) + g_M · φ/(φ_calc + φ) + g_R · ROS/(ROS_half + ROS)) / (1 + fetuin / fetuin_half)`.
+/// `rate = apoptosis_per_h · (1 + g_P · H(S; S_half, n) + g_M · φ/(φ_calc + φ) + g_R · ROS/(ROS_half + ROS)) / (1 + fetuin / fetuin_half)`,
+/// `S` = [`free_product`] of `ca_mM`, `pi_mM` and `fetuin_g_per_L`.
 pub fn apoptosis_rate(
-    free_product_mM2: f64,
+    ca_mM: f64,
+    pi_mM: f64,
+    fetuin_g_per_L: f64,
     mineral: f64,
     ros_uM: f64,
-    fetuin_g_per_L: f64,
     p: &CellParams,
     m: &MineralParams,
 ) -> f64 {
-    let raise = 1.0
-        + p.apoptosis_product_gain
-            * hill(
-                free_product_mM2,
-                p.apoptosis_product_half_mM2,
-                p.apoptosis_product_hill,
-            )
-        + p.apoptosis_mineral_gain * saturating(mineral, m.calcified_fraction)
-        + p.apoptosis_ros_gain * saturating(ros_uM, p.ros_half_max_uM);
-    p.apoptosis_per_h * raise / (1.0 + fetuin_g_per_L.max(0.0) / p.fetuin_apoptosis_half_g_per_L)
+    // The expected events of a one-hour step are the rate.
+    let k = prepared(p, m, &InterventionParams::default(), &Systemic::NONE, 1.0);
+    k.apoptosis_events(ca_mM, pi_mM, fetuin_g_per_L, mineral, k.ros_ratio(ros_uM))
 }
 
 /// **M3: Nox4 ROS of a VSMC**, as the local level it sustains (µM): basal plus
@@ -175,18 +183,18 @@ pub fn endothelial_ros_uM(pi_mM: f64, p: &CellParams, iv: &InterventionParams) -
 /// **M7: free RANKL.** OPG and denosumab are decoys in excess of RANKL:
 /// `free = RANKL / (1 + OPG / Kd_OPG + denosumab / Kd_den)`.
 pub fn free_rankl(rankl_pM: f64, opg_pM: f64, denosumab_nM: f64, b: &BindingParams) -> f64 {
-    rankl_pM.max(0.0)
-        / (1.0
-            + opg_pM.max(0.0) / b.opg_rankl_kd_pM
-            + denosumab_nM.max(0.0) / b.denosumab_rankl_kd_nM)
+    let sys = Systemic {
+        denosumab_nM,
+        ..Systemic::NONE
+    };
+    prepared_binding(b, &sys).free_rankl(rankl_pM, opg_pM)
 }
 
 /// **M7: RANKL secretion** of a viable VSMC, pM/h: basal, plus Runx2 above
 /// basal (Runx2 binds the RANKL promoter), plus a transgene.
 pub fn rankl_secretion(runx2: f64, p: &CellParams, iv: &InterventionParams) -> f64 {
-    p.rankl_basal_pM_per_h
-        + p.rankl_runx2_pM_per_h * (runx2 - 1.0).max(0.0)
-        + iv.rankl_overexpression_pM_per_h
+    // Secreted over a one-hour step, pM: the rate.
+    prepared_cells(p, iv).rankl_secreted(runx2)
 }
 
 /// **M7: OPG secretion** of a viable VSMC, pM/h; lower in osteogenic cells.
@@ -202,27 +210,43 @@ pub fn opg_secretion(phenotype: Phenotype, p: &CellParams, iv: &InterventionPara
 /// **M6: PPi hydrolysis by ALP (TNAP)**, 1/h, in the voxel of a cell with
 /// ALP expression `alp`; levamisole inhibits it.
 pub fn ppi_hydrolysis_rate(alp: f64, p: &CellParams, iv: &InterventionParams) -> f64 {
-    p.alp_ppi_hydrolysis_per_h * alp.max(0.0) * (1.0 - iv.tnap_inhibition)
+    prepared_cells(p, iv).ppi_hydrolysis_rate(alp)
 }
 
 /// **M5: calciprotein particles.** Fetuin-A binds Ca·Pi into CPPs; the free
 /// product is `Ca · Pi / (1 + fetuin / cpp_half)`.
 pub fn free_product(ca_mM: f64, pi_mM: f64, fetuin_g_per_L: f64, m: &MineralParams) -> f64 {
-    ca_mM.max(0.0) * pi_mM.max(0.0) / (1.0 + fetuin_g_per_L.max(0.0) / m.cpp_half_g_per_L)
+    crate::tissue::kernel::free_product(ca_mM, pi_mM, fetuin_g_per_L, m.cpp_half_g_per_L)
 }
 
 /// PPi plus the PPi-equivalent of a bisphosphonate (a non-hydrolysable
 /// analogue), µM.
 pub fn ppi_equivalent(ppi_uM: f64, bisphosphonate_uM: f64, m: &MineralParams) -> f64 {
-    ppi_uM.max(0.0) + m.bisphosphonate_potency * bisphosphonate_uM.max(0.0)
+    let sys = Systemic {
+        bisphosphonate_uM,
+        ..Systemic::NONE
+    };
+    prepared(
+        &CellParams::default(),
+        m,
+        &InterventionParams::default(),
+        &sys,
+        1.0,
+    )
+    .ppi_equivalent(ppi_uM)
 }
 
 /// **M6, Mg: nucleation threshold** without fetuin-A:
 /// `nucleation_product · (1 + Mg / mg_half) · (1 + PPi_eq / ppi_half)`.
 pub fn base_threshold(mg_mM: f64, ppi_eq_uM: f64, m: &MineralParams) -> f64 {
-    m.nucleation_product_mM2
-        * (1.0 + mg_mM.max(0.0) / m.mg_nucleation_half_mM)
-        * (1.0 + ppi_eq_uM.max(0.0) / m.ppi_nucleation_half_uM)
+    prepared(
+        &CellParams::default(),
+        m,
+        &InterventionParams::default(),
+        &Systemic::NONE,
+        1.0,
+    )
+    .base_threshold(mg_mM, ppi_eq_uM)
 }
 
 /// Where a nucleus may form in a voxel.
@@ -270,30 +294,40 @@ pub fn nucleation_rate(
         }
     };
     match site {
+        // The matrix vesicles and the spread next to mineral run in their
+        // prepared form (one implementation, in `tissue/kernel.rs`).
         Site::Vesicle {
             alp,
             ros_uM,
             free_rankl_pM,
-        } => {
-            let s = free_product * (1.0 + m.vesicle_alp_boost * alp.max(0.0));
-            let thr = base_threshold
-                * (1.0
-                    + m.fetuin_vesicle_max
-                        * saturating(fetuin_g_per_L, m.fetuin_vesicle_half_g_per_L));
-            let release = (1.0 + m.vesicle_ros_gain * saturating(ros_uM, m.vesicle_ros_half_uM))
-                * (1.0
-                    + m.vesicle_rankl_gain
-                        * hill(free_rankl_pM, m.vesicle_rankl_half_pM, m.vesicle_rankl_hill));
-            m.vesicle_nucleation_per_h * release * excess(s, thr)
-        }
+        } => prepared(
+            &CellParams::default(),
+            m,
+            &InterventionParams::default(),
+            &Systemic::NONE,
+            1.0,
+        )
+        .vesicle_rate(
+            free_product,
+            base_threshold,
+            fetuin_g_per_L,
+            alp,
+            ros_uM,
+            free_rankl_pM,
+        ),
         Site::Body => m.body_nucleation_per_h * excess(free_product, base_threshold),
         Site::Lamina => {
             m.lamina_nucleation_per_h
                 * excess(free_product, base_threshold * m.lamina_threshold_factor)
         }
-        Site::NextToMineral => {
-            m.spread_nucleation_per_h * excess(free_product, m.growth_product_mM2)
-        }
+        Site::NextToMineral => prepared(
+            &CellParams::default(),
+            m,
+            &InterventionParams::default(),
+            &Systemic::NONE,
+            1.0,
+        )
+        .spread_rate(free_product),
     }
 }
 
@@ -314,6 +348,36 @@ pub fn growth_rate(
     m.growth_per_mM2_h * excess * fraction.powf(2.0 / 3.0)
         / (1.0 + ppi_eq_uM.max(0.0) / m.ppi_growth_half_uM)
         / (1.0 + mg_mM.max(0.0) / m.mg_growth_half_mM)
+}
+
+/// The prepared rules of `p` and `iv` (other groups at their defaults, no
+/// uniform levels, one-hour step): the one implementation that the
+/// reference functions above evaluate.
+fn prepared_cells(p: &CellParams, iv: &InterventionParams) -> Rules {
+    prepared(p, &MineralParams::default(), iv, &Systemic::NONE, 1.0)
+}
+
+/// The prepared rules of the binding constants `b` with the levels `sys`.
+fn prepared_binding(b: &BindingParams, sys: &Systemic) -> Rules {
+    Rules::reference(
+        &CellParams::default(),
+        &MineralParams::default(),
+        &InterventionParams::default(),
+        b,
+        sys,
+        1.0,
+    )
+}
+
+/// The prepared rules for a step of `dt_h`.
+fn prepared(
+    p: &CellParams,
+    m: &MineralParams,
+    iv: &InterventionParams,
+    sys: &Systemic,
+    dt_h: f64,
+) -> Rules {
+    Rules::reference(p, m, iv, &BindingParams::default(), sys, dt_h)
 }
 
 #[cfg(test)]
@@ -459,14 +523,128 @@ mod tests {
         assert!(free_rankl(10.0, 0.0, 1.0, &b) < free / 100.0);
     }
 
+    /// The functions (which evaluate the prepared forms of the cell rules)
+    /// against the equations of docs/model.md written out here, with plain
+    /// divisions and `powf`: an independent check of the one implementation.
+    #[test]
+    fn functions_follow_the_equations_of_model_md() {
+        let (p, m, _, b) = defaults();
+        let iv = InterventionParams {
+            calcimimetic: 0.3,
+            ..InterventionParams::default()
+        };
+        let close = |a: f64, b: f64, what: &str| {
+            assert!(
+                (a - b).abs() <= 1e-12 * b.abs().max(1e-300),
+                "{what}: {a} vs {b}"
+            );
+        };
+        let h = |x: f64, k: f64, n: f64| {
+            if x <= 0.0 {
+                0.0
+            } else {
+                (x / k).powf(n) / (1.0 + (x / k).powf(n))
+            }
+        };
+        let sat = |x: f64, k: f64| if x <= 0.0 { 0.0 } else { x / (k + x) };
+        for &(ca, pi, fet, mg, ppi, ros) in &[
+            (1.2, 1.0, 0.3, 0.8, 2.0, 0.0),
+            (2.4, 2.6, 0.1, 0.5, 0.5, 5.0),
+            (3.5, 4.0, 0.0, 1.5, 8.0, 120.0),
+        ] {
+            // M1, M2 + CaSR.
+            let casr = iv.casr_expression * (sat(ca, p.casr_half_max_mM) + iv.calcimimetic);
+            let pit1 = 0.9
+                * iv.pit1_expression
+                * (1.0
+                    + p.ca_pit1_gain * h(ca, p.ca_half_max_mM, p.ca_hill)
+                        / (1.0 + p.casr_protection * casr));
+            close(pit1_effective(0.9, ca, &p, &iv), pit1, "pit1");
+            close(
+                pi_in_target(pi, pit1, &p),
+                p.pi_in_max_mM * pit1 * sat(pi, p.pit1_km_mM),
+                "uptake",
+            );
+            // M1, M6, Mg.
+            let s = h(1.3, p.pi_in_half_max_mM, p.pi_hill)
+                / (1.0 + ppi / p.ppi_signal_half_uM)
+                / (1.0 + iv.trpm7_expression * mg / p.mg_signal_half_mM);
+            close(pi_signal(1.3, ppi, mg, &p, &iv), s, "pi signal");
+            close(
+                runx2_drive(s, 30.0, 150.0, &p),
+                s + p.rankl_weight * sat(30.0, p.rankl_half_max_pM)
+                    + p.pth_weight * sat(150.0, p.pth_half_max_pg_per_mL),
+                "drive",
+            );
+            // M3.
+            let sigma = 1.0 + (1.0 - iv.akt_inhibition) * ros / p.ros_half_max_uM;
+            close(ros_stabilisation(ros, &p, &iv), sigma, "stabilisation");
+            // M5.
+            let product = ca * pi / (1.0 + fet / m.cpp_half_g_per_L);
+            close(free_product(ca, pi, fet, &m), product, "free product");
+            let rate = p.apoptosis_per_h
+                * (1.0
+                    + p.apoptosis_product_gain
+                        * h(
+                            product,
+                            p.apoptosis_product_half_mM2,
+                            p.apoptosis_product_hill,
+                        )
+                    + p.apoptosis_mineral_gain * sat(0.02, m.calcified_fraction)
+                    + p.apoptosis_ros_gain * sat(ros, p.ros_half_max_uM))
+                / (1.0 + fet / p.fetuin_apoptosis_half_g_per_L);
+            close(
+                apoptosis_rate(ca, pi, fet, 0.02, ros, &p, &m),
+                rate,
+                "apoptosis",
+            );
+            // M6, Mg: thresholds and nucleation.
+            let thr = m.nucleation_product_mM2
+                * (1.0 + mg / m.mg_nucleation_half_mM)
+                * (1.0 + ppi / m.ppi_nucleation_half_uM);
+            close(base_threshold(mg, ppi, &m), thr, "threshold");
+            let site = Site::Vesicle {
+                alp: 0.7,
+                ros_uM: ros,
+                free_rankl_pM: 3.0,
+            };
+            let excess = |s: f64, t: f64| (s / t - 1.0).max(0.0);
+            let vesicle = m.vesicle_nucleation_per_h
+                * (1.0 + m.vesicle_ros_gain * sat(ros, m.vesicle_ros_half_uM))
+                * (1.0
+                    + m.vesicle_rankl_gain * h(3.0, m.vesicle_rankl_half_pM, m.vesicle_rankl_hill))
+                * excess(
+                    3.0 * product * (1.0 + m.vesicle_alp_boost * 0.7),
+                    thr * (1.0 + m.fetuin_vesicle_max * sat(fet, m.fetuin_vesicle_half_g_per_L)),
+                );
+            let got = nucleation_rate(site, 3.0 * product, thr, fet, &m);
+            assert!(
+                (got - vesicle).abs() <= 1e-12 * vesicle.max(1e-300) + 1e-300,
+                "vesicle: {got} vs {vesicle}"
+            );
+            let spread = m.spread_nucleation_per_h * excess(3.0 * product, m.growth_product_mM2);
+            let got = nucleation_rate(Site::NextToMineral, 3.0 * product, thr, fet, &m);
+            assert!(
+                (got - spread).abs() <= 1e-12 * spread.max(1e-300) + 1e-300,
+                "spread: {got} vs {spread}"
+            );
+            // M7.
+            close(
+                free_rankl(400.0, 800.0, 2.0, &b),
+                400.0 / (1.0 + 800.0 / b.opg_rankl_kd_pM + 2.0 / b.denosumab_rankl_kd_nM),
+                "free RANKL",
+            );
+        }
+    }
+
     #[test]
     fn apoptosis_rises_with_load_and_falls_with_fetuin() {
         let (p, m, ..) = defaults();
-        let base = apoptosis_rate(2.6, 0.0, 2.0, 0.1, &p, &m);
-        assert!(apoptosis_rate(6.0, 0.0, 2.0, 0.1, &p, &m) > base);
-        assert!(apoptosis_rate(2.6, 0.3, 2.0, 0.1, &p, &m) > base);
-        assert!(apoptosis_rate(2.6, 0.0, 200.0, 0.1, &p, &m) > base);
-        assert!(apoptosis_rate(2.6, 0.0, 2.0, 1.0, &p, &m) < base);
+        let base = apoptosis_rate(2.6, 1.0, 0.1, 0.0, 2.0, &p, &m);
+        assert!(apoptosis_rate(6.0, 1.0, 0.1, 0.0, 2.0, &p, &m) > base);
+        assert!(apoptosis_rate(2.6, 1.0, 0.1, 0.3, 2.0, &p, &m) > base);
+        assert!(apoptosis_rate(2.6, 1.0, 0.1, 0.0, 200.0, &p, &m) > base);
+        assert!(apoptosis_rate(2.6, 1.0, 1.0, 0.0, 2.0, &p, &m) < base);
     }
 
     #[test]

@@ -198,8 +198,8 @@ pub fn rules(s: &Scenario) -> Vec<Rule> {
             hill: "1".into(),
             function: "apoptosis_rate",
             at_low_high: (
-                model::apoptosis_rate(3.0, 0.0, 2.0, 0.0, p, m),
-                model::apoptosis_rate(3.0, 0.0, 2.0, 1.0, p, m),
+                model::apoptosis_rate(3.0, 1.0, 0.0, 0.0, 2.0, p, m),
+                model::apoptosis_rate(3.0, 1.0, 1.0, 0.0, 2.0, p, m),
             ),
         },
         Rule {
@@ -212,8 +212,8 @@ pub fn rules(s: &Scenario) -> Vec<Rule> {
             hill: quote!(p.apoptosis_product_hill),
             function: "apoptosis_rate",
             at_low_high: (
-                model::apoptosis_rate(1.0, 0.0, 2.0, 0.1, p, m),
-                model::apoptosis_rate(8.0, 0.0, 2.0, 0.1, p, m),
+                model::apoptosis_rate(1.0, 1.0, 0.0, 0.0, 2.0, p, m),
+                model::apoptosis_rate(8.0, 1.0, 0.0, 0.0, 2.0, p, m),
             ),
         },
         Rule {
@@ -226,8 +226,8 @@ pub fn rules(s: &Scenario) -> Vec<Rule> {
             hill: "1".into(),
             function: "apoptosis_rate",
             at_low_high: (
-                model::apoptosis_rate(2.0, 0.0, 2.0, 0.1, p, m),
-                model::apoptosis_rate(2.0, 0.3, 2.0, 0.1, p, m),
+                model::apoptosis_rate(2.0, 1.0, 0.1, 0.0, 2.0, p, m),
+                model::apoptosis_rate(2.0, 1.0, 0.1, 0.3, 2.0, p, m),
             ),
         },
         Rule {
