@@ -30,7 +30,7 @@
 //!    Agatston = Σ area × weight, volume score = Σ voxel volumes of counted
 //!    lesions, mass score = `c_HA × Σ HU × voxel volume` over them.
 //! 3. [`clinical_reading`] (and [`World::clinical`]) put both together into a
-//!    [`ClinicalReading`].
+//!    [`ClinicalRecord`].
 //!
 //! Nothing here changes the simulation: the readout reads the mineral field.
 
@@ -351,68 +351,17 @@ pub fn score(ct: &CtImage, p: &ImagingParams) -> Scores {
     out
 }
 
-/// Declares [`ClinicalReading`] with the names, units and meanings of its
-/// fields, for an output series group.
-macro_rules! reading {
-    ($(#[$meta:meta])* $name:ident { $( #[doc = $doc:literal] $field:ident : $unit:literal, )* }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, PartialEq, Default)]
-        pub struct $name {
-            $( #[doc = $doc] #[doc = concat!("\n\nUnit: ", $unit, ".")] pub $field: f64, )*
-        }
-
-        impl $name {
-            /// Names of the values, in order.
-            pub const NAMES: &'static [&'static str] = &[$( stringify!($field), )*];
-            /// Units, parallel to `NAMES`.
-            pub const UNITS: &'static [&'static str] = &[$( $unit, )*];
-            /// Meanings, parallel to `NAMES`.
-            pub const DOCS: &'static [&'static str] = &[$( $doc.trim_ascii(), )*];
-
-            /// Values in the order of `NAMES`.
-            pub fn values(&self) -> Vec<f64> {
-                vec![$( self.$field, )*]
-            }
-        }
-    };
-}
-
-reading! {
-    /// What a calcium-scoring CT of the vessel segment (`[imaging]`) would
-    /// report for the simulated wall: one row of a `/clinical` series.
-    ClinicalReading {
-        /// Agatston score of the segment: Σ over slices and lesions (≥ threshold, ≥ minimum area) of area × density weight (1–4 by peak HU).
-        agatston: "AU",
-        /// Volume score: volume of the CT voxels in counted lesions.
-        volume_mm3: "mm³",
-        /// Mass score (McCollough): c_HA × Σ HU × voxel volume over counted lesions, HU relative to water (includes the baseline).
-        mass_mg: "mg",
-        /// Counted lesions, summed over slices (a lesion crossing k slices counts k times).
-        n_lesions: "1",
-        /// 1 if a reader would call the segment calcified (Agatston > 0: a lesion ≥ minimum area above threshold), else 0.
-        detectable: "1",
-        /// Highest CT number of the segment's image.
-        peak_hu: "HU",
-        /// Largest connected area at or above threshold in one slice, counted or not (how close to detection).
-        max_lesion_area_mm2: "mm²",
-        /// Hydroxyapatite actually in the wall of the segment (3.16 g/cm³ × mineral volume), for comparison with mass_mg.
-        ha_mass_mg: "mg",
-        /// Mean hydroxyapatite volume fraction of the simulated wall (lamina and media voxels).
-        wall_mineral_fraction: "1",
-        /// Radial extent of the simulated wall (first to last lamina or media voxel), scaled onto the vessel.
-        wall_thickness_um: "µm",
-    }
-}
-
 /// The clinical reading of a simulated wall patch scaled to the vessel
 /// segment of `p`. Pure: depends on its arguments only.
-pub fn clinical_reading(patch: &Patch, p: &ImagingParams) -> ClinicalReading {
+pub fn clinical_reading(patch: &Patch, p: &ImagingParams) -> ClinicalRecord {
     let ct = synthetic_ct(patch, p);
     let s = score(&ct, p);
     let wall_thickness_um = patch
         .wall_range()
         .map_or(0.0, |(lo, hi)| (hi - lo) as f64 * patch.dx_um);
-    ClinicalReading {
+    ClinicalRecord {
+        // The patch knows no time; `World::clinical` sets it.
+        time_h: 0.0,
         agatston: s.agatston,
         volume_mm3: s.volume_mm3,
         mass_mg: s.mass_mg,
@@ -428,34 +377,26 @@ pub fn clinical_reading(patch: &Patch, p: &ImagingParams) -> ClinicalReading {
 }
 
 impl World {
-    /// The clinical reading of the current wall (see [`clinical_reading`]).
-    pub fn clinical(&self, p: &ImagingParams) -> ClinicalReading {
-        clinical_reading(&Patch::of(self), p)
-    }
-
-    /// The `/clinical` row of the current wall: [`World::clinical`] at the
-    /// world's time if `take`, else NaN but the time (a step without a
-    /// reading, or culture mode, which has no vessel).
-    pub fn clinical_record(&self, p: &ImagingParams, take: bool) -> ClinicalRecord {
-        if !take {
-            return ClinicalRecord {
-                time_h: self.time_h(),
-                ..ClinicalRecord::filled(f64::NAN)
-            };
-        }
-        let r = self.clinical(p);
+    /// The clinical reading of the current wall at the world's time (see
+    /// [`clinical_reading`]).
+    pub fn clinical(&self, p: &ImagingParams) -> ClinicalRecord {
         ClinicalRecord {
             time_h: self.time_h(),
-            agatston: r.agatston,
-            volume_mm3: r.volume_mm3,
-            mass_mg: r.mass_mg,
-            n_lesions: r.n_lesions,
-            detectable: r.detectable,
-            peak_hu: r.peak_hu,
-            max_lesion_area_mm2: r.max_lesion_area_mm2,
-            ha_mass_mg: r.ha_mass_mg,
-            wall_mineral_fraction: r.wall_mineral_fraction,
-            wall_thickness_um: r.wall_thickness_um,
+            ..clinical_reading(&Patch::of(self), p)
+        }
+    }
+
+    /// The `/clinical` row of the current wall: [`World::clinical`] if
+    /// `take`, else NaN but the time (a step without a reading, or culture
+    /// mode, which has no vessel).
+    pub fn clinical_record(&self, p: &ImagingParams, take: bool) -> ClinicalRecord {
+        if take {
+            self.clinical(p)
+        } else {
+            ClinicalRecord {
+                time_h: self.time_h(),
+                ..ClinicalRecord::filled(f64::NAN)
+            }
         }
     }
 }

@@ -18,7 +18,7 @@
 //!   pipeline (build, step, run, reconfigure, frames, snapshots);
 //! - [`imaging`]: the clinical readout: a synthetic calcium-scoring CT of a
 //!   vessel segment built from the wall, scored as Agatston, volume and mass
-//!   ([`imaging::ClinicalReading`], [`World::clinical`]);
+//!   ([`records::ClinicalRecord`], [`World::clinical`]);
 //! - [`records`]: the per-step series ([`Summary`], serum, bone);
 //! - [`experiment`]: the validation experiments and their claims;
 //! - [`error`]: [`ConfigError`] and [`BuildError`].

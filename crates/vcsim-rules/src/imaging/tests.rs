@@ -70,7 +70,7 @@ impl Built {
         }
     }
 
-    fn read(&self, p: &ImagingParams) -> ClinicalReading {
+    fn read(&self, p: &ImagingParams) -> ClinicalRecord {
         clinical_reading(&self.patch(), p)
     }
 }
@@ -328,7 +328,7 @@ fn the_volume_score_is_the_count_of_lesion_voxels_times_the_voxel_volume() {
 #[test]
 fn the_reading_grows_with_the_mineral() {
     let p = short();
-    let mut last = ClinicalReading::default();
+    let mut last = ClinicalRecord::default();
     let mut flips = 0;
     for k in 0..=20 {
         let phi = 0.02 * k as f64;
@@ -384,7 +384,7 @@ fn the_reading_does_not_depend_on_the_simulations_dx() {
         .iter()
         .map(|&dx| synthetic_ct(&Built::new(dx, 1000.0, None, phi).patch(), &p))
         .collect();
-    let reads: Vec<ClinicalReading> = [10.0, 5.0, 2.5]
+    let reads: Vec<ClinicalRecord> = [10.0, 5.0, 2.5]
         .iter()
         .map(|&dx| Built::new(dx, 1000.0, None, phi).read(&p))
         .collect();
@@ -430,9 +430,9 @@ fn no_wall_reads_nothing() {
     let r = b.read(&p);
     assert_eq!(
         r,
-        ClinicalReading {
+        ClinicalRecord {
             peak_hu: p.baseline_hu,
-            ..ClinicalReading::default()
+            ..ClinicalRecord::default()
         }
     );
     // A wall without mineral reads the baseline too.
@@ -483,11 +483,11 @@ fn the_imaging_section_is_declared_and_validated() {
     let s = Scenario::from_toml("[imaging]\nvessel_diameter_mm = 2.5\n", "t", &[]).expect("ok");
     assert_eq!(s.imaging.vessel_diameter_mm, 2.5);
     assert_eq!(
-        ClinicalReading::NAMES.len(),
-        ClinicalReading::default().values().len()
+        ClinicalRecord::NAMES.len(),
+        ClinicalRecord::default().values().len()
     );
-    assert_eq!(ClinicalReading::NAMES.len(), ClinicalReading::UNITS.len());
-    assert!(ClinicalReading::DOCS.iter().all(|d| !d.is_empty()));
+    assert_eq!(ClinicalRecord::NAMES.len(), ClinicalRecord::UNITS.len());
+    assert!(ClinicalRecord::DOCS.iter().all(|d| !d.is_empty()));
 }
 
 /// The ckd5d wall (dx 5 µm, 10 lamellar units of 25 µm, laminae one voxel:
@@ -515,7 +515,7 @@ fn ckd5d_wall(phi: impl Fn(Region, usize) -> f64) -> (Vec<f64>, vcsim_core::Latt
     (m, l)
 }
 
-fn read_wall(m: &[f64], l: &vcsim_core::Lattice, p: &ImagingParams) -> ClinicalReading {
+fn read_wall(m: &[f64], l: &vcsim_core::Lattice, p: &ImagingParams) -> ClinicalRecord {
     clinical_reading(
         &Patch {
             mineral: m,
