@@ -79,6 +79,13 @@ fn content(path: &Path) -> Vec<Vec<u64>> {
 
 const SHORT: [&str; 4] = ["--set", "simulation.duration_days=20", "--progress", "none"];
 
+/// Runs the smoke scenario, shortened, into `out`; it must succeed.
+fn run_short(out: &Path) {
+    let smoke = smoke();
+    let mut args = vec!["run", &smoke, "-o", s(out)];
+    args.extend(SHORT);
+    assert!(run(&args).status.success());
+}
 #[test]
 fn a_second_run_on_the_same_output_is_refused_and_the_first_survives() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -157,9 +164,7 @@ fn a_run_killed_anywhere_resumes_to_the_uninterrupted_file() {
     let dir = tempfile::tempdir().expect("tempdir");
     let smoke = smoke();
     let reference = dir.path().join("ref.h5");
-    let mut args = vec!["run", &smoke, "-o", s(&reference)];
-    args.extend(SHORT);
-    assert!(run(&args).status.success());
+    run_short(&reference);
     let want = content(&reference);
     for (k, delay_ms) in [150u64, 400, 900].into_iter().enumerate() {
         let out = dir.path().join(format!("k{k}.h5"));
@@ -197,9 +202,7 @@ fn an_output_damaged_after_the_checkpoint_is_recomputed_on_resume() {
     let dir = tempfile::tempdir().expect("tempdir");
     let smoke = smoke();
     let reference = dir.path().join("ref.h5");
-    let mut args = vec!["run", &smoke, "-o", s(&reference)];
-    args.extend(SHORT);
-    assert!(run(&args).status.success());
+    run_short(&reference);
     let out = dir.path().join("d.h5");
     let mut args = vec!["run", &smoke, "-o", s(&out), "--stop-at-step", "50"];
     args.extend(SHORT);
@@ -278,9 +281,7 @@ fn broken_pipes_end_quietly() {
     let dir = tempfile::tempdir().expect("tempdir");
     let smoke = smoke();
     let out = dir.path().join("p.h5");
-    let mut args = vec!["run", &smoke, "-o", s(&out)];
-    args.extend(SHORT);
-    assert!(run(&args).status.success());
+    run_short(&out);
     let o = s(&out);
     for cmd in [
         vec!["inspect", o],
