@@ -832,8 +832,14 @@ mod tests {
         vec![base, fractional, drugs]
     }
 
+    /// The step's rules (any `dt`, with uniform levels and drugs folded in)
+    /// against the functions of `model.rs`, which evaluate the same forms for
+    /// a one-hour step without uniform levels: the scaling with `dt` and the
+    /// folding of PTH, denosumab, bisphosphonate and H2O2 are right. (The
+    /// equations themselves are checked in
+    /// `model::tests::functions_follow_the_equations_of_model_md`.)
     #[test]
-    fn rules_compute_the_model_functions() {
+    fn prepared_forms_scale_with_the_step_and_fold_the_uniform_levels() {
         let b = BindingParams::default();
         let dt = 1.7;
         let mut s = Stream::new(11, 0, 0, Purpose(1));
