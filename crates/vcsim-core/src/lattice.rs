@@ -48,13 +48,15 @@ pub struct WallGeometry {
     pub ndim: usize,
     /// Voxel edge length, µm.
     pub dx_um: f64,
-    /// Thickness of the endothelial layer, µm (at least one voxel is used).
+    /// Thickness of the endothelial layer, µm (at least one voxel is used:
+    /// it carries the lumen boundary).
     pub endothelium_um: f64,
     /// Number of lamellar units (an elastic lamina plus a smooth-muscle layer).
     pub lamellar_units: usize,
     /// Thickness of one lamellar unit, µm.
     pub lamellar_unit_um: f64,
-    /// Thickness of one elastic lamina, µm (at least one voxel is used).
+    /// Thickness of one elastic lamina, µm (kept as a volume fraction of the
+    /// voxels it crosses, so it need not be a whole number of voxels).
     pub lamina_um: f64,
     /// Thickness of the adventitia, µm.
     pub adventitia_um: f64,
@@ -62,6 +64,9 @@ pub struct WallGeometry {
     pub circumference_um: f64,
     /// Extent along the vessel axis, µm (periodic; ignored in 2D).
     pub axial_um: f64,
+    /// Thickness of the slab a 2D section stands for, µm (ignored in 3D,
+    /// where a voxel is `dx_um` deep).
+    pub section_um: f64,
 }
 
 /// Why a geometry cannot be built.
@@ -85,9 +90,25 @@ pub struct Lattice {
     pub shape: [usize; 3],
     /// Voxel edge length, µm.
     pub dx_um: f64,
-    /// Region code of every voxel, `[z][y][x]` order.
+    /// Region code of every voxel, `[z][y][x]` order: the region that holds
+    /// most of the voxel's volume.
     pub region: Vec<Region>,
+    /// Depth of a voxel across the section, µm: `dx_um` in 3D, the section
+    /// thickness in 2D.
+    pub depth_um: f64,
+    /// Volume fraction of elastic lamina in each radial position `x` (the
+    /// wall is the same along y and z): a lamina of 3 µm is 0.3 of a 10 µm
+    /// voxel, one whole voxel and a fifth of the next at 2.5 µm. Empty for a
+    /// lattice without a wall.
+    pub lamina_fraction: Vec<f32>,
+    /// The lamellar unit (0 at the lumen) whose smooth-muscle layer holds
+    /// radial position `x`, or [`NO_UNIT`] outside the media. Empty for a
+    /// lattice without a wall.
+    pub unit: Vec<u32>,
 }
+
+/// [`Lattice::unit`] of a radial position outside the media.
+pub const NO_UNIT: u32 = u32::MAX;
 
 /// Largest number of voxels a lattice may have (keeps indices in `u32`).
 pub const MAX_VOXELS: usize = u32::MAX as usize - 1;
@@ -102,7 +123,23 @@ impl Lattice {
             shape,
             dx_um,
             region: vec![fill; n],
+            depth_um: dx_um,
+            lamina_fraction: Vec::new(),
+            unit: Vec::new(),
         }
+    }
+
+    /// Volume of one voxel, µm³: `dx² · depth`.
+    pub fn voxel_um3(&self) -> f64 {
+        self.dx_um * self.dx_um * self.depth_um
+    }
+
+    /// Lamina volume fraction of voxel `i` (0 without a wall).
+    #[inline]
+    pub fn lamina_at(&self, i: usize) -> f64 {
+        self.lamina_fraction
+            .get(i % self.shape[2])
+            .map_or(0.0, |&f| f64::from(f))
     }
 
     /// Builds the wall: endothelium at the lumen, then `lamellar_units` times an
@@ -132,27 +169,51 @@ impl Lattice {
                 g.lamina_um, g.lamellar_unit_um
             )));
         }
+        if g.ndim == 2 && !(g.section_um.is_finite() && g.section_um > 0.0) {
+            return Err(GeometryError(format!(
+                "section_um must be > 0, got {}",
+                g.section_um
+            )));
+        }
         let dx = g.dx_um;
         let vox = |um: f64| ((um / dx).round() as usize).max(1);
-        // Radial profile, built voxel by voxel so that thin laminae keep at least
-        // one voxel and every smooth-muscle layer keeps at least one.
-        let mut radial = Vec::new();
-        radial.extend(std::iter::repeat_n(
-            Region::Endothelium,
-            vox(g.endothelium_um),
-        ));
-        let lamina = vox(g.lamina_um);
-        let smc = vox(g.lamellar_unit_um - g.lamina_um);
-        for _ in 0..g.lamellar_units {
-            radial.extend(std::iter::repeat_n(Region::Lamina, lamina));
-            radial.extend(std::iter::repeat_n(Region::Media, smc));
+        // Radial profile by physical position: the endothelium keeps at least
+        // one voxel (it carries the lumen boundary); the wall (laminae and
+        // smooth-muscle layers) spans `units · unit + lamina` µm from there,
+        // each voxel taking the region that holds most of it and keeping its
+        // lamina volume fraction; then the adventitia.
+        let mut radial = vec![Region::Endothelium; vox(g.endothelium_um)];
+        let mut lamina_fraction = vec![0.0f32; radial.len()];
+        let mut unit = vec![NO_UNIT; radial.len()];
+        let u = g.lamellar_unit_um;
+        let wall_um = g.lamellar_units as f64 * u + g.lamina_um;
+        let n_wall = ((wall_um / dx).round() as usize).max(1);
+        for i in 0..n_wall {
+            let (a, b) = (i as f64 * dx, (i + 1) as f64 * dx);
+            // Laminae at [k·u, k·u + lamina) for k = 0..=units.
+            let first = (a / u).floor().max(0.0) as usize;
+            let last = ((b / u).floor() as usize).min(g.lamellar_units);
+            let mut overlap = 0.0;
+            for k in first..=last {
+                let lo = k as f64 * u;
+                overlap += (b.min(lo + g.lamina_um) - a.max(lo)).max(0.0);
+            }
+            let f = (overlap / dx).min(1.0);
+            lamina_fraction.push(f as f32);
+            if f >= 0.5 {
+                radial.push(Region::Lamina);
+                unit.push(NO_UNIT);
+            } else {
+                radial.push(Region::Media);
+                let centre = 0.5 * (a + b);
+                unit.push(((centre / u).floor() as u32).min(g.lamellar_units as u32 - 1));
+            }
         }
-        radial.extend(std::iter::repeat_n(Region::Lamina, lamina));
         if g.adventitia_um > 0.0 {
-            radial.extend(std::iter::repeat_n(
-                Region::Adventitia,
-                vox(g.adventitia_um),
-            ));
+            let n = vox(g.adventitia_um);
+            radial.extend(std::iter::repeat_n(Region::Adventitia, n));
+            lamina_fraction.extend(std::iter::repeat_n(0.0, n));
+            unit.extend(std::iter::repeat_n(NO_UNIT, n));
         }
         let nx = radial.len();
         let ny = vox(g.circumference_um);
@@ -185,6 +246,9 @@ impl Lattice {
             shape: [nz, ny, nx],
             dx_um: dx,
             region,
+            depth_um: if g.ndim == 3 { dx } else { g.section_um },
+            lamina_fraction,
+            unit,
         })
     }
 
@@ -237,19 +301,41 @@ mod tests {
             adventitia_um: 10.0,
             circumference_um: 50.0,
             axial_um: 0.0,
+            section_um: 10.0,
         }
     }
 
     #[test]
     fn wall_layers_in_order() {
         let l = Lattice::from_wall(&wall()).expect("valid");
-        // 1 endothelium + 3 × (1 lamina + 3 media) + 1 lamina + 2 adventitia.
+        // 1 endothelium + 63 µm of wall (13 voxels) + 2 adventitia. Laminae
+        // at 0–3, 20–23, 40–43, 60–63 µm: 0.6 of voxels 0, 4, 8, 12 of the
+        // wall, so those are lamina voxels.
         assert_eq!(l.shape, [1, 10, 16]);
         let radial: Vec<u8> = l.region[..16].iter().map(|r| *r as u8).collect();
         assert_eq!(radial, vec![0, 1, 2, 2, 2, 1, 2, 2, 2, 1, 2, 2, 2, 1, 3, 3]);
         assert_eq!(l.region_counts(), [10, 40, 90, 20]);
         // Every circumferential row repeats the radial profile.
         assert_eq!(&l.region[16 * 7..16 * 8], &l.region[..16]);
+        assert_eq!(l.lamina_at(1), 0.6f32 as f64);
+        assert_eq!(l.lamina_at(2), 0.0);
+        assert_eq!(l.unit[2..5], [0, 0, 0]);
+        assert_eq!(l.unit[10..13], [2, 2, 2]);
+        assert_eq!(l.voxel_um3(), 250.0);
+    }
+
+    /// The lamina volume is that of the geometry at every dx, whole voxels
+    /// or not.
+    #[test]
+    fn lamina_volume_is_the_geometrys_at_every_dx() {
+        for dx in [10.0, 5.0, 2.5, 1.25, 1.0] {
+            let mut g = wall();
+            g.dx_um = dx;
+            g.circumference_um = 40.0;
+            let l = Lattice::from_wall(&g).expect("valid");
+            let lamina_um: f64 = l.lamina_fraction.iter().map(|&f| f64::from(f)).sum::<f64>() * dx;
+            assert!((lamina_um - 12.0).abs() < 1e-4, "dx {dx}: {lamina_um}");
+        }
     }
 
     #[test]

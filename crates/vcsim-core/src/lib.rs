@@ -51,7 +51,7 @@ mod solver;
 
 pub use cells::{CellId, CellStore, Columns, Occupied, retain_by};
 pub use field::{Boundary, Face, FieldKind, FieldSpec, FieldStore};
-pub use lattice::{GeometryError, Lattice, MAX_VOXELS, Region, WallGeometry};
+pub use lattice::{GeometryError, Lattice, MAX_VOXELS, NO_UNIT, Region, WallGeometry};
 pub use pipeline::{Observer, Pipeline, Stage, StageEvent, StageTimes, StepContext};
 pub use reduce::{REDUCE_CHUNK, det_sum, det_sum_f32};
 pub use rng::{Purpose, Stream, first_uniforms, philox4x32_10};

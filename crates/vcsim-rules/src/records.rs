@@ -56,13 +56,15 @@ series_record! {
     n_apoptotic_body: "cells",
     /// Apoptotic bodies in a calcified voxel.
     n_calcified: "cells",
-    /// Fraction of media and lamina voxels whose mineral fraction reaches mineral.calcified_fraction.
+    /// Volume fraction of the wall (media + lamina) in blocks of mineral.calcified_block_um whose mean mineral fraction reaches mineral.calcified_fraction (a physical scale: the same at every dx).
     calcified_fraction: "1",
+    /// Mineral volume per wall (media + lamina) volume.
+    mineral_wall_fraction: "1",
     /// Total hydroxyapatite volume.
     mineral_volume_um3: "µm³",
-    /// Share of the mineral volume that sits in elastic-lamina voxels.
+    /// Share of the mineral volume that sits in elastic lamina (each voxel's mineral × its lamina volume fraction).
     lamina_mineral_share: "1",
-    /// Share of the wall (media + lamina) voxels that are lamina, for comparison with lamina_mineral_share.
+    /// Share of the wall (media + lamina) volume that is elastic lamina, for comparison with lamina_mineral_share.
     lamina_volume_share: "1",
     /// Mean Runx2 of viable cells.
     mean_runx2: "fold",

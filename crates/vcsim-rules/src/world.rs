@@ -27,6 +27,9 @@ pub struct World {
     /// Mineral (hydroxyapatite) volume fraction of each voxel. f64: one unit
     /// holds 31 460 mM of calcium, so f32 rounding would break mass balance.
     pub mineral: Vec<f64>,
+    /// Nuclei formed in each voxel: the number of particles its mineral
+    /// grows on (mineral that a front brought holds none of its own).
+    pub nuclei: Vec<u32>,
     /// Culture mode: concentration of each field in the medium pool.
     pub medium: Vec<f64>,
     /// Amount of each field (concentration × voxels) that entered through
@@ -49,8 +52,14 @@ pub struct World {
     pub dt_h: f64,
     /// Medium volume per layer volume (culture mode), 0 in tissue mode.
     pub medium_ratio: f64,
-    /// Fraction of a cell-holding voxel taken by the cell.
-    pub cell_volume_fraction: f64,
+    /// Volume of one cell in voxels (tissue: `cells.volume_um3` / voxel
+    /// volume; culture: `cells.cell_volume_fraction`).
+    pub cell_volume_voxels: f64,
+    /// Side, in voxels, of the blocks `calcified_fraction` averages mineral
+    /// over (`mineral.calcified_block_um` / dx, at least 1).
+    pub readout_block: usize,
+    /// The cell territories: the voxels each cell senses and secretes into.
+    pub territories: crate::sim::territory::Territories,
     /// Protein per cell, ng (culture readout).
     pub protein_ng_per_cell: f64,
 }
@@ -99,7 +108,7 @@ impl World {
         let mineral =
             det_sum(self.lattice.len(), |i| self.mineral[i]) * HA_CALCIUM_MM * HA_PI_PER_CA;
         let pi_in = &self.cells.data.pi_in;
-        let cells = det_sum(pi_in.len(), |i| f64::from(pi_in[i])) * self.cell_volume_fraction;
+        let cells = det_sum(pi_in.len(), |i| f64::from(pi_in[i])) * self.cell_volume_voxels;
         field + mineral + cells + self.medium_ratio * n * self.medium[PHOSPHATE]
     }
 }
@@ -127,20 +136,16 @@ impl Summary {
         let is_wall = |i: usize| matches!(region[i], Region::Media | Region::Lamina);
         let n_media = det_sum(nv, |i| f64::from(u8::from(is_media(i))));
         let n_wall = det_sum(nv, |i| f64::from(u8::from(is_wall(i))));
-        let n_lamina = det_sum(nv, |i| f64::from(u8::from(region[i] == Region::Lamina)));
+        let lat = &w.lattice;
+        let lamina = |i: usize| {
+            if is_wall(i) { lat.lamina_at(i) } else { 0.0 }
+        };
+        let n_lamina = det_sum(nv, lamina);
         let mineral = &w.mineral;
-        let calcified = det_sum(nv, |i| {
-            f64::from(u8::from(is_wall(i) && mineral[i] >= calcified_threshold))
-        });
-        let voxel_um3 = w.lattice.dx_um.powi(3);
+        let calcified = calcified_volume(w, calcified_threshold);
+        let voxel_um3 = lat.voxel_um3();
         let mineral_sum = det_sum(nv, |i| mineral[i]);
-        let lamina_mineral = det_sum(nv, |i| {
-            if region[i] == Region::Lamina {
-                mineral[i]
-            } else {
-                0.0
-            }
-        });
+        let lamina_mineral = det_sum(nv, |i| mineral[i] * lamina(i));
         let media_mean = |f: usize| {
             let v = w.fields.values(f);
             ratio(
@@ -176,6 +181,7 @@ impl Summary {
             n_apoptotic_body: count(Phenotype::ApoptoticBody),
             n_calcified: count(Phenotype::Calcified),
             calcified_fraction: ratio(calcified, n_wall),
+            mineral_wall_fraction: ratio(mineral_sum, n_wall),
             mineral_volume_um3: mineral_sum * voxel_um3,
             lamina_mineral_share: ratio(lamina_mineral, mineral_sum),
             lamina_volume_share: ratio(n_lamina, n_wall),
@@ -204,4 +210,31 @@ impl Summary {
 
 fn ratio(a: f64, b: f64) -> f64 {
     if b > 0.0 { a / b } else { 0.0 }
+}
+
+/// Wall voxels in blocks of `w.readout_block` voxels a side (a physical
+/// length, `mineral.calcified_block_um`) whose mean mineral fraction over
+/// their wall voxels reaches `threshold`. Summed in a fixed order.
+fn calcified_volume(w: &World, threshold: f64) -> f64 {
+    let l = &w.lattice;
+    let [nz, ny, nx] = l.shape;
+    let n = w.readout_block.max(1);
+    let (bz, by, bx) = (nz.div_ceil(n), ny.div_ceil(n), nx.div_ceil(n));
+    let mut count = vec![0u32; bz * by * bx];
+    let mut sum = vec![0.0f64; bz * by * bx];
+    for (i, r) in l.region.iter().enumerate() {
+        if !matches!(r, Region::Media | Region::Lamina) {
+            continue;
+        }
+        let (z, y, x) = l.coords(i);
+        let b = ((z / n) * by + y / n) * bx + x / n;
+        count[b] += 1;
+        sum[b] += w.mineral[i];
+    }
+    count
+        .iter()
+        .zip(&sum)
+        .filter(|&(&c, &s)| c > 0 && s >= threshold * f64::from(c))
+        .map(|(&c, _)| f64::from(c))
+        .sum()
 }

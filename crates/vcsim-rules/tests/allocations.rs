@@ -176,7 +176,7 @@ fn tissue() -> Scenario {
         "patient.kidney.egfr_mL_min=3.0",
         "dialysis.sessions_per_week=3",
         "mineral.vesicle_nucleation_per_h=0.05",
-        "mineral.lamina_nucleation_per_h=0.05",
+        "mineral.lamina_nucleation_per_um3_h=4.0e-4",
     ])
 }
 

@@ -467,8 +467,8 @@ fn a_world_reads_its_own_wall() {
         dx_um: w.lattice.dx_um,
     };
     assert_eq!(r, clinical_reading(&patch, &s.imaging));
-    // 4 units of (10 µm lamina + 20 µm media) and the external lamina.
-    assert!(close(r.wall_thickness_um, 130.0, 1e-12), "{r:?}");
+    // 4 units of 26 µm and the external lamina of 3 µm: 107 µm, 11 voxels of 10 µm.
+    assert!(close(r.wall_thickness_um, 110.0, 1e-12), "{r:?}");
     assert!(r.ha_mass_mg > 0.0 && r.peak_hu > s.imaging.baseline_hu);
 }
 
@@ -504,6 +504,7 @@ fn ckd5d_wall(phi: impl Fn(Region, usize) -> f64) -> (Vec<f64>, vcsim_core::Latt
         adventitia_um: 30.0,
         circumference_um: 2000.0,
         axial_um: 100.0,
+        section_um: 10.0,
     };
     let l = vcsim_core::Lattice::from_wall(&g).expect("wall");
     let m = l

@@ -186,9 +186,9 @@ param_group! {
     GeometryParams, section = "geometry" {
         /// Number of dimensions: 2 (radial × circumferential section) or 3 (plus axial).
         ndim: usize = 2, unit = "1", range = [2, 3], source = "scenario choice";
-        /// Voxel edge length; one VSMC at most per voxel.
+        /// Voxel edge length: a numerical setting (results converge as it shrinks, docs/convergence.md), not a cell size.
         dx_um: f64 = 10.0, unit = "µm", range = [0.5, 1000.0],
-            source = "estimate: VSMC diameter 5–8 µm and nuclear density ~1e5/mm³ [bloodvessels1979]";
+            source = "numerical setting: docs/convergence.md";
         /// Thickness of the endothelial layer at the lumen.
         endothelium_um: f64 = 10.0, unit = "µm", range = [0.0, 100.0],
             source = "estimate: one cell layer";
@@ -198,7 +198,7 @@ param_group! {
         /// Thickness of one lamellar unit.
         lamellar_unit_um: f64 = 26.0, unit = "µm", range = [1.0, 200.0],
             source = "[wolinsky1970] 0.017 mm (thoracic) to 0.026 mm (abdominal)";
-        /// Thickness of one elastic lamina (at least one voxel is used).
+        /// Thickness of one elastic lamina (kept as a volume fraction of the voxels it crosses).
         lamina_um: f64 = 3.0, unit = "µm", range = [0.1, 100.0],
             source = "estimate: elastic laminae are a few µm thick";
         /// Thickness of the adventitia beyond the external elastic lamina.
@@ -210,9 +210,12 @@ param_group! {
         /// Extent of the patch along the vessel axis (periodic; 3D only).
         axial_um: f64 = 100.0, unit = "µm", range = [1.0, 1.0e6],
             source = "scenario choice";
-        /// Fraction of smooth-muscle voxels that hold a VSMC at the start.
+        /// Culture only: fraction of the monolayer's voxels (one cell footprint each) that hold a VSMC at the start. In tissue the number of cells is cells.density_per_mm3.
         cell_fill: f64 = 0.8, unit = "1", range = [0.0, 1.0],
-            source = "estimate: SMC volume fraction of the media 30–50% (rat aortic media 40–50% [osbornepellegrin1978]) at ~1 cell per voxel-sized slot";
+            source = "estimate: a near-confluent monolayer";
+        /// 2D only: thickness of the slab of wall a section stands for (a voxel is dx × dx × this); 3D voxels are dx deep.
+        section_um: f64 = 10.0, unit = "µm", range = [0.1, 1000.0],
+            source = "scenario choice: thick enough to hold a VSMC (width 3–8 µm [bloodvessels1979]) so that cells and nuclei stay whole at every dx";
     }
 }
 
@@ -410,9 +413,15 @@ param_group! {
         /// Rate at which intracellular Pi follows uptake (export and use).
         pi_exchange_per_h: f64 = 1.0, unit = "1/h", range = [0.001, 1000.0],
             source = "estimate: cytosolic Pi turns over within hours";
-        /// Fraction of a cell-holding voxel taken by the cell (intracellular Pi pool size).
+        /// Culture only: fraction of a monolayer voxel taken by its cell (intracellular Pi pool size). In tissue a cell's volume is volume_um3.
         cell_volume_fraction: f64 = 0.4, unit = "1", range = [0.01, 1.0],
             source = "estimate: SMC volume fraction of the media 30–50% (rat aortic media 40–50% [osbornepellegrin1978])";
+        /// Tissue: VSMCs per mm³ of smooth-muscle layer (each owns a territory of 1/density around it: its sensing and secretion volume).
+        density_per_mm3: f64 = 2.0e5, unit = "1/mm³", range = [1.0e3, 1.0e7],
+            source = "[bloodvessels1979] 1e5 nuclei/mm³ (human intracranial media); [olivetti1980] ~1e6/mm³ (rat aorta) → human muscular media 1–3e5/mm³";
+        /// Tissue: volume of one VSMC (its intracellular Pi pool).
+        volume_um3: f64 = 1300.0, unit = "µm³", range = [100.0, 10000.0],
+            source = "estimate: ellipsoid 100 × 5 µm ≈ 1.3 pL (human VSMC 15–200 × 3–8 µm [bloodvessels1979]; rat aortic VSMC 272 µm³ [olivetti1980])";
         /// Intracellular Pi at which the osteogenic Pi signal is half-maximal.
         pi_in_half_max_mM: f64 = 1.8, unit = "mM", range = [0.01, 100.0],
             source = "estimate from [jono2000]: no mineral at ≤ 1.4 mM extracellular Pi, 2.0 mM the classic calcifying dose";
@@ -587,33 +596,30 @@ param_group! {
         /// Hill coefficient of the free-RANKL effect on vesicle release.
         vesicle_rankl_hill: f64 = 2.0, unit = "1", range = [0.1, 10.0],
             source = "estimate: a switch-like response (RANK-bearing cells appear only where OPG is missing [min2000])";
-        /// Nucleation rate of an osteogenic cell's matrix vesicles per unit relative excess over the threshold.
+        /// Nucleation rate of one osteogenic cell's matrix vesicles (anywhere in its territory) per unit relative excess over the threshold.
         vesicle_nucleation_per_h: f64 = 3.0e-4, unit = "1/h", range = [0.0, 100.0],
             source = "estimate: at CKD 5D serum an osteogenic cell waits months for its first nucleus";
-        /// Nucleation rate of an apoptotic body per unit relative excess over the threshold.
+        /// Nucleation rate of one apoptotic cell or body (anywhere in its territory) per unit relative excess over the threshold.
         body_nucleation_per_h: f64 = 1.0e-3, unit = "1/h", range = [0.0, 100.0],
             source = "estimate: apoptotic bodies are efficient nucleation sites [seed-review]";
-        /// Nucleation rate of an elastic-lamina voxel per unit relative excess over its (lower) threshold.
-        lamina_nucleation_per_h: f64 = 4.0e-3, unit = "1/h", range = [0.0, 100.0],
-            source = "estimate: medial calcification forms along the elastic laminae [seed-review] [meyer1969]; set so that mineral is enriched along the laminae of a CKD 5D wall (validation experiment 9: 1.66× their volume share at 180 days; 2e-3 gave 1.49×)";
+        /// Nucleation rate per µm³ of elastic lamina per unit relative excess over its (lower) threshold.
+        lamina_nucleation_per_um3_h: f64 = 3.2e-5, unit = "1/(µm³·h)", range = [0.0, 100.0],
+            source = "estimate: medial calcification forms along the elastic laminae [seed-review] [meyer1969]; the earlier 4e-3/h per 5 µm lamina voxel (set so that mineral is enriched along the laminae of a CKD 5D wall, validation experiment 9) per µm³";
         /// Threshold factor of elastin: the lamina nucleation threshold is this times the vesicle threshold without fetuin-A.
         lamina_threshold_factor: f64 = 0.8, unit = "1", range = [0.01, 100.0],
             source = "estimate";
-        /// Nucleation rate next to mineral (secondary nucleation) per unit relative excess over the growth product.
-        spread_nucleation_per_h: f64 = 2.0e-4, unit = "1/h", range = [0.0, 100.0],
-            source = "estimate: propagation is fast once started (growth on an existing nidus is fast [block2005])";
-        /// Mineral fraction a neighbour needs to seed secondary nucleation.
-        spread_min_fraction: f64 = 0.05, unit = "1", range = [1.0e-9, 1.0],
-            source = "estimate";
-        /// Mineral volume fraction of a new nucleus in a voxel.
-        nucleus_fraction: f64 = 0.001, unit = "1", range = [1.0e-9, 1.0],
-            source = "estimate: a matrix-vesicle cluster in a voxel-sized region";
+        /// Mineral fraction from which a voxel is a growth front for its face neighbours (mineral grows into them at the growth velocity).
+        front_fraction: f64 = 0.5, unit = "1", range = [1.0e-9, 1.0],
+            source = "estimate: a voxel about full (max_fraction 0.6): the front then takes over from the voxel's own particle surface without a jump in 3D; the front's speed is the growth velocity whatever this is";
+        /// Volume of mineral a new nucleus brings (a cluster of matrix vesicles or an apoptotic body's mineral).
+        nucleus_um3: f64 = 0.125, unit = "µm³", range = [1.0e-9, 1.0e6],
+            source = "estimate: a cluster of matrix vesicles (100–300 nm each) ≈ a 0.6 µm sphere; the earlier 0.001 of a 5 µm voxel";
         /// Free Ca·Pi product below which existing mineral stops growing.
         growth_product_mM2: f64 = 0.5, unit = "mM²", range = [0.0, 100.0],
             source = "estimate: growth needs far less supersaturation than nucleation (initiation is slow, growth on an existing nidus fast [block2005]; late OPG does not reverse calcification [min2000])";
-        /// Growth rate constant: d(fraction)/dt = k · (free product − growth product) · fraction^(2/3) / inhibition.
-        growth_per_mM2_h: f64 = 1.5e-4, unit = "1/(mM²·h)", range = [0.0, 10.0],
-            source = "estimate: a nucleus grows to a calcified voxel (5%) in about four months at CKD 5D serum";
+        /// Growth velocity of a mineral surface per mM² of free product above growth_product_mM2 (before PPi and Mg): a particle of volume V grows by velocity × its surface (36π)^(1/3)·V^(2/3); a front moves at the velocity.
+        growth_um_per_mM2_h: f64 = 5.0e-5, unit = "µm/(mM²·h)", range = [0.0, 10.0],
+            source = "calibrated: no CT-detectable calcification within 18 months for the default haemodialysis patient (configs/ckd5d.toml) from a clean wall [block2005] — detectable from day 624 at 5e-5, day 294 at 1.55e-4 (the earlier 1.5e-4 per (mM²·h) on the fraction of a 5 µm voxel as a velocity); the established-disease growth (+20–40%/yr [raggi2011]) is not met (docs/convergence.md)";
         /// PPi (plus bisphosphonate equivalent) that halves crystal growth.
         ppi_growth_half_uM: f64 = 1.5, unit = "µM", range = [0.001, 1.0e5],
             source = "estimate: PPi binds hydroxyapatite and stops growth [seed-review]; daily PPi reduces aortic Ca ~70% [oneill2011]";
@@ -623,9 +629,12 @@ param_group! {
         /// Largest mineral volume fraction of a voxel (the rest is cells and matrix).
         max_fraction: f64 = 0.6, unit = "1", range = [0.01, 1.0],
             source = "estimate: media is 30–50% cells by volume (rat aortic media 40–50% [osbornepellegrin1978])";
-        /// Mineral volume fraction from which a voxel counts as calcified in the outputs.
+        /// Mean mineral volume fraction from which a block of calcified_block_um counts as calcified in the outputs.
         calcified_fraction: f64 = 0.05, unit = "1", range = [1.0e-9, 1.0],
             source = "estimate: a von Kossa-visible deposit";
+        /// Side of the blocks over which mineral is averaged for the calcified fraction (a physical scale, so that the readout does not depend on dx).
+        calcified_block_um: f64 = 10.0, unit = "µm", range = [0.1, 1000.0],
+            source = "estimate: a light-microscopy-resolvable deposit (the voxel of the earlier default dx)";
     }
 }
 

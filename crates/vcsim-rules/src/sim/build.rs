@@ -5,6 +5,7 @@ use crate::error::BuildError;
 use crate::patient::SerumLevels;
 use crate::records::{BoneRecord, SerumRecord};
 use crate::scenario::{LumenBoundary, Mode, OuterBoundary, Scenario};
+use crate::sim::territory::Territories;
 use crate::tissue::cells::{Phenotype, VsmcColumns, VsmcRow};
 use crate::world::*;
 use rand_distr::{Distribution, LogNormal};
@@ -177,16 +178,46 @@ pub(super) fn lattice(s: &Scenario) -> Result<Lattice, BuildError> {
             adventitia_um: g.adventitia_um,
             circumference_um: g.circumference_um,
             axial_um: g.axial_um,
+            section_um: g.section_um,
         })
         .map_err(|e| BuildError::Geometry(e.to_string())),
     }
 }
 
-/// Puts a contractile VSMC in each media voxel with probability
-/// `geometry.cell_fill`, each with a log-normal PiT-1 expression of mean 1 and
-/// its intracellular Pi at equilibrium with the supplied Pi.
+/// The cell territories of the scenario's lattice: a wall's blocks of
+/// about 1/`cells.density_per_mm3` (tissue), every voxel (culture).
+pub(super) fn territories(lattice: &Lattice, s: &Scenario) -> Territories {
+    match s.mode {
+        Mode::Culture => Territories::voxels(lattice),
+        Mode::Tissue => {
+            let g = &s.geometry;
+            Territories::wall(
+                lattice,
+                s.cells.density_per_mm3,
+                g.lamellar_unit_um - g.lamina_um,
+            )
+            .0
+        }
+    }
+}
+
+/// A cell's volume in voxels: `cells.volume_um3 / V_vox` (tissue),
+/// `cells.cell_volume_fraction` (culture, a voxel being one cell's footprint).
+pub(super) fn cell_volume_voxels(lattice: &Lattice, s: &Scenario) -> f64 {
+    match s.mode {
+        Mode::Culture => s.cells.cell_volume_fraction,
+        Mode::Tissue => s.cells.volume_um3 / lattice.voxel_um3(),
+    }
+}
+
+/// Puts a contractile VSMC in each territory with probability
+/// `density · territory volume` (tissue, at most 1) or `geometry.cell_fill`
+/// (culture), at the territory's anchor voxel, each with a log-normal PiT-1
+/// expression of mean 1 and its intracellular Pi at equilibrium with the
+/// supplied Pi.
 pub(super) fn place_cells(
     lattice: &Lattice,
+    territories: &Territories,
     s: &Scenario,
     supplied: &[f64; N_SOLUTES],
     seed: u64,
@@ -207,10 +238,15 @@ pub(super) fn place_cells(
     } else {
         None
     };
-    for (v, r) in lattice.region.iter().enumerate() {
-        if *r != Region::Media
-            || !Stream::new(seed, 0, v as u64, purpose::PLACEMENT).bernoulli(s.geometry.cell_fill)
-        {
+    let per_um3 = s.cells.density_per_mm3 * 1e-9;
+    for (t, &v) in territories.anchor.iter().enumerate() {
+        let fill = match s.mode {
+            Mode::Culture => s.geometry.cell_fill,
+            Mode::Tissue => {
+                (per_um3 * f64::from(territories.size[t]) * lattice.voxel_um3()).min(1.0)
+            }
+        };
+        if !Stream::new(seed, 0, u64::from(v), purpose::PLACEMENT).bernoulli(fill) {
             continue;
         }
         let id = cells.next_id();
@@ -226,8 +262,8 @@ pub(super) fn place_cells(
             pi_in: pi_in as f32,
             pit1: pit1 as f32,
         };
-        // Voxels are visited once each, so the voxel is always empty.
-        let _ = cells.insert(v, row);
+        // Anchors are distinct, so the voxel is always empty.
+        let _ = cells.insert(v as usize, row);
     }
     cells
 }

@@ -239,7 +239,7 @@ mod frame_tests {
     fn frame_fields_hold_the_world() {
         let o: Vec<Override> = [
             "geometry.lamellar_units=2",
-            "geometry.circumference_um=60.0",
+            "geometry.circumference_um=400.0",
         ]
         .iter()
         .map(|s| Override::parse(s).expect("override"))

@@ -23,6 +23,7 @@ mod environment;
 mod frames;
 mod reactions;
 mod snapshot;
+pub mod territory;
 #[cfg(test)]
 mod tests;
 mod transport;
@@ -97,7 +98,9 @@ impl Simulation {
         let seed = s.simulation.seed;
         let fields = FieldStore::new(specs, lattice.len());
         let sys = systemic(s, &levels);
-        let cells = place_cells(&lattice, s, &supplied, seed);
+        let territories = territories(&lattice, s);
+        let cells = place_cells(&lattice, &territories, s, &supplied, seed);
+        let cell_volume_voxels = cell_volume_voxels(&lattice, s);
         let medium_ratio = match s.mode {
             Mode::Culture => s.culture.medium_height_um / s.geometry.dx_um,
             Mode::Tissue => 0.0,
@@ -131,6 +134,7 @@ impl Simulation {
             b: s.binding.clone(),
             exchange,
             flags: vec![0; lattice.len()],
+            scratch: Default::default(),
         });
         pipeline.push(TransportStage {
             solver,
@@ -144,6 +148,7 @@ impl Simulation {
                 fields,
                 cells,
                 mineral: vec![0.0; n_voxels],
+                nuclei: vec![0; n_voxels],
                 medium: supplied.to_vec(),
                 exchanged: vec![0.0; n_fields],
                 systemic: sys,
@@ -154,7 +159,10 @@ impl Simulation {
                 step: 0,
                 dt_h,
                 medium_ratio,
-                cell_volume_fraction: s.cells.cell_volume_fraction,
+                cell_volume_voxels,
+                readout_block: ((s.mineral.calcified_block_um / s.geometry.dx_um).round() as usize)
+                    .max(1),
+                territories,
                 protein_ng_per_cell: s.culture.protein_ng_per_cell,
             },
             pipeline,

@@ -38,6 +38,7 @@ use crate::purpose;
 use crate::scenario::params::{
     BindingParams, CellParams, HA_CALCIUM_MM, HA_PI_PER_CA, InterventionParams, MineralParams,
 };
+use crate::sim::territory::{NO_TERRITORY, Territories};
 use crate::tissue::kernel::{Rules, happens};
 use crate::tissue::model::{self, Phenotype, Site, VsmcColumns};
 use crate::world::{CALCIUM, FETUIN_A, MAGNESIUM, OPG, PHOSPHATE, PPI, RANKL, ROS, World};
@@ -49,9 +50,10 @@ pub const VOXEL_CHUNK: usize = 4096;
 
 /// Pass 1 flag: nothing forms or grows.
 const NONE: u8 = 0;
-/// Pass 1 flag: a nucleus forms in this empty voxel.
+/// Pass 1 flag bit: a nucleus forms in this voxel.
 const NUCLEUS: u8 = 1;
-/// Pass 1 flag: the voxel holds mineral, which may grow.
+/// Pass 1 flag: the voxel holds mineral, or borders a growth front, and may
+/// grow; the number of fronts is stored in the bits above the lowest two.
 const GROWS: u8 = 2;
 
 /// The `reactions` stage.
@@ -66,9 +68,59 @@ pub(crate) struct ReactionStage {
     pub exchange: f64,
     /// Scratch: the pass 1 flag of every voxel.
     pub flags: Vec<u8>,
+    /// Scratch: territory means and the cell of each territory.
+    pub scratch: Scratch,
 }
 
-/// What every voxel of pass 1 reads and nobody writes.
+/// Scratch of the reactions stage, reused from step to step.
+#[derive(Debug, Default)]
+pub(crate) struct Scratch {
+    /// Mean over each territory of the fields a cell senses, [`SENSED`] order.
+    sensed: Vec<[f64; N_SENSED]>,
+    /// The cell row of each territory, or [`NO_TERRITORY`].
+    row_of: Vec<u32>,
+}
+
+/// What a cell senses, as the mean over its territory: phosphate, calcium,
+/// magnesium, PPi, fetuin-A, ROS, RANKL, OPG (fields) and mineral.
+const SENSED: [usize; 8] = [
+    PHOSPHATE, CALCIUM, MAGNESIUM, PPI, FETUIN_A, ROS, RANKL, OPG,
+];
+/// The mineral's place in [`Scratch::sensed`].
+const SENSED_MINERAL: usize = 8;
+const N_SENSED: usize = 9;
+
+/// The territory means of the sensed fields and mineral, summed in voxel
+/// order (a territory of one voxel reads its voxel exactly).
+fn territory_means(
+    t: &Territories,
+    fields: [&[f32]; 8],
+    mineral: &[f64],
+    out: &mut Vec<[f64; N_SENSED]>,
+) {
+    out.clear();
+    out.resize(t.len(), [0.0; N_SENSED]);
+    for (v, &k) in t.of_voxel.iter().enumerate() {
+        if k == NO_TERRITORY {
+            continue;
+        }
+        let acc = &mut out[k as usize];
+        for (a, f) in acc.iter_mut().zip(fields) {
+            *a += f64::from(f[v]);
+        }
+        acc[SENSED_MINERAL] += mineral[v];
+    }
+    for (acc, &n) in out.iter_mut().zip(&t.size) {
+        if n > 1 {
+            let n = f64::from(n);
+            for a in acc.iter_mut() {
+                *a /= n;
+            }
+        }
+    }
+}
+
+/// What every cell and voxel of pass 1 reads and nobody writes.
 struct Shared<'a> {
     k: &'a Rules,
     m: &'a MineralParams,
@@ -80,20 +132,20 @@ struct Shared<'a> {
     region: &'a [Region],
     shape: [usize; 3],
     ndim: usize,
-    f_cell: f32,
+    /// Lamina volume fraction per radial position.
+    lamina: &'a [f32],
+    voxel_um3: f64,
+    territories: &'a Territories,
+    sensed: &'a [[f64; N_SENSED]],
+    row_of: &'a [u32],
+    /// A cell's volume in voxels.
+    cell_volume_voxels: f64,
     isa: Isa,
 }
 
-/// A block of voxels `start..start + len` and the cells in them: the part of
-/// the world one work item of pass 1 writes.
-struct Block<'a> {
-    start: usize,
-    pi: &'a mut [f32],
-    ppi: &'a mut [f32],
-    ros: &'a mut [f32],
-    rankl: &'a mut [f32],
-    opg: &'a mut [f32],
-    flags: &'a mut [u8],
+/// A range of cell rows: the part of the cell table one work item of the
+/// cell pass writes.
+struct Rows<'a> {
     ids: &'a [CellId],
     voxels: &'a [u32],
     pit1: &'a [f32],
@@ -105,36 +157,19 @@ struct Block<'a> {
     pi_uptake: &'a mut [f32],
 }
 
-impl<'a> Block<'a> {
-    /// The block cut before its voxel `at` (block-relative), with the cells
-    /// cut where the voxels are.
-    fn split(self, at: usize) -> (Block<'a>, Block<'a>) {
-        let cut = self.start + at;
-        let row = self.voxels.partition_point(|&v| (v as usize) < cut);
-        let (pi0, pi1) = self.pi.split_at_mut(at);
-        let (ppi0, ppi1) = self.ppi.split_at_mut(at);
-        let (ros0, ros1) = self.ros.split_at_mut(at);
-        let (rankl0, rankl1) = self.rankl.split_at_mut(at);
-        let (opg0, opg1) = self.opg.split_at_mut(at);
-        let (flags0, flags1) = self.flags.split_at_mut(at);
-        let (ids0, ids1) = self.ids.split_at(row);
-        let (voxels0, voxels1) = self.voxels.split_at(row);
-        let (pit10, pit11) = self.pit1.split_at(row);
-        let (ph0, ph1) = self.phenotype.split_at_mut(row);
-        let (runx20, runx21) = self.runx2.split_at_mut(row);
-        let (alp0, alp1) = self.alp.split_at_mut(row);
-        let (opn0, opn1) = self.opn.split_at_mut(row);
-        let (pin0, pin1) = self.pi_in.split_at_mut(row);
-        let (up0, up1) = self.pi_uptake.split_at_mut(row);
+impl<'a> Rows<'a> {
+    fn split(self, at: usize) -> (Rows<'a>, Rows<'a>) {
+        let (ids0, ids1) = self.ids.split_at(at);
+        let (voxels0, voxels1) = self.voxels.split_at(at);
+        let (pit10, pit11) = self.pit1.split_at(at);
+        let (ph0, ph1) = self.phenotype.split_at_mut(at);
+        let (runx20, runx21) = self.runx2.split_at_mut(at);
+        let (alp0, alp1) = self.alp.split_at_mut(at);
+        let (opn0, opn1) = self.opn.split_at_mut(at);
+        let (pin0, pin1) = self.pi_in.split_at_mut(at);
+        let (up0, up1) = self.pi_uptake.split_at_mut(at);
         (
-            Block {
-                start: self.start,
-                pi: pi0,
-                ppi: ppi0,
-                ros: ros0,
-                rankl: rankl0,
-                opg: opg0,
-                flags: flags0,
+            Rows {
                 ids: ids0,
                 voxels: voxels0,
                 pit1: pit10,
@@ -145,14 +180,7 @@ impl<'a> Block<'a> {
                 pi_in: pin0,
                 pi_uptake: up0,
             },
-            Block {
-                start: cut,
-                pi: pi1,
-                ppi: ppi1,
-                ros: ros1,
-                rankl: rankl1,
-                opg: opg1,
-                flags: flags1,
+            Rows {
                 ids: ids1,
                 voxels: voxels1,
                 pit1: pit11,
@@ -167,53 +195,121 @@ impl<'a> Block<'a> {
     }
 }
 
-/// Runs pass 1 on a block: halves it at a chunk boundary and runs the
-/// halves in parallel until a block is one chunk. Every voxel's result
-/// depends only on its inputs, not on how the blocks were cut.
-fn react_blocks(b: Block<'_>, s: &Shared<'_>) {
+/// The cell columns the voxel pass reads (after the cell pass wrote them).
+struct CellsRead<'a> {
+    phenotype: &'a [Phenotype],
+    runx2: &'a [f32],
+    alp: &'a [f32],
+    pi_uptake: &'a [f32],
+}
+
+/// A block of voxels `start..start + len`: the part of the fields one work
+/// item of the voxel pass writes.
+struct Block<'a> {
+    start: usize,
+    pi: &'a mut [f32],
+    ppi: &'a mut [f32],
+    ros: &'a mut [f32],
+    rankl: &'a mut [f32],
+    opg: &'a mut [f32],
+    flags: &'a mut [u8],
+}
+
+impl<'a> Block<'a> {
+    /// The block cut before its voxel `at` (block-relative).
+    fn split(self, at: usize) -> (Block<'a>, Block<'a>) {
+        let (pi0, pi1) = self.pi.split_at_mut(at);
+        let (ppi0, ppi1) = self.ppi.split_at_mut(at);
+        let (ros0, ros1) = self.ros.split_at_mut(at);
+        let (rankl0, rankl1) = self.rankl.split_at_mut(at);
+        let (opg0, opg1) = self.opg.split_at_mut(at);
+        let (flags0, flags1) = self.flags.split_at_mut(at);
+        (
+            Block {
+                start: self.start,
+                pi: pi0,
+                ppi: ppi0,
+                ros: ros0,
+                rankl: rankl0,
+                opg: opg0,
+                flags: flags0,
+            },
+            Block {
+                start: self.start + at,
+                pi: pi1,
+                ppi: ppi1,
+                ros: ros1,
+                rankl: rankl1,
+                opg: opg1,
+                flags: flags1,
+            },
+        )
+    }
+}
+
+/// Runs the cell pass on a range of rows: halves it at a chunk boundary and
+/// runs the halves in parallel until a range is one chunk. Every cell's
+/// result depends only on its inputs, not on how the rows were cut.
+fn react_rows(r: Rows<'_>, s: &Shared<'_>) {
+    let n = r.ids.len();
+    if n <= VOXEL_CHUNK {
+        react_cells(r, s);
+        return;
+    }
+    let at = n.div_ceil(VOXEL_CHUNK) / 2 * VOXEL_CHUNK;
+    let (lo, hi) = r.split(at);
+    rayon::join(|| react_rows(lo, s), || react_rows(hi, s));
+}
+
+/// Runs the voxel pass on a block, halved in parallel as [`react_rows`].
+fn react_blocks(b: Block<'_>, s: &Shared<'_>, c: &CellsRead<'_>) {
     let n = b.pi.len();
     if n <= VOXEL_CHUNK {
-        react(b, s);
+        react_voxels(b, s, c);
         return;
     }
     let at = n.div_ceil(VOXEL_CHUNK) / 2 * VOXEL_CHUNK;
     let (lo, hi) = b.split(at);
-    rayon::join(|| react_blocks(lo, s), || react_blocks(hi, s));
+    rayon::join(|| react_blocks(lo, s, c), || react_blocks(hi, s, c));
 }
 
-/// Pass 1 on one chunk: first the cells (viable ones [`LANES`] at a time),
-/// then every voxel's ROS source and nucleation flag.
-fn react(mut b: Block<'_>, s: &Shared<'_>) {
+/// The cell pass on one chunk of rows: viable cells [`LANES`] at a time,
+/// the others one by one, each from the means over its territory.
+fn react_cells(mut r: Rows<'_>, s: &Shared<'_>) {
     let k = s.k;
     let mut lanes = Lanes::default();
-    for r in 0..b.voxels.len() {
-        let i = b.voxels[r] as usize - b.start;
-        if b.phenotype[r].is_viable() {
-            lanes.push(r, i, &b, s);
+    for row in 0..r.ids.len() {
+        let t = s.territories.of_voxel[r.voxels[row] as usize] as usize;
+        let sensed = &s.sensed[t];
+        if r.phenotype[row].is_viable() {
+            lanes.push(row, sensed, &r);
             if lanes.n == LANES {
-                lanes.run(&mut b, s);
+                lanes.run(&mut r, s);
             }
             continue;
         }
         // Apoptotic cells, bodies: no sensing, no secretion, but Pi
-        // released at death goes to the voxel.
-        let sensed_mineral = s.mineral[b.start + i];
+        // released at death goes to the territory.
         update_dead_cell(
             k,
             s.m,
             s.ctx,
-            b.ids[r].0,
-            sensed_mineral,
-            &mut b.phenotype[r],
-            &mut b.pi_in[r],
-            &mut b.pi_uptake[r],
+            r.ids[row].0,
+            sensed[SENSED_MINERAL],
+            &mut r.phenotype[row],
+            &mut r.pi_in[row],
+            &mut r.pi_uptake[row],
         );
-        b.pi[i] -= s.f_cell * b.pi_uptake[r];
     }
     if lanes.n > 0 {
-        lanes.run(&mut b, s);
+        lanes.run(&mut r, s);
     }
-    let mut row = 0;
+}
+
+/// The voxel pass on one chunk: every voxel's share of its cell's uptake and
+/// secretion, its ROS source and its nucleation flag.
+fn react_voxels(b: Block<'_>, s: &Shared<'_>, c: &CellsRead<'_>) {
+    let k = s.k;
     let mut draws = Draws::default();
     let [_, ny, nx] = s.shape;
     let mut zyx = [b.start / (nx * ny), (b.start / nx) % ny, b.start % nx];
@@ -221,17 +317,35 @@ fn react(mut b: Block<'_>, s: &Shared<'_>) {
         let v = b.start + i;
         let mut ros_level = 0.0;
         let mut site = None;
-        if row < b.voxels.len() && b.voxels[row] as usize == v {
-            let ph = b.phenotype[row];
-            if ph.is_viable() {
-                ros_level = k.cell_ros;
+        let t = s.territories.of_voxel[v];
+        if t != NO_TERRITORY {
+            let row = s.row_of[t as usize];
+            if row != NO_TERRITORY {
+                let r = row as usize;
+                let n = s.territories.size[t as usize];
+                // The cell's share per voxel of its territory.
+                let share = 1.0 / f64::from(n);
+                if n == 1 {
+                    b.pi[i] -= s.cell_volume_voxels as f32 * c.pi_uptake[r];
+                } else {
+                    // In f64, so that the shares add up to the cell's uptake.
+                    let taken = s.cell_volume_voxels * share * f64::from(c.pi_uptake[r]);
+                    b.pi[i] = (f64::from(b.pi[i]) - taken) as f32;
+                }
+                let ph = c.phenotype[r];
+                if ph.is_viable() {
+                    let alp = f64::from(c.alp[r]);
+                    b.ppi[i] = k.ppi_step(f64::from(b.ppi[i]), alp) as f32;
+                    b.rankl[i] += k.rankl_secreted(f64::from(c.runx2[r])) as f32;
+                    b.opg[i] += k.opg_secreted(ph) as f32;
+                    ros_level = k.cell_ros;
+                }
+                site = match ph {
+                    Phenotype::Osteogenic => Some((Some(f64::from(c.alp[r])), share)),
+                    Phenotype::Apoptotic | Phenotype::ApoptoticBody => Some((None, share)),
+                    _ => None,
+                };
             }
-            site = match ph {
-                Phenotype::Osteogenic => Some(Some(f64::from(b.alp[row]))),
-                Phenotype::Apoptotic | Phenotype::ApoptoticBody => Some(None),
-                _ => None,
-            };
-            row += 1;
         }
         // ROS sources before the quasi-steady solve: the field holds S/k, the
         // level each source would sustain alone. Vesicle release senses the
@@ -242,7 +356,7 @@ fn react(mut b: Block<'_>, s: &Shared<'_>) {
         }
         let ros_sensed = b.ros[i];
         b.ros[i] = ros_level as f32;
-        b.flags[i] = match nucleation(
+        let n = nucleation(
             s,
             v,
             zyx,
@@ -251,14 +365,11 @@ fn react(mut b: Block<'_>, s: &Shared<'_>) {
             ros_sensed,
             (b.rankl[i], b.opg[i]),
             site,
-        ) {
-            Nucleation::No => NONE,
-            Nucleation::Grows => GROWS,
-            Nucleation::Draw(x) => {
-                draws.push(i, v, x);
-                NONE
-            }
-        };
+        );
+        b.flags[i] = n.flag;
+        if n.draw > 0.0 {
+            draws.push(i, v, n.draw);
+        }
         // After the flag is written: the draws set the nuclei's flags.
         if draws.n == LANES {
             draws.run(b.flags, s);
@@ -281,13 +392,11 @@ fn react(mut b: Block<'_>, s: &Shared<'_>) {
 /// Viable cells whose rules run together.
 pub(crate) const LANES: usize = 16;
 
-/// Up to [`LANES`] viable cells: where they are and what they sense, read
-/// before any of them writes (each lane is its own voxel).
+/// Up to [`LANES`] viable cells: which rows, and what they sense.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Lanes {
     n: usize,
     row: [usize; LANES],
-    at: [usize; LANES],
     id: [u64; LANES],
     pub(crate) x: LaneInputs,
 }
@@ -328,34 +437,33 @@ pub(crate) struct LaneOutputs {
 }
 
 impl Lanes {
-    /// Adds the viable cell of row `r` in block voxel `i`.
-    fn push(&mut self, r: usize, i: usize, b: &Block<'_>, s: &Shared<'_>) {
-        let (j, v) = (self.n, b.start + i);
+    /// Adds the viable cell of row `r`, which senses `sensed`.
+    fn push(&mut self, r: usize, sensed: &[f64; N_SENSED], rows: &Rows<'_>) {
+        let j = self.n;
         self.row[j] = r;
-        self.at[j] = i;
-        self.id[j] = b.ids[r].0;
+        self.id[j] = rows.ids[r].0;
         let x = &mut self.x;
-        x.pi[j] = f64::from(b.pi[i]);
-        x.ca[j] = f64::from(s.ca[v]);
-        x.mg[j] = f64::from(s.mg[v]);
-        x.ppi[j] = f64::from(b.ppi[i]);
-        x.fet[j] = f64::from(s.fet[v]);
-        x.ros[j] = f64::from(b.ros[i]);
-        x.rankl[j] = f64::from(b.rankl[i]);
-        x.opg[j] = f64::from(b.opg[i]);
-        x.mineral[j] = s.mineral[v];
-        x.pit1[j] = f64::from(b.pit1[r]);
-        x.pi_in[j] = f64::from(b.pi_in[r]);
-        x.runx2[j] = f64::from(b.runx2[r]);
-        x.alp[j] = f64::from(b.alp[r]);
-        x.opn[j] = f64::from(b.opn[r]);
+        x.pi[j] = sensed[0];
+        x.ca[j] = sensed[1];
+        x.mg[j] = sensed[2];
+        x.ppi[j] = sensed[3];
+        x.fet[j] = sensed[4];
+        x.ros[j] = sensed[5];
+        x.rankl[j] = sensed[6];
+        x.opg[j] = sensed[7];
+        x.mineral[j] = sensed[SENSED_MINERAL];
+        x.pit1[j] = f64::from(rows.pit1[r]);
+        x.pi_in[j] = f64::from(rows.pi_in[r]);
+        x.runx2[j] = f64::from(rows.runx2[r]);
+        x.alp[j] = f64::from(rows.alp[r]);
+        x.opn[j] = f64::from(rows.opn[r]);
         self.n += 1;
     }
 
-    /// Runs the rules of the cells held, writes their rows and their
-    /// voxels' secretion, and empties the lanes. Lanes beyond `n` hold
-    /// earlier cells' inputs; they are computed and ignored.
-    fn run(&mut self, b: &mut Block<'_>, s: &Shared<'_>) {
+    /// Runs the rules of the cells held, writes their rows, and empties the
+    /// lanes. Lanes beyond `n` hold earlier cells' inputs; they are computed
+    /// and ignored.
+    fn run(&mut self, rows: &mut Rows<'_>, s: &Shared<'_>) {
         let (k, ctx) = (s.k, s.ctx);
         let mut o = LaneOutputs::default();
         cell_rules(s.isa, k, &self.x, &mut o);
@@ -368,7 +476,7 @@ impl Lanes {
         for j in 0..self.n {
             dies[j] = happens(u[j], o.events[j]);
             if !dies[j] {
-                switch[j] = k.switch(b.phenotype[self.row[j]], o.runx2[j]);
+                switch[j] = k.switch(rows.phenotype[self.row[j]], o.runx2[j]);
                 any_switch |= switch[j].is_some();
             }
         }
@@ -378,13 +486,13 @@ impl Lanes {
             [1.0; LANES]
         };
         for j in 0..self.n {
-            let (r, i) = (self.row[j], self.at[j]);
-            b.pi_in[r] = o.pi_in[j];
-            b.pi_uptake[r] = o.uptake[j];
-            b.runx2[r] = o.runx2[j] as f32;
-            b.alp[r] = o.alp[j];
-            b.opn[r] = o.opn[j];
-            let mut ph = b.phenotype[r];
+            let r = self.row[j];
+            rows.pi_in[r] = o.pi_in[j];
+            rows.pi_uptake[r] = o.uptake[j];
+            rows.runx2[r] = o.runx2[j] as f32;
+            rows.alp[r] = o.alp[j];
+            rows.opn[r] = o.opn[j];
+            let mut ph = rows.phenotype[r];
             if dies[j] {
                 ph = Phenotype::Apoptotic;
             } else if let Some((to, probability)) = switch[j]
@@ -392,14 +500,7 @@ impl Lanes {
             {
                 ph = to;
             }
-            b.phenotype[r] = ph;
-            // Secretion: the cell's Pi uptake, and what a viable cell makes.
-            b.pi[i] -= s.f_cell * o.uptake[j];
-            if ph.is_viable() {
-                b.ppi[i] = o.ppi[j] as f32;
-                b.rankl[i] += o.rankl[j];
-                b.opg[i] += k.opg_secreted(ph) as f32;
-            }
+            rows.phenotype[r] = ph;
         }
         self.n = 0;
     }
@@ -533,21 +634,21 @@ fn update_dead_cell(
     }
 }
 
-/// What pass 1 finds for an empty or mineralised voxel.
+/// What pass 1 finds for a wall voxel: whether its mineral may grow (it
+/// holds mineral or borders growth fronts, face neighbours at least
+/// `front_fraction` full: the [`GROWS`] flag with their number), and the
+/// expected nuclei within the step (a nucleus forms with `1 − exp(−x)`).
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Nucleation {
-    /// Nothing can form.
-    No,
-    /// The voxel holds mineral, which may grow.
-    Grows,
-    /// A nucleus forms with `1 − exp(−x)`, `x` the expected events in the step.
-    Draw(f64),
+struct Nucleation {
+    flag: u8,
+    draw: f64,
 }
 
 /// Pass 1's nucleation decision for voxel `v` at `(z, y, x)` with the fields
-/// after secretion (`pi`, `ppi`, and `ros` holding the ROS source); `site`
-/// is the cell's nucleation site: `Some(Some(alp))` matrix vesicles of an
-/// osteogenic cell, `Some(None)` an apoptotic cell or body.
+/// after secretion (`pi`, `ppi`, and `ros` the ROS sensed); `site` is the
+/// nucleation site of the voxel's cell and the cell's share of its
+/// territory per voxel: `Some((Some(alp), share))` matrix vesicles of an
+/// osteogenic cell, `Some((None, share))` an apoptotic cell or body.
 #[inline(always)]
 fn nucleation(
     s: &Shared<'_>,
@@ -557,18 +658,30 @@ fn nucleation(
     ppi: f32,
     ros: f32,
     (rankl, opg): (f32, f32),
-    site: Option<Option<f64>>,
+    site: Option<(Option<f64>, f64)>,
 ) -> Nucleation {
-    if s.mineral[v] > 0.0 {
-        return Nucleation::Grows;
-    }
     let region = s.region[v];
+    let mut out = Nucleation {
+        flag: NONE,
+        draw: 0.0,
+    };
     if !matches!(region, Region::Media | Region::Lamina) {
-        return Nucleation::No;
+        return out;
     }
     let (k, m) = (s.k, s.m);
     let fet = f64::from(s.fet[v]);
     let product = model::free_product(f64::from(s.ca[v]), f64::from(pi), fet, m);
+    // Growth, on the voxel's own mineral and from the fronts of full
+    // neighbours; the neighbours are only looked at where growth is possible.
+    let grows = m.growth_product_mM2 <= 0.0 || product > m.growth_product_mM2;
+    let fronts = if grows {
+        fronts(s.mineral, s.shape, s.ndim, zyx, m.front_fraction)
+    } else {
+        0
+    };
+    if s.mineral[v] > 0.0 || fronts > 0 {
+        out.flag = GROWS | (fronts << 2);
+    }
     let threshold = || k.base_threshold(f64::from(s.mg[v]), k.ppi_equivalent(f64::from(ppi)));
     // A site's rate is 0 unless the product exceeds its threshold (or the
     // threshold is not positive): that is tested first, so the model's
@@ -577,67 +690,59 @@ fn nucleation(
     let above = |threshold: f64| threshold <= 0.0 || product > threshold;
     let mut rate = 0.0;
     match site {
-        Some(Some(alp)) => {
+        Some((Some(alp), share)) => {
             let free_rankl = k.free_rankl(f64::from(rankl), f64::from(opg));
-            rate += k.vesicle_rate(
-                product,
-                threshold(),
-                fet,
-                alp,
-                f64::from(ros) + k.h2o2(),
-                free_rankl,
-            );
+            rate += share
+                * k.vesicle_rate(
+                    product,
+                    threshold(),
+                    fet,
+                    alp,
+                    f64::from(ros) + k.h2o2(),
+                    free_rankl,
+                );
         }
-        Some(None) => {
+        Some((None, share)) => {
             let t = threshold();
             if above(t) {
-                rate += model::nucleation_rate(Site::Body, product, t, fet, m);
+                rate += share * model::nucleation_rate(Site::Body, product, t, fet, m);
             }
         }
         None => {}
     }
-    if region == Region::Lamina {
+    let lamina = f64::from(s.lamina.get(zyx[2]).copied().unwrap_or(0.0));
+    if lamina > 0.0 {
         let t = threshold();
         if above(t * m.lamina_threshold_factor) {
-            rate += model::nucleation_rate(Site::Lamina, product, t, fet, m);
-        }
-    }
-    // Next to mineral: the threshold is the growth product, so the
-    // neighbours are only looked at when the voxel is above it.
-    if above(m.growth_product_mM2) {
-        let spread = k.spread_rate(product);
-        if spread > 0.0
-            && has_mineral_neighbour(s.mineral, s.shape, s.ndim, zyx, m.spread_min_fraction)
-        {
-            rate += spread;
+            rate += lamina * s.voxel_um3 * model::nucleation_rate(Site::Lamina, product, t, fet, m);
         }
     }
     if rate > 0.0 {
-        Nucleation::Draw(rate * s.ctx.dt_h)
-    } else {
-        Nucleation::No
+        out.draw = rate * s.ctx.dt_h;
     }
+    out
 }
 
-/// True if a face neighbour of the voxel at `(z, y, x)` (periodic in y and
-/// z, bounded in x) holds at least `min` mineral.
+/// How many face neighbours of the voxel at `(z, y, x)` (periodic in y and
+/// z, bounded in x) hold at least `min` mineral.
 #[inline(always)]
-fn has_mineral_neighbour(
-    mineral: &[f64],
-    shape: [usize; 3],
-    ndim: usize,
-    [z, y, x]: [usize; 3],
-    min: f64,
-) -> bool {
+fn fronts(mineral: &[f64], shape: [usize; 3], ndim: usize, [z, y, x]: [usize; 3], min: f64) -> u8 {
     let [nz, ny, nx] = shape;
-    let at = |z: usize, y: usize, x: usize| mineral[(z * ny + y) * nx + x] >= min;
+    let at = |z: usize, y: usize, x: usize| u8::from(mineral[(z * ny + y) * nx + x] >= min);
     let before = |i: usize, n: usize| if i == 0 { n - 1 } else { i - 1 };
     let after = |i: usize, n: usize| if i + 1 == n { 0 } else { i + 1 };
-    (x > 0 && at(z, y, x - 1))
-        || (x + 1 < nx && at(z, y, x + 1))
-        || at(z, before(y, ny), x)
-        || at(z, after(y, ny), x)
-        || (ndim == 3 && (at(before(z, nz), y, x) || at(after(z, nz), y, x)))
+    let mut n = 0;
+    if x > 0 {
+        n += at(z, y, x - 1);
+    }
+    if x + 1 < nx {
+        n += at(z, y, x + 1);
+    }
+    n += at(z, before(y, ny), x) + at(z, after(y, ny), x);
+    if ndim == 3 {
+        n += at(before(z, nz), y, x) + at(after(z, nz), y, x);
+    }
+    n
 }
 
 /// Voxels waiting for their nucleation draw, drawn [`LANES`] at a time.
@@ -663,7 +768,7 @@ impl Draws {
         let u = uniforms(s.isa, s.ctx, &self.id, purpose::NUCLEATION);
         for j in 0..self.n {
             if happens(u[j], self.x[j]) {
-                flags[self.at[j]] = NUCLEUS;
+                flags[self.at[j]] |= NUCLEUS;
             }
         }
         self.n = 0;
@@ -703,6 +808,18 @@ impl Stage<World> for ReactionStage {
             ctx.dt_h,
         );
         let m = &self.m;
+        // What each cell senses: the means over its territory.
+        {
+            let f = |i: usize| w.fields.values(i);
+            let fields = SENSED.map(f);
+            territory_means(&w.territories, fields, &w.mineral, &mut self.scratch.sensed);
+        }
+        let row_of = &mut self.scratch.row_of;
+        row_of.clear();
+        row_of.resize(w.territories.len(), NO_TERRITORY);
+        for (r, &v) in w.cells.voxels().iter().enumerate() {
+            row_of[w.territories.of_voxel[v as usize] as usize] = r as u32;
+        }
         // By index, so that the solute table can grow or be reordered.
         let Ok([pi, ca, mg, ppi, fet, ros, rankl, opg]) =
             w.fields.all_values_mut().get_disjoint_mut([
@@ -732,19 +849,17 @@ impl Stage<World> for ReactionStage {
             region: &w.lattice.region,
             shape: w.lattice.shape,
             ndim: w.lattice.ndim,
-            f_cell: w.cell_volume_fraction as f32,
+            lamina: &w.lattice.lamina_fraction,
+            voxel_um3: w.lattice.voxel_um3(),
+            territories: &w.territories,
+            sensed: &self.scratch.sensed,
+            row_of: &self.scratch.row_of,
+            cell_volume_voxels: w.cell_volume_voxels,
             isa: Isa::detect(),
         };
-        // Pass 1: cells, secretion, nucleation sites.
-        react_blocks(
-            Block {
-                start: 0,
-                pi,
-                ppi,
-                ros,
-                rankl,
-                opg,
-                flags: &mut self.flags,
+        // Pass 1a: the cells, from what their territories hold.
+        react_rows(
+            Rows {
                 ids,
                 voxels,
                 pit1,
@@ -757,18 +872,41 @@ impl Stage<World> for ReactionStage {
             },
             &shared,
         );
+        // Pass 1b: the voxels: secretion, ROS sources, nucleation sites.
+        react_blocks(
+            Block {
+                start: 0,
+                pi,
+                ppi,
+                ros,
+                rankl,
+                opg,
+                flags: &mut self.flags,
+            },
+            &shared,
+            &CellsRead {
+                phenotype,
+                runx2,
+                alp,
+                pi_uptake,
+            },
+        );
         // Pass 2: place nuclei and grow, taking Ca and Pi from the voxel.
         let (mg, ppi, fet) = (&*mg, &*ppi, &*fet);
         let exchange = self.exchange;
         let dt = ctx.dt_h;
         let k = &k;
         let flags = &self.flags;
+        let voxel_um3 = w.lattice.voxel_um3();
+        let dx = w.lattice.dx_um;
+        let nucleus = m.nucleus_um3 / voxel_um3;
         w.mineral
             .par_chunks_mut(VOXEL_CHUNK)
+            .zip(w.nuclei.par_chunks_mut(VOXEL_CHUNK))
             .zip(ca.par_chunks_mut(VOXEL_CHUNK))
             .zip(pi.par_chunks_mut(VOXEL_CHUNK))
             .enumerate()
-            .for_each(|(c, ((min, ca), pi))| {
+            .for_each(|(c, (((min, nuclei), ca), pi))| {
                 let base = c * VOXEL_CHUNK;
                 let flags = &flags[base..base + min.len()];
                 if flags.iter().all(|&f| f == NONE) {
@@ -780,10 +918,11 @@ impl Stage<World> for ReactionStage {
                     }
                     let v = base + i;
                     let mut phi = min[i];
-                    let mut dphi = 0.0;
-                    if flag == NUCLEUS {
-                        dphi = m.nucleus_fraction;
-                    } else if phi > 0.0 {
+                    // Growth over the step on the mineral and nuclei held at
+                    // its start, plus a new nucleus.
+                    let mut dphi = if flag & NUCLEUS != 0 { nucleus } else { 0.0 };
+                    if flag & GROWS != 0 {
+                        let fronts = u32::from(flag >> 2);
                         let s = model::free_product(
                             f64::from(ca[i]),
                             f64::from(pi[i]),
@@ -791,7 +930,19 @@ impl Stage<World> for ReactionStage {
                             m,
                         );
                         let ppi_eq = k.ppi_equivalent(f64::from(ppi[v]));
-                        dphi = model::growth_rate(s, phi, ppi_eq, f64::from(mg[v]), m) * dt;
+                        let velocity = k.growth_velocity(s, ppi_eq, f64::from(mg[v]));
+                        dphi += model::growth_rate(
+                            velocity,
+                            phi,
+                            nuclei[i],
+                            voxel_um3,
+                            dx,
+                            fronts,
+                            m.max_fraction,
+                        ) * dt;
+                    }
+                    if flag & NUCLEUS != 0 {
+                        nuclei[i] += 1;
                     }
                     dphi = dphi.min(m.max_fraction - phi);
                     if dphi <= 0.0 {
@@ -950,12 +1101,11 @@ mod nucleation_tests {
                 "interventions.nox4_expression=0.0",
                 "geometry.lamellar_units=3",
                 "geometry.circumference_um=400.0",
-                "geometry.cell_fill=1.0",
+                "cells.density_per_mm3=3.0e5",
                 // Only vesicles nucleate, fast enough to count in two steps.
                 "mineral.vesicle_nucleation_per_h=0.2",
                 "mineral.body_nucleation_per_h=0.0",
-                "mineral.lamina_nucleation_per_h=0.0",
-                "mineral.spread_nucleation_per_h=0.0",
+                "mineral.lamina_nucleation_per_um3_h=0.0",
             ]
             .iter()
             .map(|s| Override::parse(s).expect("override"))

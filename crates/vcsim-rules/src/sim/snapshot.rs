@@ -9,7 +9,7 @@ use crate::world::*;
 use vcsim_core::{CellStore, Column, Snapshot};
 
 /// another version are refused.
-pub const SNAPSHOT_VERSION: u32 = 3;
+pub const SNAPSHOT_VERSION: u32 = 4;
 
 impl World {
     /// The whole evolving state as named arrays (the lattice, the rules and
@@ -26,6 +26,7 @@ impl World {
             );
         }
         s.push("mineral", Column::F64(self.mineral.clone()));
+        s.push("nuclei", Column::U32(self.nuclei.clone()));
         s.push("medium", Column::F64(self.medium.clone()));
         s.push("exchanged", Column::F64(self.exchanged.clone()));
         if let Some(p) = &self.patient {
@@ -63,6 +64,7 @@ impl Simulation {
             sim.world.fields.values_mut(f).copy_from_slice(&v);
         }
         sim.world.mineral = snap.take_f64("mineral", Some(n)).map_err(err)?;
+        sim.world.nuclei = snap.take_u32("nuclei", Some(n)).map_err(err)?;
         sim.world.medium = snap.take_f64("medium", Some(FIELDS.len())).map_err(err)?;
         sim.world.exchanged = snap
             .take_f64("exchanged", Some(FIELDS.len()))

@@ -291,9 +291,11 @@ pub struct Rules {
     vesicle_ros_gain: f64,
     vesicle_rankl: Hill,
     vesicle_rankl_gain: f64,
-    spread_nucleation_per_h: f64,
+    // Growth (and the fronts of mineral, which grow at the same velocity).
     growth_product_mM2: f64,
-    inv_growth_product_mM2: f64,
+    growth_um_per_mM2_h: f64,
+    inv_ppi_growth_half_uM: f64,
+    inv_mg_growth_half_mM: f64,
     dt: f64,
 }
 
@@ -384,9 +386,10 @@ impl Rules {
             vesicle_ros_gain: m.vesicle_ros_gain,
             vesicle_rankl: Hill::new(m.vesicle_rankl_half_pM, m.vesicle_rankl_hill),
             vesicle_rankl_gain: m.vesicle_rankl_gain,
-            spread_nucleation_per_h: m.spread_nucleation_per_h,
             growth_product_mM2: m.growth_product_mM2,
-            inv_growth_product_mM2: 1.0 / m.growth_product_mM2,
+            growth_um_per_mM2_h: m.growth_um_per_mM2_h,
+            inv_ppi_growth_half_uM: 1.0 / m.ppi_growth_half_uM,
+            inv_mg_growth_half_mM: 1.0 / m.mg_growth_half_mM,
             dt,
         }
     }
@@ -700,18 +703,18 @@ impl Rules {
         self.vesicle_nucleation_per_h * a * (p - q) / (b * q)
     }
 
-    /// [`model::nucleation_rate`] next to mineral (the threshold is the
-    /// growth product).
+    /// [`model::growth_velocity`]: how fast a mineral surface advances,
+    /// µm/h, at the free product `free_product` with PPi-equivalent
+    /// `ppi_eq_uM` and Mg `mg_mM` (0 at or below the growth product).
     #[inline(always)]
-    pub fn spread_rate(&self, free_product: f64) -> f64 {
-        if self.growth_product_mM2 <= 0.0 {
-            self.spread_nucleation_per_h
-        } else if free_product > self.growth_product_mM2 {
-            self.spread_nucleation_per_h
-                * (free_product * self.inv_growth_product_mM2 - 1.0).max(0.0)
-        } else {
-            0.0
+    pub fn growth_velocity(&self, free_product: f64, ppi_eq_uM: f64, mg_mM: f64) -> f64 {
+        let excess = free_product - self.growth_product_mM2;
+        if excess <= 0.0 {
+            return 0.0;
         }
+        self.growth_um_per_mM2_h * excess
+            / (1.0 + ppi_eq_uM.max(0.0) * self.inv_ppi_growth_half_uM)
+            / (1.0 + mg_mM.max(0.0) * self.inv_mg_growth_half_mM)
     }
 
     /// OPG a viable cell secretes over the step, pM ([`model::opg_secretion`] × dt).
@@ -915,13 +918,6 @@ mod tests {
                     assert!(
                         (got - want).abs() <= 1e-12 * scale,
                         "vesicle {got} vs {want}"
-                    );
-                    let want = model::nucleation_rate(Site::NextToMineral, s, thr, fet, &m);
-                    let got = k.spread_rate(s);
-                    let scale = m.spread_nucleation_per_h * (s / m.growth_product_mM2 + 1.0);
-                    assert!(
-                        (got - want).abs() <= 1e-12 * scale,
-                        "spread {got} vs {want}"
                     );
                 }
                 close(

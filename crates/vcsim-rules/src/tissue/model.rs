@@ -265,20 +265,21 @@ pub enum Site {
     Body,
     /// An elastic lamina.
     Lamina,
-    /// A voxel next to existing mineral.
-    NextToMineral,
 }
 
-/// **Nucleation (M5, M6, M11).** Rate (1/h) at which a nucleus forms at a
-/// site, proportional to the relative excess of the site's product over its
-/// threshold:
+/// **Nucleation (M5, M6, M11).** Rate at which a nucleus forms at a site
+/// (1/h per osteogenic cell, per apoptotic cell or body; 1/(µm³·h) per
+/// volume of lamina), proportional to the relative excess of the site's
+/// product over its threshold:
 /// - vesicle: product × (1 + vesicle_alp_boost · ALP), threshold × (1 + fetuin_vesicle_max · fetuin / (half + fetuin)),
 ///   rate × (1 + vesicle_ros_gain · ROS / (vesicle_ros_half_uM + ROS)) (oxidative stress raises vesicle release)
 ///   × (1 + vesicle_rankl_gain · H(RANKL_free; vesicle_rankl_half_pM, vesicle_rankl_hill)) (RANKL → RANK
 ///   signalling raises vesicle release and the pro-calcific factors of RANK-bearing cells, M7);
 /// - apoptotic body: product, base threshold;
-/// - lamina: product, base threshold × lamina_threshold_factor;
-/// - next to mineral: product over the growth product (secondary nucleation).
+/// - lamina: product, base threshold × lamina_threshold_factor.
+///
+/// Next to existing mineral nothing nucleates: mineral grows into its
+/// neighbours as a front ([`growth_rate`]).
 pub fn nucleation_rate(
     site: Site,
     free_product: f64,
@@ -294,8 +295,8 @@ pub fn nucleation_rate(
         }
     };
     match site {
-        // The matrix vesicles and the spread next to mineral run in their
-        // prepared form (one implementation, in `tissue/kernel.rs`).
+        // The matrix vesicles run in their prepared form (one
+        // implementation, in `tissue/kernel.rs`).
         Site::Vesicle {
             alp,
             ros_uM,
@@ -317,37 +318,59 @@ pub fn nucleation_rate(
         ),
         Site::Body => m.body_nucleation_per_h * excess(free_product, base_threshold),
         Site::Lamina => {
-            m.lamina_nucleation_per_h
+            m.lamina_nucleation_per_um3_h
                 * excess(free_product, base_threshold * m.lamina_threshold_factor)
         }
-        Site::NextToMineral => prepared(
-            &CellParams::default(),
-            m,
-            &InterventionParams::default(),
-            &Systemic::NONE,
-            1.0,
-        )
-        .spread_rate(free_product),
     }
 }
 
-/// **Crystal growth on existing mineral (M6, Mg).** d(fraction)/dt, 1/h:
-/// `k · max(0, S_free − growth_product) · φ^(2/3) / (1 + PPi_eq / ppi_growth_half) / (1 + Mg / mg_growth_half)`.
-/// Irreversible: there is no dissolution term.
+/// **Crystal growth (M6, Mg): velocity.** How fast a mineral surface
+/// advances, µm/h:
+/// `v = growth_um_per_mM2_h · max(0, S_free − growth_product) / (1 + PPi_eq / ppi_growth_half) / (1 + Mg / mg_growth_half)`.
+/// PPi, Mg and (through the free product) fetuin-A act on every growth,
+/// including that of a front into the next voxel.
+pub fn growth_velocity(free_product: f64, ppi_eq_uM: f64, mg_mM: f64, m: &MineralParams) -> f64 {
+    prepared(
+        &CellParams::default(),
+        m,
+        &InterventionParams::default(),
+        &Systemic::NONE,
+        1.0,
+    )
+    .growth_velocity(free_product, ppi_eq_uM, mg_mM)
+}
+
+/// (36π)^(1/3): the surface of a sphere of unit volume.
+pub const SPHERE_SURFACE: f64 = 4.835_975_862_049_408;
+
+/// **Crystal growth (M6): the voxel's mineral fraction**, d(fraction)/dt in
+/// 1/h, at surface velocity `velocity_um_per_h`, in a voxel of
+/// `voxel_um3` and edge `dx_um` holding the fraction `fraction` on
+/// `particles` nuclei, with `fronts` face neighbours at least
+/// `front_fraction` full:
+///
+/// `dφ/dt = v · ((36π)^(1/3) · N^(1/3) · φ^(2/3) / V_vox^(1/3) + fronts · max_fraction / dx)`.
+///
+/// The first term is the surface of the voxel's own mineral as N equal
+/// particles (their volume φ·V_vox grows by v × their surface), the second the fronts
+/// of full neighbours advancing at v into the voxel. Both are physical rates,
+/// so the mineral formed does not depend on the voxel size. Irreversible:
+/// there is no dissolution term.
 pub fn growth_rate(
-    free_product: f64,
+    velocity_um_per_h: f64,
     fraction: f64,
-    ppi_eq_uM: f64,
-    mg_mM: f64,
-    m: &MineralParams,
+    particles: u32,
+    voxel_um3: f64,
+    dx_um: f64,
+    fronts: u32,
+    max_fraction: f64,
 ) -> f64 {
-    if fraction <= 0.0 {
-        return 0.0;
-    }
-    let excess = (free_product - m.growth_product_mM2).max(0.0);
-    m.growth_per_mM2_h * excess * fraction.powf(2.0 / 3.0)
-        / (1.0 + ppi_eq_uM.max(0.0) / m.ppi_growth_half_uM)
-        / (1.0 + mg_mM.max(0.0) / m.mg_growth_half_mM)
+    let own = if fraction > 0.0 && particles > 0 {
+        SPHERE_SURFACE * (f64::from(particles) * fraction * fraction / voxel_um3).cbrt()
+    } else {
+        0.0
+    };
+    velocity_um_per_h * (own + f64::from(fronts) * max_fraction / dx_um)
 }
 
 /// The prepared rules of `p` and `iv` (other groups at their defaults, no
@@ -508,9 +531,15 @@ mod tests {
             v(1.0, 0.5) < v(1.0, 0.0),
             "fetuin-A blocks vesicle nucleation"
         );
-        assert!(growth_rate(s, 0.1, 0.0, 0.8, &m) > growth_rate(s, 0.1, 3.0, 0.8, &m));
-        assert!(growth_rate(s, 0.1, 3.0, 0.8, &m) > growth_rate(s, 0.1, 3.0, 3.0, &m));
-        assert_eq!(growth_rate(s, 0.0, 0.0, 0.0, &m), 0.0);
+        assert!(growth_velocity(s, 0.0, 0.8, &m) > growth_velocity(s, 3.0, 0.8, &m));
+        assert!(growth_velocity(s, 3.0, 0.8, &m) > growth_velocity(s, 3.0, 3.0, &m));
+        assert_eq!(growth_velocity(m.growth_product_mM2, 0.0, 0.0, &m), 0.0);
+        assert_eq!(growth_rate(1.0, 0.0, 1, 125.0, 5.0, 0, 0.6), 0.0);
+        // A particle of 0.1 µm³ grows by v × its surface, whatever the voxel.
+        for (v, dx) in [(125.0, 5.0), (1000.0, 10.0)] {
+            let dv = growth_rate(1.0, 0.1 / v, 1, v, dx, 0, 0.6) * v;
+            assert!((dv - SPHERE_SURFACE * 0.1f64.powf(2.0 / 3.0)).abs() < 1e-12);
+        }
         assert!(ppi_equivalent(1.0, 1.0, &m) > 1.0);
     }
 
@@ -622,11 +651,13 @@ mod tests {
                 (got - vesicle).abs() <= 1e-12 * vesicle.max(1e-300) + 1e-300,
                 "vesicle: {got} vs {vesicle}"
             );
-            let spread = m.spread_nucleation_per_h * excess(3.0 * product, m.growth_product_mM2);
-            let got = nucleation_rate(Site::NextToMineral, 3.0 * product, thr, fet, &m);
-            assert!(
-                (got - spread).abs() <= 1e-12 * spread.max(1e-300) + 1e-300,
-                "spread: {got} vs {spread}"
+            let v = m.growth_um_per_mM2_h * (3.0 * product - m.growth_product_mM2).max(0.0)
+                / (1.0 + ppi / m.ppi_growth_half_uM)
+                / (1.0 + mg / m.mg_growth_half_mM);
+            close(
+                growth_velocity(3.0 * product, ppi, mg, &m),
+                v,
+                "growth velocity",
             );
             // M7.
             close(

@@ -238,10 +238,10 @@ pub fn rules(s: &Scenario) -> Vec<Rule> {
             direction: down,
             half_max: quote!(m.ppi_growth_half_uM),
             hill: "1".into(),
-            function: "growth_rate",
+            function: "growth_velocity",
             at_low_high: (
-                model::growth_rate(3.0, 0.1, 0.0, 0.85, m),
-                model::growth_rate(3.0, 0.1, 10.0, 0.85, m),
+                model::growth_velocity(3.0, 0.0, 0.85, m),
+                model::growth_velocity(3.0, 10.0, 0.85, m),
             ),
         },
         Rule {
