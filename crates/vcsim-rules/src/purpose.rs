@@ -17,3 +17,7 @@ pub const APOPTOSIS: Purpose = Purpose(5);
 pub const CLEARANCE: Purpose = Purpose(6);
 /// The patient's own factors (keyed on the factor's number).
 pub const PATIENT: Purpose = Purpose(20);
+/// Removal of an apoptotic body by phagocytes (keyed on the cell).
+pub const BODY_REMOVAL: Purpose = Purpose(7);
+/// A free territory gaining a new cell (keyed on the territory's anchor voxel).
+pub const REPOPULATION: Purpose = Purpose(8);

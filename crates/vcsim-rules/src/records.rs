@@ -78,7 +78,7 @@ series_record! {
     ca_deposit_ug_per_mg_protein: "µg/mg",
     /// Mean phosphate over media voxels.
     media_phosphate_mM: "mM",
-    /// Mean calcium over media voxels.
+    /// Mean ionized calcium over media voxels.
     media_calcium_mM: "mM",
     /// Mean magnesium over media voxels.
     media_magnesium_mM: "mM",

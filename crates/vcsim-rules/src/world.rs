@@ -214,11 +214,16 @@ fn ratio(a: f64, b: f64) -> f64 {
 
 /// Wall voxels in blocks of `w.readout_block` voxels a side (a physical
 /// length, `mineral.calcified_block_um`) whose mean mineral fraction over
-/// their wall voxels reaches `threshold`. Summed in a fixed order.
+/// their wall voxels reaches `threshold`. Blocks start at the wall's first
+/// voxel radially (so they sit at the same place in the wall at every dx).
+/// Summed in a fixed order.
 fn calcified_volume(w: &World, threshold: f64) -> f64 {
     let l = &w.lattice;
     let [nz, ny, nx] = l.shape;
     let n = w.readout_block.max(1);
+    let x0 = (0..nx)
+        .find(|&x| matches!(l.region[x], Region::Media | Region::Lamina))
+        .unwrap_or(0);
     let (bz, by, bx) = (nz.div_ceil(n), ny.div_ceil(n), nx.div_ceil(n));
     let mut count = vec![0u32; bz * by * bx];
     let mut sum = vec![0.0f64; bz * by * bx];
@@ -227,7 +232,7 @@ fn calcified_volume(w: &World, threshold: f64) -> f64 {
             continue;
         }
         let (z, y, x) = l.coords(i);
-        let b = ((z / n) * by + y / n) * bx + x / n;
+        let b = ((z / n) * by + y / n) * bx + x.saturating_sub(x0) / n;
         count[b] += 1;
         sum[b] += w.mineral[i];
     }
@@ -235,6 +240,5 @@ fn calcified_volume(w: &World, threshold: f64) -> f64 {
         .iter()
         .zip(&sum)
         .filter(|&(&c, &s)| c > 0 && s >= threshold * f64::from(c))
-        .map(|(&c, _)| f64::from(c))
-        .sum()
+        .fold(0.0, |acc, (&c, _)| acc + f64::from(c))
 }

@@ -539,6 +539,12 @@ param_group! {
         /// Rate at which an apoptotic cell becomes an apoptotic body.
         apoptotic_clearance_per_h: f64 = 0.08, unit = "1/h", range = [0.0, 100.0],
             source = "estimate: apoptosis completes within ~12 h";
+        /// Tissue: rate at which phagocytes remove an apoptotic body that is not in calcified mineral, freeing its territory.
+        body_removal_per_h: f64 = 1.4e-3, unit = "1/h", range = [0.0, 100.0],
+            source = "estimate: efferocytosis of the media is slow and impaired in uraemia (mean ~30 d); medial VSMC loss with apoptotic bodies in dialysis vessels [shroff2008]";
+        /// Tissue: rate at which a free territory (no cell, mineral below mineral.calcified_fraction) gains a new contractile VSMC by a neighbour's division (contact-inhibited: only free territories fill).
+        repopulation_per_h: f64 = 3.0e-3, unit = "1/h", range = [0.0, 100.0],
+            source = "estimate: healthy media turnover ≈ 0.05–0.1%/day with apoptosis below 0.1%/day [clowes1983]; the media can proliferate fast when cells are lost (46% of medial SMC labelled 48 h after injury [clowes1983]) — a free territory refills in ~2 weeks";
         /// Runx2 level above which a contractile cell turns osteogenic.
         switch_on_runx2: f64 = 2.5, unit = "fold", range = [0.0, 100.0],
             source = "estimate: reached at ~1.7 mM Pi with defaults, between 1.4 mM (no mineral) and 2.0 mM [jono2000]";
@@ -606,8 +612,8 @@ param_group! {
         lamina_nucleation_per_um3_h: f64 = 3.2e-5, unit = "1/(µm³·h)", range = [0.0, 100.0],
             source = "estimate: medial calcification forms along the elastic laminae [seed-review] [meyer1969]; the earlier 4e-3/h per 5 µm lamina voxel (set so that mineral is enriched along the laminae of a CKD 5D wall, validation experiment 9) per µm³";
         /// Threshold factor of elastin: the lamina nucleation threshold is this times the vesicle threshold without fetuin-A.
-        lamina_threshold_factor: f64 = 0.8, unit = "1", range = [0.01, 100.0],
-            source = "estimate";
+        lamina_threshold_factor: f64 = 0.5, unit = "1", range = [0.01, 100.0],
+            source = "calibrated: with the tissue at the serum's ionized Ca, the default haemodialysis patient (configs/ckd5d.toml) from a clean wall has no CT-detectable calcification within 18 months [block2005] (detected at day 818; 0.3 → day 482, 0.2 → day 368) while normal serum nucleates nothing; elastin is the first site of medial mineral (calcific bands along the internal elastic lamina by age 10–20 [meyer1969])";
         /// Mineral fraction from which a voxel is a growth front for its face neighbours (mineral grows into them at the growth velocity).
         front_fraction: f64 = 0.5, unit = "1", range = [1.0e-9, 1.0],
             source = "estimate: a voxel about full (max_fraction 0.6): the front then takes over from the voxel's own particle surface without a jump in 3D; the front's speed is the growth velocity whatever this is";
@@ -618,14 +624,23 @@ param_group! {
         growth_product_mM2: f64 = 0.5, unit = "mM²", range = [0.0, 100.0],
             source = "estimate: growth needs far less supersaturation than nucleation (initiation is slow, growth on an existing nidus fast [block2005]; late OPG does not reverse calcification [min2000])";
         /// Growth velocity of a mineral surface per mM² of free product above growth_product_mM2 (before PPi and Mg): a particle of volume V grows by velocity × its surface (36π)^(1/3)·V^(2/3); a front moves at the velocity.
-        growth_um_per_mM2_h: f64 = 5.0e-5, unit = "µm/(mM²·h)", range = [0.0, 10.0],
-            source = "calibrated: no CT-detectable calcification within 18 months for the default haemodialysis patient (configs/ckd5d.toml) from a clean wall [block2005] — detectable from day 624 at 5e-5, day 294 at 1.55e-4 (the earlier 1.5e-4 per (mM²·h) on the fraction of a 5 µm voxel as a velocity); the established-disease growth (+20–40%/yr [raggi2011]) is not met (docs/convergence.md)";
+        growth_um_per_mM2_h: f64 = 1.55e-4, unit = "µm/(mM²·h)", range = [0.0, 10.0],
+            source = "estimate: the earlier 1.5e-4 per (mM²·h) on the fraction of a 5 µm voxel (a nucleus to a calcified voxel in about four months at CKD 5D serum), as a velocity";
         /// PPi (plus bisphosphonate equivalent) that halves crystal growth.
         ppi_growth_half_uM: f64 = 1.5, unit = "µM", range = [0.001, 1.0e5],
             source = "estimate: PPi binds hydroxyapatite and stops growth [seed-review]; daily PPi reduces aortic Ca ~70% [oneill2011]";
         /// Mg that halves crystal growth.
         mg_growth_half_mM: f64 = 3.0, unit = "mM", range = [0.001, 100.0],
             source = "estimate [louvet2013]";
+        /// Dissolution velocity of a mineral surface per mM² of free product below growth_product_mM2 (undersaturated tissue).
+        dissolution_um_per_mM2_h: f64 = 5.0e-5, unit = "µm/(mM²·h)", range = [0.0, 10.0],
+            source = "estimate: the growth velocity's coefficient (symmetric kinetics); serum stays supersaturated with respect to apatite, so mineral in vivo hardly ever dissolves (regression is rare: no regression after transplantation [mazzaferro2009] [marechal2012])";
+        /// Resorption velocity of a mineral surface by RANKL-driven osteoclast-like cells at saturating free RANKL.
+        resorption_um_per_h: f64 = 2.0e-5, unit = "µm/h", range = [0.0, 10.0],
+            source = "estimate: osteoclast-like cells occur in calcified arteries [jiang2021] but human calcification rarely regresses [marechal2012]: at most about a third of the growth velocity at CKD 5D serum";
+        /// Free RANKL at which resorption is half-maximal.
+        resorption_rankl_half_pM: f64 = 20.0, unit = "pM", range = [0.001, 1.0e6],
+            source = "estimate: as vesicle_rankl_half_pM (RANK-bearing cells appear only where OPG is missing [min2000])";
         /// Largest mineral volume fraction of a voxel (the rest is cells and matrix).
         max_fraction: f64 = 0.6, unit = "1", range = [0.01, 1.0],
             source = "estimate: media is 30–50% cells by volume (rat aortic media 40–50% [osbornepellegrin1978])";

@@ -78,7 +78,7 @@ macro_rules! solutes {
 solutes! {
     /// phosphate
     PHOSPHATE = 0, phosphate: PhosphateTransport, unit = "mM", kind = Transient;
-    /// calcium
+    /// ionized calcium
     CALCIUM = 1, calcium: CalciumTransport, unit = "mM", kind = Transient;
     /// magnesium
     MAGNESIUM = 2, magnesium: MagnesiumTransport, unit = "mM", kind = Transient;

@@ -30,7 +30,11 @@ pub(super) fn clamped_levels(s: &Scenario) -> SerumLevels {
 
 /// Concentrations the environment supplies (lumen or fresh medium), per
 /// field, after interventions, with the constant `[serum]` in tissue mode.
-/// ROS is produced in the tissue, never supplied.
+/// Calcium is the ionized calcium: in tissue the serum's total Ca times
+/// `patient.body.ca_ionized_fraction` (protein-bound Ca does not cross the
+/// endothelium as free ion); in culture the medium's Ca (a low-protein
+/// medium's Ca is nearly all ionized). ROS is produced in the tissue, never
+/// supplied.
 pub fn supply(s: &Scenario) -> [f64; N_SOLUTES] {
     supply_from(s, &clamped_levels(s))
 }
@@ -45,7 +49,7 @@ pub fn supply_from(s: &Scenario, v: &SerumLevels) -> [f64; N_SOLUTES] {
         Mode::Tissue => {
             let t = &s.solutes;
             out[PHOSPHATE] = v.pi_mM * t.phosphate.partition;
-            out[CALCIUM] = v.ca_mM * t.calcium.partition;
+            out[CALCIUM] = v.ca_mM * s.patient.body.ca_ionized_fraction * t.calcium.partition;
             out[MAGNESIUM] = (v.mg_mM + iv.magnesium_extra_mM) * t.magnesium.partition;
             out[PPI] = (v.ppi_uM + iv.exogenous_ppi_uM) * t.ppi.partition;
             out[FETUIN_A] = v.fetuin_a_g_per_L * iv.fetuin_a_expression * t.fetuin_a.partition;

@@ -27,6 +27,7 @@ pub mod territory;
 #[cfg(test)]
 mod tests;
 mod transport;
+mod turnover;
 
 pub use build::{supply, supply_from};
 pub use frames::{CellTable, CellTableColumn, CellValues};
@@ -135,6 +136,7 @@ impl Simulation {
             exchange,
             flags: vec![0; lattice.len()],
             scratch: Default::default(),
+            tissue: s.mode == Mode::Tissue,
         });
         pipeline.push(TransportStage {
             solver,

@@ -70,6 +70,8 @@ pub(crate) struct ReactionStage {
     pub flags: Vec<u8>,
     /// Scratch: territory means and the cell of each territory.
     pub scratch: Scratch,
+    /// Tissue mode: cells turn over (bodies removed, free territories refilled).
+    pub tissue: bool,
 }
 
 /// Scratch of the reactions stage, reused from step to step.
@@ -892,7 +894,7 @@ impl Stage<World> for ReactionStage {
             },
         );
         // Pass 2: place nuclei and grow, taking Ca and Pi from the voxel.
-        let (mg, ppi, fet) = (&*mg, &*ppi, &*fet);
+        let (mg, ppi, fet, rankl, opg) = (&*mg, &*ppi, &*fet, &*rankl, &*opg);
         let exchange = self.exchange;
         let dt = ctx.dt_h;
         let k = &k;
@@ -931,21 +933,54 @@ impl Stage<World> for ReactionStage {
                         );
                         let ppi_eq = k.ppi_equivalent(f64::from(ppi[v]));
                         let velocity = k.growth_velocity(s, ppi_eq, f64::from(mg[v]));
-                        dphi += model::growth_rate(
-                            velocity,
-                            phi,
-                            nuclei[i],
-                            voxel_um3,
-                            dx,
-                            fronts,
-                            m.max_fraction,
-                        ) * dt;
+                        let free_rankl = k.free_rankl(f64::from(rankl[v]), f64::from(opg[v]));
+                        let loss = if phi > 0.0 {
+                            k.loss_velocity(s, free_rankl)
+                        } else {
+                            0.0
+                        };
+                        if velocity > loss {
+                            dphi += model::growth_rate(
+                                velocity - loss,
+                                phi,
+                                nuclei[i],
+                                voxel_um3,
+                                dx,
+                                fronts,
+                                m.max_fraction,
+                            ) * dt;
+                        } else if loss > velocity {
+                            // Loss over the mineral's own surface (one face
+                            // when a front brought all of it).
+                            let surface = model::growth_rate(
+                                1.0,
+                                phi,
+                                nuclei[i].max(1),
+                                voxel_um3,
+                                dx,
+                                0,
+                                m.max_fraction,
+                            );
+                            dphi -= ((loss - velocity) * surface * dt).min(phi);
+                        }
                     }
                     if flag & NUCLEUS != 0 {
                         nuclei[i] += 1;
                     }
                     dphi = dphi.min(m.max_fraction - phi);
-                    if dphi <= 0.0 {
+                    if dphi < 0.0 {
+                        // Mineral lost: its Ca and Pi return to the voxel.
+                        let dca = -dphi * HA_CALCIUM_MM;
+                        phi = (phi + dphi).max(0.0);
+                        min[i] = phi;
+                        if phi == 0.0 {
+                            nuclei[i] = 0;
+                        }
+                        ca[i] = (f64::from(ca[i]) + dca) as f32;
+                        pi[i] = (f64::from(pi[i]) + dca * HA_PI_PER_CA) as f32;
+                        continue;
+                    }
+                    if dphi == 0.0 {
                         continue;
                     }
                     let (c_ca, c_pi) = (f64::from(ca[i]), f64::from(pi[i]));
@@ -964,6 +999,18 @@ impl Stage<World> for ReactionStage {
                     pi[i] = (c_pi - dca * HA_PI_PER_CA) as f32;
                 }
             });
+        if self.tissue {
+            let sensed = &self.scratch.sensed;
+            super::turnover::turnover(
+                &mut w.cells,
+                &w.territories,
+                |t| sensed[t][SENSED_MINERAL],
+                &self.p,
+                m,
+                &self.iv,
+                ctx,
+            );
+        }
     }
 }
 

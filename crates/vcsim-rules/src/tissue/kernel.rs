@@ -296,6 +296,9 @@ pub struct Rules {
     growth_um_per_mM2_h: f64,
     inv_ppi_growth_half_uM: f64,
     inv_mg_growth_half_mM: f64,
+    dissolution_um_per_mM2_h: f64,
+    resorption_um_per_h: f64,
+    resorption_rankl_half_pM: f64,
     dt: f64,
 }
 
@@ -390,6 +393,9 @@ impl Rules {
             growth_um_per_mM2_h: m.growth_um_per_mM2_h,
             inv_ppi_growth_half_uM: 1.0 / m.ppi_growth_half_uM,
             inv_mg_growth_half_mM: 1.0 / m.mg_growth_half_mM,
+            dissolution_um_per_mM2_h: m.dissolution_um_per_mM2_h,
+            resorption_um_per_h: m.resorption_um_per_h,
+            resorption_rankl_half_pM: m.resorption_rankl_half_pM,
             dt,
         }
     }
@@ -715,6 +721,16 @@ impl Rules {
         self.growth_um_per_mM2_h * excess
             / (1.0 + ppi_eq_uM.max(0.0) * self.inv_ppi_growth_half_uM)
             / (1.0 + mg_mM.max(0.0) * self.inv_mg_growth_half_mM)
+    }
+
+    /// [`model::loss_velocity`]: how fast a mineral surface recedes, µm/h,
+    /// by dissolution below the growth product and by resorption of
+    /// RANKL-driven osteoclast-like cells at free RANKL `free_rankl_pM`.
+    #[inline(always)]
+    pub fn loss_velocity(&self, free_product: f64, free_rankl_pM: f64) -> f64 {
+        let under = (self.growth_product_mM2 - free_product).max(0.0);
+        self.dissolution_um_per_mM2_h * under
+            + self.resorption_um_per_h * saturating(free_rankl_pM, self.resorption_rankl_half_pM)
     }
 
     /// OPG a viable cell secretes over the step, pM ([`model::opg_secretion`] × dt).

@@ -340,6 +340,23 @@ pub fn growth_velocity(free_product: f64, ppi_eq_uM: f64, mg_mM: f64, m: &Minera
     .growth_velocity(free_product, ppi_eq_uM, mg_mM)
 }
 
+/// **Mineral loss (part of a living wall).** How fast a mineral surface
+/// recedes, µm/h: dissolution where the tissue is undersaturated, and
+/// resorption by RANKL-driven osteoclast-like cells:
+/// `v_loss = dissolution_um_per_mM2_h · max(0, growth_product − S_free) + resorption_um_per_h · RANKL_free / (resorption_rankl_half + RANKL_free)`.
+/// The voxel loses `v_loss` times the surface of [`growth_rate`] (its own
+/// particles, or one face when a front brought all its mineral).
+pub fn loss_velocity(free_product: f64, free_rankl_pM: f64, m: &MineralParams) -> f64 {
+    prepared(
+        &CellParams::default(),
+        m,
+        &InterventionParams::default(),
+        &Systemic::NONE,
+        1.0,
+    )
+    .loss_velocity(free_product, free_rankl_pM)
+}
+
 /// (36π)^(1/3): the surface of a sphere of unit volume.
 pub const SPHERE_SURFACE: f64 = 4.835_975_862_049_408;
 
