@@ -1,6 +1,8 @@
-//! Parathyroid: PTH from a gland whose output falls with ionized Ca (CaSR,
-//! set point shifted by cinacalcet), rises with Pi (slowly) and falls with
-//! calcitriol; the gland's size follows the chronic stimulus (hyperplasia).
+//! Parathyroid: PTH from a gland whose output falls with ionized Ca along
+//! Brown's four-parameter sigmoid (CaSR, set point shifted by cinacalcet;
+//! acute reserve of several times the basal secretion, a non-suppressible
+//! floor), rises with Pi (slowly) and falls with calcitriol; the gland's
+//! size follows the chronic stimulus (hyperplasia).
 
 use super::state::PatientState;
 use super::{NORMAL_ICA_MM, NORMAL_PI_MM, pow, relax};
@@ -20,7 +22,10 @@ pub(super) fn step(
 ) {
     let pth0 = pt.pth_normal_pg_per_mL;
     let set = pt.casr_set_point_mM * (1.0 - dr.cinacalcet_set_point_shift * cin_effect);
-    let casr = |i: f64, set: f64| 1.0 / (1.0 + pow(i / set, pt.casr_hill));
+    // Brown's four-parameter curve, relative to the maximal secretion:
+    // a floor of non-suppressible secretion plus a steep inverse sigmoid.
+    let m = pt.casr_min_fraction;
+    let casr = |i: f64, set: f64| m + (1.0 - m) / (1.0 + pow(i / set, pt.casr_hill));
     // Pi acts through PTH mRNA stability, over `pi_response_h`; ionized Ca
     // through the CaSR, within minutes (algebraic here).
     s.pi_pth_signal = relax(s.pi_pth_signal, pi, 1.0 / pt.pi_response_h, h);

@@ -875,12 +875,15 @@ param_group! {
         /// PTH at normal stimulus and gland size.
         pth_normal_pg_per_mL: f64 = 40.0, unit = "pg/mL", range = [1.0, 1000.0],
             source = "[peterson2010] 3.85 pM ≈ 36 pg/mL; laboratory normal 10–65";
-        /// Ionized Ca at which the CaSR halves secretion.
-        casr_set_point_mM: f64 = 1.2, unit = "mM", range = [0.5, 2.0],
-            source = "estimate: PTH–Ca set point ~1.1–1.2 mM ionized";
-        /// Steepness (Hill coefficient) of the CaSR suppression of PTH.
-        casr_hill: f64 = 8.0, unit = "1", range = [1.0, 50.0],
-            source = "estimate: steep sigmoidal PTH–Ca curve [brown1983]; Hill-type CaSR control in [granjon2017]";
+        /// Ionized Ca at the midpoint between maximal and minimal secretion (Brown's set point).
+        casr_set_point_mM: f64 = 1.0, unit = "mM", range = [0.5, 2.0],
+            source = "calibrated: acute reserve ≥ 5 × basal with a moderate slope at normal iCa — Brown's set point is 1.13 ± 0.04 mM ionized in healthy controls, just below basal iCa, on a steeper curve [schwarz1994] [brown1983]; here 1.0 mM with casr_hill 10.5 puts secretion at normal iCa (1.18 mM) at 1/5 of the maximum (5.2 × reserve, as measured: 4–7 × [schwarz1993], ≈ 4 × [brent1988]). A curve of measured steepness (1.10 mM, Hill 24) moved HD PTH 2.4-fold within a week and took cinacalcet and calcitriol beyond their trial effects, which were calibrated on the old slope. Chosen so the BMP-7 (CKD 3–5) and denosumab (CKD 5) rows of docs/plausibility.md stay above 1.9 mM total Ca; was 1.2 mM with Hill 8 and no floor (reserve 1.9 ×)";
+        /// Steepness (Hill coefficient) of the CaSR suppression of PTH (Brown's slope).
+        casr_hill: f64 = 10.5, unit = "1", range = [1.0, 50.0],
+            source = "calibrated: with casr_set_point_mM, maximal secretion 5.2 × the secretion at normal iCa ([schwarz1993] 4–7 ×; [brent1988]) while d ln PTH / d ln iCa at normal iCa (−7.3) is −6.6, 1.8 × the previous calibration (−3.7); steep sigmoidal PTH–Ca curve [brown1983], Hill-type CaSR control in [granjon2017]; see casr_set_point_mM for why not the measured steepness";
+        /// Non-suppressible secretion at high ionized Ca, as a fraction of the maximal (Brown's minimum/maximum).
+        casr_min_fraction: f64 = 0.05, unit = "1", range = [0.0, 1.0],
+            source = "[brent1988] Ca infusion suppressed intact PTH to 6 ng/L and EDTA raised it to 95–100 ng/L in normal men (≈ 0.06); [schwarz1993] +0.2 mM iCa suppressed PTH to ~1/4 of baseline, −0.2 mM raised it 4–7-fold (≈ 0.04–0.06)";
         /// Exponent of direct Pi stimulation of PTH secretion ((Pi/normal)^this).
         pi_exponent: f64 = 1.2, unit = "1", range = [0.0, 5.0],
             source = "estimate: Pi raises PTH secretion and gland growth [seed-review]";
