@@ -62,10 +62,12 @@ series_record! {
     mineral_wall_fraction: "1",
     /// Total hydroxyapatite volume.
     mineral_volume_um3: "µm³",
-    /// Share of the mineral volume that sits in elastic lamina (each voxel's mineral × its lamina volume fraction).
+    /// Share of the mineral volume within mineral.calcified_block_um / 2 of an elastic lamina's centre line (a band of physical width, so the share does not depend on dx).
     lamina_mineral_share: "1",
-    /// Share of the wall (media + lamina) volume that is elastic lamina, for comparison with lamina_mineral_share.
+    /// Share of the wall (media + lamina) volume that is elastic lamina (partial volumes of the voxels it crosses).
     lamina_volume_share: "1",
+    /// Share of the wall volume in the lamina band of lamina_mineral_share, for comparison with it (mineral evenly spread would give lamina_mineral_share = this).
+    lamina_band_share: "1",
     /// Mean Runx2 of viable cells.
     mean_runx2: "fold",
     /// Mean ALP (TNAP) expression of viable cells.
@@ -80,6 +82,10 @@ series_record! {
     media_phosphate_mM: "mM",
     /// Mean ionized calcium over media voxels.
     media_calcium_mM: "mM",
+    /// Saturation index log10(IAP/Ksp) of amorphous calcium phosphate (Ca3(PO4)2 basis) at the media's mean ionized Ca, Pi and fetuin-A (free ions after calciprotein-particle binding; pH 7.4, 37 °C): ACP nucleates where it is > 0.
+    media_si_acp: "1",
+    /// Saturation index of hydroxyapatite at the same free ions (> 0: apatite can grow).
+    media_si_hap: "1",
     /// Mean magnesium over media voxels.
     media_magnesium_mM: "mM",
     /// Mean pyrophosphate over media voxels.

@@ -58,6 +58,11 @@ pub struct World {
     /// Side, in voxels, of the blocks `calcified_fraction` averages mineral
     /// over (`mineral.calcified_block_um` / dx, at least 1).
     pub readout_block: usize,
+    /// `mineral.cpp_half_g_per_L` (for the saturation indices of the summary).
+    pub cpp_half_g_per_L: f64,
+    /// Fraction of each radial position within `mineral.calcified_block_um / 2`
+    /// of a lamina's centre line (empty in culture).
+    pub lamina_band: Vec<f32>,
     /// The cell territories: the voxels each cell senses and secretes into.
     pub territories: crate::sim::territory::Territories,
     /// Protein per cell, ng (culture readout).
@@ -141,11 +146,20 @@ impl Summary {
             if is_wall(i) { lat.lamina_at(i) } else { 0.0 }
         };
         let n_lamina = det_sum(nv, lamina);
+        let nx = lat.shape[2];
+        let band = |i: usize| {
+            if is_wall(i) {
+                w.lamina_band.get(i % nx).map_or(0.0, |&b| f64::from(b))
+            } else {
+                0.0
+            }
+        };
+        let n_band = det_sum(nv, band);
         let mineral = &w.mineral;
         let calcified = calcified_volume(w, calcified_threshold);
         let voxel_um3 = lat.voxel_um3();
         let mineral_sum = det_sum(nv, |i| mineral[i]);
-        let lamina_mineral = det_sum(nv, |i| mineral[i] * lamina(i));
+        let lamina_mineral = det_sum(nv, |i| mineral[i] * band(i));
         let media_mean = |f: usize| {
             let v = w.fields.values(f);
             ratio(
@@ -185,6 +199,7 @@ impl Summary {
             mineral_volume_um3: mineral_sum * voxel_um3,
             lamina_mineral_share: ratio(lamina_mineral, mineral_sum),
             lamina_volume_share: ratio(n_lamina, n_wall),
+            lamina_band_share: ratio(n_band, n_wall),
             mean_runx2: mean_cells(&d.runx2),
             mean_alp: mean_cells(&d.alp),
             mean_opn: mean_cells(&d.opn),
@@ -192,6 +207,16 @@ impl Summary {
             ca_deposit_ug_per_mg_protein: ratio(ca_ug, protein_mg),
             media_phosphate_mM: media_mean(PHOSPHATE),
             media_calcium_mM: media_mean(CALCIUM),
+            media_si_acp: crate::tissue::chemistry::si_acp(
+                media_mean(CALCIUM),
+                media_mean(PHOSPHATE),
+                crate::tissue::kernel::cpp_binding(media_mean(FETUIN_A), w.cpp_half_g_per_L),
+            ),
+            media_si_hap: crate::tissue::chemistry::si_hap(
+                media_mean(CALCIUM),
+                media_mean(PHOSPHATE),
+                crate::tissue::kernel::cpp_binding(media_mean(FETUIN_A), w.cpp_half_g_per_L),
+            ),
             media_magnesium_mM: media_mean(MAGNESIUM),
             media_ppi_uM: media_mean(PPI),
             ppi_at_osteogenic_uM: ppi_at(Phenotype::Osteogenic),

@@ -12,7 +12,8 @@ use crate::scenario::params::{BodyParams, InhibitorParams};
 /// product and falls with fetuin-A, Mg and PPi. With a spontaneous rate `a`
 /// and an autocatalytic rate `b`, the transformed fraction obeys
 /// ds/dt = (a + b·s)(1 − s), whose solution reaches ½ at
-/// T50 = ln(2 + b/a) / (a + b).
+/// T50 = ln(2 + b/a) / (a + b). Fetuin-A acts through the calciprotein
+/// particles of the tissue (`mineral.cpp_half_g_per_L`, one description).
 pub fn t50_min(
     pi_mM: f64,
     ca_mM: f64,
@@ -20,6 +21,7 @@ pub fn t50_min(
     fetuin_g_per_L: f64,
     ppi_uM: f64,
     p: &InhibitorParams,
+    cpp_half_g_per_L: f64,
 ) -> f64 {
     let f = p.t50_serum_fraction;
     let ca = p.t50_added_calcium_mM + f * ca_mM;
@@ -27,7 +29,8 @@ pub fn t50_min(
     let ca_ref = p.t50_added_calcium_mM + f * NORMAL_CA_MM;
     let pi_ref = p.t50_added_phosphate_mM + f * NORMAL_PI_MM;
     let drive = pow(ca * pi / (ca_ref * pi_ref), p.t50_product_exponent);
-    let inhibition = (1.0 + f * fetuin_g_per_L / p.t50_fetuin_half_g_per_L)
+    // Fetuin-A through the calciprotein particles, as in the tissue.
+    let inhibition = crate::tissue::kernel::cpp_binding(f * fetuin_g_per_L, cpp_half_g_per_L)
         * (1.0 + f * mg_mM / p.t50_magnesium_half_mM)
         * (1.0 + f * ppi_uM / p.t50_ppi_half_uM);
     let a = p.t50_nucleation_per_h * drive / inhibition;

@@ -209,14 +209,15 @@ fn stages_are_ordered() {
 fn t50_closed_form_solves_the_ripening_ode() {
     let p = InhibitorParams::default();
     for (pi, fet) in [(1.1, 0.75), (1.8, 0.55), (2.5, 0.3)] {
-        let t50 = t50_min(pi, 2.3, 0.9, fet, 2.5, &p);
+        let cpp = crate::scenario::params::MineralParams::default().cpp_half_g_per_L;
+        let t50 = t50_min(pi, 2.3, 0.9, fet, 2.5, &p, cpp);
         // Integrate ds/dt = (a + b s)(1 − s) with the same a, b.
         let f = p.t50_serum_fraction;
         let drive = (((p.t50_added_calcium_mM + f * 2.3) * (p.t50_added_phosphate_mM + f * pi))
             / ((p.t50_added_calcium_mM + f * NORMAL_CA_MM)
                 * (p.t50_added_phosphate_mM + f * NORMAL_PI_MM)))
             .powf(p.t50_product_exponent);
-        let inh = (1.0 + f * fet / p.t50_fetuin_half_g_per_L)
+        let inh = (1.0 + f * fet / cpp)
             * (1.0 + f * 0.9 / p.t50_magnesium_half_mM)
             * (1.0 + f * 2.5 / p.t50_ppi_half_uM);
         let (a, b) = (

@@ -565,7 +565,7 @@ param_group! {
     MineralParams, section = "mineral" {
         /// Fetuin-A at which calciprotein particles hold half of the Ca·Pi product (free product = product / (1 + fetuin / this)).
         cpp_half_g_per_L: f64 = 0.1, unit = "g/L", range = [1.0e-6, 100.0],
-            source = "estimate: fetuin-A gives more than half of serum's inhibition of Ca-P precipitation [schinke1996] [jahnendechent1997]; knock-out mice calcify [schafer2003]";
+            source = "the one calciprotein-particle description: the tissue's free product and the serum T50 (patient.inhibitors) both divide by 1 + fetuin / this; estimate: fetuin-A gives more than half of serum's inhibition of Ca-P precipitation [schinke1996] [jahnendechent1997]; knock-out mice calcify [schafer2003]";
         /// Free Ca·Pi product above which nucleation can start, without other inhibitors.
         nucleation_product_mM2: f64 = 1.0, unit = "mM²", range = [0.0, 100.0],
             source = "calibrated: normal serum does not nucleate and CKD 5D serum does with osteogenic cells";
@@ -1026,17 +1026,14 @@ param_group! {
         t50_serum_fraction: f64 = 0.5, unit = "1", range = [0.01, 1.0],
             source = "[pasch2012]";
         /// Rate of spontaneous primary → secondary CPP transformation at the reference product, without inhibitors.
-        t50_nucleation_per_h: f64 = 0.11, unit = "1/h", range = [0.001, 1000.0],
-            source = "calibrated: T50 ≈ 329 min at normal serum — general population [prevend], test of [pasch2012]";
+        t50_nucleation_per_h: f64 = 0.143, unit = "1/h", range = [0.001, 1000.0],
+            source = "calibrated: T50 ≈ 329 min at normal serum — general population [prevend], test of [pasch2012]; re-set from 0.11 (× 1.30, keeping the haemodialysis T50 in 230–290 min) when fetuin-A's term became the tissue's calciprotein-particle binding (mineral.cpp_half_g_per_L 0.1 instead of a separate 0.15 g/L)";
         /// Rate of autocatalytic transformation (on secondary CPP) at the reference product, without inhibitors.
-        t50_growth_per_h: f64 = 6.3, unit = "1/h", range = [0.0, 1000.0],
-            source = "estimate: sigmoid nephelometry curves [pasch2012]";
+        t50_growth_per_h: f64 = 8.19, unit = "1/h", range = [0.0, 1000.0],
+            source = "estimate: sigmoid nephelometry curves [pasch2012] (6.3 × 1.30 with t50_nucleation_per_h, keeping their ratio)";
         /// Exponent of the test-mixture Ca·Pi product on the transformation rates.
         t50_product_exponent: f64 = 4.0, unit = "1", range = [0.0, 20.0],
             source = "estimate: higher P and iCa shorten T50 [pasch2012] [smith2014]";
-        /// Fetuin-A (in the mixture) that halves the transformation rates.
-        t50_fetuin_half_g_per_L: f64 = 0.15, unit = "g/L", range = [0.001, 100.0],
-            source = "estimate: fetuin-A is the main determinant of T50 [pasch2012]";
         /// Mg (in the mixture) that halves the transformation rates.
         t50_magnesium_half_mM: f64 = 0.5, unit = "mM", range = [0.001, 100.0],
             source = "estimate: higher Mg lengthens T50 [bressendorff2018]";

@@ -112,6 +112,7 @@ pub(super) fn fixed_serum_record(s: &Scenario, t_h: f64) -> SerumRecord {
             v.fetuin_a_g_per_L,
             v.ppi_uM,
             &s.patient.inhibitors,
+            s.mineral.cpp_half_g_per_L,
         );
     }
     r
@@ -270,4 +271,35 @@ pub(super) fn place_cells(
         let _ = cells.insert(v as usize, row);
     }
     cells
+}
+
+/// For each radial position, the fraction of the voxel within
+/// `mineral.calcified_block_um / 2` of an elastic lamina's centre line: the
+/// band in which mineral counts as lamina mineral (a physical width, so the
+/// lamina share of mineral does not depend on dx). Empty in culture.
+pub(super) fn lamina_band(lattice: &Lattice, s: &Scenario) -> Vec<f32> {
+    if s.mode == Mode::Culture || lattice.unit.is_empty() {
+        return Vec::new();
+    }
+    let g = &s.geometry;
+    let nx = lattice.shape[2];
+    let dx = lattice.dx_um;
+    let Some(x0) = (0..nx).find(|&x| matches!(lattice.region[x], Region::Media | Region::Lamina))
+    else {
+        return vec![0.0; nx];
+    };
+    let half = 0.5 * s.mineral.calcified_block_um;
+    let centres: Vec<f64> = (0..=g.lamellar_units)
+        .map(|k| x0 as f64 * dx + k as f64 * g.lamellar_unit_um + 0.5 * g.lamina_um)
+        .collect();
+    (0..nx)
+        .map(|x| {
+            let (a, b) = (x as f64 * dx, (x + 1) as f64 * dx);
+            let inside: f64 = centres
+                .iter()
+                .map(|c| (b.min(c + half) - a.max(c - half)).max(0.0))
+                .sum();
+            (inside / dx).min(1.0) as f32
+        })
+        .collect()
 }

@@ -102,6 +102,7 @@ impl Simulation {
         let territories = territories(&lattice, s);
         let cells = place_cells(&lattice, &territories, s, &supplied, seed);
         let cell_volume_voxels = cell_volume_voxels(&lattice, s);
+        let lamina_band = lamina_band(&lattice, s);
         let medium_ratio = match s.mode {
             Mode::Culture => s.culture.medium_height_um / s.geometry.dx_um,
             Mode::Tissue => 0.0,
@@ -162,6 +163,8 @@ impl Simulation {
                 dt_h,
                 medium_ratio,
                 cell_volume_voxels,
+                lamina_band,
+                cpp_half_g_per_L: s.mineral.cpp_half_g_per_L,
                 readout_block: ((s.mineral.calcified_block_um / s.geometry.dx_um).round() as usize)
                     .max(1),
                 territories,

@@ -1144,13 +1144,13 @@ mod nucleation_tests {
             let o: Vec<Override> = [
                 "boundary.lumen=\"serum\"",
                 "serum.phosphate_mM=3.0",
-                "serum.calcium_mM=2.6",
+                "serum.calcium_mM=5.2",
                 "interventions.nox4_expression=0.0",
                 "geometry.lamellar_units=3",
-                "geometry.circumference_um=400.0",
+                "geometry.circumference_um=2000.0",
                 "cells.density_per_mm3=3.0e5",
                 // Only vesicles nucleate, fast enough to count in two steps.
-                "mineral.vesicle_nucleation_per_h=0.2",
+                "mineral.vesicle_nucleation_per_h=0.05",
                 "mineral.body_nucleation_per_h=0.0",
                 "mineral.lamina_nucleation_per_um3_h=0.0",
             ]

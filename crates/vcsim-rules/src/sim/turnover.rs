@@ -8,8 +8,8 @@ use super::territory::Territories;
 use crate::purpose;
 use crate::scenario::params::{CellParams, InterventionParams, MineralParams};
 use crate::tissue::cells::{Phenotype, VsmcColumns, VsmcRow};
-use rand_distr::{Distribution, LogNormal};
 use crate::tissue::model::event_probability;
+use rand_distr::{Distribution, LogNormal};
 use vcsim_core::{CellStore, StepContext, Stream};
 
 /// One step of turnover. `mineral_of(t)` is the mean mineral fraction of

@@ -185,12 +185,21 @@ pub fn happens(u: f64, x: f64) -> bool {
     u < 1.0 - (-x).exp()
 }
 
-/// **M5: calciprotein particles.** Fetuin-A binds Ca·Pi into CPPs; the free
-/// product is `Ca · Pi / (1 + fetuin / cpp_half)` (mM²): the one form of it,
-/// in the cell rules (apoptosis), nucleation and growth.
+/// **M5: calciprotein particles**, the one description of them: fetuin-A
+/// binds Ca·Pi into CPPs and divides the free Ca·Pi product by
+/// `1 + fetuin / cpp_half`. The tissue's free product ([`free_product`]) and
+/// the serum's T50 ([`crate::patient::t50_min`]) both use it.
+#[inline(always)]
+pub fn cpp_binding(fetuin_g_per_L: f64, cpp_half_g_per_L: f64) -> f64 {
+    1.0 + fetuin_g_per_L.max(0.0) / cpp_half_g_per_L
+}
+
+/// **M5: the free Ca·Pi product** (mM²) of ionized Ca and Pi left free by
+/// the calciprotein particles ([`cpp_binding`]): the one form of it, in the
+/// cell rules (apoptosis), nucleation and growth.
 #[inline(always)]
 pub fn free_product(ca_mM: f64, pi_mM: f64, fetuin_g_per_L: f64, cpp_half_g_per_L: f64) -> f64 {
-    ca_mM.max(0.0) * pi_mM.max(0.0) / (1.0 + fetuin_g_per_L.max(0.0) / cpp_half_g_per_L)
+    ca_mM.max(0.0) * pi_mM.max(0.0) / cpp_binding(fetuin_g_per_L, cpp_half_g_per_L)
 }
 
 /// **Switching with hysteresis**: the phenotype a cell may switch to, if

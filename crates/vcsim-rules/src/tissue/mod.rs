@@ -8,6 +8,7 @@
 //! - [`cells`]: the cell columns (phenotype and per-cell state).
 
 pub mod cells;
+pub mod chemistry;
 pub mod kernel;
 pub mod model;
 pub mod rules;
