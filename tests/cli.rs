@@ -1259,7 +1259,7 @@ fn cell_table_written_in_pieces_is_whole() {
         "--set",
         "geometry.circumference_um=5000.0",
         "--set",
-        "cells.density_per_mm3=3.0e5",
+        "cells.density_per_mm3=1.0e7",
         "--set",
         "patient.body.spin_up_weeks=0.0",
         "--set",
