@@ -1257,7 +1257,7 @@ fn cell_table_written_in_pieces_is_whole() {
         "-o",
         out.to_str().expect("utf-8"),
         "--set",
-        "geometry.circumference_um=5000.0",
+        "geometry.circumference_um=20000.0",
         "--set",
         "cells.density_per_mm3=1.0e7",
         "--set",

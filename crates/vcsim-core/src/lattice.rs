@@ -187,7 +187,13 @@ impl Lattice {
         let mut unit = vec![NO_UNIT; radial.len()];
         let u = g.lamellar_unit_um;
         let wall_um = g.lamellar_units as f64 * u + g.lamina_um;
-        let n_wall = ((wall_um / dx).round() as usize).max(1);
+        let mut n_wall = ((wall_um / dx).round() as usize).max(1);
+        // Rounding down would cut the external lamina: keep a last voxel for
+        // it (a lamina voxel whatever its fraction).
+        let cut = (n_wall as f64) * dx < wall_um - 1e-9;
+        if cut {
+            n_wall += 1;
+        }
         for i in 0..n_wall {
             let (a, b) = (i as f64 * dx, (i + 1) as f64 * dx);
             // Laminae at [k·u, k·u + lamina) for k = 0..=units.
@@ -200,7 +206,7 @@ impl Lattice {
             }
             let f = (overlap / dx).min(1.0);
             lamina_fraction.push(f as f32);
-            if f >= 0.5 {
+            if f >= 0.5 || (cut && i + 1 == n_wall) {
                 radial.push(Region::Lamina);
                 unit.push(NO_UNIT);
             } else {

@@ -167,6 +167,7 @@ impl Scenario {
         for o in overrides {
             o.apply(&mut table)?;
         }
+        check_retired_keys(&table, origin)?;
         let scenario: Scenario = serde_path_to_error::deserialize(table).map_err(|e| {
             let path = e.path().to_string();
             let from_set = overrides
@@ -230,6 +231,90 @@ impl Scenario {
     /// Steps between full frames (at least 1).
     pub fn frame_every_steps(&self) -> u64 {
         ((self.simulation.frame_every_h / self.simulation.dt_h).round() as u64).max(1)
+    }
+}
+
+/// Keys of earlier versions, with what replaced them.
+const RETIRED_KEYS: [(&str, &str, &str); 6] = [
+    (
+        "mineral",
+        "spread_nucleation_per_h",
+        "mineral now grows into its neighbours as a front at the growth velocity (mineral.growth_um_per_mM2_h, mineral.front_fraction)",
+    ),
+    (
+        "mineral",
+        "spread_min_fraction",
+        "renamed mineral.front_fraction (a neighbour at least this full is a growth front)",
+    ),
+    (
+        "mineral",
+        "nucleus_fraction",
+        "a nucleus is a physical volume now: mineral.nucleus_um3 (µm³)",
+    ),
+    (
+        "mineral",
+        "lamina_nucleation_per_h",
+        "nucleation is per lamina volume now: mineral.lamina_nucleation_per_um3_h (1/(µm³·h))",
+    ),
+    (
+        "mineral",
+        "growth_per_mM2_h",
+        "growth is a surface velocity now: mineral.growth_um_per_mM2_h (µm/(mM²·h))",
+    ),
+    (
+        "patient.inhibitors",
+        "t50_fetuin_half_g_per_L",
+        "T50 uses the tissue's calciprotein particles: mineral.cpp_half_g_per_L",
+    ),
+];
+
+/// Clear errors for keys of earlier versions and for culture-only keys set
+/// in a tissue scenario (a resolved configuration, which holds every key at
+/// its value, passes: only a value other than the default is refused).
+fn check_retired_keys(table: &toml::Table, origin: &str) -> Result<(), ConfigError> {
+    let section = |path: &str| -> Option<&toml::Table> {
+        let mut t = table;
+        for part in path.split('.') {
+            t = t.get(part)?.as_table()?;
+        }
+        Some(t)
+    };
+    let mut problems = Vec::new();
+    for (sec, key, why) in RETIRED_KEYS {
+        if section(sec).is_some_and(|t| t.contains_key(key)) {
+            problems.push(format!(
+                "{origin}: key '{sec}.{key}' is not used any more: {why}"
+            ));
+        }
+    }
+    let culture = table.get("mode").and_then(|m| m.as_str()) == Some("culture");
+    if !culture {
+        let defaults = [
+            (
+                "geometry",
+                "cell_fill",
+                params::GeometryParams::default().cell_fill,
+                "in tissue the number of cells is cells.density_per_mm3",
+            ),
+            (
+                "cells",
+                "cell_volume_fraction",
+                params::CellParams::default().cell_volume_fraction,
+                "in tissue a cell's volume is cells.volume_um3",
+            ),
+        ];
+        for (sec, key, default, why) in defaults {
+            let value = section(sec).and_then(|t| t.get(key));
+            let v = value.and_then(|v| v.as_float().or_else(|| v.as_integer().map(|i| i as f64)));
+            if value.is_some() && v != Some(default) {
+                problems.push(format!("{origin}: key '{sec}.{key}' applies to culture only (mode = \"culture\"); {why}"));
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(ConfigError { problems })
     }
 }
 
@@ -342,5 +427,37 @@ mod tests {
             &["voxels"],
         );
         check_err("[simulation]\ndt_h = nan\n", &[], &["simulation.dt_h"]);
+    }
+}
+
+#[cfg(test)]
+mod retired_key_tests {
+    use super::*;
+
+    #[test]
+    fn keys_of_earlier_versions_and_culture_keys_in_tissue_are_refused_clearly() {
+        let e = Scenario::from_toml(
+            "[mineral]\nspread_nucleation_per_h = 1e-4\n",
+            "old.toml",
+            &[],
+        )
+        .expect_err("retired");
+        assert!(
+            e.to_string()
+                .contains("'mineral.spread_nucleation_per_h' is not used any more"),
+            "{e}"
+        );
+        let e = Scenario::from_toml("[geometry]\ncell_fill = 0.5\n", "t.toml", &[])
+            .expect_err("tissue");
+        assert!(e.to_string().contains("culture only"), "{e}");
+        // Culture takes it; a resolved tissue configuration (defaults) passes.
+        Scenario::from_toml(
+            "mode = \"culture\"\n[geometry]\ncell_fill = 0.5\n",
+            "c.toml",
+            &[],
+        )
+        .expect("culture");
+        let s = Scenario::from_toml("", "t.toml", &[]).expect("default");
+        Scenario::from_toml(&s.to_toml(), "resolved.toml", &[]).expect("resolved");
     }
 }

@@ -301,16 +301,27 @@ fn a_particle_grows_the_same_at_every_dx() {
                 "serum.phosphate_mM=2.0",
                 "serum.calcium_mM=4.0",
                 "mineral.growth_um_per_mM2_h=2.0e-3",
+                // Every territory holds a cell, all alike: the walls at both
+                // dx differ only by the grid, not by where cells were drawn.
+                "cells.density_per_mm3=3.0e5",
+                "cells.pit1_cell_cv=0.0",
             ],
         );
         let w = &mut sim.world;
         let (ny, nx) = (w.lattice.shape[1], w.lattice.shape[2]);
-        // The media voxel nearest the middle of the second unit.
+        // The media voxel nearest 12 µm into the second unit's muscle layer,
+        // half-way round: the same place at both dx.
+        let x0 = (0..nx).find(|&x| w.lattice.unit[x] == 1).expect("media");
+        let target = x0 as f64 * dx + 12.0;
         let x = (0..nx)
             .filter(|&x| w.lattice.unit[x] == 1)
-            .nth(2)
+            .min_by(|&a, &b| {
+                let d = |x: usize| ((x as f64 + 0.5) * dx - target).abs();
+                d(a).total_cmp(&d(b))
+            })
             .expect("media");
-        let v = w.lattice.index(0, ny / 2, x);
+        let y = ((50.0 / dx) as usize).min(ny - 1);
+        let v = w.lattice.index(0, y, x);
         w.mineral[v] = 1.0 / w.lattice.voxel_um3();
         w.nuclei[v] = 1;
         // While it is smaller than a voxel of either grid (the change from a
