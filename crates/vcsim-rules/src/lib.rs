@@ -53,6 +53,7 @@ pub mod records;
 pub mod references;
 pub mod scenario;
 pub mod sim;
+pub mod territory;
 pub mod tissue;
 pub mod world;
 

@@ -64,7 +64,7 @@ pub struct World {
     /// of a lamina's centre line (empty in culture).
     pub lamina_band: Vec<f32>,
     /// The cell territories: the voxels each cell senses and secretes into.
-    pub territories: crate::sim::territory::Territories,
+    pub territories: crate::territory::Territories,
     /// Protein per cell, ng (culture readout).
     pub protein_ng_per_cell: f64,
 }

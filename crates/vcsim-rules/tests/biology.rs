@@ -63,11 +63,14 @@ fn higher_lumen_phosphate_gives_more_osteogenic_cells_and_more_mineral() {
         );
         assert!(w[1].mean_runx2 > w[0].mean_runx2);
     }
-    // High phosphate calcifies a visible part of the wall within a year.
+    // High phosphate calcifies a visible part of the wall within a year
+    // (the wall sees ionized Ca, ~1.2 mM: at Pi 2.4 about 2% of it lies in
+    // 10 µm blocks of ≥ 5% mineral after a year; it was > 10% when the wall
+    // saw total Ca).
     assert!(
-        runs[3].calcified_fraction > 0.1,
+        runs[3].calcified_fraction > 0.01,
         "{}",
-        runs[2].calcified_fraction
+        runs[3].calcified_fraction
     );
 }
 
@@ -126,12 +129,15 @@ fn mineral_takes_calcium_and_phosphate_from_the_wall() {
     let s = run(&["serum.phosphate_mM=2.4"], 120.0);
     assert!(s.mineral_volume_um3 > 0.0);
     assert!(
-        s.media_calcium_mM < 2.35 && s.media_phosphate_mM < 2.4,
+        s.media_calcium_mM < 0.5 * 2.35 && s.media_phosphate_mM < 2.4,
         "{s:?}"
     );
+    // Without mineral the wall holds the serum's ionized Ca (half of 2.35).
     let none = run(&["serum.phosphate_mM=1.0"], 10.0);
     assert!(
-        (none.media_calcium_mM - 2.35).abs() < 1e-5 && (none.media_phosphate_mM - 1.0).abs() < 1e-5
+        (none.media_calcium_mM - 0.5 * 2.35).abs() < 1e-5
+            && (none.media_phosphate_mM - 1.0).abs() < 1e-5,
+        "{none:?}"
     );
 }
 

@@ -5,7 +5,7 @@ use crate::error::BuildError;
 use crate::patient::SerumLevels;
 use crate::records::{BoneRecord, SerumRecord};
 use crate::scenario::{LumenBoundary, Mode, OuterBoundary, Scenario};
-use crate::sim::territory::Territories;
+use crate::territory::Territories;
 use crate::tissue::cells::{Phenotype, VsmcColumns, VsmcRow};
 use crate::world::*;
 use rand_distr::{Distribution, LogNormal};

@@ -23,7 +23,6 @@ mod environment;
 mod frames;
 mod reactions;
 mod snapshot;
-pub mod territory;
 #[cfg(test)]
 mod tests;
 mod transport;

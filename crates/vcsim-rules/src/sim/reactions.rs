@@ -38,7 +38,7 @@ use crate::purpose;
 use crate::scenario::params::{
     BindingParams, CellParams, HA_CALCIUM_MM, HA_PI_PER_CA, InterventionParams, MineralParams,
 };
-use crate::sim::territory::{NO_TERRITORY, Territories};
+use crate::territory::{NO_TERRITORY, Territories};
 use crate::tissue::kernel::{Rules, happens};
 use crate::tissue::model::{self, Phenotype, Site, VsmcColumns};
 use crate::world::{CALCIUM, FETUIN_A, MAGNESIUM, OPG, PHOSPHATE, PPI, RANKL, ROS, World};

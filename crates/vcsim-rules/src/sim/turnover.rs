@@ -4,7 +4,7 @@
 //! when a neighbour divides into it. Contact inhibition: only free
 //! territories fill, so the density never exceeds one cell per territory.
 
-use super::territory::Territories;
+use crate::territory::Territories;
 use crate::purpose;
 use crate::scenario::params::{CellParams, InterventionParams, MineralParams};
 use crate::tissue::cells::{Phenotype, VsmcColumns, VsmcRow};
