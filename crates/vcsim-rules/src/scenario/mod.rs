@@ -10,12 +10,14 @@ mod extends;
 mod overrides;
 #[allow(rustdoc::broken_intra_doc_links)]
 pub mod params;
+mod renamed;
 pub mod solutes;
 mod treatments;
 mod validate;
 
 pub use extends::ReadParent;
 pub use overrides::{Override, parse_toml};
+pub use renamed::RENAMED;
 pub use solutes::SolutesParams;
 pub use treatments::{Drug, Treatment};
 
@@ -167,6 +169,7 @@ impl Scenario {
         for o in overrides {
             o.apply(&mut table)?;
         }
+        renamed::check(&table, origin, overrides)?;
         let scenario: Scenario = serde_path_to_error::deserialize(table).map_err(|e| {
             let path = e.path().to_string();
             let from_set = overrides
@@ -280,6 +283,19 @@ mod tests {
             &["serum", "phosphat_mM", "unknown field"],
         );
         check_err("[nonsense]\n", &[], &["unknown field `nonsense`"]);
+        check_err(
+            "[cells]\nros_basal_uM = 2.0\n",
+            &[],
+            &["key 'cells.ros_basal_uM' was renamed to 'cells.ros_basal_nM'"],
+        );
+        check_err(
+            "",
+            &["mineral.vesicle_ros_half_uM=50"],
+            &[
+                "'mineral.vesicle_ros_half_uM' was renamed to 'mineral.vesicle_ros_half_nM'",
+                "--set mineral.vesicle_ros_half_uM=50",
+            ],
+        );
         check_err("", &["no_such.key=1"], &["no_such", "--set no_such.key=1"]);
         check_err(
             "",
