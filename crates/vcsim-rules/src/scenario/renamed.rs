@@ -58,3 +58,25 @@ pub(super) fn check(
         Err(ConfigError { problems })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::RENAMED;
+    use crate::scenario::params::all_meta;
+
+    /// Every new name is a declared parameter and no old one is.
+    #[test]
+    fn renamed_keys_point_from_undeclared_to_declared_parameters() {
+        let declared: Vec<String> = all_meta()
+            .iter()
+            .map(|m| format!("{}.{}", m.section, m.key))
+            .collect();
+        for (old, new, _) in RENAMED {
+            assert!(declared.iter().any(|k| k == new), "{new} is not declared");
+            assert!(
+                !declared.iter().any(|k| k == old),
+                "{old} is still declared"
+            );
+        }
+    }
+}
