@@ -9,7 +9,15 @@ compares the files: every dataset and attribute outside /provenance must hold
 the same bytes. The root attribute `config` (the resolved TOML) may only gain
 keys: every key of the base must keep its value, and new keys are listed.
 
-    python3 scripts/compare_builds.py [--base COMMIT] [--quick-validation]
+A change that renames things without changing a value (a parameter, a
+series) says so: `--rename OLD=NEW` maps a name of the base to its name in
+the new build wherever it appears (a config key, as its last component or
+its dotted path; an HDF5 object name; the target of an object reference), and
+`--allow-attr-change PATH@ATTR` lets one attribute differ (its values are
+listed), e.g. the units of a field whose unit was relabelled.
+
+    python3 scripts/compare_builds.py [--base COMMIT] [--base-binary PATH]
+        [--rename OLD=NEW ...] [--allow-attr-change PATH@ATTR ...]
 
 Exit 0 when every comparison is identical, 1 otherwise.
 """
@@ -113,23 +121,53 @@ def run_all(binary: Path, out: Path):
         sh([str(binary), "run", path, "-o", str(h5), "--progress", "none", *extra])
 
 
-def plain(v, f):
+def plain(v, f, base=False):
     """An attribute value with HDF5 object references replaced by the names
-    of their targets (references are file offsets, not content)."""
+    of their targets (references are file offsets, not content); in the base
+    file (`base`), renamed targets under their new names."""
     if isinstance(v, h5py.Reference):
-        return ("ref", f[v].name if v else None)
+        name = f[v].name if v else None
+        return ("ref", renamed_path(name) if name and base else name)
     if isinstance(v, np.void) or (isinstance(v, np.ndarray) and v.dtype.names):
-        return tuple(plain(x, f) for x in (v.tolist() if isinstance(v, np.void) else v))
+        return tuple(plain(x, f, base) for x in (v.tolist() if isinstance(v, np.void) else v))
     if isinstance(v, np.ndarray) and v.dtype == object:
-        return tuple(plain(x, f) for x in v.ravel()) + (v.shape,)
+        return tuple(plain(x, f, base) for x in v.ravel()) + (v.shape,)
     if isinstance(v, (tuple, list)):
-        return tuple(plain(x, f) for x in v)
+        return tuple(plain(x, f, base) for x in v)
     if isinstance(v, np.ndarray):
         return (v.dtype.str, v.shape, v.tobytes())
     return v
 
 
 ALLOWED_NEW_ATTRS = set()
+#: `--rename`: name in the base -> name in the new build.
+RENAMED = {}
+#: `--allow-attr-change`: "path@attr" whose value may differ.
+ALLOWED_ATTR_CHANGES = set()
+
+
+def renamed_path(path):
+    """An HDF5 path of the base with every renamed component mapped."""
+    return "/".join(RENAMED.get(part, part) for part in path.split("/"))
+
+
+def renamed_json(v):
+    """A JSON value of the base with renamed names as keys mapped."""
+    if isinstance(v, dict):
+        return {RENAMED.get(k, k): renamed_json(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [renamed_json(x) for x in v]
+    return v
+
+
+def renamed_key(key):
+    """A dotted config key of the base, mapped as a whole or by its last part."""
+    if key in RENAMED:
+        return RENAMED[key]
+    head, _, last = key.rpartition(".")
+    if last in RENAMED:
+        return f"{head}.{RENAMED[last]}" if head else RENAMED[last]
+    return key
 
 
 def attrs_equal(a, b, where, problems, config_notes):
@@ -144,9 +182,12 @@ def attrs_equal(a, b, where, problems, config_notes):
         if where == "/" and k == "config":
             cmp_config(va, vb, problems, config_notes)
             continue
-        same = plain(va, a.file) == plain(vb, b.file)
+        same = plain(va, a.file, True) == plain(vb, b.file, False)
         if not same:
-            problems.append(f"{where}@{k}: {va!r} != {vb!r}"[:300])
+            if f"{where}@{k}" in ALLOWED_ATTR_CHANGES:
+                config_notes.add(f"attribute {where}@{k} changed (allowed): {va!r} -> {vb!r}"[:200])
+            else:
+                problems.append(f"{where}@{k}: {va!r} != {vb!r}"[:300])
 
 
 def flatten(d, prefix=""):
@@ -166,6 +207,12 @@ def cmp_config(a, b, problems, notes):
     if a == b:
         return
     fa, fb = flatten(tomllib.loads(a)), flatten(tomllib.loads(b))
+    for old, v in list(fa.items()):
+        new = renamed_key(old)
+        if new != old:
+            del fa[old]
+            fa[new] = v
+            notes.add(f"config key {old} -> {new}")
     for k, v in fa.items():
         if k not in fb:
             problems.append(f"config: key {k} removed")
@@ -181,12 +228,16 @@ def compare_files(pa: Path, pb: Path, config_notes) -> list:
         attrs_equal(a, b, "/", problems, config_notes)
 
         def walk(ga, gb, path):
-            na = {k for k in ga.keys() if f"{path}{k}" != "/provenance"}
+            # Base member names under their new names -> their base names.
+            na = {RENAMED.get(k, k): k for k in ga.keys() if f"{path}{k}" != "/provenance"}
             nb = {k for k in gb.keys() if f"{path}{k}" != "/provenance"}
-            if na != nb:
-                problems.append(f"{path}: members differ: {sorted(na ^ nb)}")
-            for k in sorted(na & nb):
-                oa, ob = ga[k], gb[k]
+            for k in sorted(na):
+                if na[k] != k:
+                    config_notes.add(f"object {path}{na[k]} -> {path}{k}")
+            if set(na) != nb:
+                problems.append(f"{path}: members differ: {sorted(set(na) ^ nb)}")
+            for k in sorted(set(na) & nb):
+                oa, ob = ga[na[k]], gb[k]
                 p = f"{path}{k}"
                 if isinstance(oa, h5py.Group) != isinstance(ob, h5py.Group):
                     problems.append(f"{p}: group vs dataset")
@@ -217,12 +268,23 @@ def main():
                     help="keep the base outputs of an earlier call (same base)")
     ap.add_argument("--allow-new-attr", action="append", default=[],
                     help="an attribute the new build may add (e.g. strings_checksum); repeatable")
+    ap.add_argument("--rename", action="append", default=[], metavar="OLD=NEW",
+                    help="a config key or HDF5 object name of the base that the new build "
+                         "calls NEW, with the same value; repeatable")
+    ap.add_argument("--allow-attr-change", action="append", default=[], metavar="PATH@ATTR",
+                    help="an attribute whose value may differ (e.g. /fields/ros@units); repeatable")
     ap.add_argument("--compare-only", action="store_true",
                     help="compare the outputs of an earlier call without building or running")
     ap.add_argument("--no-validation", action="store_true",
                     help="skip the quick validation suite")
     args = ap.parse_args()
     ALLOWED_NEW_ATTRS.update(args.allow_new_attr)
+    for r in args.rename:
+        old, sep, new = r.partition("=")
+        if not sep or not old or not new:
+            ap.error(f"--rename {r!r}: expected OLD=NEW")
+        RENAMED[old] = new
+    ALLOWED_ATTR_CHANGES.update(args.allow_attr_change)
     work = ROOT / "target" / "compare" / "runs"
     if not args.compare_only:
         base_bin = args.base_binary or build_base(args.base)
@@ -242,19 +304,24 @@ def main():
         failures += bool(problems)
     if not args.no_validation and not args.compare_only:
         for side, b in (("base", base_bin), ("new", new_bin)):
-            sh([str(b), "validate", "--quick", "-o", str(work / f"validation-{side}")],
-               cwd=ROOT, stdout=subprocess.DEVNULL)
-        ra = json.loads((work / "validation-base" / "report.json").read_text())
-        rb = json.loads((work / "validation-new" / "report.json").read_text())
-        same = ra == rb
-        rows.append(("validate --quick report.json", "identical" if same else "DIFFERENT"))
-        failures += not same
+            # A failing claim exits 1; the reports are compared either way.
+            cmd = [str(b), "validate", "--quick", "-o", str(work / f"validation-{side}")]
+            print("+", " ".join(cmd), flush=True)
+            rc = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.DEVNULL).returncode
+            if rc not in (0, 1):
+                raise SystemExit(f"{cmd[0]} validate exited with {rc}")
+        for name in ("report.json", "curves.json"):
+            ra = renamed_json(json.loads((work / "validation-base" / name).read_text()))
+            rb = json.loads((work / "validation-new" / name).read_text())
+            same = ra == rb
+            rows.append((f"validate --quick {name}", "identical" if same else "DIFFERENT"))
+            failures += not same
     print()
     print(f"base {args.base} vs the work tree")
     for f, r in rows:
         print(f"  {f:40s} {r}")
     if config_notes:
-        print("keys new in the resolved config (declared parameters added, old values kept), and allowed new attributes:")
+        print("keys new in the resolved config (declared parameters added, old values kept), renamed names, and allowed new or changed attributes:")
         for n in sorted(config_notes):
             print(f"  {n}")
     print("ALL IDENTICAL" if failures == 0 else f"{failures} comparisons differ")

@@ -14,7 +14,7 @@ SERUM_MAIN = ["pi_mM", "ca_mM", "pth_pg_mL", "fgf23", "fetuin_a_g_L", "ppi_uM", 
 
 def test_root_attributes_and_config(smoke_run):
     run = open_run(smoke_run)
-    assert run.attrs["schema_version"] == 1
+    assert run.attrs["schema_version"] == 2
     assert run.attrs["seed"] == 7
     assert run.attrs["scenario"] == "smoke"
     cfg = run.config

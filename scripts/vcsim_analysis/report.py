@@ -53,7 +53,7 @@ SOLUTE_TITLES = {
     "media_magnesium_mM": "magnesium",
     "media_ppi_uM": "pyrophosphate (PPi)",
     "media_fetuin_a_g_per_L": "fetuin-A",
-    "media_ros_uM": "ROS (H\u2082O\u2082)",
+    "media_ros_nM": "ROS (H\u2082O\u2082)",
     "media_rankl_pM": "RANKL, total",
     "media_opg_pM": "OPG, total",
 }

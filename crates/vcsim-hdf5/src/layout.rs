@@ -89,6 +89,7 @@
 //! everything it knows where it was, and must treat such additions as optional (files
 //! written before them lack them; [`RunReader::has_series_group`](crate::RunReader::has_series_group)
 //! tells). Moving, renaming, removing or retyping an object bumps the version.
+//! Version 2: `/timeseries/media_ros_uM` became `media_ros_nM` (ROS in nM, same numbers).
 
 /// Root group.
 pub(crate) const ROOT: &str = "/";

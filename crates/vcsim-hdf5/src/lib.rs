@@ -64,7 +64,7 @@ pub use xdmf::write_xdmf;
 /// `schema_version`. Bump it whenever the layout changes incompatibly (an object moved,
 /// renamed, removed or retyped); additions such as new series groups keep it (see
 /// [`layout`], "Versions"). [`RunReader::open`] refuses any other version.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// What identifies a run: stored as root attributes.
 #[derive(Debug, Clone)]

@@ -97,7 +97,7 @@ series_record! {
     /// Mean fetuin-A over media voxels.
     media_fetuin_a_g_per_L: "g/L",
     /// Mean ROS (H2O2) over media voxels, without exogenous H2O2.
-    media_ros_uM: "µM",
+    media_ros_nM: "nM",
     /// Mean total RANKL over media voxels.
     media_rankl_pM: "pM",
     /// Mean total OPG over media voxels.

@@ -222,7 +222,7 @@ impl Summary {
             ppi_at_osteogenic_uM: ppi_at(Phenotype::Osteogenic),
             ppi_at_contractile_uM: ppi_at(Phenotype::Contractile),
             media_fetuin_a_g_per_L: media_mean(FETUIN_A),
-            media_ros_uM: media_mean(ROS),
+            media_ros_nM: media_mean(ROS),
             media_rankl_pM: media_mean(RANKL),
             media_opg_pM: media_mean(OPG),
             calcium_total_fmol: w.calcium_amount() * fmol,

@@ -10,12 +10,14 @@ mod extends;
 mod overrides;
 #[allow(rustdoc::broken_intra_doc_links)]
 pub mod params;
+mod renamed;
 pub mod solutes;
 mod treatments;
 mod validate;
 
 pub use extends::ReadParent;
 pub use overrides::{Override, parse_toml};
+pub use renamed::RENAMED;
 pub use solutes::SolutesParams;
 pub use treatments::{Drug, Treatment};
 
@@ -167,7 +169,8 @@ impl Scenario {
         for o in overrides {
             o.apply(&mut table)?;
         }
-        check_retired_keys(&table, origin)?;
+        renamed::check(&table, origin, overrides)?;
+        check_culture_keys(&table, origin)?;
         let scenario: Scenario = serde_path_to_error::deserialize(table).map_err(|e| {
             let path = e.path().to_string();
             let from_set = overrides
@@ -234,44 +237,10 @@ impl Scenario {
     }
 }
 
-/// Keys of earlier versions, with what replaced them.
-const RETIRED_KEYS: [(&str, &str, &str); 6] = [
-    (
-        "mineral",
-        "spread_nucleation_per_h",
-        "mineral now grows into its neighbours as a front at the growth velocity (mineral.growth_um_per_mM2_h, mineral.front_fraction)",
-    ),
-    (
-        "mineral",
-        "spread_min_fraction",
-        "renamed mineral.front_fraction (a neighbour at least this full is a growth front)",
-    ),
-    (
-        "mineral",
-        "nucleus_fraction",
-        "a nucleus is a physical volume now: mineral.nucleus_um3 (µm³)",
-    ),
-    (
-        "mineral",
-        "lamina_nucleation_per_h",
-        "nucleation is per lamina volume now: mineral.lamina_nucleation_per_um3_h (1/(µm³·h))",
-    ),
-    (
-        "mineral",
-        "growth_per_mM2_h",
-        "growth is a surface velocity now: mineral.growth_um_per_mM2_h (µm/(mM²·h))",
-    ),
-    (
-        "patient.inhibitors",
-        "t50_fetuin_half_g_per_L",
-        "T50 uses the tissue's calciprotein particles: mineral.cpp_half_g_per_L",
-    ),
-];
-
-/// Clear errors for keys of earlier versions and for culture-only keys set
-/// in a tissue scenario (a resolved configuration, which holds every key at
-/// its value, passes: only a value other than the default is refused).
-fn check_retired_keys(table: &toml::Table, origin: &str) -> Result<(), ConfigError> {
+/// Clear errors for culture-only keys set in a tissue scenario (a resolved
+/// configuration, which holds every key at its value, passes: only a value
+/// other than the default is refused). Renamed keys: `renamed.rs`.
+fn check_culture_keys(table: &toml::Table, origin: &str) -> Result<(), ConfigError> {
     let section = |path: &str| -> Option<&toml::Table> {
         let mut t = table;
         for part in path.split('.') {
@@ -280,13 +249,6 @@ fn check_retired_keys(table: &toml::Table, origin: &str) -> Result<(), ConfigErr
         Some(t)
     };
     let mut problems = Vec::new();
-    for (sec, key, why) in RETIRED_KEYS {
-        if section(sec).is_some_and(|t| t.contains_key(key)) {
-            problems.push(format!(
-                "{origin}: key '{sec}.{key}' is not used any more: {why}"
-            ));
-        }
-    }
     let culture = table.get("mode").and_then(|m| m.as_str()) == Some("culture");
     if !culture {
         let defaults = [
@@ -365,6 +327,19 @@ mod tests {
             &["serum", "phosphat_mM", "unknown field"],
         );
         check_err("[nonsense]\n", &[], &["unknown field `nonsense`"]);
+        check_err(
+            "[cells]\nros_basal_uM = 2.0\n",
+            &[],
+            &["key 'cells.ros_basal_uM' was renamed to 'cells.ros_basal_nM'"],
+        );
+        check_err(
+            "",
+            &["mineral.vesicle_ros_half_uM=50"],
+            &[
+                "'mineral.vesicle_ros_half_uM' was renamed to 'mineral.vesicle_ros_half_nM'",
+                "--set mineral.vesicle_ros_half_uM=50",
+            ],
+        );
         check_err("", &["no_such.key=1"], &["no_such", "--set no_such.key=1"]);
         check_err(
             "",
@@ -444,7 +419,7 @@ mod retired_key_tests {
         .expect_err("retired");
         assert!(
             e.to_string()
-                .contains("'mineral.spread_nucleation_per_h' is not used any more"),
+                .contains("'mineral.spread_nucleation_per_h' was renamed"),
             "{e}"
         );
         let e = Scenario::from_toml("[geometry]\ncell_fill = 0.5\n", "t.toml", &[])

@@ -186,9 +186,9 @@ param_group! {
     GeometryParams, section = "geometry" {
         /// Number of dimensions: 2 (radial × circumferential section) or 3 (plus axial).
         ndim: usize = 2, unit = "1", range = [2, 3], source = "scenario choice";
-        /// Voxel edge length: a numerical setting (results converge as it shrinks, docs/convergence.md), not a cell size.
+        /// Voxel edge length: a numerical setting (results converge as it shrinks, docs/convergence/convergence.md), not a cell size.
         dx_um: f64 = 10.0, unit = "µm", range = [0.5, 1000.0],
-            source = "numerical setting: docs/convergence.md";
+            source = "scenario choice: a numerical setting, not biology (results converge as it shrinks: docs/convergence/convergence.md)";
         /// Thickness of the endothelial layer at the lumen.
         endothelium_um: f64 = 10.0, unit = "µm", range = [0.0, 100.0],
             source = "estimate: one cell layer";
@@ -450,8 +450,8 @@ param_group! {
         runx2_half_life_h: f64 = 2.0, unit = "h", range = [0.05, 240.0],
             source = "estimate: Runx2 protein in VSMC ~1–4 h (ubiquitin–proteasome); [openbonemin] 1 h";
         /// ROS (H2O2) level that halves Runx2 degradation through Akt/FOXO (less ubiquitination).
-        ros_half_max_uM: f64 = 250.0, unit = "µM", range = [0.01, 1.0e5],
-            source = "[byon2008] 0.1–0.4 mM H2O2 raises Runx2 2–3× via Akt";
+        ros_half_max_nM: f64 = 250.0, unit = "nM", range = [0.01, 1.0e5],
+            source = "[byon2008] 0.1–0.4 mM H2O2 in the medium raises Runx2 2–3× via Akt, 100–400 nM of ROS at interventions.h2o2_ros_nM_per_uM = 1 (nM: tissue H2O2 ~1–100 nM [sies2017], above it oxidative distress)";
         /// Share of the Runx2 drive from free RANKL at saturation.
         rankl_weight: f64 = 1.0, unit = "1", range = [0.0, 10.0],
             source = "[jvascres2014] RANKL → IL-6 → osteochondrogenic genes; [morony2012] (estimate of size)";
@@ -504,17 +504,17 @@ param_group! {
         alp_ppi_hydrolysis_per_h: f64 = 0.5, unit = "1/h", range = [0.0, 1.0e4],
             source = "estimate: TNAP of an osteogenic cell depletes local PPi within hours (the self-amplifying loop [seed-review]), yet plasma PPi still reaches the media (daily PPi lowers aortic Ca ~70% [oneill2011])";
         /// ROS made by a VSMC without toxin, as the level it alone would hold.
-        ros_basal_uM: f64 = 2.0, unit = "µM", range = [0.0, 1.0e5],
-            source = "[sies2017] [forman2016] plasma H2O2 ~1–5 µM";
+        ros_basal_nM: f64 = 2.0, unit = "nM", range = [0.0, 1.0e5],
+            source = "[sies2017] tissue H2O2 ~1–100 nM, ~1–10 nM in resting cells (the 1–5 µM reported in plasma [forman2016] is likely an overestimate [halliwell2000])";
         /// Extra ROS from Nox4 at saturating uremic toxin.
-        ros_toxin_max_uM: f64 = 150.0, unit = "µM", range = [0.0, 1.0e5],
-            source = "estimate: chosen so that CKD 5D toxin levels raise Runx2 ~1.5–2× (indoxyl sulfate induces Nox4, ROS, ALP, OPN [muteliefu2009])";
+        ros_toxin_max_nM: f64 = 150.0, unit = "nM", range = [0.0, 1.0e5],
+            source = "estimate: chosen so that CKD 5D toxin levels raise Runx2 ~1.5–2× (indoxyl sulfate induces Nox4, ROS, ALP, OPN [muteliefu2009]); nM: tissue H2O2 ~1–100 nM, ~100 nM and above under oxidative stress [sies2017]";
         /// Indoxyl sulfate at which Nox4 induction is half-maximal.
         toxin_half_max_uM: f64 = 100.0, unit = "µM", range = [0.01, 1.0e5],
             source = "estimate vs [eutox]: 100–250 µM in HD";
         /// ROS made by the endothelium per mM of lumen Pi above 1.2 mM (microparticles; mechanism M4 of docs/references.md).
-        endothelial_ros_per_mM: f64 = 50.0, unit = "µM/mM", range = [0.0, 1.0e5],
-            source = "estimate: high Pi makes the endothelium shed microparticles that raise ROS [seed-review]";
+        endothelial_ros_per_mM: f64 = 50.0, unit = "nM/mM", range = [0.0, 1.0e5],
+            source = "estimate: high Pi makes the endothelium shed microparticles that raise ROS [seed-review]; nM: tissue H2O2 ~1–100 nM [sies2017]";
         /// Basal apoptosis rate of a VSMC.
         apoptosis_per_h: f64 = 1.0e-5, unit = "1/h", range = [0.0, 10.0],
             source = "estimate: VSMC turnover 0.01–0.1%/day in a quiescent artery (medial thymidine index 0.06% [clowes1983])";
@@ -591,8 +591,8 @@ param_group! {
         vesicle_ros_gain: f64 = 3.0, unit = "1", range = [0.0, 1000.0],
             source = "estimate: oxidative stress raises vesicle and microparticle release and calcification [byon2008] [seed-review]";
         /// ROS at which vesicle release is raised by half of its maximum.
-        vesicle_ros_half_uM: f64 = 50.0, unit = "µM", range = [0.01, 1.0e5],
-            source = "estimate: the uremic media ROS level (~50 µM in the model's solved field, which vesicle release senses)";
+        vesicle_ros_half_nM: f64 = 50.0, unit = "nM", range = [0.01, 1.0e5],
+            source = "estimate: the uremic media ROS level (~50 nM in the model's solved field, which vesicle release senses; tissue H2O2 ~1–100 nM [sies2017])";
         /// Rise of matrix-vesicle release at saturating free RANKL (rate × (1 + this · H(free RANKL; half, hill))).
         vesicle_rankl_gain: f64 = 5.0, unit = "1", range = [0.0, 1000.0],
             source = "estimate of size: RANKL drives VSMC calcification beyond Runx2, directly and through the pro-calcific factors of RANK-bearing cells [seed-review]; SM22α-RANKL VSMCs mineralise more under Pi [morony2012]; RANK and RANKL sit in calcified OPG−/− arteries only [min2000]";
@@ -707,9 +707,12 @@ param_group! {
         /// Calcimimetic acting on the VSMC Ca-sensing receptor, as added receptor activity.
         calcimimetic: f64 = 0.0, unit = "1", range = [0.0, 100.0],
             source = "[seed-review] R-568, AMG641 in vitro";
-        /// Exogenous H2O2 in serum or medium.
+        /// Exogenous H2O2 added to serum or medium, as the papers dose it (µM); cells sense it as ROS through h2o2_ros_nM_per_uM.
         h2o2_uM: f64 = 0.0, unit = "µM", range = [0.0, 1.0e5],
             source = "[byon2008] 0.1–0.4 mM H2O2";
+        /// ROS (nM, the unit of the tissue field) that cells sense per µM of exogenous H2O2 in the medium.
+        h2o2_ros_nM_per_uM: f64 = 1.0, unit = "nM/µM", range = [0.0, 1.0e3],
+            source = "calibrated: the steady ROS level a medium bolus sustains — keeps the in-vitro oxidative-stress claims (experiment 3) as they were; a 100s-µM bolus is cleared by catalase within minutes [halliwell2000], so cells see far less than the dose";
     }
 }
 

@@ -87,7 +87,7 @@ solutes! {
     /// fetuin-A
     FETUIN_A = 4, fetuin_a: FetuinTransport, unit = "g/L", kind = Transient;
     /// ROS, as H2O2 (quasi-steady)
-    ROS = 5, ros: RosTransport, unit = "µM", kind = QuasiSteady;
+    ROS = 5, ros: RosTransport, unit = "nM", kind = QuasiSteady;
     /// total RANKL
     RANKL = 6, rankl: RanklTransport, unit = "pM", kind = Transient;
     /// total OPG

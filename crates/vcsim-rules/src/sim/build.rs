@@ -82,7 +82,7 @@ pub(super) fn systemic(s: &Scenario, v: &SerumLevels) -> Systemic {
         toxin_uM: toxin,
         bisphosphonate_uM: iv.bisphosphonate_uM + v.bisphosphonate_uM,
         denosumab_nM: iv.denosumab_nM + v.denosumab_nM,
-        h2o2_uM: iv.h2o2_uM,
+        h2o2_ros_nM: iv.h2o2_uM * iv.h2o2_ros_nM_per_uM,
         calcimimetic: v.calcimimetic,
         antioxidant: v.antioxidant,
     }

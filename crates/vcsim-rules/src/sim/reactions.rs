@@ -1048,7 +1048,7 @@ mod tests {
             toxin_uM: 80.0,
             bisphosphonate_uM: 1.0,
             denosumab_nM: 0.1,
-            h2o2_uM: 5.0,
+            h2o2_ros_nM: 5.0,
             calcimimetic: 0.0,
             antioxidant: 0.0,
         };
@@ -1140,7 +1140,7 @@ mod nucleation_tests {
     /// nucleates more at its osteogenic cells than one whose field starts at 0.
     #[test]
     fn vesicle_nucleation_senses_the_solved_ros() {
-        let nuclei = |ros_uM: f32| {
+        let nuclei = |ros_nM: f32| {
             let o: Vec<Override> = [
                 "boundary.lumen=\"serum\"",
                 "serum.phosphate_mM=3.0",
@@ -1168,19 +1168,19 @@ mod nucleation_tests {
                 }
             }
             for v in sim.world.fields.values_mut(ROS) {
-                *v = ros_uM;
+                *v = ros_nM;
             }
             let before = sim.world.mineral.iter().filter(|&&m| m > 0.0).count();
             for _ in 0..2 {
                 sim.step();
                 for v in sim.world.fields.values_mut(ROS) {
-                    *v = ros_uM;
+                    *v = ros_nM;
                 }
             }
             sim.world.mineral.iter().filter(|&&m| m > 0.0).count() - before
         };
         let (low, high) = (nuclei(0.0), nuclei(500.0));
-        // Release × (1 + 3 · 500/550) ≈ 3.7 at 500 µM; reading the ROS
+        // Release × (1 + 3 · 500/550) ≈ 3.7 at 500 nM; reading the ROS
         // sources (all 0 here) instead would give the same count twice.
         assert!(low > 20, "too few nuclei to compare: {low}");
         assert!(high as f64 > 2.0 * low as f64, "{high} vs {low}");

@@ -4,9 +4,9 @@
 //! when a neighbour divides into it. Contact inhibition: only free
 //! territories fill, so the density never exceeds one cell per territory.
 
-use crate::territory::Territories;
 use crate::purpose;
 use crate::scenario::params::{CellParams, InterventionParams, MineralParams};
+use crate::territory::Territories;
 use crate::tissue::cells::{Phenotype, VsmcColumns, VsmcRow};
 use crate::tissue::model::event_probability;
 use rand_distr::{Distribution, LogNormal};

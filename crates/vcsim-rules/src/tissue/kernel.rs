@@ -245,8 +245,8 @@ pub struct Rules {
     /// `pth_weight · PTH / (pth_half + PTH)`.
     pth_term: f64,
     // M3: ROS.
-    h2o2_uM: f64,
-    inv_ros_half_max_uM: f64,
+    h2o2_ros_nM: f64,
+    inv_ros_half_max_nM: f64,
     akt_activity: f64,
     // M1, M3: Runx2.
     production0: f64,
@@ -283,9 +283,9 @@ pub struct Rules {
     rankl_runx2_pM_per_h: f64,
     /// OPG secreted over the step by a contractile and an osteogenic cell.
     opg_step: [f64; 2],
-    /// ROS level a viable cell sustains (S/k), µM.
+    /// ROS level a viable cell sustains (S/k), nM.
     pub cell_ros: f64,
-    /// ROS level the endothelium sustains (S/k), µM.
+    /// ROS level the endothelium sustains (S/k), nM.
     pub endothelial_ros: f64,
     // Nucleation threshold.
     nucleation_product_mM2: f64,
@@ -296,7 +296,7 @@ pub struct Rules {
     vesicle_alp_boost: f64,
     fetuin_vesicle_half_g_per_L: f64,
     fetuin_vesicle_max: f64,
-    vesicle_ros_half_uM: f64,
+    vesicle_ros_half_nM: f64,
     vesicle_ros_gain: f64,
     vesicle_rankl: Hill,
     vesicle_rankl_gain: f64,
@@ -346,8 +346,8 @@ impl Rules {
             inv_opg_rankl_kd_pM: 1.0 / b.opg_rankl_kd_pM,
             denosumab_term: sys.denosumab_nM.max(0.0) / b.denosumab_rankl_kd_nM,
             pth_term: p.pth_weight * saturating(sys.pth_pg_per_mL, p.pth_half_max_pg_per_mL),
-            h2o2_uM: sys.h2o2_uM,
-            inv_ros_half_max_uM: 1.0 / p.ros_half_max_uM,
+            h2o2_ros_nM: sys.h2o2_ros_nM,
+            inv_ros_half_max_nM: 1.0 / p.ros_half_max_nM,
             akt_activity: 1.0 - iv.akt_inhibition,
             production0: iv.runx2_expression * (1.0 + iv.runx2_overexpression),
             production1: iv.runx2_expression * (p.runx2_max_fold - 1.0),
@@ -385,8 +385,8 @@ impl Rules {
                 model::opg_secretion(Phenotype::Contractile, p, iv) * dt,
                 model::opg_secretion(Phenotype::Osteogenic, p, iv) * dt,
             ],
-            cell_ros: model::cell_ros_uM(sys.toxin_uM, p, iv),
-            endothelial_ros: model::endothelial_ros_uM(lumen_pi_mM, p, iv),
+            cell_ros: model::cell_ros_nM(sys.toxin_uM, p, iv),
+            endothelial_ros: model::endothelial_ros_nM(lumen_pi_mM, p, iv),
             nucleation_product_mM2: m.nucleation_product_mM2,
             inv_mg_nucleation_half_mM: 1.0 / m.mg_nucleation_half_mM,
             inv_ppi_nucleation_half_uM: 1.0 / m.ppi_nucleation_half_uM,
@@ -394,7 +394,7 @@ impl Rules {
             vesicle_alp_boost: m.vesicle_alp_boost,
             fetuin_vesicle_half_g_per_L: m.fetuin_vesicle_half_g_per_L,
             fetuin_vesicle_max: m.fetuin_vesicle_max,
-            vesicle_ros_half_uM: m.vesicle_ros_half_uM,
+            vesicle_ros_half_nM: m.vesicle_ros_half_nM,
             vesicle_ros_gain: m.vesicle_ros_gain,
             vesicle_rankl: Hill::new(m.vesicle_rankl_half_pM, m.vesicle_rankl_hill),
             vesicle_rankl_gain: m.vesicle_rankl_gain,
@@ -423,10 +423,10 @@ impl Rules {
         Self::new(p, m, iv, b, sys, 0.0, dt_h)
     }
 
-    /// Exogenous H2O2 added to the ROS a cell senses, µM.
+    /// ROS that exogenous H2O2 adds to what a cell senses, nM.
     #[inline(always)]
     pub fn h2o2(&self) -> f64 {
-        self.h2o2_uM
+        self.h2o2_ros_nM
     }
 
     /// True if every Hill power of the cell rules is a whole number, so
@@ -523,11 +523,11 @@ impl Rules {
     }
 
     /// ROS a cell senses (the field plus exogenous H2O2, at least 0) over
-    /// `ros_half_max_uM`: the argument of [`Rules::stabilisation`] and of the
+    /// `ros_half_max_nM`: the argument of [`Rules::stabilisation`] and of the
     /// ROS term of [`Rules::apoptosis_events`].
     #[inline(always)]
-    pub fn ros_ratio(&self, ros_field_uM: f64) -> f64 {
-        (ros_field_uM + self.h2o2_uM).max(0.0) * self.inv_ros_half_max_uM
+    pub fn ros_ratio(&self, ros_field_nM: f64) -> f64 {
+        (ros_field_nM + self.h2o2_ros_nM).max(0.0) * self.inv_ros_half_max_nM
     }
 
     /// [`model::ros_stabilisation`] from [`Rules::ros_ratio`].
@@ -664,7 +664,7 @@ impl Rules {
     }
 
     /// [`model::nucleation_rate`] at the matrix vesicles of an osteogenic
-    /// cell with ALP `alp` and ROS `ros_uM`, as one quotient:
+    /// cell with ALP `alp` and ROS `ros_nM`, as one quotient:
     /// with `P = S·(1 + boost·ALP)·(h + F)`, `Q = T·(h + (1 + max)·F)` (the
     /// fetuin-raised threshold times `h + F`) and the ROS release
     /// `(h_R + (1 + gain)·R) / (h_R + R)`, the rate is
@@ -677,11 +677,11 @@ impl Rules {
         threshold: f64,
         fetuin_g_per_L: f64,
         alp: f64,
-        ros_uM: f64,
+        ros_nM: f64,
         free_rankl_pM: f64,
     ) -> f64 {
         let rate =
-            self.vesicle_rate_without_rankl(free_product, threshold, fetuin_g_per_L, alp, ros_uM);
+            self.vesicle_rate_without_rankl(free_product, threshold, fetuin_g_per_L, alp, ros_nM);
         if rate > 0.0 {
             rate * (1.0 + self.vesicle_rankl_gain * self.vesicle_rankl.at(free_rankl_pM))
         } else {
@@ -696,10 +696,10 @@ impl Rules {
         threshold: f64,
         fetuin_g_per_L: f64,
         alp: f64,
-        ros_uM: f64,
+        ros_nM: f64,
     ) -> f64 {
         let fet = fetuin_g_per_L.max(0.0);
-        let ros = ros_uM.max(0.0);
+        let ros = ros_nM.max(0.0);
         let p = free_product
             * (1.0 + self.vesicle_alp_boost * alp.max(0.0))
             * (self.fetuin_vesicle_half_g_per_L + fet);
@@ -707,14 +707,14 @@ impl Rules {
             threshold * (self.fetuin_vesicle_half_g_per_L + (1.0 + self.fetuin_vesicle_max) * fet);
         if q <= 0.0 {
             // No threshold: the model's excess is 1.
-            let release = 1.0 + self.vesicle_ros_gain * saturating(ros, self.vesicle_ros_half_uM);
+            let release = 1.0 + self.vesicle_ros_gain * saturating(ros, self.vesicle_ros_half_nM);
             return self.vesicle_nucleation_per_h * release;
         }
         if p <= q {
             return 0.0;
         }
-        let a = self.vesicle_ros_half_uM + (1.0 + self.vesicle_ros_gain) * ros;
-        let b = self.vesicle_ros_half_uM + ros;
+        let a = self.vesicle_ros_half_nM + (1.0 + self.vesicle_ros_gain) * ros;
+        let b = self.vesicle_ros_half_nM + ros;
         self.vesicle_nucleation_per_h * a * (p - q) / (b * q)
     }
 
@@ -837,7 +837,7 @@ mod tests {
                 toxin_uM: 80.0,
                 bisphosphonate_uM: 0.0,
                 denosumab_nM: 0.0,
-                h2o2_uM: 0.0,
+                h2o2_ros_nM: 0.0,
                 calcimimetic: 0.0,
                 antioxidant: 0.0,
             },
@@ -856,7 +856,7 @@ mod tests {
         drugs.2.trpm7_expression = 2.0;
         drugs.3.bisphosphonate_uM = 2.0;
         drugs.3.denosumab_nM = 0.5;
-        drugs.3.h2o2_uM = 100.0;
+        drugs.3.h2o2_ros_nM = 100.0;
         vec![base, fractional, drugs]
     }
 
@@ -897,7 +897,7 @@ mod tests {
                 let free = model::free_rankl(rankl, opg, sys.denosumab_nM, &b);
                 let drive = model::runx2_drive(signal, free, sys.pth_pg_per_mL, &p);
                 close(k.runx2_drive(signal, rankl, opg), drive, "runx2_drive");
-                let ros_v = ros + sys.h2o2_uM;
+                let ros_v = ros + sys.h2o2_ros_nM;
                 let stab = model::ros_stabilisation(ros_v, &p, &iv);
                 close(k.stabilisation(k.ros_ratio(ros)), stab, "ros_stabilisation");
                 close(
@@ -931,7 +931,7 @@ mod tests {
                 for s in [product, 0.3 * thr, 0.9 * thr, 1.7 * thr, 10.0 * thr] {
                     let site = Site::Vesicle {
                         alp,
-                        ros_uM: ros,
+                        ros_nM: ros,
                         free_rankl_pM: free,
                     };
                     let want = model::nucleation_rate(site, s, thr, fet, &m);

@@ -26,8 +26,9 @@ pub struct Systemic {
     pub bisphosphonate_uM: f64,
     /// Denosumab, nM.
     pub denosumab_nM: f64,
-    /// Exogenous H2O2, µM.
-    pub h2o2_uM: f64,
+    /// ROS that exogenous H2O2 adds to what a cell senses, nM
+    /// (`interventions.h2o2_uM × interventions.h2o2_ros_nM_per_uM`).
+    pub h2o2_ros_nM: f64,
     /// VSMC CaSR activity added by a systemic calcimimetic (on top of
     /// `interventions.calcimimetic`).
     pub calcimimetic: f64,
@@ -43,7 +44,7 @@ impl Systemic {
         toxin_uM: 0.0,
         bisphosphonate_uM: 0.0,
         denosumab_nM: 0.0,
-        h2o2_uM: 0.0,
+        h2o2_ros_nM: 0.0,
         calcimimetic: 0.0,
         antioxidant: 0.0,
     };

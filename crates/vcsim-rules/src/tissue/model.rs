@@ -5,7 +5,7 @@
 //! lists them as a signal → behaviour table.
 //!
 //! Units: phosphate, calcium, magnesium in mM; pyrophosphate in µM; fetuin-A
-//! in g/L; ROS (as H2O2) in µM; RANKL and OPG in pM; denosumab in nM; PTH in
+//! in g/L; ROS (as H2O2) in nM; RANKL and OPG in pM; denosumab in nM; PTH in
 //! pg/mL; time in hours; Runx2 as a fold of the basal level of a contractile
 //! VSMC; ALP and OPN as a fraction of their maximal expression.
 
@@ -96,9 +96,9 @@ pub fn runx2_drive(pi_signal: f64, free_rankl_pM: f64, pth_pg_per_mL: f64, p: &C
 /// **M3: ROS stabilises Runx2.** ROS blocks Runx2 ubiquitination through
 /// Akt/FOXO; the degradation rate is divided by `1 + Akt · ROS / ros_half_max`
 /// (Akt = 1 − akt_inhibition). Returns that factor.
-pub fn ros_stabilisation(ros_uM: f64, p: &CellParams, iv: &InterventionParams) -> f64 {
+pub fn ros_stabilisation(ros_nM: f64, p: &CellParams, iv: &InterventionParams) -> f64 {
     let k = prepared_cells(p, iv);
-    k.stabilisation(k.ros_ratio(ros_uM))
+    k.stabilisation(k.ros_ratio(ros_nM))
 }
 
 /// **M1, M3: Runx2 production and degradation.**
@@ -156,27 +156,27 @@ pub fn apoptosis_rate(
     pi_mM: f64,
     fetuin_g_per_L: f64,
     mineral: f64,
-    ros_uM: f64,
+    ros_nM: f64,
     p: &CellParams,
     m: &MineralParams,
 ) -> f64 {
     // The expected events of a one-hour step are the rate.
     let k = prepared(p, m, &InterventionParams::default(), &Systemic::NONE, 1.0);
-    k.apoptosis_events(ca_mM, pi_mM, fetuin_g_per_L, mineral, k.ros_ratio(ros_uM))
+    k.apoptosis_events(ca_mM, pi_mM, fetuin_g_per_L, mineral, k.ros_ratio(ros_nM))
 }
 
-/// **M3: Nox4 ROS of a VSMC**, as the local level it sustains (µM): basal plus
+/// **M3: Nox4 ROS of a VSMC**, as the local level it sustains (nM): basal plus
 /// the uremic toxin (indoxyl sulfate) induction, × Nox4 expression, minus
 /// what an antioxidant scavenges.
-pub fn cell_ros_uM(toxin_uM: f64, p: &CellParams, iv: &InterventionParams) -> f64 {
+pub fn cell_ros_nM(toxin_uM: f64, p: &CellParams, iv: &InterventionParams) -> f64 {
     iv.nox4_expression
-        * (p.ros_basal_uM + p.ros_toxin_max_uM * saturating(toxin_uM, p.toxin_half_max_uM))
+        * (p.ros_basal_nM + p.ros_toxin_max_nM * saturating(toxin_uM, p.toxin_half_max_uM))
         * (1.0 - iv.antioxidant)
 }
 
 /// **M4: endothelial ROS.** High Pi makes the endothelium shed
 /// microparticles and raise ROS: `endothelial_ros_per_mM · max(0, Pi − 1.2)`.
-pub fn endothelial_ros_uM(pi_mM: f64, p: &CellParams, iv: &InterventionParams) -> f64 {
+pub fn endothelial_ros_nM(pi_mM: f64, p: &CellParams, iv: &InterventionParams) -> f64 {
     p.endothelial_ros_per_mM * (pi_mM - 1.2).max(0.0) * (1.0 - iv.antioxidant)
 }
 
@@ -252,12 +252,12 @@ pub fn base_threshold(mg_mM: f64, ppi_eq_uM: f64, m: &MineralParams) -> f64 {
 /// Where a nucleus may form in a voxel.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Site {
-    /// Matrix vesicles of an osteogenic cell with this ALP expression, at this ROS level (µM).
+    /// Matrix vesicles of an osteogenic cell with this ALP expression, at this ROS level (nM).
     Vesicle {
         /// ALP (TNAP) expression, 0–1.
         alp: f64,
-        /// ROS (H2O2) in the voxel, µM.
-        ros_uM: f64,
+        /// ROS (H2O2) in the voxel, nM.
+        ros_nM: f64,
         /// Free RANKL (not bound by OPG or denosumab) in the voxel, pM.
         free_rankl_pM: f64,
     },
@@ -272,7 +272,7 @@ pub enum Site {
 /// volume of lamina), proportional to the relative excess of the site's
 /// product over its threshold:
 /// - vesicle: product × (1 + vesicle_alp_boost · ALP), threshold × (1 + fetuin_vesicle_max · fetuin / (half + fetuin)),
-///   rate × (1 + vesicle_ros_gain · ROS / (vesicle_ros_half_uM + ROS)) (oxidative stress raises vesicle release)
+///   rate × (1 + vesicle_ros_gain · ROS / (vesicle_ros_half_nM + ROS)) (oxidative stress raises vesicle release)
 ///   × (1 + vesicle_rankl_gain · H(RANKL_free; vesicle_rankl_half_pM, vesicle_rankl_hill)) (RANKL → RANK
 ///   signalling raises vesicle release and the pro-calcific factors of RANK-bearing cells, M7);
 /// - apoptotic body: product, base threshold;
@@ -299,7 +299,7 @@ pub fn nucleation_rate(
         // implementation, in `tissue/kernel.rs`).
         Site::Vesicle {
             alp,
-            ros_uM,
+            ros_nM,
             free_rankl_pM,
         } => prepared(
             &CellParams::default(),
@@ -313,7 +313,7 @@ pub fn nucleation_rate(
             base_threshold,
             fetuin_g_per_L,
             alp,
-            ros_uM,
+            ros_nM,
             free_rankl_pM,
         ),
         Site::Body => m.body_nucleation_per_h * excess(free_product, base_threshold),
@@ -434,7 +434,7 @@ mod tests {
         let rate = |free_rankl_pM: f64| {
             let site = Site::Vesicle {
                 alp: 1.0,
-                ros_uM: 0.0,
+                ros_nM: 0.0,
                 free_rankl_pM,
             };
             nucleation_rate(site, 3.0, 1.0, 0.1, &m)
@@ -509,7 +509,8 @@ mod tests {
     fn ros_raises_runx2_through_akt() {
         let wt = InterventionParams::default();
         let base = steady_runx2(1.4, 1.8, 0.0, &wt);
-        // Byon 2008: 0.1–0.4 mM H2O2 raises Runx2 2–3×.
+        // Byon 2008: 0.1–0.4 mM H2O2 in the medium (100–400 nM of ROS at
+        // 1 nM/µM) raises Runx2 2–3×.
         let oxidised = steady_runx2(1.4, 1.8, 400.0, &wt);
         assert!(steady_runx2(1.4, 1.8, 100.0, &wt) > base);
         assert!(
@@ -534,7 +535,7 @@ mod tests {
             nucleation_rate(
                 Site::Vesicle {
                     alp,
-                    ros_uM: 0.0,
+                    ros_nM: 0.0,
                     free_rankl_pM: 0.0,
                 },
                 s,
@@ -623,7 +624,7 @@ mod tests {
                 "drive",
             );
             // M3.
-            let sigma = 1.0 + (1.0 - iv.akt_inhibition) * ros / p.ros_half_max_uM;
+            let sigma = 1.0 + (1.0 - iv.akt_inhibition) * ros / p.ros_half_max_nM;
             close(ros_stabilisation(ros, &p, &iv), sigma, "stabilisation");
             // M5.
             let product = ca * pi / (1.0 + fet / m.cpp_half_g_per_L);
@@ -637,7 +638,7 @@ mod tests {
                             p.apoptosis_product_hill,
                         )
                     + p.apoptosis_mineral_gain * sat(0.02, m.calcified_fraction)
-                    + p.apoptosis_ros_gain * sat(ros, p.ros_half_max_uM))
+                    + p.apoptosis_ros_gain * sat(ros, p.ros_half_max_nM))
                 / (1.0 + fet / p.fetuin_apoptosis_half_g_per_L);
             close(
                 apoptosis_rate(ca, pi, fet, 0.02, ros, &p, &m),
@@ -651,12 +652,12 @@ mod tests {
             close(base_threshold(mg, ppi, &m), thr, "threshold");
             let site = Site::Vesicle {
                 alp: 0.7,
-                ros_uM: ros,
+                ros_nM: ros,
                 free_rankl_pM: 3.0,
             };
             let excess = |s: f64, t: f64| (s / t - 1.0).max(0.0);
             let vesicle = m.vesicle_nucleation_per_h
-                * (1.0 + m.vesicle_ros_gain * sat(ros, m.vesicle_ros_half_uM))
+                * (1.0 + m.vesicle_ros_gain * sat(ros, m.vesicle_ros_half_nM))
                 * (1.0
                     + m.vesicle_rankl_gain * h(3.0, m.vesicle_rankl_half_pM, m.vesicle_rankl_hill))
                 * excess(
@@ -715,18 +716,18 @@ mod tests {
     #[test]
     fn toxin_and_phosphate_raise_ros_and_nox4_knockdown_or_antioxidant_lower_it() {
         let (p, _, iv, _) = defaults();
-        assert!(cell_ros_uM(200.0, &p, &iv) > 10.0 * cell_ros_uM(3.0, &p, &iv).max(0.1) / 10.0);
-        assert!(cell_ros_uM(200.0, &p, &iv) > cell_ros_uM(3.0, &p, &iv));
+        assert!(cell_ros_nM(200.0, &p, &iv) > 10.0 * cell_ros_nM(3.0, &p, &iv).max(0.1) / 10.0);
+        assert!(cell_ros_nM(200.0, &p, &iv) > cell_ros_nM(3.0, &p, &iv));
         let kd = InterventionParams {
             nox4_expression: 0.0,
             ..InterventionParams::default()
         };
-        assert_eq!(cell_ros_uM(200.0, &p, &kd), 0.0);
+        assert_eq!(cell_ros_nM(200.0, &p, &kd), 0.0);
         let tempol = InterventionParams {
             antioxidant: 0.8,
             ..InterventionParams::default()
         };
-        assert!(cell_ros_uM(200.0, &p, &tempol) < 0.3 * cell_ros_uM(200.0, &p, &iv));
-        assert!(endothelial_ros_uM(2.0, &p, &iv) > endothelial_ros_uM(1.0, &p, &iv));
+        assert!(cell_ros_nM(200.0, &p, &tempol) < 0.3 * cell_ros_nM(200.0, &p, &iv));
+        assert!(endothelial_ros_nM(2.0, &p, &iv) > endothelial_ros_nM(1.0, &p, &iv));
     }
 }

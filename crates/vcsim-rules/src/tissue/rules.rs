@@ -54,11 +54,11 @@ pub fn rules(s: &Scenario) -> Vec<Rule> {
         r
     };
     let thr = model::base_threshold(0.85, 2.0, m);
-    // Vesicle nucleation at product 3 mM² for (ALP, ROS µM, free RANKL pM, fetuin g/L).
-    let vesicle = |alp: f64, ros_uM: f64, free_rankl_pM: f64, fetuin: f64| {
+    // Vesicle nucleation at product 3 mM² for (ALP, ROS nM, free RANKL pM, fetuin g/L).
+    let vesicle = |alp: f64, ros_nM: f64, free_rankl_pM: f64, fetuin: f64| {
         let site = Site::Vesicle {
             alp,
-            ros_uM,
+            ros_nM,
             free_rankl_pM,
         };
         model::nucleation_rate(site, 3.0, thr, fetuin, m)
@@ -127,10 +127,10 @@ pub fn rules(s: &Scenario) -> Vec<Rule> {
         Rule {
             mechanism: "M3",
             source: "[byon2008]",
-            signal: "ROS, H2O2 (µM)",
+            signal: "ROS, H2O2 (nM)",
             behaviour: "Runx2 (slower degradation via Akt/FOXO)",
             direction: up,
-            half_max: quote!(p.ros_half_max_uM),
+            half_max: quote!(p.ros_half_max_nM),
             hill: "1 (linear in the degradation time)".into(),
             function: "ros_stabilisation, runx2_step",
             at_low_high: (runx2_at(0.1, 0.0), runx2_at(0.1, 400.0)),
@@ -143,10 +143,10 @@ pub fn rules(s: &Scenario) -> Vec<Rule> {
             direction: up,
             half_max: quote!(p.toxin_half_max_uM),
             hill: "1".into(),
-            function: "cell_ros_uM",
+            function: "cell_ros_nM",
             at_low_high: (
-                model::cell_ros_uM(3.0, p, iv),
-                model::cell_ros_uM(200.0, p, iv),
+                model::cell_ros_nM(3.0, p, iv),
+                model::cell_ros_nM(200.0, p, iv),
             ),
         },
         Rule {
@@ -157,10 +157,10 @@ pub fn rules(s: &Scenario) -> Vec<Rule> {
             direction: up,
             half_max: "linear above 1.2 mM".into(),
             hill: "1".into(),
-            function: "endothelial_ros_uM",
+            function: "endothelial_ros_nM",
             at_low_high: (
-                model::endothelial_ros_uM(1.0, p, iv),
-                model::endothelial_ros_uM(2.5, p, iv),
+                model::endothelial_ros_nM(1.0, p, iv),
+                model::endothelial_ros_nM(2.5, p, iv),
             ),
         },
         Rule {
@@ -304,12 +304,12 @@ pub fn rules(s: &Scenario) -> Vec<Rule> {
         Rule {
             mechanism: "M3",
             source: "[byon2008] [seed-review]",
-            signal: "ROS (µM)",
+            signal: "ROS (nM)",
             behaviour: "matrix-vesicle release (nucleation)",
             direction: up,
             half_max: format!(
                 "{}, up to × {} ({})",
-                quote!(m.vesicle_ros_half_uM),
+                quote!(m.vesicle_ros_half_nM),
                 1.0 + m.vesicle_ros_gain,
                 key!(m.vesicle_ros_gain)
             ),
