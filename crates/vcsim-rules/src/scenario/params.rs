@@ -270,9 +270,12 @@ param_group! {
         /// Phosphate of the medium.
         phosphate_mM: f64 = 0.9, unit = "mM", range = [0.0, 20.0],
             source = "standard: DMEM 0.9 mM; [jono2000] doses 1.0–3.0 mM";
-        /// Calcium of the medium.
+        /// Total calcium of the medium (as the protocols state it).
         calcium_mM: f64 = 1.8, unit = "mM", range = [0.0, 20.0],
             source = "standard: DMEM 1.8 mM; high-Ca protocols 2.7–3.0 mM [yang2004] [masumoto2017]";
+        /// Ionized fraction of the medium's calcium (the cells and the mineral see calcium_mM × this).
+        ca_ionized_fraction: f64 = 0.5, unit = "1", range = [0.1, 1.0],
+            source = "calibrated: the same fraction as serum's (patient.body.ca_ionized_fraction), so that the in-vitro claims, calibrated when the model read total Ca, read the same ionized levels; a serum-supplemented medium binds part of its Ca to protein and complexes it with phosphate and bicarbonate (estimate: 50–80% ionized)";
         /// Magnesium of the medium.
         magnesium_mM: f64 = 0.8, unit = "mM", range = [0.0, 20.0],
             source = "standard: DMEM 0.8 mM; [louvet2013] adds up to 3 mM";
@@ -432,8 +435,8 @@ param_group! {
         ca_pit1_gain: f64 = 1.5, unit = "1", range = [0.0, 50.0],
             source = "[masumoto2017] HiCa raises PiT-1, PFA abolishes the Ca augmentation; [yang2004]";
         /// Ca at which the Ca-driven PiT-1 up-regulation is half-maximal.
-        ca_half_max_mM: f64 = 2.7, unit = "mM", range = [0.1, 50.0],
-            source = "[yang2004] 2.7 mM Ca (vs 1.8) induces PiT-1 and mineralization";
+        ca_half_max_mM: f64 = 1.35, unit = "mM", range = [0.05, 50.0],
+            source = "[yang2004] 2.7 mM Ca (vs 1.8) induces PiT-1 and mineralization — 2.7 mM total, 1.35 mM ionized: the tissue and the culture cells see ionized Ca (half the total in serum and, by this model's convention, in a serum-supplemented medium), so every Ca level of the model is in ionized Ca: half of the total-Ca value";
         /// Hill coefficient of the Ca effect.
         ca_hill: f64 = 6.0, unit = "1", range = [1.0, 12.0],
             source = "estimate: little effect at 1.8 mM, strong at 2.7–3.0 mM";
@@ -441,8 +444,8 @@ param_group! {
         casr_protection: f64 = 8.0, unit = "1", range = [0.0, 100.0],
             source = "[seed-review] calcimimetics reduce high-Ca-induced VSMC calcification in culture (estimate of size)";
         /// Ca at which the VSMC Ca-sensing receptor is half-active.
-        casr_half_max_mM: f64 = 3.0, unit = "mM", range = [0.1, 50.0],
-            source = "estimate: vascular CaSR responds in the high-normal to high range";
+        casr_half_max_mM: f64 = 1.5, unit = "mM", range = [0.05, 50.0],
+            source = "estimate: vascular CaSR responds in the high-normal to high range (3.0 mM total, 1.5 ionized: the tissue and the culture cells see ionized Ca (half the total in serum and, by this model's convention, in a serum-supplemented medium), so every Ca level of the model is in ionized Ca: half of the total-Ca value)";
         /// Runx2 at the largest combined drive, relative to the basal level of a contractile VSMC.
         runx2_max_fold: f64 = 5.5, unit = "fold", range = [1.0, 100.0],
             source = "estimate from qPCR reports: Runx2 ×2–4 with 2 mM Pi (Runx2 rises with Pi [jono2000])";
@@ -522,8 +525,8 @@ param_group! {
         apoptosis_product_gain: f64 = 20.0, unit = "1", range = [0.0, 1.0e4],
             source = "estimate: high Pi and Ca induce VSMC apoptosis in vitro [seed-review]";
         /// Ca·Pi product at which the apoptosis increase is half-maximal.
-        apoptosis_product_half_mM2: f64 = 6.0, unit = "mM²", range = [0.01, 1000.0],
-            source = "estimate";
+        apoptosis_product_half_mM2: f64 = 3.0, unit = "mM²", range = [0.01, 1000.0],
+            source = "estimate (6 mM² in total Ca; the tissue and the culture cells see ionized Ca (half the total in serum and, by this model's convention, in a serum-supplemented medium), so every Ca level of the model is in ionized Ca: half of the total-Ca value)";
         /// Hill coefficient of the Ca·Pi product effect on apoptosis.
         apoptosis_product_hill: f64 = 4.0, unit = "1", range = [1.0, 12.0],
             source = "estimate: apoptosis rises steeply at the high products of calcifying media";
@@ -567,8 +570,8 @@ param_group! {
         cpp_half_g_per_L: f64 = 0.1, unit = "g/L", range = [1.0e-6, 100.0],
             source = "the one calciprotein-particle description: the tissue's free product and the serum T50 (patient.inhibitors) both divide by 1 + fetuin / this; estimate: fetuin-A gives more than half of serum's inhibition of Ca-P precipitation [schinke1996] [jahnendechent1997]; knock-out mice calcify [schafer2003]";
         /// Free Ca·Pi product above which nucleation can start, without other inhibitors.
-        nucleation_product_mM2: f64 = 1.0, unit = "mM²", range = [0.0, 100.0],
-            source = "calibrated: normal serum does not nucleate and CKD 5D serum does with osteogenic cells";
+        nucleation_product_mM2: f64 = 0.5, unit = "mM²", range = [0.0, 100.0],
+            source = "calibrated: normal serum does not nucleate and CKD 5D serum does with osteogenic cells (1.0 mM² in total Ca; the tissue and the culture cells see ionized Ca (half the total in serum and, by this model's convention, in a serum-supplemented medium), so every Ca level of the model is in ionized Ca: half of the total-Ca value)";
         /// Largest factor by which fetuin-A taken into matrix vesicles raises their nucleation threshold.
         fetuin_vesicle_max: f64 = 2.0, unit = "1", range = [0.0, 1000.0],
             source = "[reynolds2005] fetuin-A in matrix vesicles blocks nucleation (estimate of size)";
@@ -612,8 +615,8 @@ param_group! {
         lamina_nucleation_per_um3_h: f64 = 3.2e-5, unit = "1/(µm³·h)", range = [0.0, 100.0],
             source = "estimate: medial calcification forms along the elastic laminae [seed-review] [meyer1969]; the earlier 4e-3/h per 5 µm lamina voxel (set so that mineral is enriched along the laminae of a CKD 5D wall, validation experiment 9) per µm³";
         /// Threshold factor of elastin: the lamina nucleation threshold is this times the vesicle threshold without fetuin-A.
-        lamina_threshold_factor: f64 = 0.5, unit = "1", range = [0.01, 100.0],
-            source = "calibrated: with the tissue at the serum's ionized Ca, the default haemodialysis patient (configs/ckd5d.toml) from a clean wall has no CT-detectable calcification within 18 months [block2005] (detected at day 818; 0.3 → day 482, 0.2 → day 368) while normal serum nucleates nothing; elastin is the first site of medial mineral (calcific bands along the internal elastic lamina by age 10–20 [meyer1969])";
+        lamina_threshold_factor: f64 = 0.8, unit = "1", range = [0.01, 100.0],
+            source = "estimate: elastin nucleates below the cells' threshold (calcific bands along the internal elastic lamina by age 10–20 [meyer1969]); mineral is enriched along the laminae of a CKD 5D wall (validation experiment 9)";
         /// Mineral fraction from which a voxel is a growth front for its face neighbours (mineral grows into them at the growth velocity).
         front_fraction: f64 = 0.5, unit = "1", range = [1.0e-9, 1.0],
             source = "estimate: a voxel about full (max_fraction 0.6): the front then takes over from the voxel's own particle surface without a jump in 3D; the front's speed is the growth velocity whatever this is";
@@ -621,11 +624,11 @@ param_group! {
         nucleus_um3: f64 = 0.125, unit = "µm³", range = [1.0e-9, 1.0e6],
             source = "estimate: a cluster of matrix vesicles (100–300 nm each) ≈ a 0.6 µm sphere; the earlier 0.001 of a 5 µm voxel";
         /// Free Ca·Pi product below which existing mineral stops growing.
-        growth_product_mM2: f64 = 0.5, unit = "mM²", range = [0.0, 100.0],
-            source = "estimate: growth needs far less supersaturation than nucleation (initiation is slow, growth on an existing nidus fast [block2005]; late OPG does not reverse calcification [min2000])";
+        growth_product_mM2: f64 = 0.25, unit = "mM²", range = [0.0, 100.0],
+            source = "estimate: growth needs far less supersaturation than nucleation (initiation is slow, growth on an existing nidus fast [block2005]; late OPG does not reverse calcification [min2000]) (0.5 mM² in total Ca; the tissue and the culture cells see ionized Ca (half the total in serum and, by this model's convention, in a serum-supplemented medium), so every Ca level of the model is in ionized Ca: half of the total-Ca value)";
         /// Growth velocity of a mineral surface per mM² of free product above growth_product_mM2 (before PPi and Mg): a particle of volume V grows by velocity × its surface (36π)^(1/3)·V^(2/3); a front moves at the velocity.
-        growth_um_per_mM2_h: f64 = 1.55e-4, unit = "µm/(mM²·h)", range = [0.0, 10.0],
-            source = "estimate: the earlier 1.5e-4 per (mM²·h) on the fraction of a 5 µm voxel (a nucleus to a calcified voxel in about four months at CKD 5D serum), as a velocity";
+        growth_um_per_mM2_h: f64 = 1.0e-4, unit = "µm/(mM²·h)", range = [0.0, 10.0],
+            source = "calibrated: no CT-detectable calcification within 18 months for the default haemodialysis patient (configs/ckd5d.toml) from a clean wall [block2005] (docs/natural_history/); the uncalibrated conversion of the earlier 1.5e-4 per (mM²·h) on the fraction of a 5 µm voxel is 3.1e-4 in ionized-Ca products, which makes the wall detectable at about 10 months";
         /// PPi (plus bisphosphonate equivalent) that halves crystal growth.
         ppi_growth_half_uM: f64 = 1.5, unit = "µM", range = [0.001, 1.0e5],
             source = "estimate: PPi binds hydroxyapatite and stops growth [seed-review]; daily PPi reduces aortic Ca ~70% [oneill2011]";
@@ -633,11 +636,11 @@ param_group! {
         mg_growth_half_mM: f64 = 3.0, unit = "mM", range = [0.001, 100.0],
             source = "estimate [louvet2013]";
         /// Dissolution velocity of a mineral surface per mM² of free product below growth_product_mM2 (undersaturated tissue).
-        dissolution_um_per_mM2_h: f64 = 5.0e-5, unit = "µm/(mM²·h)", range = [0.0, 10.0],
+        dissolution_um_per_mM2_h: f64 = 1.0e-4, unit = "µm/(mM²·h)", range = [0.0, 10.0],
             source = "estimate: the growth velocity's coefficient (symmetric kinetics); serum stays supersaturated with respect to apatite, so mineral in vivo hardly ever dissolves (regression is rare: no regression after transplantation [mazzaferro2009] [marechal2012])";
         /// Resorption velocity of a mineral surface by RANKL-driven osteoclast-like cells at saturating free RANKL.
-        resorption_um_per_h: f64 = 2.0e-5, unit = "µm/h", range = [0.0, 10.0],
-            source = "estimate: osteoclast-like cells occur in calcified arteries [jiang2021] but human calcification rarely regresses [marechal2012]: at most about a third of the growth velocity at CKD 5D serum";
+        resorption_um_per_h: f64 = 5.0e-6, unit = "µm/h", range = [0.0, 10.0],
+            source = "estimate: osteoclast-like cells occur in calcified arteries [jiang2021] but human calcification rarely regresses [marechal2012]: about a tenth of the growth velocity at CKD 5D serum at saturating free RANKL, so that OPG−/− walls still calcify [bucay1998]";
         /// Free RANKL at which resorption is half-maximal.
         resorption_rankl_half_pM: f64 = 20.0, unit = "pM", range = [0.001, 1.0e6],
             source = "estimate: as vesicle_rankl_half_pM (RANK-bearing cells appear only where OPG is missing [min2000])";

@@ -32,8 +32,8 @@ pub(super) fn clamped_levels(s: &Scenario) -> SerumLevels {
 /// field, after interventions, with the constant `[serum]` in tissue mode.
 /// Calcium is the ionized calcium: in tissue the serum's total Ca times
 /// `patient.body.ca_ionized_fraction` (protein-bound Ca does not cross the
-/// endothelium as free ion); in culture the medium's Ca (a low-protein
-/// medium's Ca is nearly all ionized). ROS is produced in the tissue, never
+/// endothelium as free ion); in culture the medium's Ca times
+/// `culture.ca_ionized_fraction`. ROS is produced in the tissue, never
 /// supplied.
 pub fn supply(s: &Scenario) -> [f64; N_SOLUTES] {
     supply_from(s, &clamped_levels(s))
@@ -59,7 +59,7 @@ pub fn supply_from(s: &Scenario, v: &SerumLevels) -> [f64; N_SOLUTES] {
         Mode::Culture => {
             let c = &s.culture;
             out[PHOSPHATE] = c.phosphate_mM;
-            out[CALCIUM] = c.calcium_mM;
+            out[CALCIUM] = c.calcium_mM * c.ca_ionized_fraction;
             out[MAGNESIUM] = c.magnesium_mM + iv.magnesium_extra_mM;
             out[PPI] = c.ppi_uM + iv.exogenous_ppi_uM;
             out[FETUIN_A] = c.fetuin_a_g_per_L * iv.fetuin_a_expression;
