@@ -18,7 +18,9 @@ def test_repr_of_a_run_is_a_few_lines(smoke_run):
     text = repr(run)
     assert len(text.splitlines()) <= 4 and len(text) < 600, text
     assert "'smoke'" in text and "30 days in 180 steps" in text and "4 frames" in text
-    assert "y 40 × x 13" in text and "/serum" in text
+    # 3 units of 26 µm and a 3 µm lamina (81 µm: 9 voxels, the last the
+    # external lamina), 1 endothelium, 2 adventitia.
+    assert "y 40 × x 12" in text and "/serum" in text
     # The resolved config (kilobytes) is not in it.
     assert run.config_text[:200] not in text
 

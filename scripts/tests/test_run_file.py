@@ -33,11 +33,13 @@ def test_time_series_are_consistent(smoke_run):
     assert all(len(v) == n for v in s.values()), {k: len(v) for k, v in s.items()}
     assert np.allclose(np.diff(s["time_h"]), 4.0)
     cells = s["n_contractile"] + s["n_osteogenic"] + s["n_apoptotic"] + s["n_apoptotic_body"] + s["n_calcified"]
-    assert np.all(cells == cells[0]), "cells change phenotype but are neither created nor removed"
-    dead = s["n_apoptotic_body"] + s["n_calcified"]
-    assert np.all(np.diff(dead) >= 0), "death is irreversible"
+    # Turnover: bodies are removed and free territories refilled, one cell
+    # at a time; never more cells than territories.
+    assert np.all(np.abs(np.diff(cells)) <= 3), "cells come and go one territory at a time"
+    assert cells.max() <= 1.2 * cells[0]
+    calcified = s["n_calcified"]
+    assert np.all(np.diff(calcified) >= 0), "a body in calcified mineral stays"
     assert s["n_osteogenic"][0] == 0 and s["n_osteogenic"][-1] > 0
-    assert np.all(np.diff(s["mineral_volume_um3"]) >= 0), "mineral is irreversible"
     assert 0 < s["calcified_fraction"][-1] <= 1
     assert s["mean_runx2"][0] == pytest.approx(1.0)
     assert s["mean_runx2"][-1] > 2.0
@@ -151,8 +153,10 @@ def test_cells_load_into_pandas_without_reshaping(smoke_run):
     assert list(df.columns[:11]) == [
         "frame", "time_h", "id", "x_um", "y_um", "z_um", "phenotype", "runx2", "alp", "opn", "pi_in_mM",
     ] or set(df.columns) >= {"frame", "time_h", "id", "x_um", "y_um", "phenotype", "runx2"}
-    n_cells = int(run.series["n_contractile"][0])
-    assert df.groupby("frame").size().tolist() == [n_cells] * len(run.frame_times_h)
+    s = run.series
+    alive = s["n_contractile"] + s["n_osteogenic"] + s["n_apoptotic"] + s["n_apoptotic_body"] + s["n_calcified"]
+    rows = [int(alive[np.argmin(np.abs(s["time_h"] - t))]) for t in run.frame_times_h]
+    assert df.groupby("frame").size().tolist() == rows
     assert sorted(df["time_h"].unique().tolist()) == list(run.frame_times_h)
     last = df[df["frame"] == df["frame"].max()]
     # The table agrees with the maps of the same frame.

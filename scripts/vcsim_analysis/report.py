@@ -49,7 +49,9 @@ REGION_COLORS = {
 #: Readable names of the media solute series (timeseries `media_*`).
 SOLUTE_TITLES = {
     "media_phosphate_mM": "phosphate",
-    "media_calcium_mM": "calcium",
+    "media_calcium_mM": "ionized calcium",
+    "media_si_acp": "saturation index, ACP",
+    "media_si_hap": "saturation index, HAP",
     "media_magnesium_mM": "magnesium",
     "media_ppi_uM": "pyrophosphate (PPi)",
     "media_fetuin_a_g_per_L": "fetuin-A",
@@ -311,7 +313,8 @@ def solutes(run, path=None):
         unit = _unit(units.get(k, ""))
         title = SOLUTE_TITLES.get(k, k.removeprefix("media_"))
         ax.set_title(_with_unit(title, unit), fontsize=9)
-        ax.set_ylabel(unit)
+        # Saturation indices are dimensionless logarithms.
+        ax.set_ylabel(unit or "log₁₀(IAP/Ksp)")
         ax.set_xlabel("time (days)")
         ax.tick_params(labelsize=8)
     for ax in list(axes.flat)[len(keys):]:

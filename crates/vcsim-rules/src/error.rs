@@ -34,6 +34,15 @@ impl ConfigError {
             problems: vec![msg],
         }
     }
+
+    /// `Ok` when `problems` is empty, else the error listing them.
+    pub(crate) fn unless_any(problems: Vec<String>) -> Result<(), Self> {
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(Self { problems })
+        }
+    }
 }
 
 /// A scenario (or checkpoint) that cannot be turned into a simulation.

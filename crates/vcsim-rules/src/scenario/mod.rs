@@ -273,11 +273,7 @@ fn check_culture_keys(table: &toml::Table, origin: &str) -> Result<(), ConfigErr
             }
         }
     }
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(ConfigError { problems })
-    }
+    ConfigError::unless_any(problems)
 }
 
 #[cfg(test)]

@@ -82,11 +82,7 @@ pub(super) fn check(
             ));
         }
     }
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(ConfigError { problems })
-    }
+    ConfigError::unless_any(problems)
 }
 
 #[cfg(test)]

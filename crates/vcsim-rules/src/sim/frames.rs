@@ -43,24 +43,34 @@ impl World {
 
     /// Derived map `k`: 0 mineral volume fraction, 1 Runx2 and 2 ALP (NaN
     /// where there is no viable cell), 3 phenotype code (−1 where there is no
-    /// cell).
+    /// cell). A cell's values fill its territory (the voxels it senses and
+    /// secretes into).
     fn frame_map(&self, k: usize) -> Vec<f32> {
         let n = self.lattice.len();
         if k == 0 {
             return self.mineral.iter().map(|&m| m as f32).collect();
         }
-        let mut map = vec![if k == 3 { -1.0 } else { f32::NAN }; n];
+        let empty = if k == 3 { -1.0 } else { f32::NAN };
         let d = &self.cells.data;
-        for (row, &v) in self.cells.voxels().iter().enumerate() {
-            let (v, phenotype) = (v as usize, d.phenotype[row]);
-            match k {
-                1 if phenotype.is_viable() => map[v] = d.runx2[row],
-                2 if phenotype.is_viable() => map[v] = d.alp[row],
-                3 => map[v] = f32::from(phenotype as u8),
-                _ => {}
-            }
-        }
-        map
+        let t = &self.territories;
+        (0..n)
+            .map(|v| {
+                let ter = t.of_voxel[v];
+                if ter == crate::territory::NO_TERRITORY {
+                    return empty;
+                }
+                let Some(row) = self.cells.cell_at(t.anchor[ter as usize] as usize) else {
+                    return empty;
+                };
+                let phenotype = d.phenotype[row];
+                match k {
+                    1 if phenotype.is_viable() => d.runx2[row],
+                    2 if phenotype.is_viable() => d.alp[row],
+                    3 => f32::from(phenotype as u8),
+                    _ => empty,
+                }
+            })
+            .collect()
     }
 }
 /// The values of one column of the cell table.
@@ -265,9 +275,18 @@ mod frame_tests {
         let n = FIELDS.len();
         let d = &w.cells.data;
         let mut has_cell = vec![false; w.lattice.len()];
-        for (row, &v) in w.cells.voxels().iter().enumerate() {
-            let v = v as usize;
-            has_cell[v] = true;
+        let t = &w.territories;
+        for (row, &a) in w.cells.voxels().iter().enumerate() {
+            let ter = t.of_voxel[a as usize];
+            // The territory's last voxel holds the cell's values, as every
+            // voxel of it does.
+            let mut v = a as usize;
+            for (u, &tu) in t.of_voxel.iter().enumerate() {
+                if tu == ter {
+                    has_cell[u] = true;
+                    v = u;
+                }
+            }
             assert_eq!(
                 copied[n + 3][v],
                 f32::from(d.phenotype[row] as u8).to_bits()
