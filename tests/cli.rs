@@ -499,9 +499,13 @@ fn inspect_summarises_a_run_in_text_and_json() {
         .expect("series")
         .last()
         .expect("rows");
-    assert_eq!(
-        json["final_values"]["calcified_fraction"].as_f64(),
-        Some(calcified)
+    // serde_json parses floats to within an ulp.
+    let reported = json["final_values"]["calcified_fraction"]
+        .as_f64()
+        .expect("a number");
+    assert!(
+        (reported - calcified).abs() <= 1e-12,
+        "{reported} vs {calcified}"
     );
     // The patient: run means of the serum (NaN skipped) and the final BMD.
     assert!(text.contains("serum      run means: Pi "), "{text}");
@@ -1290,8 +1294,9 @@ fn cell_table_written_in_pieces_is_whole() {
         ids.dedup();
         assert_eq!(ids.len(), rows.len());
         let map = r.field_frame("phenotype", t as usize).expect("map");
+        // A cell's phenotype fills its territory (one or more voxels).
         let cells_in_map = map.iter().filter(|&&c| c >= 0.0).count();
-        assert_eq!(cells_in_map, rows.len());
+        assert!(cells_in_map >= rows.len());
         for &i in &rows {
             let v = (y[i] as f64 / dx) as usize * nx + (x[i] as f64 / dx) as usize;
             assert_eq!(map[v], f32::from(phenotype[i]), "row {i}");
