@@ -492,7 +492,8 @@ mod tests {
     fn calcium_raises_pit1_and_the_casr_damps_it() {
         let (p, ..) = defaults();
         let wt = InterventionParams::default();
-        assert!(pit1_effective(1.0, 3.0, &p, &wt) > 1.1 * pit1_effective(1.0, 1.8, &p, &wt));
+        // Ionized Ca: 1.5 mM is 3.0 mM total, 0.9 the DMEM's 1.8.
+        assert!(pit1_effective(1.0, 1.5, &p, &wt) > 1.1 * pit1_effective(1.0, 0.9, &p, &wt));
         let cinacalcet = InterventionParams {
             calcimimetic: 2.0,
             ..InterventionParams::default()
@@ -501,7 +502,7 @@ mod tests {
             casr_expression: 0.0,
             ..InterventionParams::default()
         };
-        let hi = |iv: &InterventionParams| pit1_effective(1.0, 3.0, &p, iv);
+        let hi = |iv: &InterventionParams| pit1_effective(1.0, 1.5, &p, iv);
         assert!(hi(&cinacalcet) < hi(&wt) && hi(&wt) < hi(&casr_ko));
     }
 

@@ -95,15 +95,15 @@ pub fn rules(s: &Scenario) -> Vec<Rule> {
         Rule {
             mechanism: "M2",
             source: "[yang2004] [masumoto2017]",
-            signal: "Ca (mM)",
+            signal: "ionized Ca (mM)",
             behaviour: "PiT-1 expression",
             direction: up,
             half_max: quote!(p.ca_half_max_mM),
             hill: quote!(p.ca_hill),
             function: "pit1_effective",
             at_low_high: (
-                model::pit1_effective(1.0, 1.8, p, iv),
-                model::pit1_effective(1.0, 3.5, p, iv),
+                model::pit1_effective(1.0, 0.9, p, iv),
+                model::pit1_effective(1.0, 1.75, p, iv),
             ),
         },
         Rule {
@@ -119,8 +119,8 @@ pub fn rules(s: &Scenario) -> Vec<Rule> {
                 let mut hi = iv.clone();
                 hi.calcimimetic = 2.0;
                 (
-                    model::pit1_effective(1.0, 3.0, p, iv),
-                    model::pit1_effective(1.0, 3.0, p, &hi),
+                    model::pit1_effective(1.0, 1.5, p, iv),
+                    model::pit1_effective(1.0, 1.5, p, &hi),
                 )
             },
         },
