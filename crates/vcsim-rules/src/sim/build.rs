@@ -6,9 +6,8 @@ use crate::patient::SerumLevels;
 use crate::records::{BoneRecord, SerumRecord};
 use crate::scenario::{LumenBoundary, Mode, OuterBoundary, Scenario};
 use crate::territory::Territories;
-use crate::tissue::cells::{Phenotype, VsmcColumns, VsmcRow};
+use crate::tissue::cells::{Phenotype, VsmcColumns, VsmcRow, draw_pit1};
 use crate::world::*;
-use rand_distr::{Distribution, LogNormal};
 use vcsim_core::{
     Boundary, CellStore, FieldKind, FieldSpec, Lattice, Region, Stream, WallGeometry,
 };
@@ -237,12 +236,6 @@ pub(super) fn place_cells(
         &crate::tissue::Systemic::NONE,
         s.simulation.dt_h,
     );
-    let cv = s.cells.pit1_cell_cv;
-    let pit1_dist = if cv > 0.0 {
-        LogNormal::from_mean_cv(1.0, cv).ok()
-    } else {
-        None
-    };
     let per_um3 = s.cells.density_per_mm3 * 1e-9;
     for (t, &v) in territories.anchor.iter().enumerate() {
         let fill = match s.mode {
@@ -255,10 +248,7 @@ pub(super) fn place_cells(
             continue;
         }
         let id = cells.next_id();
-        let pit1 = match &pit1_dist {
-            Some(d) => d.sample(&mut Stream::new(seed, 0, id, purpose::PIT1)),
-            None => 1.0,
-        };
+        let pit1 = draw_pit1(seed, id, s.cells.pit1_cell_cv);
         let eff = rules.pit1_effective(pit1, supplied[CALCIUM]);
         let pi_in = rules.pi_in_target(supplied[PHOSPHATE], eff);
         let row = VsmcRow {

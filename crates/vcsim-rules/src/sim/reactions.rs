@@ -432,10 +432,6 @@ pub(crate) struct LaneOutputs {
     pub(crate) opn: [f32; LANES],
     /// Expected apoptosis events within the step.
     pub(crate) events: [f64; LANES],
-    /// PPi in the voxel after secretion and hydrolysis (if the cell stays viable).
-    pub(crate) ppi: [f64; LANES],
-    /// RANKL secreted (if the cell stays viable).
-    pub(crate) rankl: [f32; LANES],
 }
 
 impl Lanes {
@@ -546,7 +542,8 @@ impl Isa {
 }
 
 /// The cell rules for every lane: [`update_cell`]'s sensing, Pi, Runx2,
-/// ALP, OPN and apoptosis rate, and the cell's PPi and RANKL secretion.
+/// ALP, OPN and apoptosis rate (its secretion is the voxel pass's, over its
+/// territory).
 pub(crate) fn cell_rules(isa: Isa, k: &Rules, x: &LaneInputs, o: &mut LaneOutputs) {
     match isa {
         Isa::Baseline => cell_rules_any(k, x, o),
@@ -597,9 +594,6 @@ fn cell_lanes<const WHOLE: bool>(k: &Rules, x: &LaneInputs, o: &mut LaneOutputs)
         o.opn[j] = k.opn_step_g::<WHOLE>(x.opn[j], runx2) as f32;
         // Apoptosis.
         o.events[j] = k.apoptosis_events_g::<WHOLE>(x.ca[j], x.pi[j], x.fet[j], x.mineral[j], ros);
-        // Secretion from the stored ALP and Runx2.
-        o.ppi[j] = k.ppi_step(x.ppi[j], f64::from(alp));
-        o.rankl[j] = k.rankl_secreted(f64::from(runx2 as f32)) as f32;
     }
 }
 
@@ -1101,8 +1095,6 @@ mod tests {
                     assert_eq!(o.opn[j], k.opn_step(x.opn[j], runx2) as f32);
                     let events = k.apoptosis_events(x.ca[j], x.pi[j], x.fet[j], x.mineral[j], ros);
                     assert_eq!(o.events[j].to_bits(), events.to_bits());
-                    let ppi = k.ppi_step(x.ppi[j], f64::from(alp));
-                    assert_eq!(o.ppi[j].to_bits(), ppi.to_bits());
                 }
             }
         }

@@ -7,9 +7,8 @@
 use crate::purpose;
 use crate::scenario::params::{CellParams, InterventionParams, MineralParams};
 use crate::territory::Territories;
-use crate::tissue::cells::{Phenotype, VsmcColumns, VsmcRow};
+use crate::tissue::cells::{Phenotype, VsmcColumns, VsmcRow, draw_pit1};
 use crate::tissue::model::event_probability;
-use rand_distr::{Distribution, LogNormal};
 use vcsim_core::{CellStore, StepContext, Stream};
 
 /// One step of turnover. `mineral_of(t)` is the mean mineral fraction of
@@ -45,7 +44,6 @@ pub(crate) fn turnover(
     if fill <= 0.0 {
         return;
     }
-    let pit1_dist = LogNormal::from_mean_cv(1.0, p.pit1_cell_cv).ok();
     for (t, &anchor) in territories.anchor.iter().enumerate() {
         if cells.cell_at(anchor as usize).is_some()
             || mineral_of(t) >= m.calcified_fraction
@@ -55,10 +53,7 @@ pub(crate) fn turnover(
             continue;
         }
         let id = cells.next_id();
-        let pit1 = match (&pit1_dist, p.pit1_cell_cv > 0.0) {
-            (Some(d), true) => d.sample(&mut Stream::new(ctx.seed, 0, id, purpose::PIT1)),
-            _ => 1.0,
-        };
+        let pit1 = draw_pit1(ctx.seed, id, p.pit1_cell_cv);
         let row = VsmcRow {
             phenotype: Phenotype::Contractile,
             runx2: iv.runx2_expression as f32,

@@ -135,3 +135,19 @@ pub struct VsmcRow {
     /// Relative PiT-1 expression.
     pub pit1: f32,
 }
+
+/// The PiT-1 expression of the new cell `id`: log-normal with mean 1 and
+/// coefficient of variation `cv` (1 when `cv` is 0), from the cell's own
+/// stream — the same for a cell placed at the start and one born later.
+pub fn draw_pit1(seed: u64, id: u64, cv: f64) -> f64 {
+    use rand_distr::{Distribution, LogNormal};
+    match LogNormal::from_mean_cv(1.0, cv) {
+        Ok(d) if cv > 0.0 => d.sample(&mut vcsim_core::Stream::new(
+            seed,
+            0,
+            id,
+            crate::purpose::PIT1,
+        )),
+        _ => 1.0,
+    }
+}
