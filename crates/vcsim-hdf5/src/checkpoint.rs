@@ -103,6 +103,7 @@ pub fn write_checkpoint(
             .with_fapl(|p| p.libver_v18())
             .with_fcpl(|p| p.obj_track_times(false))
             .create(&tmp)
+            .map(crate::inherit::opened)
             .map_err(|e| OutputError::Create {
                 path: tmp.clone(),
                 detail: e.to_string(),
@@ -146,10 +147,12 @@ fn vlen(ctx: &Ctx, s: &str) -> Result<VarLenUnicode, OutputError> {
 /// gives an error naming the path and what is wrong.
 pub fn read_checkpoint(path: &Path) -> Result<(CheckpointMeta, Snapshot), OutputError> {
     let ctx = Ctx::new(path);
-    let file = File::open(path).map_err(|e| OutputError::Open {
-        path: path.to_path_buf(),
-        detail: e.to_string(),
-    })?;
+    let file = File::open(path)
+        .map(crate::inherit::opened)
+        .map_err(|e| OutputError::Open {
+            path: path.to_path_buf(),
+            detail: e.to_string(),
+        })?;
     let attr = |name: &str| -> Result<hdf5::Attribute, OutputError> {
         file.attr(name)
             .map_err(|_| ctx.not_found(format!("/@{name}")))

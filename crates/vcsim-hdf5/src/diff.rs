@@ -113,10 +113,12 @@ fn diff_in_blocks(
 }
 
 fn open(path: &Path) -> Result<File, OutputError> {
-    File::open(path).map_err(|e| OutputError::Open {
-        path: path.to_path_buf(),
-        detail: e.to_string(),
-    })
+    File::open(path)
+        .map(crate::inherit::opened)
+        .map_err(|e| OutputError::Open {
+            path: path.to_path_buf(),
+            detail: e.to_string(),
+        })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

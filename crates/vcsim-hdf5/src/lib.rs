@@ -37,6 +37,7 @@ mod checksum;
 mod diff;
 mod dimscale;
 mod error;
+mod inherit;
 pub mod layout;
 mod nd;
 mod pooled;

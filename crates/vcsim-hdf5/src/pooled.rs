@@ -144,6 +144,7 @@ pub fn write_pooled(path: &Path, p: &Pooled) -> Result<(), OutputError> {
     let file = File::with_options()
         .with_fcpl(|c| c.obj_track_times(false))
         .create(path)
+        .map(crate::inherit::opened)
         .map_err(|e| OutputError::Create {
             path: path.to_path_buf(),
             detail: e.to_string(),
@@ -202,10 +203,12 @@ pub fn write_pooled(path: &Path, p: &Pooled) -> Result<(), OutputError> {
 /// Reads one column of a pooled table as `T`.
 fn read_column<T: H5Type>(path: &Path, group: &str, name: &str) -> Result<Vec<T>, OutputError> {
     let ctx = Ctx::new(path);
-    let file = File::open(path).map_err(|e| OutputError::Open {
-        path: path.to_path_buf(),
-        detail: e.to_string(),
-    })?;
+    let file = File::open(path)
+        .map(crate::inherit::opened)
+        .map_err(|e| OutputError::Open {
+            path: path.to_path_buf(),
+            detail: e.to_string(),
+        })?;
     let object = format!("/{group}/{name}");
     let ds = file.dataset(&object).map_err(|_| OutputError::NotFound {
         path: path.to_path_buf(),

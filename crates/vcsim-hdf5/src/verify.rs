@@ -154,10 +154,12 @@ pub fn verify_file(path: &Path) -> Result<VerifyReport, OutputError> {
             detail: "not an HDF5 file (no HDF5 signature at its start)".into(),
         });
     }
-    let file = File::open(path).map_err(|e| OutputError::Open {
-        path: path.to_path_buf(),
-        detail: e.to_string(),
-    })?;
+    let file = File::open(path)
+        .map(crate::inherit::opened)
+        .map_err(|e| OutputError::Open {
+            path: path.to_path_buf(),
+            detail: e.to_string(),
+        })?;
     let kind = match file
         .attr("kind")
         .and_then(|a| a.read_scalar::<VarLenUnicode>())
@@ -370,7 +372,7 @@ fn check_run_layout(path: &Path, report: &mut VerifyReport) {
             return;
         }
     };
-    let file = match File::open(path) {
+    let file = match File::open(path).map(crate::inherit::opened) {
         Ok(f) => f,
         Err(e) => {
             report.damaged.push(("/".into(), e.to_string()));

@@ -151,6 +151,7 @@ impl RunWriter {
             .with_fapl(|p| p.libver_v18())
             .with_fcpl(|p| p.obj_track_times(false))
             .create(path)
+            .map(crate::inherit::opened)
             .map_err(|e| OutputError::Create {
                 path: path.to_path_buf(),
                 detail: e.to_string(),
