@@ -101,6 +101,14 @@ pub struct Lattice {
     /// voxel, one whole voxel and a fifth of the next at 2.5 µm. Empty for a
     /// lattice without a wall.
     pub lamina_fraction: Vec<f32>,
+    /// Where the lamina sits in each radial position `x` whose voxel it fills
+    /// only in part (0 < `lamina_fraction` < 1): the smooth muscle between
+    /// the lamina and the voxel's face towards the lumen and away from it, µm
+    /// (0 where the lamina touches the face; `[0, 0]` for other voxels). The
+    /// mineral model keeps such a voxel's mineral in its lamina strip first
+    /// (a sheet of the lamina's thickness, not the whole voxel) and grows it
+    /// from there across these gaps. Empty for a lattice without a wall.
+    pub lamina_gaps: Vec<[f32; 2]>,
     /// The lamellar unit (0 at the lumen) whose smooth-muscle layer holds
     /// radial position `x`, or [`NO_UNIT`] outside the media. Empty for a
     /// lattice without a wall.
@@ -125,6 +133,7 @@ impl Lattice {
             region: vec![fill; n],
             depth_um: dx_um,
             lamina_fraction: Vec::new(),
+            lamina_gaps: Vec::new(),
             unit: Vec::new(),
         }
     }
@@ -184,6 +193,7 @@ impl Lattice {
         // lamina volume fraction; then the adventitia.
         let mut radial = vec![Region::Endothelium; vox(g.endothelium_um)];
         let mut lamina_fraction = vec![0.0f32; radial.len()];
+        let mut lamina_gaps = vec![[0.0f32; 2]; radial.len()];
         let mut unit = vec![NO_UNIT; radial.len()];
         let u = g.lamellar_unit_um;
         let wall_um = g.lamellar_units as f64 * u + g.lamina_um;
@@ -200,12 +210,20 @@ impl Lattice {
             let first = (a / u).floor().max(0.0) as usize;
             let last = ((b / u).floor() as usize).min(g.lamellar_units);
             let mut overlap = 0.0;
+            let mut gaps = [0.0f32; 2];
             for k in first..=last {
                 let lo = k as f64 * u;
-                overlap += (b.min(lo + g.lamina_um) - a.max(lo)).max(0.0);
+                let hi = lo + g.lamina_um;
+                let o = (b.min(hi) - a.max(lo)).max(0.0);
+                if o <= 1e-9 * dx {
+                    continue;
+                }
+                overlap += o;
+                gaps = [(lo - a).max(0.0) as f32, (b - hi).max(0.0) as f32];
             }
             let f = (overlap / dx).min(1.0);
             lamina_fraction.push(f as f32);
+            lamina_gaps.push(if f > 0.0 && f < 1.0 { gaps } else { [0.0; 2] });
             if f >= 0.5 || (cut && i + 1 == n_wall) {
                 radial.push(Region::Lamina);
                 unit.push(NO_UNIT);
@@ -219,6 +237,7 @@ impl Lattice {
             let n = vox(g.adventitia_um);
             radial.extend(std::iter::repeat_n(Region::Adventitia, n));
             lamina_fraction.extend(std::iter::repeat_n(0.0, n));
+            lamina_gaps.extend(std::iter::repeat_n([0.0; 2], n));
             unit.extend(std::iter::repeat_n(NO_UNIT, n));
         }
         let nx = radial.len();
@@ -254,6 +273,7 @@ impl Lattice {
             region,
             depth_um: if g.ndim == 3 { dx } else { g.section_um },
             lamina_fraction,
+            lamina_gaps,
             unit,
         })
     }
@@ -328,6 +348,35 @@ mod tests {
         assert_eq!(l.unit[2..5], [0, 0, 0]);
         assert_eq!(l.unit[10..13], [2, 2, 2]);
         assert_eq!(l.voxel_um3(), 250.0);
+    }
+
+    /// A lamina that fills its voxel in part records the smooth muscle
+    /// between it and the voxel's faces.
+    #[test]
+    fn partial_laminae_record_their_gaps() {
+        let mut g = wall();
+        g.lamellar_unit_um = 25.0;
+        g.endothelium_um = 10.0;
+        g.circumference_um = 40.0;
+        g.dx_um = 10.0;
+        let l = Lattice::from_wall(&g).expect("wall");
+        let x0 = (0..l.shape[2])
+            .find(|&x| l.lamina_at(x) > 0.0)
+            .expect("a lamina");
+        // [0, 10): the lamina at 0–3 touches the lumen side, 7 µm beyond it.
+        assert_eq!(l.lamina_gaps[x0], [0.0, 7.0]);
+        // [20, 30): the lamina at 25–28, 5 µm and 2 µm from the faces.
+        assert_eq!(l.lamina_gaps[x0 + 2], [5.0, 2.0]);
+        assert_eq!(l.lamina_gaps[x0 + 1], [0.0, 0.0]);
+        g.dx_um = 2.5;
+        let l = Lattice::from_wall(&g).expect("wall");
+        let x0 = (0..l.shape[2])
+            .find(|&x| l.lamina_at(x) > 0.0)
+            .expect("a lamina");
+        // [25, 27.5) is all lamina; [27.5, 30) holds its last 0.5 µm.
+        assert_eq!(l.lamina_fraction[x0 + 10], 1.0);
+        assert_eq!(l.lamina_gaps[x0 + 10], [0.0, 0.0]);
+        assert_eq!(l.lamina_gaps[x0 + 11], [0.0, 2.0]);
     }
 
     /// The lamina volume is that of the geometry at every dx, whole voxels

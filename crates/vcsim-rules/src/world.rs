@@ -60,6 +60,10 @@ pub struct World {
     pub readout_block: usize,
     /// `mineral.cpp_half_g_per_L` (for the saturation indices of the summary).
     pub cpp_half_g_per_L: f64,
+    /// `mineral.max_fraction`: a partial lamina voxel's strip holds up to this
+    /// fraction of the lamina's volume before mineral is in the voxel's
+    /// smooth-muscle part (see [`strip_mineral`]).
+    pub max_fraction: f64,
     /// Fraction of each radial position within `mineral.calcified_block_um / 2`
     /// of a lamina's centre line (empty in culture).
     pub lamina_band: Vec<f32>,
@@ -118,6 +122,32 @@ impl World {
     }
 }
 
+/// The part of a voxel's mineral fraction `phi` that is in its lamina strip
+/// (lamina volume fraction `lamina`): a partial lamina voxel holds its mineral
+/// in the lamina first, up to `max_fraction` of the lamina's volume, as the
+/// growth fronts assume (`sim::reactions`); a whole lamina voxel holds all of
+/// it, a smooth-muscle voxel none.
+pub fn strip_mineral(phi: f64, lamina: f64, max_fraction: f64) -> f64 {
+    if lamina >= 1.0 {
+        phi
+    } else {
+        phi.min(lamina.max(0.0) * max_fraction)
+    }
+}
+
+/// The mineral fraction of a voxel within the lamina band (`band`, the
+/// share of the voxel within the band, which holds the lamina): its strip's
+/// mineral, and of the rest, spread evenly over the voxel's smooth-muscle
+/// part, the part inside the band.
+fn band_mineral(phi: f64, lamina: f64, band: f64, max_fraction: f64) -> f64 {
+    let strip = strip_mineral(phi, lamina, max_fraction);
+    let rest = phi - strip;
+    if rest <= 0.0 || lamina >= 1.0 {
+        return strip;
+    }
+    strip + rest * ((band - lamina).max(0.0) / (1.0 - lamina))
+}
+
 /// The `/timeseries` row of a world (the reduction lives here, next to the
 /// world it reads, so that `records` depends on nothing).
 impl Summary {
@@ -159,7 +189,13 @@ impl Summary {
         let calcified = calcified_volume(w, calcified_threshold);
         let voxel_um3 = lat.voxel_um3();
         let mineral_sum = det_sum(nv, |i| mineral[i]);
-        let lamina_mineral = det_sum(nv, |i| mineral[i] * band(i));
+        let lamina_mineral = det_sum(nv, |i| {
+            if is_wall(i) {
+                band_mineral(mineral[i], lat.lamina_at(i), band(i), w.max_fraction)
+            } else {
+                0.0
+            }
+        });
         let media_mean = |f: usize| {
             let v = w.fields.values(f);
             ratio(

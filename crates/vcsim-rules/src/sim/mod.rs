@@ -164,6 +164,7 @@ impl Simulation {
                 cell_volume_voxels,
                 lamina_band,
                 cpp_half_g_per_L: s.mineral.cpp_half_g_per_L,
+                max_fraction: s.mineral.max_fraction,
                 readout_block: ((s.mineral.calcified_block_um / s.geometry.dx_um).round() as usize)
                     .max(1),
                 territories,

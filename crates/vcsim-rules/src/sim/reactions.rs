@@ -53,8 +53,14 @@ const NONE: u8 = 0;
 /// Pass 1 flag bit: a nucleus forms in this voxel.
 const NUCLEUS: u8 = 1;
 /// Pass 1 flag: the voxel holds mineral, or borders a growth front, and may
-/// grow; the number of fronts is stored in the bits above the lowest two.
+/// grow; the number of whole-face fronts is stored in bits 2–4
+/// ([`FRONT_SHIFT`]) and the number of lamina-strip fronts along the lamina
+/// in bits 5–7 ([`STRIP_SHIFT`]).
 const GROWS: u8 = 2;
+/// Bit offset of the whole-face front count in a flag.
+const FRONT_SHIFT: u8 = 2;
+/// Bit offset of the lamina-strip front count in a flag.
+const STRIP_SHIFT: u8 = 5;
 
 /// The `reactions` stage.
 pub(crate) struct ReactionStage {
@@ -136,6 +142,11 @@ struct Shared<'a> {
     ndim: usize,
     /// Lamina volume fraction per radial position.
     lamina: &'a [f32],
+    /// Where a partial lamina sits in its voxel, per radial position
+    /// ([`Lattice::lamina_gaps`](vcsim_core::Lattice::lamina_gaps)).
+    lamina_gaps: &'a [[f32; 2]],
+    /// Voxel edge, µm.
+    dx_um: f64,
     voxel_um3: f64,
     territories: &'a Territories,
     sensed: &'a [[f64; N_SENSED]],
@@ -670,13 +681,13 @@ fn nucleation(
     // Growth, on the voxel's own mineral and from the fronts of full
     // neighbours; the neighbours are only looked at where growth is possible.
     let grows = m.growth_product_mM2 <= 0.0 || product > m.growth_product_mM2;
-    let fronts = if grows {
-        fronts(s.mineral, s.shape, s.ndim, zyx, m.front_fraction)
+    let (fronts, strips) = if grows {
+        fronts(s, zyx, m.front_fraction)
     } else {
-        0
+        (0, 0)
     };
-    if s.mineral[v] > 0.0 || fronts > 0 {
-        out.flag = GROWS | (fronts << 2);
+    if s.mineral[v] > 0.0 || fronts > 0 || strips > 0 {
+        out.flag = GROWS | (fronts << FRONT_SHIFT) | (strips << STRIP_SHIFT);
     }
     let threshold = || k.base_threshold(f64::from(s.mg[v]), k.ppi_equivalent(f64::from(ppi)));
     // A site's rate is 0 unless the product exceeds its threshold (or the
@@ -719,26 +730,139 @@ fn nucleation(
     out
 }
 
-/// How many face neighbours of the voxel at `(z, y, x)` (periodic in y and
-/// z, bounded in x) hold at least `min` mineral.
+/// The state of a partial lamina voxel's mineral (0 < lamina fraction
+/// `f` < 1): the voxel keeps its mineral in its lamina strip first, up to
+/// `max_fraction` of the strip; from the strip, fronts advance across the
+/// smooth muscle between the lamina and the voxel's faces (`gaps`, µm).
+#[derive(Debug, Clone, Copy)]
+struct Strip {
+    /// The strip is `front_fraction` full: it grows along the lamina into the
+    /// neighbours' strips and across its gaps.
+    full: bool,
+    /// The front from the strip has crossed the gap to the face towards the
+    /// lumen (`[0]`) and away from it (`[1]`).
+    reached: [bool; 2],
+    /// Fronts still crossing a gap inside the voxel.
+    open: u8,
+}
+
+/// [`Strip`] of a voxel holding `phi` at radial position `x`; `None` where
+/// the lamina fills none or all of the voxel.
 #[inline(always)]
-fn fronts(mineral: &[f64], shape: [usize; 3], ndim: usize, [z, y, x]: [usize; 3], min: f64) -> u8 {
-    let [nz, ny, nx] = shape;
-    let at = |z: usize, y: usize, x: usize| u8::from(mineral[(z * ny + y) * nx + x] >= min);
+fn strip(
+    phi: f64,
+    x: usize,
+    lamina: &[f32],
+    gaps: &[[f32; 2]],
+    dx: f64,
+    m: &MineralParams,
+) -> Option<Strip> {
+    let f = f64::from(lamina.get(x).copied().unwrap_or(0.0));
+    if f <= 0.0 || f >= 1.0 {
+        return None;
+    }
+    let gaps = gaps.get(x).copied().unwrap_or([0.0; 2]).map(f64::from);
+    let full = phi >= m.front_fraction * f;
+    let inside = gaps.iter().filter(|&&g| g > 0.0).count();
+    // How far the fronts have crossed their gaps: the mineral beyond a full
+    // strip, as layers of `max_fraction` on each open side.
+    let advance = if inside > 0 {
+        (phi - m.max_fraction * f).max(0.0) / m.max_fraction * dx / inside as f64
+    } else {
+        0.0
+    };
+    let reached = gaps.map(|g| full && advance >= g);
+    let open = if full {
+        gaps.iter().filter(|&&g| g > 0.0 && advance < g).count() as u8
+    } else {
+        0
+    };
+    Some(Strip {
+        full,
+        reached,
+        open,
+    })
+}
+
+/// The growth fronts at the voxel at `(z, y, x)` (periodic in y and z,
+/// bounded in x): `(whole, strips)`.
+///
+/// `whole` counts the face neighbours at least `min` full, and the radial
+/// neighbours with a partial lamina whose front has reached the shared face
+/// ([`Strip`]). `strips` counts the neighbours along the lamina (y, z: the
+/// same radial position) whose lamina strip is full while the voxel is
+/// not `min` full and its own strip not full: a front as wide as the lamina.
+#[inline(always)]
+fn fronts(s: &Shared<'_>, [z, y, x]: [usize; 3], min: f64) -> (u8, u8) {
+    let [nz, ny, nx] = s.shape;
+    let mineral = s.mineral;
+    let phi = |z: usize, y: usize, x: usize| mineral[(z * ny + y) * nx + x];
+    let strip_at = |p: f64, x: usize| strip(p, x, s.lamina, s.lamina_gaps, s.dx_um, s.m);
     let before = |i: usize, n: usize| if i == 0 { n - 1 } else { i - 1 };
     let after = |i: usize, n: usize| if i + 1 == n { 0 } else { i + 1 };
-    let mut n = 0;
+    let mut whole = 0;
+    let mut strips = 0;
+    // Radially: a whole front, or a neighbour's strip front at the shared
+    // face; none into a full strip of this voxel that touches that face (the
+    // lamina goes on across the face: its front is this voxel's own).
+    let own = strip_at(phi(z, y, x), x);
+    let gaps = s.lamina_gaps.get(x).copied().unwrap_or([0.0; 2]);
+    let mut radial = |xn: usize, their_side: usize, my_side: usize| {
+        if own.is_some_and(|st| st.full && gaps[my_side] <= 0.0) {
+            return;
+        }
+        let p = phi(z, y, xn);
+        let reached = strip_at(p, xn).is_some_and(|st| st.reached[their_side]);
+        whole += u8::from(p >= min || reached);
+    };
     if x > 0 {
-        n += at(z, y, x - 1);
+        radial(x - 1, 1, 0);
     }
     if x + 1 < nx {
-        n += at(z, y, x + 1);
+        radial(x + 1, 0, 1);
     }
-    n += at(z, before(y, ny), x) + at(z, after(y, ny), x);
-    if ndim == 3 {
-        n += at(before(z, nz), y, x) + at(after(z, nz), y, x);
+    // Along the wall: the same radial position, the same lamina, whose
+    // fronts fill this voxel's strip until it is full.
+    let partial = own.is_some_and(|st| !st.full);
+    let mut along = |p: f64| {
+        if p >= min {
+            whole += 1;
+        } else if partial && strip_at(p, x).is_some_and(|st| st.full) {
+            strips += 1;
+        }
+    };
+    along(phi(z, before(y, ny), x));
+    along(phi(z, after(y, ny), x));
+    if s.ndim == 3 {
+        along(phi(before(z, nz), y, x));
+        along(phi(after(z, nz), y, x));
     }
-    n
+    (whole, strips)
+}
+
+/// The fronts growing into a voxel whose pass 1 flag is `flag`, in whole
+/// voxel faces: the whole fronts, the strip fronts along a partial lamina
+/// (each as wide as the lamina: its volume fraction of a face), and the
+/// fronts of the voxel's own full strip still crossing its gaps.
+#[inline]
+fn front_faces(
+    flag: u8,
+    phi: f64,
+    x: usize,
+    lamina: &[f32],
+    gaps: &[[f32; 2]],
+    dx: f64,
+    m: &MineralParams,
+) -> f64 {
+    let whole = f64::from((flag >> FRONT_SHIFT) & 7);
+    let strips = f64::from(flag >> STRIP_SHIFT);
+    match strip(phi, x, lamina, gaps, dx, m) {
+        Some(st) => {
+            let f = f64::from(lamina[x]);
+            whole + strips * f + f64::from(st.open)
+        }
+        None => whole,
+    }
 }
 
 /// Voxels waiting for their nucleation draw, drawn [`LANES`] at a time.
@@ -846,6 +970,8 @@ impl Stage<World> for ReactionStage {
             shape: w.lattice.shape,
             ndim: w.lattice.ndim,
             lamina: &w.lattice.lamina_fraction,
+            lamina_gaps: &w.lattice.lamina_gaps,
+            dx_um: w.lattice.dx_um,
             voxel_um3: w.lattice.voxel_um3(),
             territories: &w.territories,
             sensed: &self.scratch.sensed,
@@ -895,6 +1021,8 @@ impl Stage<World> for ReactionStage {
         let flags = &self.flags;
         let voxel_um3 = w.lattice.voxel_um3();
         let dx = w.lattice.dx_um;
+        let nx = w.lattice.shape[2];
+        let (lamina, lamina_gaps) = (&w.lattice.lamina_fraction, &w.lattice.lamina_gaps);
         let nucleus = m.nucleus_um3 / voxel_um3;
         w.mineral
             .par_chunks_mut(VOXEL_CHUNK)
@@ -918,7 +1046,7 @@ impl Stage<World> for ReactionStage {
                     // its start, plus a new nucleus.
                     let mut dphi = if flag & NUCLEUS != 0 { nucleus } else { 0.0 };
                     if flag & GROWS != 0 {
-                        let fronts = u32::from(flag >> 2);
+                        let fronts = front_faces(flag, phi, v % nx, lamina, lamina_gaps, dx, m);
                         let s = model::free_product(
                             f64::from(ca[i]),
                             f64::from(pi[i]),
@@ -952,7 +1080,7 @@ impl Stage<World> for ReactionStage {
                                 nuclei[i].max(1),
                                 voxel_um3,
                                 dx,
-                                0,
+                                0.0,
                                 m.max_fraction,
                             );
                             dphi -= ((loss - velocity) * surface * dt).min(phi);

@@ -524,3 +524,68 @@ fn readouts_are_physical_blocks_and_bands() {
     assert!((b5 - b25).abs() < 0.05 * b25, "{b5} vs {b25}");
     assert!((m5 - m25).abs() < 0.05, "{m5} vs {m25}");
 }
+
+/// Mineral that fills a stretch of an elastic lamina (3 µm) grows along the
+/// lamina and into the smooth muscle beside it as fronts: the same at every
+/// dx, although at dx 10 the lamina is a strip of 0.3 of its voxels.
+#[test]
+fn a_lamina_front_moves_the_same_at_every_dx() {
+    let grown = |dx: f64| {
+        let mut sim = wall_at(
+            dx,
+            &[
+                "serum.phosphate_mM=2.0",
+                "mineral.growth_um_per_mM2_h=2.0e-3",
+                "geometry.circumference_um=200.0",
+                "geometry.lamellar_unit_um=25.0",
+            ],
+        );
+        let w = &mut sim.world;
+        let [_, ny, nx] = w.lattice.shape;
+        let max = 0.6;
+        // The second lamina (25–28 µm into the wall), over the first 40 µm of
+        // the circumference, holds `max` of its volume as mineral.
+        let x0 = (0..nx)
+            .find(|&x| matches!(w.lattice.region[x], Region::Media | Region::Lamina))
+            .expect("wall");
+        for x in x0..nx {
+            let (a, b) = ((x - x0) as f64 * dx, (x - x0 + 1) as f64 * dx);
+            let lamina = (b.min(28.0) - a.max(25.0)).max(0.0) / dx;
+            if lamina == 0.0 {
+                continue;
+            }
+            assert!((w.lattice.lamina_at(x) - lamina).abs() < 1e-6, "x {x}");
+            for y in 0..ny {
+                if (y as f64 + 0.5) * dx < 40.0 {
+                    w.mineral[w.lattice.index(0, y, x)] = max * lamina;
+                }
+            }
+        }
+        let start = mineral_um3(&sim.world);
+        for _ in 0..600 {
+            sim.step();
+        }
+        let s = sim.world.summary(0.05);
+        (mineral_um3(&sim.world) - start, s.lamina_mineral_share)
+    };
+    for dx in [10.0, 5.0, 2.5, 1.25] {
+        let g = grown(dx);
+        println!("DX {dx}: {:.1} {:.4}", g.0, g.1);
+    }
+    let (fine, fine_share) = grown(1.25);
+    assert!(fine > 100.0, "the front must move: {fine} µm³");
+    for dx in [10.0, 5.0, 2.5] {
+        let (coarse, share) = grown(dx);
+        assert!(
+            (coarse - fine).abs() < 0.1 * fine,
+            "dx {dx}: {coarse} µm³, dx 1.25: {fine} µm³"
+        );
+        // The readout spreads the mineral beyond a partial lamina's strip
+        // evenly over the voxel's smooth muscle (5% of it outside the band at
+        // dx 10 here, where it is all within a µm of the lamina).
+        assert!(
+            (share - fine_share).abs() < 0.06 * fine_share,
+            "lamina share dx {dx}: {share}, dx 2.5: {fine_share}"
+        );
+    }
+}

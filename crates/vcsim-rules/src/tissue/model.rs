@@ -363,23 +363,24 @@ pub const SPHERE_SURFACE: f64 = 4.835_975_862_049_408;
 /// **Crystal growth (M6): the voxel's mineral fraction**, d(fraction)/dt in
 /// 1/h, at surface velocity `velocity_um_per_h`, in a voxel of
 /// `voxel_um3` and edge `dx_um` holding the fraction `fraction` on
-/// `particles` nuclei, with `fronts` face neighbours at least
-/// `front_fraction` full:
+/// `particles` nuclei, with `fronts` faces of fronts (whole faces of
+/// neighbours at least `front_fraction` full; a front along a partial lamina
+/// counts the lamina's share of a face):
 ///
 /// `dφ/dt = v · ((36π)^(1/3) · N^(1/3) · φ^(2/3) / V_vox^(1/3) + fronts · max_fraction / dx)`.
 ///
 /// The first term is the surface of the voxel's own mineral as N equal
 /// particles (their volume φ·V_vox grows by v × their surface), the second the fronts
 /// of full neighbours advancing at v into the voxel. Both are physical rates,
-/// so the mineral formed does not depend on the voxel size. Irreversible:
-/// there is no dissolution term.
+/// so the mineral formed does not depend on the voxel size. Loss is
+/// [`loss_velocity`] over the same surface.
 pub fn growth_rate(
     velocity_um_per_h: f64,
     fraction: f64,
     particles: u32,
     voxel_um3: f64,
     dx_um: f64,
-    fronts: u32,
+    fronts: f64,
     max_fraction: f64,
 ) -> f64 {
     let own = if fraction > 0.0 && particles > 0 {
@@ -387,7 +388,7 @@ pub fn growth_rate(
     } else {
         0.0
     };
-    velocity_um_per_h * (own + f64::from(fronts) * max_fraction / dx_um)
+    velocity_um_per_h * (own + fronts * max_fraction / dx_um)
 }
 
 /// The prepared rules of `p` and `iv` (other groups at their defaults, no
@@ -553,10 +554,10 @@ mod tests {
         assert!(growth_velocity(s, 0.0, 0.8, &m) > growth_velocity(s, 3.0, 0.8, &m));
         assert!(growth_velocity(s, 3.0, 0.8, &m) > growth_velocity(s, 3.0, 3.0, &m));
         assert_eq!(growth_velocity(m.growth_product_mM2, 0.0, 0.0, &m), 0.0);
-        assert_eq!(growth_rate(1.0, 0.0, 1, 125.0, 5.0, 0, 0.6), 0.0);
+        assert_eq!(growth_rate(1.0, 0.0, 1, 125.0, 5.0, 0.0, 0.6), 0.0);
         // A particle of 0.1 µm³ grows by v × its surface, whatever the voxel.
         for (v, dx) in [(125.0, 5.0), (1000.0, 10.0)] {
-            let dv = growth_rate(1.0, 0.1 / v, 1, v, dx, 0, 0.6) * v;
+            let dv = growth_rate(1.0, 0.1 / v, 1, v, dx, 0.0, 0.6) * v;
             assert!((dv - SPHERE_SURFACE * 0.1f64.powf(2.0 / 3.0)).abs() < 1e-12);
         }
         assert!(ppi_equivalent(1.0, 1.0, &m) > 1.0);
