@@ -517,6 +517,10 @@ fn the_imaging_section_is_declared_and_validated() {
     assert!(e.to_string().contains("imaging.pixel_mm = 5"), "{e}");
     let s = Scenario::from_toml("[imaging]\nvessel_diameter_mm = 2.5\n", "t", &[]).expect("ok");
     assert_eq!(s.imaging.vessel_diameter_mm, 2.5);
+    let e = Scenario::from_toml("[imaging]\nsite_cv = -0.5\n", "t", &[]).expect_err("negative");
+    assert!(e.to_string().contains("imaging.site_cv = -0.5"), "{e}");
+    let s = Scenario::from_toml("[imaging]\nsite_cv = 0.0\n", "t", &[]).expect("ok");
+    assert_eq!(s.imaging.site_cv, 0.0);
     assert_eq!(
         ClinicalRecord::NAMES.len(),
         ClinicalRecord::default().values().len()
