@@ -280,7 +280,7 @@ def figure(run, out):
     ax[2].plot(100 * np.array(mean), [c["volume_mm3"] for c in curve_tiled], ":", color="C1", label="volume, tiled")
     ax[2].axvline(100 * mineral[wall].mean(), color="gray", ls="--", label="this run")
     ax[2].set(xlabel="mean wall mineral fraction, % (the run's pattern × k)", ylabel="score",
-              title=f"{p['segment_length_mm']:.0f} mm segment, {p['slice_mm']} mm slices, site_cv {p['site_cv']:g} (seed {seed})")
+              title=f"{p['segment_length_mm']:.0f} mm segment, {p['slice_mm']:g} mm slices\nsites: cv {p['site_cv']:g}, seed {seed}")
     ax[2].legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(out, dpi=110)
