@@ -1,9 +1,11 @@
 """The figure of docs/imaging.md: the clinical reading of the final frame of a 2D run.
 
 A small Python mirror of `crates/vcsim-rules/src/imaging.rs` (2D patches
-only: a 2D patch reads the same at every axial position, so every full slice
-is the same image). The Rust code is the reference; `--selfcheck` compares
-this mirror with the numbers its tests assert.
+only: a 2D patch reads the same at every axial position, so a slice is the
+sum of its sites' images at factor 1, each times its factor and the length
+of the slice it covers). The Rust code is the reference; `--selfcheck`
+compares this mirror with the numbers its tests assert (the site factors are
+drawn from the same Philox streams, so the mirror reads the same sites).
 
     python3 scripts/imaging_figure.py RUN.h5 docs/imaging_ckd5d.png
     python3 scripts/imaging_figure.py --selfcheck
@@ -25,27 +27,77 @@ DEFAULTS = dict(
     baseline_hu=40.0,
     threshold_hu=130.0,
     min_lesion_area_mm2=1.0,
+    site_length_mm=3.0,
+    site_arc_mm=1.5,
+    site_cv=1.25,
 )
 LAMINA, MEDIA = 1, 2
+IMAGING_SITE = 21  # crates/vcsim-rules/src/purpose.rs
+M32 = 0xFFFFFFFF
 
 
-def full_slice(mineral, region, dx_um, p):
-    """Excess HU of one full slice of the segment (2D patch: all the same)."""
+def philox(ctr, key):
+    """Philox4x32-10 (crates/vcsim-core/src/rng.rs)."""
+    c, k = list(ctr), list(key)
+    for rnd in range(10):
+        if rnd:
+            k = [(k[0] + 0x9E3779B9) & M32, (k[1] + 0xBB67AE85) & M32]
+        p0, p1 = 0xD2511F53 * c[0], 0xCD9E8D57 * c[2]
+        c = [((p1 >> 32) ^ c[1] ^ k[0]) & M32, p1 & M32, ((p0 >> 32) ^ c[3] ^ k[1]) & M32, p0 & M32]
+    return c
+
+
+def stream_uniforms(seed, step, ident, purpose, n):
+    """The first `n` uniforms of `Stream::new(seed, step, ident, purpose)`."""
+    w1 = purpose | (((step >> 32) & 0xFF) << 16) | (((ident >> 32) & 0xFF) << 24)
+    key = [seed & M32, (seed >> 32) & M32]
+    words = []
+    block = 0
+    while len(words) < 2 * n:
+        words += philox([block, w1, step & M32, ident & M32], key)
+        block += 1
+    return [(((words[2 * i] >> 5) << 26) | (words[2 * i + 1] >> 6)) * 2.0**-53 for i in range(n)]
+
+
+def site_factors(p, circumference_mm, seed):
+    """`Sites::draw`: (site length, n_axial, n_arc, factors[j][i])."""
+    length = p["segment_length_mm"]
+    if p["site_cv"] <= 0:
+        return length, 1, 1, np.ones((1, 1))
+    ls = p["site_length_mm"]
+    n_axial = max(1, math.ceil(length / ls - 1e-9))
+    n_arc = max(1, int(np.floor(circumference_mm / p["site_arc_mm"] + 0.5)))
+    s2 = math.log(1 + p["site_cv"] ** 2)
+    mu, sigma = -0.5 * s2, math.sqrt(s2)
+    f = np.empty((n_axial, n_arc))
+    lens = np.array([min((j + 1) * ls, length) - j * ls for j in range(n_axial)])
+    for j in range(n_axial):
+        for i in range(n_arc):
+            u1, u2 = stream_uniforms(seed, j, i, IMAGING_SITE, 2)
+            z = math.sqrt(-2 * math.log(1 - u1)) * math.cos(2 * math.pi * u2)
+            f[j, i] = math.exp(mu + sigma * z)
+    f /= (f * lens[:, None]).sum() / (lens.sum() * n_arc)
+    return ls, n_axial, n_arc, f
+
+
+def site_images(mineral, region, dx_um, p, n_arc):
+    """Excess HU per mm of segment of each of `n_arc` arc sites at factor 1
+    (2D patch), the image size and the mid-wall circumference (mm)."""
     ny, nx = mineral.shape
     wall = (region == LAMINA) | (region == MEDIA)
     cols = np.nonzero(wall.any(axis=0))[0]
     dx = dx_um * 1e-3
-    pix, h = p["pixel_mm"], p["slice_mm"]
+    pix = p["pixel_mm"]
     r_lumen = 0.5 * p["vessel_diameter_mm"]
     n = 2 * (math.ceil((r_lumen + nx * dx) / pix + 0.5) + 1) + 1
-    img = np.zeros((n, n))
     if cols.size == 0:
-        return img
+        return [np.zeros((n, n))], n, 0.0
     lo, hi = cols.min(), cols.max() + 1
     r_mid = r_lumen + 0.5 * (lo + hi) * dx
     circ = 2 * math.pi * r_mid
     fine = pix / 32
-    n_theta = math.ceil(circ / min(dx, fine))
+    per_site = -(-math.ceil(circ / min(dx, fine)) // n_arc)
+    n_theta = per_site * n_arc
     arc = circ / n_theta
     n_r = max(1, math.ceil(dx / fine))
     dr = dx / n_r
@@ -54,11 +106,56 @@ def full_slice(mineral, region, dx_um, p):
     theta = s / r_mid
     radii = (r_lumen + np.arange(lo, hi)[:, None] * dx + (np.arange(n_r)[None, :] + 0.5) * dr).ravel()
     phi = np.repeat(np.where(wall, mineral, 0.0)[iy][:, lo:hi], n_r, axis=1)
-    vol = phi * radii[None, :] * (arc / r_mid) * dr * h  # mm³ of mineral per sample
+    vol = phi * radii[None, :] * (arc / r_mid) * dr  # mm³ of mineral per sample and mm
     col = (np.floor(radii[None, :] * np.cos(theta)[:, None] / pix + 0.5) + n // 2).astype(int)
     row = (np.floor(radii[None, :] * np.sin(theta)[:, None] / pix + 0.5) + n // 2).astype(int)
-    np.add.at(img, (row.ravel(), col.ravel()), vol.ravel())
-    return img * HA_MG_PER_CM3 / (pix * pix * h * p["c_ha_mg_per_cm3_per_hu"])
+    scale = HA_MG_PER_CM3 / (pix * pix * p["slice_mm"] * p["c_ha_mg_per_cm3_per_hu"])
+    images = []
+    for i in range(n_arc):
+        k = slice(i * per_site, (i + 1) * per_site)
+        img = np.zeros((n, n))
+        np.add.at(img, (row[k].ravel(), col[k].ravel()), vol[k].ravel())
+        images.append(img * scale)
+    return images, n, circ
+
+
+def full_factor(mineral, region, dx_um, p):
+    """1/φ̄: the factor that fills a site's wall (φ̄ weighted by radius)."""
+    wall = (region == LAMINA) | (region == MEDIA)
+    nx = mineral.shape[1]
+    r = 0.5 * p["vessel_diameter_mm"] + (np.arange(nx) + 0.5) * dx_um * 1e-3
+    w = np.where(wall, r[None, :], 0.0)
+    m = (np.where(wall, mineral, 0.0) * w).sum()
+    return w.sum() / m if m > 0 else math.inf
+
+
+def excess_slices(mineral, region, dx_um, p, seed=1):
+    """Excess HU of every slice of the segment (2D patch) with the sites of `seed`."""
+    length, h = p["segment_length_mm"], p["slice_mm"]
+    n_slices = max(1, math.ceil(length / h - 1e-9))
+    wall = (region == LAMINA) | (region == MEDIA)
+    cols = np.nonzero(wall.any(axis=0))[0]
+    if cols.size == 0:
+        n = site_images(mineral, region, dx_um, p, 1)[1]
+        return [np.zeros((n, n)) for _ in range(n_slices)]
+    r_mid = 0.5 * p["vessel_diameter_mm"] + 0.5 * (cols.min() + cols.max() + 1) * dx_um * 1e-3
+    ls, n_axial, n_arc, f = site_factors(p, 2 * math.pi * r_mid, seed)
+    images, n, _ = site_images(mineral, region, dx_um, p, n_arc)
+    full = full_factor(mineral, region, dx_um, p)
+    out = []
+    for k in range(n_slices):
+        z0, z1 = k * h, min((k + 1) * h, length)
+        img = np.zeros((n, n))
+        for j in range(min(int(z0 / ls), n_axial - 1), n_axial):
+            za = max(z0, j * ls)
+            if za >= z1:
+                break
+            zb = z1 if j + 1 == n_axial else min(z1, (j + 1) * ls)
+            if zb > za:
+                for i in range(n_arc):
+                    img += (zb - za) * min(f[j, i], full) * images[i]
+        out.append(img)
+    return out
 
 
 def lesions(hu, threshold):
@@ -84,17 +181,15 @@ def lesions(hu, threshold):
     return out
 
 
-def reading(mineral, region, dx_um, p=DEFAULTS):
-    """Agatston, volume, mass, detectable and peak HU of the segment."""
-    excess = full_slice(mineral, region, dx_um, p)
-    length, h = p["segment_length_mm"], p["slice_mm"]
-    n_slices = max(1, math.ceil(length / h - 1e-9))
-    fills = [min(h, length - k * h) / h for k in range(n_slices)]
+def reading(mineral, region, dx_um, p=DEFAULTS, seed=1):
+    """Agatston, volume, mass, detectable and peak HU of the segment, and
+    the image of its brightest slice."""
+    slices = excess_slices(mineral, region, dx_um, p, seed)
     area_px = p["pixel_mm"] ** 2
-    voxel = area_px * h
+    voxel = area_px * p["slice_mm"]
     agatston = volume = mass = 0.0
-    for f in fills:
-        hu = p["baseline_hu"] + f * excess
+    for excess in slices:
+        hu = p["baseline_hu"] + excess
         for comp in lesions(hu, p["threshold_hu"]):
             area = len(comp) * area_px
             if area >= p["min_lesion_area_mm2"] * (1 - 1e-12):
@@ -103,13 +198,16 @@ def reading(mineral, region, dx_um, p=DEFAULTS):
                 agatston += area * (1 + sum(peak >= b for b in (200, 300, 400)))
                 volume += len(comp) * voxel
                 mass += p["c_ha_mg_per_cm3_per_hu"] * values.sum() * voxel * 1e-3
+    brightest = max(range(len(slices)), key=lambda k: slices[k].max())
     return dict(
         agatston=agatston,
         volume_mm3=volume,
         mass_mg=mass,
         detectable=float(agatston > 0),
-        peak_hu=p["baseline_hu"] + excess.max(),
-        image_hu=p["baseline_hu"] + excess,
+        peak_hu=p["baseline_hu"] + slices[brightest].max(),
+        image_hu=p["baseline_hu"] + slices[brightest],
+        slice=brightest,
+        n_slices=len(slices),
     )
 
 
@@ -122,11 +220,17 @@ def ckd5d_wall(phi):
 
 
 def selfcheck():
+    tiled = dict(DEFAULTS, site_cv=0.0)
     for phi, want in [(0.01, 0.0), (0.05, 162.0), (0.1, 388.8), (0.2, 1166.4)]:
         m, r = ckd5d_wall(phi)
-        got = reading(m, r, 5.0)["agatston"]
+        got = reading(m, r, 5.0, tiled)["agatston"]
         assert abs(got - want) < 1e-6, (phi, got, want)
-    print("mirror agrees with imaging.rs (uniform 1/5/10/20% on the ckd5d wall: 0/162/388.8/1166.4 AU)")
+    for phi, want in [(0.01, 0.0), (0.02, 14.18), (0.05, 196.22), (0.1, 541.28), (0.2, 949.72)]:
+        m, r = ckd5d_wall(phi)
+        got = reading(m, r, 5.0)["agatston"]
+        assert abs(got - want) < 0.01, (phi, got, want)
+    print("mirror agrees with imaging.rs (uniform 1/5/10/20% on the ckd5d wall: tiled 0/162/388.8/1166.4 AU; "
+          "1/2/5/10/20% with the default sites of seed 1: 0/14.18/196.22/541.28/949.72 AU)")
 
 
 def figure(run, out):
@@ -144,10 +248,13 @@ def figure(run, out):
         t_h = float(np.asarray(f["fields/time_h"])[-1]) if "time_h" in f["fields"] else float("nan")
     p = dict(DEFAULTS)
     p.update({k: float(v) for k, v in cfg.get("imaging", {}).items()})
+    seed = int(cfg.get("simulation", {}).get("seed", 1))
+    tiled = dict(p, site_cv=0.0)
     wall = (region == LAMINA) | (region == MEDIA)
-    base = reading(mineral, region, dx, p)
+    base = reading(mineral, region, dx, p, seed)
     scales = np.linspace(0.25, 8.0, 32)
-    curve = [reading(np.minimum(mineral * k, 1.0), region, dx, p) for k in scales]
+    curve = [reading(np.minimum(mineral * k, 1.0), region, dx, p, seed) for k in scales]
+    curve_tiled = [reading(np.minimum(mineral * k, 1.0), region, dx, tiled) for k in scales]
     mean = [np.minimum(mineral * k, 1.0)[wall].mean() for k in scales]
 
     fig, ax = plt.subplots(1, 3, figsize=(14, 4.2))
@@ -161,21 +268,28 @@ def figure(run, out):
     half = n // 2 * p["pixel_mm"]
     ext = [-half - p["pixel_mm"] / 2, half + p["pixel_mm"] / 2] * 2
     im = ax[1].imshow(base["image_hu"], origin="lower", cmap="gray", extent=ext)
-    ax[1].contour(base["image_hu"] >= p["threshold_hu"], levels=[0.5], colors="red", extent=ext, origin="lower")
+    if (base["image_hu"] >= p["threshold_hu"]).any():
+        ax[1].contour(base["image_hu"] >= p["threshold_hu"], levels=[0.5], colors="red", extent=ext, origin="lower")
     ax[1].set(xlabel="mm", ylabel="mm",
-              title=f"synthetic CT slice ({p['vessel_diameter_mm']} mm vessel)\npeak {base['peak_hu']:.0f} HU, Agatston {base['agatston']:.0f}")
+              title=f"brightest CT slice ({base['slice'] + 1} of {base['n_slices']}, {p['vessel_diameter_mm']} mm vessel)\n"
+                    f"peak {base['peak_hu']:.0f} HU; segment: Agatston {base['agatston']:.0f}, volume {base['volume_mm3']:.0f} mm³")
     fig.colorbar(im, ax=ax[1], label="HU")
-    ax[2].plot(100 * np.array(mean), [c["agatston"] for c in curve], "o-", ms=3)
+    ax[2].plot(100 * np.array(mean), [c["agatston"] for c in curve], "o-", ms=3, label="Agatston (AU)")
+    ax[2].plot(100 * np.array(mean), [c["volume_mm3"] for c in curve], "s-", ms=3, label="volume score (mm³)")
+    ax[2].plot(100 * np.array(mean), [c["agatston"] for c in curve_tiled], ":", color="C0", label="Agatston, tiled (site_cv 0)")
+    ax[2].plot(100 * np.array(mean), [c["volume_mm3"] for c in curve_tiled], ":", color="C1", label="volume, tiled")
     ax[2].axvline(100 * mineral[wall].mean(), color="gray", ls="--", label="this run")
-    ax[2].set(xlabel="mean wall mineral fraction, % (the run's pattern × k)", ylabel="Agatston (AU)",
-              title=f"{p['segment_length_mm']:.0f} mm segment, {p['slice_mm']} mm slices")
-    ax[2].legend()
+    ax[2].set(xlabel="mean wall mineral fraction, % (the run's pattern × k)", ylabel="score",
+              title=f"{p['segment_length_mm']:.0f} mm segment, {p['slice_mm']:g} mm slices\nsites: cv {p['site_cv']:g}, seed {seed}")
+    ax[2].legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(out, dpi=110)
     print(f"{out}: mean wall fraction {mineral[wall].mean():.3e}, peak {base['peak_hu']:.1f} HU, "
-          f"Agatston {base['agatston']:.1f}, detectable {base['detectable']:.0f}")
-    first = next((m for m, c in zip(mean, curve) if c["detectable"]), None)
-    print(f"the run's pattern becomes detectable at a mean wall fraction of {first}")
+          f"Agatston {base['agatston']:.1f}, volume {base['volume_mm3']:.1f} mm³, detectable {base['detectable']:.0f}")
+    for name, c in (("sites", curve), ("tiled", curve_tiled)):
+        first = next((m for m, r in zip(mean, c) if r["detectable"]), None)
+        print(f"{name}: the run's pattern becomes detectable at a mean wall fraction of {first}; "
+              + ", ".join(f"{100 * m:.1f}%: {r['agatston']:.0f} AU / {r['volume_mm3']:.0f} mm³" for m, r in zip(mean, c)))
 
 
 if __name__ == "__main__":

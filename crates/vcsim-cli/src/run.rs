@@ -575,7 +575,7 @@ fn series_groups() -> Vec<SeriesGroup<'static>> {
 /// (a rule of the step alone, so resumed runs write the same rows).
 fn series_rows(world: &World, s: &Summary, c: &ClinicalCadence) -> [Vec<f64>; 4] {
     let due = c.tissue && (world.step.is_multiple_of(c.every) || world.step == c.last);
-    let record = world.clinical_record(&c.imaging, due);
+    let record = world.clinical_record(&c.imaging, c.seed, due);
     world.series_rows(s, &record)
 }
 
@@ -584,6 +584,9 @@ fn series_rows(world: &World, s: &Summary, c: &ClinicalCadence) -> [Vec<f64>; 4]
 struct ClinicalCadence {
     /// The vessel and scanner (`[imaging]`).
     imaging: ImagingParams,
+    /// The run's seed (`simulation.seed`), from which the sites of the
+    /// vessel are drawn: the same pattern at every reading.
+    seed: u64,
     /// Tissue mode (culture has no vessel: always NaN).
     tissue: bool,
     /// Steps per simulated day (at least 1).
@@ -1065,6 +1068,7 @@ pub fn run(
         threshold: scenario.mineral.calcified_fraction,
         imaging: ClinicalCadence {
             imaging: scenario.imaging.clone(),
+            seed: scenario.simulation.seed,
             tissue: scenario.mode == vcsim_rules::scenario::Mode::Tissue,
             every: ((24.0 / scenario.simulation.dt_h).round() as u64).max(1),
             last: n_steps,

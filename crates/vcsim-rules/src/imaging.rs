@@ -20,7 +20,13 @@
 //!    the fraction of the patch voxel it reads, so a uniform fraction φ fills
 //!    φ of the annulus (the outer layers, longer on the cylinder, hold
 //!    proportionally more than in the flat patch). Only the calcifiable wall
-//!    (lamina and media voxels) contributes mineral. The mineral volume that
+//!    (lamina and media voxels) contributes mineral. The wall is divided into
+//!    [`Sites`] of `imaging.site_length_mm` × `imaging.site_arc_mm`, each
+//!    holding `f·φ` with its own factor `f`: log-normal with coefficient of
+//!    variation `imaging.site_cv`, mean 1 over the segment, drawn once from
+//!    the run's seed (the patient's anatomy, the same at every reading), and
+//!    at most what fills the site's wall; `site_cv = 0` is one site of
+//!    factor 1. The mineral volume that
 //!    falls into each CT voxel (`pixel_mm² × slice_mm`, ideal box sampling,
 //!    no blur) becomes a hydroxyapatite density `ρ = 3160 mg/cm³ × mineral
 //!    volume / voxel volume` and a CT number `HU = baseline + ρ / c_HA`.
@@ -34,10 +40,11 @@
 //!
 //! Nothing here changes the simulation: the readout reads the mineral field.
 
+use crate::purpose;
 use crate::records::ClinicalRecord;
 use crate::scenario::params::{HA_DENSITY_MG_PER_CM3, ImagingParams};
 use crate::world::World;
-use vcsim_core::Region;
+use vcsim_core::{Region, Stream};
 
 /// Lower HU bounds of the Agatston density weights 2, 3 and 4 (weight 1
 /// below 200 HU, down to the threshold).
@@ -106,6 +113,115 @@ impl<'a> Patch<'a> {
         }
         if n > 0 { sum / n as f64 } else { 0.0 }
     }
+
+    /// Mid-wall radius of the patch on the vessel of `p`, mm (the radius at
+    /// which arc lengths are measured); `None` without wall.
+    pub fn mid_wall_radius_mm(&self, p: &ImagingParams) -> Option<f64> {
+        let (lo, hi) = self.wall_range()?;
+        Some(0.5 * p.vessel_diameter_mm + 0.5 * (lo + hi) as f64 * (self.dx_um * 1e-3))
+    }
+}
+
+/// The sites of the segment's wall: the wall is divided along the axis into
+/// `n_axial` sites of `length_mm` from the segment's start (the last one
+/// cut at the segment's end) and around the circumference into `n_arc`
+/// equal arcs from angle 0. A wall voxel of site `(j, i)` holds `f·φ` of
+/// hydroxyapatite, φ the fraction of the patch voxel it reads and `f` the
+/// site's factor, at most `1/φ̄` (φ̄ the patch's mean fraction over the wall
+/// on the cylinder), so that a site holds at most a full wall: the stated
+/// heterogeneity of the wall at the mm scale that one simulated patch cannot
+/// know (docs/imaging.md, step 2).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sites {
+    /// Axial length of a site, mm.
+    pub length_mm: f64,
+    /// Sites along the axis.
+    pub n_axial: usize,
+    /// Sites around the circumference.
+    pub n_arc: usize,
+    /// Factor of site `(j, i)` at `j * n_arc + i`; their mean, weighted by
+    /// the sites' lengths within the segment, is 1.
+    pub factors: Vec<f64>,
+}
+
+impl Sites {
+    /// One site of factor 1 over a segment of `segment_length_mm`: the patch
+    /// tiled over the whole segment (what `imaging.site_cv = 0` gives).
+    pub fn uniform(segment_length_mm: f64) -> Self {
+        Self {
+            length_mm: segment_length_mm,
+            n_axial: 1,
+            n_arc: 1,
+            factors: vec![1.0],
+        }
+    }
+
+    /// The sites of the segment of `p` whose mid-wall circumference is
+    /// `circumference_mm`, their factors drawn from the run's `seed`.
+    ///
+    /// Each factor is log-normal with mean 1 and coefficient of variation
+    /// `p.site_cv` (a standard normal from two uniforms of the site's own
+    /// stream by Box–Muller, so the pattern depends on the seed and the
+    /// site only), then all are divided by their mean weighted by the sites'
+    /// lengths, so that the segment holds the patch's mineral exactly
+    /// (unless a site is full). `site_cv = 0` gives [`Sites::uniform`].
+    pub fn draw(p: &ImagingParams, circumference_mm: f64, seed: u64) -> Self {
+        let length = p.segment_length_mm;
+        if p.site_cv <= 0.0 {
+            return Self::uniform(length);
+        }
+        let n_axial = ((length / p.site_length_mm) - 1e-9).ceil().max(1.0) as usize;
+        let n_arc = (circumference_mm / p.site_arc_mm).round().max(1.0) as usize;
+        let sigma2 = (1.0 + p.site_cv * p.site_cv).ln();
+        let (mu, sigma) = (-0.5 * sigma2, sigma2.sqrt());
+        let mut factors = Vec::with_capacity(n_axial * n_arc);
+        let (mut sum, mut weight) = (0.0, 0.0);
+        for j in 0..n_axial {
+            let z0 = j as f64 * p.site_length_mm;
+            let len = ((j + 1) as f64 * p.site_length_mm).min(length) - z0;
+            for i in 0..n_arc {
+                let mut s = Stream::new(seed, j as u64, i as u64, purpose::IMAGING_SITE);
+                let f = (mu + sigma * standard_normal(&mut s)).exp();
+                sum += f * len;
+                factors.push(f);
+            }
+            weight += len * n_arc as f64;
+        }
+        let mean = sum / weight;
+        for f in &mut factors {
+            *f /= mean;
+        }
+        Self {
+            length_mm: p.site_length_mm,
+            n_axial,
+            n_arc,
+            factors,
+        }
+    }
+
+    /// The sites of the segment of `p` with the wall of `patch` (see
+    /// [`Sites::draw`]); one uniform site without wall.
+    pub fn of(patch: &Patch, p: &ImagingParams, seed: u64) -> Self {
+        match patch.mid_wall_radius_mm(p) {
+            Some(r_mid) => Self::draw(p, 2.0 * std::f64::consts::PI * r_mid, seed),
+            None => Self::uniform(p.segment_length_mm),
+        }
+    }
+
+    /// Factor of site `(j, i)`.
+    pub fn factor(&self, j: usize, i: usize) -> f64 {
+        self.factors[j * self.n_arc + i]
+    }
+}
+
+/// A standard normal number from two uniforms of `s` (Box–Muller, the
+/// cosine branch): written out rather than taken from a crate so that the
+/// site pattern of a seed stays the same across dependency versions (and
+/// `scripts/imaging_figure.py` can mirror it).
+fn standard_normal(s: &mut Stream) -> f64 {
+    let u1 = 1.0 - s.uniform(); // (0, 1]
+    let u2 = s.uniform();
+    (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
 }
 
 /// A synthetic CT of the segment: `n_slices` slices of `n × n` pixels,
@@ -160,19 +276,45 @@ fn row_measure(z: f64, iz: usize, period: f64, dz: f64) -> f64 {
     full * dz + (rest - iz as f64 * dz).clamp(0.0, dz)
 }
 
-/// The synthetic CT of the vessel segment whose wall is `patch`.
+/// The synthetic CT of the vessel segment whose wall is `patch`, its sites
+/// drawn from the run's `seed` ([`Sites::of`]; see [`synthetic_ct_with`]).
+pub fn synthetic_ct(patch: &Patch, p: &ImagingParams, seed: u64) -> CtImage {
+    synthetic_ct_with(patch, p, &Sites::of(patch, p, seed))
+}
+
+/// The synthetic CT of the vessel segment whose wall is `patch`, with the
+/// wall's `sites`.
 ///
 /// Sampling: around the circumference, steps of at most `min(dx, pixel/32)`
-/// of arc (each reads the patch column under its centre); radially, each
-/// patch voxel is split into `⌈dx / (pixel/32)⌉` shells; along the axis, the
-/// exact length of each patch row inside each slice. A sample holds its
-/// voxel's mineral volume fraction times its true volume in the cylinder
+/// of arc (each reads the patch column under its centre, and belongs to the
+/// arc site under its centre); radially, each patch voxel is split into
+/// `⌈dx / (pixel/32)⌉` shells; along the axis, the exact length of each
+/// patch row inside each piece of a slice that one axial site covers. A
+/// sample holds its voxel's mineral volume fraction, times its site's factor
+/// (at most `1/φ̄`, a full wall), times its true volume in the cylinder
 /// (`r·dθ·dr·dz`) and gives it to the pixel under its centre, so a uniform
-/// fraction φ fills exactly φ × the annulus.
-pub fn synthetic_ct(patch: &Patch, p: &ImagingParams) -> CtImage {
+/// fraction φ at factor 1 fills exactly φ × the annulus.
+pub fn synthetic_ct_with(patch: &Patch, p: &ImagingParams, sites: &Sites) -> CtImage {
+    render(patch, p, sites, sites.factors.len() > 1)
+}
+
+/// [`synthetic_ct_with`], slice by slice (`by_site` false: every sample of
+/// every slice with its site's factor, the readout before sites when there
+/// is one site) or site by site (`by_site` true: each site's image at
+/// factor 1, scaled; the same image up to rounding, tested).
+fn render(patch: &Patch, p: &ImagingParams, sites: &Sites, by_site: bool) -> CtImage {
     let [nz, ny, nx] = patch.shape;
     assert_eq!(patch.mineral.len(), nz * ny * nx, "mineral: one per voxel");
     assert_eq!(patch.region.len(), nz * ny * nx, "region: one per voxel");
+    assert!(
+        sites.n_axial >= 1 && sites.n_arc >= 1 && sites.length_mm > 0.0,
+        "sites: at least one, of positive length"
+    );
+    assert_eq!(
+        sites.factors.len(),
+        sites.n_axial * sites.n_arc,
+        "sites: one factor per site"
+    );
     let dx = patch.dx_um * 1e-3; // mm
     let pix = p.pixel_mm;
     let h = p.slice_mm;
@@ -189,14 +331,19 @@ pub fn synthetic_ct(patch: &Patch, p: &ImagingParams) -> CtImage {
     let r_mid = r_lumen + 0.5 * (lo + hi) as f64 * dx;
     let circumference = 2.0 * std::f64::consts::PI * r_mid;
     let fine = pix / 32.0;
-    let n_theta = (circumference / dx.min(fine)).ceil() as usize;
+    // Every arc site gets the same number of angles (`per_site`), so each
+    // holds exactly its share of the circumference.
+    let n_arc = sites.n_arc;
+    let per_site = ((circumference / dx.min(fine)).ceil() as usize).div_ceil(n_arc);
+    let n_theta = per_site * n_arc;
     let arc = circumference / n_theta as f64;
     let n_r = (dx / fine).ceil().max(1.0) as usize;
     let dr = dx / n_r as f64;
     let period_y = ny as f64 * dx;
     let period_z = nz as f64 * dx;
-    // Pixel of every (angle, radial shell) sample, and the patch column of
-    // every angle: the same in every slice.
+    // Pixel of every (angle, radial shell) sample and the patch column of
+    // every angle: the same in every slice. Angle `k` lies in arc site
+    // `k / per_site`.
     let dtheta = arc / r_mid;
     let radii: Vec<f64> = (lo..hi)
         .flat_map(|ix| (0..n_r).map(move |j| r_lumen + ix as f64 * dx + (j as f64 + 0.5) * dr))
@@ -218,61 +365,186 @@ pub fn synthetic_ct(patch: &Patch, p: &ImagingParams) -> CtImage {
     }
     // mm³ of mineral → HU above baseline in one CT voxel.
     let hu_per_mm3 = HA_DENSITY_MG_PER_CM3 / (ct.voxel_mm3() * p.c_ha_mg_per_cm3_per_hu);
-    let mut weights = vec![0.0; nz];
-    let mut previous: Option<(Vec<f64>, usize, f64)> = None;
+    // A site holds at most a full wall: its factor at most 1/φ̄, φ̄ the
+    // patch's mineral volume fraction over its wall as it lies on the
+    // cylinder (each voxel weighted by its radius).
+    let full = {
+        let (mut mineral, mut volume) = (0.0, 0.0);
+        for (v, (&m, &r)) in patch.mineral.iter().zip(patch.region).enumerate() {
+            if is_wall(r) {
+                let radius = r_lumen + ((v % nx) as f64 + 0.5) * dx;
+                mineral += m * radius;
+                volume += radius;
+            }
+        }
+        if mineral > 0.0 {
+            volume / mineral
+        } else {
+            f64::INFINITY
+        }
+    };
+    // The pieces of every slice in each axial site, and the length of every
+    // patch row within each piece.
+    let pieces: Vec<Vec<(usize, Vec<f64>)>> = (0..n_slices)
+        .map(|slice| {
+            let z0 = slice as f64 * h;
+            let z1 = ((slice + 1) as f64 * h).min(length);
+            let first = ((z0 / sites.length_mm) as usize).min(sites.n_axial - 1);
+            let mut pieces = Vec::new();
+            for j in first..sites.n_axial {
+                let za = z0.max(j as f64 * sites.length_mm);
+                if za >= z1 {
+                    break;
+                }
+                // The last site runs to the end of the segment.
+                let zb = if j + 1 == sites.n_axial {
+                    z1
+                } else {
+                    z1.min((j + 1) as f64 * sites.length_mm)
+                };
+                if zb > za {
+                    let weights: Vec<f64> = (0..nz)
+                        .map(|iz| {
+                            row_measure(zb, iz, period_z, dx) - row_measure(za, iz, period_z, dx)
+                        })
+                        .collect();
+                    pieces.push((j, weights));
+                }
+            }
+            pieces
+        })
+        .collect();
     let mut total_mm3 = 0.0;
-    for slice in 0..n_slices {
-        let z0 = slice as f64 * h;
-        let z1 = ((slice + 1) as f64 * h).min(length);
-        for (iz, w) in weights.iter_mut().enumerate() {
-            *w = row_measure(z1, iz, period_z, dx) - row_measure(z0, iz, period_z, dx);
-        }
-        let base = slice * n * n;
-        // A slice that sees the patch rows in the same lengths as the one
-        // before is the same image (the usual case: slices ≫ the patch).
-        if let Some((ref w, from, mm3)) = previous
-            && *w == weights
-        {
-            let (done, rest) = ct.hu.split_at_mut(base);
-            rest[..n * n].copy_from_slice(&done[from * n * n..(from + 1) * n * n]);
-            total_mm3 += mm3;
-            continue;
-        }
-        // Mineral length (fraction × mm along the axis) of every wall voxel
-        // of one circumferential column, summed over the patch rows.
+    if !by_site {
+        // Slice by slice, every sample with its site's factor (what the
+        // readout did before sites when there is one site). The distinct
+        // patch columns that each arc site reads:
+        let site_columns: Vec<Vec<usize>> = columns
+            .chunks(per_site)
+            .map(|c| {
+                let mut c = c.to_vec();
+                c.sort_unstable();
+                c.dedup();
+                c
+            })
+            .collect();
+        let one_site = sites.n_axial == 1 && n_arc == 1;
+        let mut previous: Option<(&Vec<f64>, usize, f64)> = None;
         let mut axial = vec![0.0; ny * nx];
-        for (iz, &w) in weights.iter().enumerate() {
-            if w == 0.0 {
+        for (slice, pieces) in pieces.iter().enumerate() {
+            let base = slice * n * n;
+            // With one site, a slice that sees the patch rows in the same
+            // lengths as the one before is the same image (the usual case:
+            // slices ≫ the patch).
+            if one_site
+                && let (Some((w, from, mm3)), Some((_, weights))) = (previous, pieces.first())
+                && w == weights
+            {
+                let (done, rest) = ct.hu.split_at_mut(base);
+                rest[..n * n].copy_from_slice(&done[from * n * n..(from + 1) * n * n]);
+                total_mm3 += mm3;
                 continue;
             }
-            for iy in 0..ny {
-                for ix in lo..hi {
-                    let i = (iz * ny + iy) * nx + ix;
-                    if is_wall(patch.region[i]) {
-                        axial[iy * nx + ix] += w * patch.mineral[i];
+            let img = &mut ct.hu[base..base + n * n];
+            let mut slice_mm3 = 0.0;
+            for (j, weights) in pieces {
+                for (i, cols) in site_columns.iter().enumerate() {
+                    let f = sites.factor(*j, i).min(full);
+                    // Mineral length (fraction × mm along the axis) of every
+                    // wall voxel of the columns this site reads, summed over
+                    // the patch rows.
+                    for &iy in cols {
+                        for ix in lo..hi {
+                            let mut a = 0.0;
+                            for (iz, &w) in weights.iter().enumerate() {
+                                let v = (iz * ny + iy) * nx + ix;
+                                if w != 0.0 && is_wall(patch.region[v]) {
+                                    a += w * (f * patch.mineral[v]);
+                                }
+                            }
+                            axial[iy * nx + ix] = a;
+                        }
+                    }
+                    for k in i * per_site..(i + 1) * per_site {
+                        let iy = columns[k];
+                        for ix in lo..hi {
+                            let a = axial[iy * nx + ix];
+                            if a == 0.0 {
+                                continue;
+                            }
+                            let sample = (k * (hi - lo) + ix - lo) * n_r;
+                            let shells = &radii[(ix - lo) * n_r..(ix - lo + 1) * n_r];
+                            for (jr, &r) in shells.iter().enumerate() {
+                                // Fraction × the shell element's volume r·dθ·dr·dz.
+                                let v = a * r * dtheta * dr;
+                                img[pixels[sample + jr] as usize] += v * hu_per_mm3;
+                                slice_mm3 += v;
+                            }
+                        }
+                    }
+                }
+            }
+            total_mm3 += slice_mm3;
+            if one_site && let Some((_, weights)) = pieces.first() {
+                previous = Some((weights, slice, slice_mm3));
+            }
+        }
+    } else {
+        // Site by site and row by row: the samples of arc site i reading
+        // patch row iz give, per mm along the axis, an image B at factor 1,
+        // and f·B at factor f. The same numbers as the slice-by-slice path up
+        // to rounding, at a fraction of its cost (each sample is visited
+        // once, not once per slice).
+        let mut slice_mm3 = vec![0.0; n_slices];
+        let mut dense = vec![0.0; n * n];
+        for i in 0..n_arc {
+            for iz in 0..nz {
+                if !pieces.iter().flatten().any(|(_, w)| w[iz] != 0.0) {
+                    continue;
+                }
+                for k in i * per_site..(i + 1) * per_site {
+                    let iy = columns[k];
+                    for ix in lo..hi {
+                        let v = (iz * ny + iy) * nx + ix;
+                        let phi = patch.mineral[v];
+                        if phi == 0.0 || !is_wall(patch.region[v]) {
+                            continue;
+                        }
+                        let sample = (k * (hi - lo) + ix - lo) * n_r;
+                        let shells = &radii[(ix - lo) * n_r..(ix - lo + 1) * n_r];
+                        for (jr, &r) in shells.iter().enumerate() {
+                            dense[pixels[sample + jr] as usize] += phi * r * dtheta * dr;
+                        }
+                    }
+                }
+                let mut base = Vec::new();
+                for (px, d) in dense.iter_mut().enumerate() {
+                    if *d != 0.0 {
+                        base.push((px, *d));
+                        *d = 0.0;
+                    }
+                }
+                if base.is_empty() {
+                    continue;
+                }
+                let volume: f64 = base.iter().map(|&(_, b)| b).sum();
+                for (slice, pieces) in pieces.iter().enumerate() {
+                    let img = &mut ct.hu[slice * n * n..(slice + 1) * n * n];
+                    for (j, weights) in pieces {
+                        let w = weights[iz];
+                        if w == 0.0 {
+                            continue;
+                        }
+                        let scale = w * sites.factor(*j, i).min(full);
+                        for &(px, b) in &base {
+                            img[px] += scale * b * hu_per_mm3;
+                        }
+                        slice_mm3[slice] += scale * volume;
                     }
                 }
             }
         }
-        let img = &mut ct.hu[base..base + n * n];
-        let mut slice_mm3 = 0.0;
-        let mut sample = 0;
-        for &iy in &columns {
-            for ix in lo..hi {
-                let a = axial[iy * nx + ix];
-                for &r in &radii[(ix - lo) * n_r..(ix - lo + 1) * n_r] {
-                    if a != 0.0 {
-                        // Fraction × the shell element's volume r·dθ·dr·dz.
-                        let v = a * r * dtheta * dr;
-                        img[pixels[sample] as usize] += v * hu_per_mm3;
-                        slice_mm3 += v;
-                    }
-                    sample += 1;
-                }
-            }
-        }
-        total_mm3 += slice_mm3;
-        previous = Some((weights.clone(), slice, slice_mm3));
+        total_mm3 = slice_mm3.iter().sum();
     }
     ct.mineral_mm3 = total_mm3;
     ct
@@ -352,9 +624,10 @@ pub fn score(ct: &CtImage, p: &ImagingParams) -> Scores {
 }
 
 /// The clinical reading of a simulated wall patch scaled to the vessel
-/// segment of `p`. Pure: depends on its arguments only.
-pub fn clinical_reading(patch: &Patch, p: &ImagingParams) -> ClinicalRecord {
-    let ct = synthetic_ct(patch, p);
+/// segment of `p`, the sites of its wall drawn from the run's `seed`. Pure:
+/// depends on its arguments only.
+pub fn clinical_reading(patch: &Patch, p: &ImagingParams, seed: u64) -> ClinicalRecord {
+    let ct = synthetic_ct(patch, p, seed);
     let s = score(&ct, p);
     let wall_thickness_um = patch
         .wall_range()
@@ -377,21 +650,22 @@ pub fn clinical_reading(patch: &Patch, p: &ImagingParams) -> ClinicalRecord {
 }
 
 impl World {
-    /// The clinical reading of the current wall at the world's time (see
-    /// [`clinical_reading`]).
-    pub fn clinical(&self, p: &ImagingParams) -> ClinicalRecord {
+    /// The clinical reading of the current wall at the world's time, the
+    /// sites of the vessel drawn from the run's `seed` (`simulation.seed`;
+    /// see [`clinical_reading`]).
+    pub fn clinical(&self, p: &ImagingParams, seed: u64) -> ClinicalRecord {
         ClinicalRecord {
             time_h: self.time_h(),
-            ..clinical_reading(&Patch::of(self), p)
+            ..clinical_reading(&Patch::of(self), p, seed)
         }
     }
 
     /// The `/clinical` row of the current wall: [`World::clinical`] if
     /// `take`, else NaN but the time (a step without a reading, or culture
     /// mode, which has no vessel).
-    pub fn clinical_record(&self, p: &ImagingParams, take: bool) -> ClinicalRecord {
+    pub fn clinical_record(&self, p: &ImagingParams, seed: u64, take: bool) -> ClinicalRecord {
         if take {
-            self.clinical(p)
+            self.clinical(p, seed)
         } else {
             ClinicalRecord {
                 time_h: self.time_h(),

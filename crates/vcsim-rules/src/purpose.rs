@@ -17,6 +17,10 @@ pub const APOPTOSIS: Purpose = Purpose(5);
 pub const CLEARANCE: Purpose = Purpose(6);
 /// The patient's own factors (keyed on the factor's number).
 pub const PATIENT: Purpose = Purpose(20);
+/// The factors of the imaging readout's sites, the patient's anatomy along
+/// the scored vessel (keyed on the site: its axial index in the place of the
+/// step, its arc index as the id).
+pub const IMAGING_SITE: Purpose = Purpose(21);
 /// Removal of an apoptotic body by phagocytes (keyed on the cell).
 pub const BODY_REMOVAL: Purpose = Purpose(7);
 /// A free territory gaining a new cell (keyed on the territory's anchor voxel).

@@ -1,8 +1,19 @@
 //! Tests of the imaging readout: analytic cases of the synthetic CT and of
-//! the scores, monotonicity, and independence of the simulation's dx.
+//! the scores, the sites of the wall, monotonicity, and independence of the
+//! simulation's dx.
 
 use super::*;
 use crate::Scenario;
+
+/// The seed the readings of these tests draw their sites from (the default
+/// `simulation.seed`).
+const SEED: u64 = 1;
+
+/// `p` with one site: the patch tiled over the whole segment (the readout
+/// before sites).
+fn tiled(p: ImagingParams) -> ImagingParams {
+    ImagingParams { site_cv: 0.0, ..p }
+}
 
 /// A wall patch defined physically, sampled at `dx_um`: endothelium to a
 /// depth of 10 µm, media from 10 to 310 µm, adventitia to 340 µm; the mineral
@@ -71,16 +82,21 @@ impl Built {
     }
 
     fn read(&self, p: &ImagingParams) -> ClinicalRecord {
-        clinical_reading(&self.patch(), p)
+        clinical_reading(&self.patch(), p, SEED)
+    }
+
+    fn ct(&self, p: &ImagingParams) -> CtImage {
+        synthetic_ct(&self.patch(), p, SEED)
     }
 }
 
-/// The default vessel (proximal LAD) on a short segment: two slices.
+/// The default vessel (proximal LAD) on a short segment: two slices, and
+/// one site (tiled).
 fn short() -> ImagingParams {
-    ImagingParams {
+    tiled(ImagingParams {
         segment_length_mm: 6.0,
         ..ImagingParams::default()
-    }
+    })
 }
 
 fn close(a: f64, b: f64, rel: f64) -> bool {
@@ -92,16 +108,16 @@ fn a_ring_inside_one_pixel_reads_baseline_plus_its_density() {
     // Lumen 0.5 mm, wall from r = 0.26 to 0.56 mm: the whole ring lies in
     // the centre pixel of 2 mm, whose wall share is the annulus area over the
     // pixel area.
-    let p = ImagingParams {
+    let p = tiled(ImagingParams {
         vessel_diameter_mm: 0.5,
         pixel_mm: 2.0,
         slice_mm: 3.0,
         segment_length_mm: 3.0,
         ..ImagingParams::default()
-    };
+    });
     for phi in [0.0, 0.01, 0.1, 0.7] {
         let b = Built::uniform(phi);
-        let ct = synthetic_ct(&b.patch(), &p);
+        let ct = b.ct(&p);
         assert_eq!(ct.n_slices, 1);
         let (r_in, r_out) = (0.26_f64, 0.56_f64);
         let share = std::f64::consts::PI * (r_out * r_out - r_in * r_in) / (2.0 * 2.0);
@@ -120,7 +136,7 @@ fn uniform_mineral_reads_its_density_times_the_wall_share_of_each_pixel() {
     // supersampling of the annulus, independent of the readout's sampling.
     let p = short();
     let phi = 0.1;
-    let ct = synthetic_ct(&Built::uniform(phi).patch(), &p);
+    let ct = Built::uniform(phi).ct(&p);
     let (r_in, r_out) = (1.85 + 0.01, 1.85 + 0.31);
     let half = (ct.n / 2) as f64;
     let m = 200;
@@ -161,11 +177,11 @@ fn the_segment_holds_the_patchs_mineral_fraction_over_its_wall_volume() {
     let b = Built::new(10.0, 200.0, Some(60.0), |d, _, z| {
         (if d < 100.0 { 0.3 } else { 0.02 }) * (1.0 + z / 60.0)
     });
-    let p = ImagingParams {
+    let p = tiled(ImagingParams {
         segment_length_mm: 10.0,
         ..ImagingParams::default()
-    };
-    let ct = synthetic_ct(&b.patch(), &p);
+    });
+    let ct = b.ct(&p);
     assert_eq!(ct.n_slices, 4);
     let [nz, ny, nx] = b.shape;
     let dx = 0.01;
@@ -202,7 +218,7 @@ fn the_segment_holds_the_patchs_mineral_fraction_over_its_wall_volume() {
 
 #[test]
 fn below_threshold_scores_nothing_and_is_not_detectable() {
-    let r = Built::uniform(0.01).read(&ImagingParams::default());
+    let r = Built::uniform(0.01).read(&tiled(ImagingParams::default()));
     assert!(r.peak_hu > 45.0 && r.peak_hu < 130.0, "{}", r.peak_hu);
     assert_eq!(r.agatston, 0.0);
     assert_eq!(r.volume_mm3, 0.0);
@@ -371,7 +387,9 @@ fn the_reading_grows_with_the_mineral() {
 #[test]
 fn the_reading_does_not_depend_on_the_simulations_dx() {
     // One physical distribution: 30% mineral in a band 60–200 µm deep over
-    // 400 of every 1000 µm of circumference, 5% in the rest of the media.
+    // 400 of every 1000 µm of circumference, 5% in the rest of the media;
+    // read tiled and with the default sites (the same sites at every dx: the
+    // mid-wall radius is physical).
     let phi = |d: f64, y: f64, _z: f64| {
         if (60.0..200.0).contains(&d) && y < 400.0 {
             0.3
@@ -379,40 +397,56 @@ fn the_reading_does_not_depend_on_the_simulations_dx() {
             0.05
         }
     };
-    let p = short();
-    let cts: Vec<CtImage> = [10.0, 5.0, 2.5]
-        .iter()
-        .map(|&dx| synthetic_ct(&Built::new(dx, 1000.0, None, phi).patch(), &p))
-        .collect();
-    let reads: Vec<ClinicalRecord> = [10.0, 5.0, 2.5]
-        .iter()
-        .map(|&dx| Built::new(dx, 1000.0, None, phi).read(&p))
-        .collect();
-    let diff = |a: &CtImage, b: &CtImage| -> f64 {
-        a.hu.iter()
-            .zip(&b.hu)
-            .map(|(x, y)| (x - y).abs())
-            .fold(0.0, f64::max)
+    let with_sites = ImagingParams {
+        site_cv: ImagingParams::default().site_cv,
+        ..short()
     };
-    let excess = reads[2].peak_hu - p.baseline_hu;
-    let (d10, d5) = (diff(&cts[0], &cts[2]), diff(&cts[1], &cts[2]));
-    assert!(excess > 200.0);
-    assert!(d10 < 0.02 * excess, "dx 10 vs 2.5 µm: {d10} HU");
-    assert!(d5 < 0.005 * excess, "dx 5 vs 2.5 µm: {d5} HU");
-    assert!(d5 < d10, "no convergence: {d10} then {d5} HU");
-    // The scores count pixels above a threshold: they agree up to the few
-    // pixels whose value sits at the threshold (one per slice here).
-    let pixel = p.pixel_mm * p.pixel_mm;
-    for r in &reads[..2] {
-        let b = &reads[2];
-        assert!(close(r.ha_mass_mg, b.ha_mass_mg, 1e-9), "{r:?}");
-        assert!(
-            (r.agatston - b.agatston).abs() <= 2.0 * 4.0 * pixel + 1e-9,
-            "{r:?} vs {b:?}"
-        );
-        assert!((r.volume_mm3 - b.volume_mm3).abs() <= 2.0 * pixel * p.slice_mm + 1e-9);
-        assert!(close(r.mass_mg, b.mass_mg, 0.05));
-        assert_eq!(r.detectable, b.detectable);
+    assert!(with_sites.site_cv > 0.0);
+    for p in [short(), with_sites] {
+        let built: Vec<Built> = [10.0, 5.0, 2.5]
+            .iter()
+            .map(|&dx| Built::new(dx, 1000.0, None, phi))
+            .collect();
+        let sites: Vec<Sites> = built
+            .iter()
+            .map(|b| Sites::of(&b.patch(), &p, SEED))
+            .collect();
+        assert!(sites.iter().all(|s| *s == sites[0]), "{sites:?}");
+        let cts: Vec<CtImage> = built.iter().map(|b| b.ct(&p)).collect();
+        let reads: Vec<ClinicalRecord> = built.iter().map(|b| b.read(&p)).collect();
+        let diff = |a: &CtImage, b: &CtImage| -> f64 {
+            a.hu.iter()
+                .zip(&b.hu)
+                .map(|(x, y)| (x - y).abs())
+                .fold(0.0, f64::max)
+        };
+        let excess = reads[2].peak_hu - p.baseline_hu;
+        let (d10, d5) = (diff(&cts[0], &cts[2]), diff(&cts[1], &cts[2]));
+        assert!(excess > 200.0);
+        assert!(d10 < 0.02 * excess, "dx 10 vs 2.5 µm: {d10} HU");
+        assert!(d5 < 0.005 * excess, "dx 5 vs 2.5 µm: {d5} HU");
+        assert!(d5 < d10, "no convergence: {d10} then {d5} HU");
+        // The scores count pixels above a threshold: they agree up to the few
+        // pixels whose value sits at the threshold (one per slice here).
+        // The mineral agrees exactly when tiled; with sites, each arc site's
+        // share of the 400 µm band is sampled at angle steps ≤ dx, so it
+        // agrees up to a sample at each of the band's edges.
+        let mass_tolerance = if p.site_cv > 0.0 { 2e-3 } else { 1e-9 };
+        let pixel = p.pixel_mm * p.pixel_mm;
+        for r in &reads[..2] {
+            let b = &reads[2];
+            assert!(
+                close(r.ha_mass_mg, b.ha_mass_mg, mass_tolerance),
+                "{r:?} vs {b:?}"
+            );
+            assert!(
+                (r.agatston - b.agatston).abs() <= 2.0 * 4.0 * pixel + 1e-9,
+                "{r:?} vs {b:?}"
+            );
+            assert!((r.volume_mm3 - b.volume_mm3).abs() <= 2.0 * pixel * p.slice_mm + 1e-9);
+            assert!(close(r.mass_mg, b.mass_mg, 0.05));
+            assert_eq!(r.detectable, b.detectable);
+        }
     }
 }
 
@@ -450,7 +484,8 @@ fn a_world_reads_its_own_wall() {
     )
     .expect("scenario");
     let mut sim = crate::Simulation::new(&s).expect("simulation");
-    let zero = sim.world.clinical(&s.imaging);
+    let seed = s.simulation.seed;
+    let zero = sim.world.clinical(&s.imaging, seed);
     assert_eq!((zero.agatston, zero.ha_mass_mg), (0.0, 0.0));
     let region = sim.world.lattice.region.clone();
     for (m, r) in sim.world.mineral.iter_mut().zip(&region) {
@@ -459,14 +494,14 @@ fn a_world_reads_its_own_wall() {
         }
     }
     let w = &sim.world;
-    let r = w.clinical(&s.imaging);
+    let r = w.clinical(&s.imaging, seed);
     let patch = Patch {
         mineral: &w.mineral,
         region: &w.lattice.region,
         shape: w.lattice.shape,
         dx_um: w.lattice.dx_um,
     };
-    assert_eq!(r, clinical_reading(&patch, &s.imaging));
+    assert_eq!(r, clinical_reading(&patch, &s.imaging, seed));
     // 4 units of 26 µm and the external lamina of 3 µm: 107 µm, 11 voxels of 10 µm.
     assert!(close(r.wall_thickness_um, 110.0, 1e-12), "{r:?}");
     assert!(r.ha_mass_mg > 0.0 && r.peak_hu > s.imaging.baseline_hu);
@@ -482,6 +517,10 @@ fn the_imaging_section_is_declared_and_validated() {
     assert!(e.to_string().contains("imaging.pixel_mm = 5"), "{e}");
     let s = Scenario::from_toml("[imaging]\nvessel_diameter_mm = 2.5\n", "t", &[]).expect("ok");
     assert_eq!(s.imaging.vessel_diameter_mm, 2.5);
+    let e = Scenario::from_toml("[imaging]\nsite_cv = -0.5\n", "t", &[]).expect_err("negative");
+    assert!(e.to_string().contains("imaging.site_cv = -0.5"), "{e}");
+    let s = Scenario::from_toml("[imaging]\nsite_cv = 0.0\n", "t", &[]).expect("ok");
+    assert_eq!(s.imaging.site_cv, 0.0);
     assert_eq!(
         ClinicalRecord::NAMES.len(),
         ClinicalRecord::default().values().len()
@@ -516,16 +555,17 @@ fn ckd5d_wall(phi: impl Fn(Region, usize) -> f64) -> (Vec<f64>, vcsim_core::Latt
     (m, l)
 }
 
+fn wall_patch<'a>(m: &'a [f64], l: &'a vcsim_core::Lattice) -> Patch<'a> {
+    Patch {
+        mineral: m,
+        region: &l.region,
+        shape: l.shape,
+        dx_um: l.dx_um,
+    }
+}
+
 fn read_wall(m: &[f64], l: &vcsim_core::Lattice, p: &ImagingParams) -> ClinicalRecord {
-    clinical_reading(
-        &Patch {
-            mineral: m,
-            region: &l.region,
-            shape: l.shape,
-            dx_um: l.dx_um,
-        },
-        p,
-    )
+    clinical_reading(&wall_patch(m, l), p, SEED)
 }
 
 /// The smallest uniform wall fraction (to 1e-4) that a reader would call
@@ -546,52 +586,85 @@ fn detection_fraction(p: &ImagingParams) -> f64 {
 
 #[test]
 fn the_worked_example_of_docs_imaging_md() {
-    // docs/imaging.md quotes these numbers: keep the two together.
+    // docs/imaging.md quotes these numbers: keep the two together. First the
+    // default readout: the proximal LAD with the default sites of seed 1.
     let lad = ImagingParams::default();
     let uniform = |phi: f64, p: &ImagingParams| {
         let (m, l) = ckd5d_wall(|_, _| phi);
         read_wall(&m, &l, p)
     };
-    let r = uniform(0.01, &lad);
+    let near = |got: f64, want: f64, tol: f64| (got - want).abs() < tol;
+    // φ: peak HU, Agatston, volume, mass score, HA mass, lesions.
+    let table = [
+        (0.01, 252.1, 0.0, 0.0, 0.0, 12.04, 0.0),
+        (0.02, 464.2, 14.18, 12.15, 2.44, 24.09, 3.0),
+        (0.03, 676.3, 53.66, 47.39, 9.54, 36.13, 12.0),
+        (0.05, 1100.5, 196.22, 184.07, 37.33, 60.22, 35.0),
+        (0.10, 2160.9, 541.28, 432.54, 108.83, 120.45, 56.0),
+        (0.20, 2523.9, 949.72, 715.64, 240.27, 234.33, 45.0),
+        (0.30, 2523.9, 1107.27, 830.45, 341.44, 329.69, 43.0),
+    ];
+    for (phi, peak, agatston, volume, mass, ha, lesions) in table {
+        let r = uniform(phi, &lad);
+        assert!(near(r.peak_hu, peak, 0.1), "φ = {phi}: {r:?}");
+        assert!(near(r.agatston, agatston, 0.01), "φ = {phi}: {r:?}");
+        assert!(near(r.volume_mm3, volume, 0.01), "φ = {phi}: {r:?}");
+        assert!(near(r.mass_mg, mass, 0.01) && near(r.ha_mass_mg, ha, 0.01));
+        assert_eq!(r.n_lesions, lesions, "φ = {phi}: {r:?}");
+        assert_eq!(r.detectable, f64::from(u8::from(agatston > 0.0)));
+    }
+    let phi = detection_fraction(&lad);
+    assert!((0.0108..0.0111).contains(&phi), "{phi}");
+    let distal = ImagingParams {
+        vessel_diameter_mm: 1.9,
+        ..lad.clone()
+    };
+    let phi = detection_fraction(&distal);
+    assert!((0.0179..0.0182).contains(&phi), "{phi}");
+    assert!(near(uniform(0.2, &distal).agatston, 514.75, 0.01));
+    // The same wall tiled (site_cv = 0, the readout before sites).
+    let tiled_lad = tiled(lad.clone());
+    let r = uniform(0.01, &tiled_lad);
     assert!(close(r.wall_thickness_um, 255.0, 1e-12));
     assert!(
         (r.peak_hu - 64.8).abs() < 0.1 && r.detectable == 0.0,
         "{r:?}"
     );
     assert!((r.ha_mass_mg - 12.04).abs() < 0.01, "{r:?}");
-    let r = uniform(0.05, &lad);
+    let r = uniform(0.05, &tiled_lad);
     assert!(
         (r.agatston - 162.0).abs() < 1e-6 && r.n_lesions == 160.0,
         "{r:?}"
     );
     assert!((r.peak_hu - 164.1).abs() < 0.1 && (r.volume_mm3 - 486.0).abs() < 1e-6);
     assert!((r.mass_mg - 58.4).abs() < 0.1 && (r.ha_mass_mg - 60.2).abs() < 0.1);
-    let r = uniform(0.1, &lad);
+    let r = uniform(0.1, &tiled_lad);
     assert!(
         (r.agatston - 388.8).abs() < 1e-6 && (r.volume_mm3 - 583.2).abs() < 1e-6,
         "{r:?}"
     );
     assert!((r.peak_hu - 288.2).abs() < 0.1 && (r.mass_mg - 116.6).abs() < 0.1);
-    let r = uniform(0.2, &lad);
+    let r = uniform(0.2, &tiled_lad);
     assert!(
         (r.agatston - 1166.4).abs() < 1e-6 && (r.volume_mm3 - 874.8).abs() < 1e-6,
         "{r:?}"
     );
     assert!((r.peak_hu - 536.5).abs() < 0.1 && (r.mass_mg - 254.2).abs() < 0.1);
     assert!((r.ha_mass_mg - 240.9).abs() < 0.1);
-    let phi = detection_fraction(&lad);
+    let r = uniform(0.3, &tiled_lad);
+    assert!((r.agatston - 1425.6).abs() < 1e-6 && (r.volume_mm3 - 1069.2).abs() < 1e-6);
+    let phi = detection_fraction(&tiled_lad);
     assert!((0.0431..0.0434).contains(&phi), "{phi}");
-    // Distal LAD, 1.9 mm: the same wall is harder to see.
-    let distal = ImagingParams {
-        vessel_diameter_mm: 1.9,
-        ..ImagingParams::default()
-    };
-    let phi = detection_fraction(&distal);
+    let tiled_distal = tiled(distal);
+    let phi = detection_fraction(&tiled_distal);
     assert!((0.0550..0.0553).contains(&phi), "{phi}");
-    let r = uniform(0.2, &distal);
+    let r = uniform(0.2, &tiled_distal);
     assert!((r.agatston - 648.0).abs() < 1e-6, "{r:?}");
     // The same mean fraction on the laminae only (medial calcification
-    // along the elastic laminae) scores the same at CT resolution.
+    // along the elastic laminae) scores the same at CT resolution: exactly
+    // when tiled, within 2% with sites, whose bright pixels put more of the
+    // ring near the threshold (the cap is on a site's wall, not on a voxel,
+    // so a site's laminae may hold more than their own voxels' volume).
     let (m1, l1) = ckd5d_wall(|_, _| 1.0);
     let n_lamina = l1.region.iter().filter(|&&r| r == Region::Lamina).count() as f64;
     let n_wall = m1.iter().filter(|&&x| x > 0.0).count() as f64;
@@ -603,9 +676,437 @@ fn the_worked_example_of_docs_imaging_md() {
                 0.0
             }
         });
-        let on_laminae = read_wall(&m, &l, &lad);
-        let spread = uniform(mean, &lad);
+        let on_laminae = read_wall(&m, &l, &tiled_lad);
+        let spread = uniform(mean, &tiled_lad);
         assert_eq!(on_laminae.agatston, spread.agatston, "{mean}");
         assert!((on_laminae.peak_hu - spread.peak_hu).abs() < 0.02 * spread.peak_hu);
+        let on_laminae = read_wall(&m, &l, &lad);
+        let spread = uniform(mean, &lad);
+        assert!(close(on_laminae.agatston, spread.agatston, 0.02), "{mean}");
+        assert!(
+            close(on_laminae.volume_mm3, spread.volume_mm3, 0.02),
+            "{mean}"
+        );
+    }
+}
+
+/// The synthetic CT as `imaging.rs` computed it before the wall had sites
+/// (the patch tiled over the whole segment), kept unchanged as the
+/// reference that `site_cv = 0` reproduces.
+fn tiled_ct_before_sites(patch: &Patch, p: &ImagingParams) -> CtImage {
+    let [nz, ny, nx] = patch.shape;
+    assert_eq!(patch.mineral.len(), nz * ny * nx, "mineral: one per voxel");
+    assert_eq!(patch.region.len(), nz * ny * nx, "region: one per voxel");
+    let dx = patch.dx_um * 1e-3; // mm
+    let pix = p.pixel_mm;
+    let h = p.slice_mm;
+    let length = p.segment_length_mm;
+    let r_lumen = 0.5 * p.vessel_diameter_mm;
+    let n_slices = ((length / h) - 1e-9).ceil().max(1.0) as usize;
+    let r_max = r_lumen + nx as f64 * dx;
+    let n = 2 * ((r_max / pix + 0.5).ceil() as usize + 1) + 1;
+    let mut ct = CtImage::filled(n, n_slices, pix, h, p.baseline_hu);
+    let Some((lo, hi)) = patch.wall_range() else {
+        return ct;
+    };
+    // Angles map to patch columns by the arc length at mid-wall.
+    let r_mid = r_lumen + 0.5 * (lo + hi) as f64 * dx;
+    let circumference = 2.0 * std::f64::consts::PI * r_mid;
+    let fine = pix / 32.0;
+    let n_theta = (circumference / dx.min(fine)).ceil() as usize;
+    let arc = circumference / n_theta as f64;
+    let n_r = (dx / fine).ceil().max(1.0) as usize;
+    let dr = dx / n_r as f64;
+    let period_y = ny as f64 * dx;
+    let period_z = nz as f64 * dx;
+    // Pixel of every (angle, radial shell) sample, and the patch column of
+    // every angle: the same in every slice.
+    let dtheta = arc / r_mid;
+    let radii: Vec<f64> = (lo..hi)
+        .flat_map(|ix| (0..n_r).map(move |j| r_lumen + ix as f64 * dx + (j as f64 + 0.5) * dr))
+        .collect();
+    let half = (n / 2) as f64;
+    let mut columns = Vec::with_capacity(n_theta);
+    let mut pixels = Vec::with_capacity(n_theta * (hi - lo) * n_r);
+    for k in 0..n_theta {
+        let s = (k as f64 + 0.5) * arc;
+        let iy = (((s % period_y) / dx) as usize).min(ny - 1);
+        columns.push(iy);
+        let theta = s / r_mid;
+        let (sin, cos) = theta.sin_cos();
+        for &r in &radii {
+            let col = ((r * cos / pix + 0.5).floor() + half) as usize;
+            let row = ((r * sin / pix + 0.5).floor() + half) as usize;
+            pixels.push((row * n + col) as u32);
+        }
+    }
+    // mm³ of mineral → HU above baseline in one CT voxel.
+    let hu_per_mm3 = HA_DENSITY_MG_PER_CM3 / (ct.voxel_mm3() * p.c_ha_mg_per_cm3_per_hu);
+    let mut weights = vec![0.0; nz];
+    let mut previous: Option<(Vec<f64>, usize, f64)> = None;
+    let mut total_mm3 = 0.0;
+    for slice in 0..n_slices {
+        let z0 = slice as f64 * h;
+        let z1 = ((slice + 1) as f64 * h).min(length);
+        for (iz, w) in weights.iter_mut().enumerate() {
+            *w = row_measure(z1, iz, period_z, dx) - row_measure(z0, iz, period_z, dx);
+        }
+        let base = slice * n * n;
+        // A slice that sees the patch rows in the same lengths as the one
+        // before is the same image (the usual case: slices ≫ the patch).
+        if let Some((ref w, from, mm3)) = previous
+            && *w == weights
+        {
+            let (done, rest) = ct.hu.split_at_mut(base);
+            rest[..n * n].copy_from_slice(&done[from * n * n..(from + 1) * n * n]);
+            total_mm3 += mm3;
+            continue;
+        }
+        // Mineral length (fraction × mm along the axis) of every wall voxel
+        // of one circumferential column, summed over the patch rows.
+        let mut axial = vec![0.0; ny * nx];
+        for (iz, &w) in weights.iter().enumerate() {
+            if w == 0.0 {
+                continue;
+            }
+            for iy in 0..ny {
+                for ix in lo..hi {
+                    let i = (iz * ny + iy) * nx + ix;
+                    if is_wall(patch.region[i]) {
+                        axial[iy * nx + ix] += w * patch.mineral[i];
+                    }
+                }
+            }
+        }
+        let img = &mut ct.hu[base..base + n * n];
+        let mut slice_mm3 = 0.0;
+        let mut sample = 0;
+        for &iy in &columns {
+            for ix in lo..hi {
+                let a = axial[iy * nx + ix];
+                for &r in &radii[(ix - lo) * n_r..(ix - lo + 1) * n_r] {
+                    if a != 0.0 {
+                        // Fraction × the shell element's volume r·dθ·dr·dz.
+                        let v = a * r * dtheta * dr;
+                        img[pixels[sample] as usize] += v * hu_per_mm3;
+                        slice_mm3 += v;
+                    }
+                    sample += 1;
+                }
+            }
+        }
+        total_mm3 += slice_mm3;
+        previous = Some((weights.clone(), slice, slice_mm3));
+    }
+    ct.mineral_mm3 = total_mm3;
+    ct
+}
+
+#[test]
+fn site_cv_zero_reads_exactly_what_the_tiled_readout_read() {
+    // 2D and 3D patches, segments that are and are not multiples of the
+    // slices or of the site length, two vessels: the same image bit for bit,
+    // whatever the seed and the site geometry.
+    let three_d = Built::new(10.0, 200.0, Some(60.0), |d, y, z| {
+        (if d < 100.0 { 0.3 } else { 0.02 }) * (1.0 + z / 60.0) * (1.0 + y / 400.0)
+    });
+    let band = Built::new(5.0, 1000.0, None, |d, y, _| {
+        if (60.0..200.0).contains(&d) && y < 400.0 {
+            0.3
+        } else {
+            0.05
+        }
+    });
+    let (m, l) = ckd5d_wall(|r, i| {
+        if r == Region::Lamina {
+            0.2
+        } else {
+            0.01 * (i % 7) as f64
+        }
+    });
+    let vessels = [
+        ImagingParams::default(),
+        ImagingParams {
+            segment_length_mm: 10.0,
+            site_length_mm: 2.0,
+            site_arc_mm: 0.7,
+            ..ImagingParams::default()
+        },
+        ImagingParams {
+            vessel_diameter_mm: 1.9,
+            segment_length_mm: 7.3,
+            ..ImagingParams::default()
+        },
+    ];
+    for p in vessels.map(tiled) {
+        for patch in [three_d.patch(), band.patch(), wall_patch(&m, &l)] {
+            let before = tiled_ct_before_sites(&patch, &p);
+            assert!(before.mineral_mm3 > 0.0);
+            for seed in [SEED, 99] {
+                assert_eq!(
+                    Sites::of(&patch, &p, seed),
+                    Sites::uniform(p.segment_length_mm)
+                );
+                assert!(synthetic_ct(&patch, &p, seed) == before, "{p:?}");
+                assert_eq!(
+                    clinical_reading(&patch, &p, seed).agatston,
+                    score(&before, &p).agatston
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn a_site_holds_its_factor_times_the_patch_over_its_own_arc_and_length() {
+    let p = ImagingParams {
+        segment_length_mm: 6.0,
+        ..ImagingParams::default()
+    };
+    let b = Built::uniform(0.1);
+    let all = synthetic_ct_with(&b.patch(), &p, &Sites::uniform(6.0));
+    let n2 = all.n * all.n;
+    let excess = |ct: &CtImage, k: usize| -> f64 {
+        ct.hu[k * n2..(k + 1) * n2]
+            .iter()
+            .map(|h| h - p.baseline_hu)
+            .sum()
+    };
+    // Four arcs of 3 mm in each slice, all empty but the second arc
+    // (90°–180°: left of and above the axis) of the second slice, at × 2.
+    let one = Sites {
+        length_mm: 3.0,
+        n_axial: 2,
+        n_arc: 4,
+        factors: vec![0.0, 0.0, 0.0, 0.0, 0.0, 2.0, 0.0, 0.0],
+    };
+    let ct = synthetic_ct_with(&b.patch(), &p, &one);
+    assert!(ct.hu[..n2].iter().all(|&h| h == p.baseline_hu));
+    assert!(close(
+        ct.mineral_mm3,
+        2.0 * all.mineral_mm3 / 2.0 / 4.0,
+        1e-9
+    ));
+    let c = ct.n / 2;
+    for row in 0..ct.n {
+        for col in 0..ct.n {
+            if ct.hu[ct.at(1, row, col)] > p.baseline_hu {
+                assert!(col <= c && row >= c, "({row}, {col}) is outside the arc");
+            }
+        }
+    }
+    // Sites of 2 mm across slices of 3 mm: slice 0 holds 2 mm at × 1 (and
+    // 1 mm at × 0), slice 1 holds 1 mm at × 0 and 2 mm at × 3.
+    let across = Sites {
+        length_mm: 2.0,
+        n_axial: 3,
+        n_arc: 1,
+        factors: vec![1.0, 0.0, 3.0],
+    };
+    let ct = synthetic_ct_with(&b.patch(), &p, &across);
+    assert!(close(excess(&ct, 0), excess(&all, 0) * 2.0 / 3.0, 1e-9));
+    assert!(close(excess(&ct, 1), excess(&all, 1) * 6.0 / 3.0, 1e-9));
+    // A site holds at most a full wall: × 20 on 10% fills it, no more.
+    let full = synthetic_ct_with(
+        &b.patch(),
+        &p,
+        &Sites {
+            factors: vec![20.0],
+            ..Sites::uniform(6.0)
+        },
+    );
+    assert!(close(full.mineral_mm3, all.mineral_mm3 * 10.0, 1e-9));
+}
+
+#[test]
+fn site_factors_have_mean_one_and_the_stated_spread() {
+    let p = ImagingParams {
+        segment_length_mm: 1000.0,
+        ..ImagingParams::default()
+    };
+    assert!(p.site_cv > 0.0);
+    let s = Sites::draw(&p, 12.5, SEED);
+    // 1000 mm in sites of 3 mm (the last one 1 mm), 12.5 mm in arcs of 1.5 mm.
+    assert_eq!((s.n_axial, s.n_arc), (334, 8));
+    assert_eq!(s.factors.len(), 334 * 8);
+    assert!(s.factors.iter().all(|&f| f > 0.0 && f.is_finite()));
+    let len = |j: usize| if j + 1 == s.n_axial { 1.0 } else { 3.0 };
+    let mut mean = 0.0;
+    for j in 0..s.n_axial {
+        for i in 0..s.n_arc {
+            mean += s.factor(j, i) * len(j) / (1000.0 * 8.0);
+        }
+    }
+    assert!(close(mean, 1.0, 1e-12), "{mean}");
+    // Log-normal: ln f has the standard deviation √ln(1 + cv²).
+    let logs: Vec<f64> = s.factors.iter().map(|f| f.ln()).collect();
+    let m = logs.iter().sum::<f64>() / logs.len() as f64;
+    let sd = (logs.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (logs.len() - 1) as f64).sqrt();
+    let want = (1.0 + p.site_cv * p.site_cv).ln().sqrt();
+    assert!(close(sd, want, 0.05), "sd of ln f {sd}, want {want}");
+    // The pattern is the seed's: the same again, another for another seed.
+    assert_eq!(Sites::draw(&p, 12.5, SEED), s);
+    assert_ne!(Sites::draw(&p, 12.5, SEED + 1).factors, s.factors);
+    assert_eq!(
+        Sites::draw(&tiled(p.clone()), 12.5, SEED),
+        Sites::uniform(1000.0)
+    );
+}
+
+#[test]
+fn the_sites_keep_the_segments_mineral() {
+    // With the default sites the segment holds the patch's mineral as the
+    // tiled readout does, until sites reach a full wall: a full site holds
+    // its wall's volume and no more.
+    let lad = ImagingParams::default();
+    for phi in [0.02, 0.3] {
+        let (m, l) = ckd5d_wall(|_, _| phi);
+        let patch = wall_patch(&m, &l);
+        let with = clinical_reading(&patch, &lad, SEED);
+        let without = clinical_reading(&patch, &tiled(lad.clone()), SEED);
+        let s = Sites::of(&patch, &lad, SEED);
+        let len = |j: usize| ((j + 1) as f64 * s.length_mm).min(120.0) - j as f64 * s.length_mm;
+        let mut kept = 0.0;
+        for j in 0..s.n_axial {
+            for i in 0..s.n_arc {
+                kept += (s.factor(j, i) * phi).min(1.0) * len(j) / (120.0 * s.n_arc as f64);
+            }
+        }
+        if phi == 0.02 {
+            assert!(s.factors.iter().all(|f| f * phi < 1.0));
+            assert!(close(kept, phi, 1e-12));
+        } else {
+            assert!(kept < phi);
+        }
+        assert!(
+            close(with.ha_mass_mg, without.ha_mass_mg * kept / phi, 1e-9),
+            "φ = {phi}: {} mg with sites, {} tiled",
+            with.ha_mass_mg,
+            without.ha_mass_mg
+        );
+    }
+}
+
+#[test]
+fn with_site_spread_the_volume_score_rises_gradually_with_the_mineral() {
+    // A ramp of uniform mineral on the ckd5d wall, proximal LAD: the tiled
+    // readout's volume score takes a few values (every slice changes at
+    // once); with the default sites it rises site by site, and never falls.
+    let lad = ImagingParams::default();
+    let ramp = |p: &ImagingParams| -> Vec<ClinicalRecord> {
+        (0..=30)
+            .map(|k| {
+                let (m, l) = ckd5d_wall(|_, _| 0.01 * k as f64);
+                read_wall(&m, &l, p)
+            })
+            .collect()
+    };
+    let distinct = |r: &[ClinicalRecord]| {
+        let mut v: Vec<f64> = r.iter().map(|x| x.volume_mm3).collect();
+        v.dedup();
+        v.len()
+    };
+    let tiled_ramp = ramp(&tiled(lad.clone()));
+    let sites_ramp = ramp(&lad);
+    assert!(distinct(&tiled_ramp) <= 6, "{}", distinct(&tiled_ramp));
+    assert!(distinct(&sites_ramp) >= 20, "{}", distinct(&sites_ramp));
+    let mut flips = 0;
+    for w in sites_ramp.windows(2) {
+        let (a, b) = (&w[0], &w[1]);
+        assert!(b.volume_mm3 >= a.volume_mm3, "{b:?} after {a:?}");
+        assert!(b.agatston >= a.agatston && b.mass_mg >= a.mass_mg);
+        // (The peak stops at a full wall in the best-filled pixel, up to
+        // rounding.)
+        assert!(b.ha_mass_mg > a.ha_mass_mg, "{a:?} → {b:?}");
+        assert!(b.peak_hu >= a.peak_hu * (1.0 - 1e-12), "{a:?} → {b:?}");
+        flips += usize::from(b.detectable != a.detectable);
+        // No step takes more than a fifth of the final volume score.
+        let last = sites_ramp[30].volume_mm3;
+        assert!(b.volume_mm3 - a.volume_mm3 <= 0.2 * last, "{a:?} → {b:?}");
+    }
+    assert_eq!(flips, 1);
+    // Detection comes earlier than tiled, where the best-placed sites are.
+    let first = |r: &[ClinicalRecord]| r.iter().position(|x| x.detectable > 0.0);
+    assert!(first(&sites_ramp) < first(&tiled_ramp));
+}
+
+#[test]
+fn a_run_keeps_its_sites_and_another_seed_has_its_own() {
+    // The sites are the patient's anatomy: the same at every reading of a
+    // run (whatever the mineral), drawn again for another seed.
+    let p = ImagingParams::default();
+    let (m1, l) = ckd5d_wall(|_, _| 0.04);
+    let (m2, _) = ckd5d_wall(|r, i| {
+        if r == Region::Lamina {
+            0.3
+        } else {
+            0.001 * (i % 5) as f64
+        }
+    });
+    let s1 = Sites::of(&wall_patch(&m1, &l), &p, SEED);
+    assert_eq!(s1, Sites::of(&wall_patch(&m2, &l), &p, SEED));
+    assert_eq!((s1.n_axial, s1.n_arc), (40, 8));
+    let a = synthetic_ct(&wall_patch(&m1, &l), &p, SEED);
+    assert!(a == synthetic_ct(&wall_patch(&m1, &l), &p, SEED));
+    let b = synthetic_ct(&wall_patch(&m1, &l), &p, 7);
+    assert!(a.hu != b.hu);
+    assert!(close(a.mineral_mm3, b.mineral_mm3, 1e-9));
+}
+
+#[test]
+fn site_by_site_renders_what_slice_by_slice_renders() {
+    // The fast path (each site's image at factor 1, scaled) against every
+    // sample of every slice: a 3D patch with sites that cut slices, and the
+    // ckd5d wall with sites that a factor above 1/φ̄ fills.
+    let three_d = Built::new(10.0, 200.0, Some(60.0), |d, y, z| {
+        (if d < 100.0 { 0.3 } else { 0.02 }) * (1.0 + z / 60.0) * (1.0 + y / 400.0)
+    });
+    let (m, l) = ckd5d_wall(|r, i| {
+        if r == Region::Lamina {
+            0.6
+        } else {
+            0.02 * (i % 5) as f64
+        }
+    });
+    let cases = [
+        (
+            three_d.patch(),
+            ImagingParams {
+                segment_length_mm: 10.0,
+                site_length_mm: 2.0,
+                site_arc_mm: 0.7,
+                site_cv: 1.5,
+                ..ImagingParams::default()
+            },
+        ),
+        (wall_patch(&m, &l), ImagingParams::default()),
+    ];
+    for (patch, p) in cases {
+        let sites = Sites::of(&patch, &p, SEED);
+        let mean = patch.wall_fraction();
+        assert!(
+            sites.factors.iter().any(|f| f * mean > 1.0),
+            "a site is full"
+        );
+        let fast = render(&patch, &p, &sites, true);
+        let slow = render(&patch, &p, &sites, false);
+        let peak = slow
+            .hu
+            .iter()
+            .fold(0.0_f64, |a, &h| a.max(h - p.baseline_hu));
+        let worst = fast
+            .hu
+            .iter()
+            .zip(&slow.hu)
+            .fold(0.0_f64, |a, (x, y)| a.max((x - y).abs()));
+        assert!(worst < 1e-9 * peak, "{worst} HU of {peak}");
+        assert!(close(fast.mineral_mm3, slow.mineral_mm3, 1e-12));
+        let (a, b) = (score(&fast, &p), score(&slow, &p));
+        assert!(a.agatston > 0.0);
+        assert_eq!(
+            (a.agatston, a.volume_mm3, a.n_lesions),
+            (b.agatston, b.volume_mm3, b.n_lesions)
+        );
+        assert!(close(a.mass_mg, b.mass_mg, 1e-12) && close(a.peak_hu, b.peak_hu, 1e-12));
     }
 }

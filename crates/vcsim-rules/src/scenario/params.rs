@@ -1250,6 +1250,15 @@ param_group! {
         /// Smallest area of connected calcified pixels in a slice that counts as a lesion.
         min_lesion_area_mm2: f64 = 1.0, unit = "mm²", range = [0.0, 10.0],
             source = "[agatston1990] lesion ≥ 1 mm²";
+        /// Axial length of a site: the segment's wall is divided into sites along the axis (from the segment's start; the last may be shorter) and around the circumference, each holding the patch's mineral fraction times its own factor (docs/imaging.md, step 2).
+        site_length_mm: f64 = 3.0, unit = "mm", range = [0.1, 1000.0],
+            source = "estimate: calcium deposits along coronary arteries are 1.7 ± 3.6 mm (reference segments) to 3.5 ± 3.7 mm (target lesions) long on IVUS [mintz1995]; 3 mm is one CT slice, the finest axial detail a 3 mm scan resolves";
+        /// Arc length of a site around the circumference, at mid-wall; the circumference holds the nearest whole number of sites (at least one).
+        site_arc_mm: f64 = 1.5, unit = "mm", range = [0.1, 1000.0],
+            source = "estimate: a calcium deposit spans 35–40° of the LAD's circumference per cross-section [mehanna2013] (42 ± 80° in reference segments, 115 ± 110° at target lesions [mintz1995]); 1.5 mm is ≈ 45° of the default vessel, 8 sites around it";
+        /// Coefficient of variation of the site factors (log-normal, normalised to a mean of 1 over the segment): how unevenly the same wall calcifies from site to site. 0: one site, the patch tiled over the whole segment.
+        site_cv: f64 = 1.25, unit = "1", range = [0.0, 5.0],
+            source = "calibrated: volume-score growth [raggi2011] ≈ +30%/yr — the default haemodialysis patient's volume score grows +25–38% (6 site seeds; +38% for seed 1) in the second year after its reading reaches 30 AU, when its HA mass grows ≈ +45%/yr (docs/natural_history/; the first year follows the wall's own fast growth, ×3–4 in HA mass); no measurement of the mm-scale spread of medial calcification along an artery was found";
     }
 }
 
