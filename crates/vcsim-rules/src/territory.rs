@@ -48,11 +48,15 @@ impl Territories {
         }
     }
 
-    /// The territories of a wall for `density_per_mm3` cells: each spans the
-    /// media voxels of one lamellar unit radially and `n` voxels along the
-    /// circumference (and the axis, 3D), `n · dx` the length that makes its
-    /// volume about 1/density (at least one voxel). Returns the territories
-    /// and the side `n`.
+    /// The territories of a wall for `density_per_mm3` cells in smooth-muscle
+    /// layers of `media_um`: each spans the media voxels of one lamellar unit
+    /// radially and an equal share of the circumference (and the axis, 3D).
+    /// Their number along each axis is the axis's length over the side that
+    /// gives a layer's block the volume 1/density (rounded, at least one), a
+    /// physical length: so the number of territories, one cell's each, does
+    /// not depend on dx. The voxels of an axis are shared out as evenly as
+    /// whole voxels allow. Returns the territories and the mean side in
+    /// voxels.
     pub fn wall(lattice: &Lattice, density_per_mm3: f64, media_um: f64) -> (Self, usize) {
         if lattice.unit.is_empty() {
             return (Self::voxels(lattice), 1);
@@ -66,22 +70,26 @@ impl Territories {
         } else {
             target_um3 / (media_um * lattice.depth_um)
         };
-        let n = ((side_um / dx).floor() as usize).clamp(1, ny);
+        let blocks =
+            |n_vox: usize| ((n_vox as f64 * dx / side_um).round() as usize).clamp(1, n_vox);
+        let (ny_b, nz_b) = (blocks(ny), if nz > 1 { blocks(nz) } else { 1 });
+        let n = ny.div_ceil(ny_b);
         let units = lattice
             .unit
             .iter()
             .filter(|&&u| u != NO_UNIT)
             .max()
             .map_or(0, |&u| u as usize + 1);
-        let (ny_b, nz_b) = (ny.div_ceil(n), if nz > 1 { nz.div_ceil(n) } else { 1 });
         let n_terr = units * ny_b * nz_b;
         let mut of_voxel = vec![NO_TERRITORY; lattice.len()];
         let mut size = vec![0u32; n_terr];
         let mut anchor = vec![u32::MAX; n_terr];
         for z in 0..nz {
-            let zb = if nz > 1 { z / n } else { 0 };
+            // Block `b` of an axis of `len` voxels in `k` blocks holds
+            // voxels [⌈b·len/k⌉, ⌈(b+1)·len/k⌉).
+            let zb = if nz > 1 { z * nz_b / nz } else { 0 };
             for y in 0..ny {
-                let yb = y / n;
+                let yb = y * ny_b / ny;
                 for x in 0..nx {
                     let u = lattice.unit[x];
                     let v = lattice.index(z, y, x);
@@ -170,11 +178,12 @@ mod tests {
             for (i, &a) in t.anchor.iter().enumerate() {
                 assert_eq!(t.of_voxel[a as usize], i as u32);
             }
-            let mean_um3 = media as f64 * l.voxel_um3() / t.len() as f64;
-            assert!(
-                (3500.0..=5000.0).contains(&mean_um3),
-                "dx {dx}: {mean_um3} µm³"
-            );
+            // 4 units × round(400 / (5000 / (22 · 10))) = 4 × 18 territories
+            // at every dx: one cell's share of the muscle, 5000 µm³ (the
+            // media voxels hold more or less than the 22 µm layers).
+            assert_eq!(t.len(), 72, "dx {dx}");
+            let muscle_um3: f64 = 4.0 * 22.0 * 400.0 * 10.0 / 72.0;
+            assert!((muscle_um3 - 5000.0).abs() < 0.03 * 5000.0);
         }
     }
 }

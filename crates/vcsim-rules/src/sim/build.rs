@@ -214,9 +214,9 @@ pub(super) fn cell_volume_voxels(lattice: &Lattice, s: &Scenario) -> f64 {
     }
 }
 
-/// Puts a contractile VSMC in each territory with probability
-/// `density · territory volume` (tissue, at most 1) or `geometry.cell_fill`
-/// (culture), at the territory's anchor voxel, each with a log-normal PiT-1
+/// Puts a contractile VSMC in each territory (tissue: a territory is one
+/// cell's share of the smooth muscle, 1/`cells.density_per_mm3`) or in each
+/// voxel with probability `geometry.cell_fill` (culture), at the territory's anchor voxel, each with a log-normal PiT-1
 /// expression of mean 1 and its intracellular Pi at equilibrium with the
 /// supplied Pi.
 pub(super) fn place_cells(
@@ -236,13 +236,11 @@ pub(super) fn place_cells(
         &crate::tissue::Systemic::NONE,
         s.simulation.dt_h,
     );
-    let per_um3 = s.cells.density_per_mm3 * 1e-9;
-    for (t, &v) in territories.anchor.iter().enumerate() {
+    for &v in &territories.anchor {
         let fill = match s.mode {
             Mode::Culture => s.geometry.cell_fill,
-            Mode::Tissue => {
-                (per_um3 * f64::from(territories.size[t]) * lattice.voxel_um3()).min(1.0)
-            }
+            // A territory is one cell's share of the muscle (1/density).
+            Mode::Tissue => 1.0,
         };
         if !Stream::new(seed, 0, u64::from(v), purpose::PLACEMENT).bernoulli(fill) {
             continue;
