@@ -29,7 +29,7 @@ DEFAULTS = dict(
     min_lesion_area_mm2=1.0,
     site_length_mm=3.0,
     site_arc_mm=1.5,
-    site_cv=1.25,
+    site_cv=1.0,
 )
 LAMINA, MEDIA = 1, 2
 IMAGING_SITE = 21  # crates/vcsim-rules/src/purpose.rs

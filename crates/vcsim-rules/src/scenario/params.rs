@@ -627,8 +627,8 @@ param_group! {
         growth_product_mM2: f64 = 0.25, unit = "mM²", range = [0.0, 100.0],
             source = "estimate: growth needs far less supersaturation than nucleation (initiation is slow, growth on an existing nidus fast [block2005]; late OPG does not reverse calcification [min2000]) (0.5 mM² in total Ca; the tissue and the culture cells see ionized Ca (half the total in serum and, by this model's convention, in a serum-supplemented medium), so every Ca level of the model is in ionized Ca: half of the total-Ca value)";
         /// Growth velocity of a mineral surface per mM² of free product above growth_product_mM2 (before PPi and Mg): a particle of volume V grows by velocity × its surface (36π)^(1/3)·V^(2/3); a front moves at the velocity.
-        growth_um_per_mM2_h: f64 = 1.0e-4, unit = "µm/(mM²·h)", range = [0.0, 10.0],
-            source = "calibrated: no CT-detectable calcification within 18 months for the default haemodialysis patient (configs/ckd5d.toml) from a clean wall [block2005] (docs/natural_history/); the uncalibrated conversion of the earlier 1.5e-4 per (mM²·h) on the fraction of a 5 µm voxel is 3.1e-4 in ionized-Ca products, which makes the wall detectable at about 10 months";
+        growth_um_per_mM2_h: f64 = 0.85e-4, unit = "µm/(mM²·h)", range = [0.0, 10.0],
+            source = "calibrated: the default haemodialysis patient (configs/ckd5d.toml) from a clean wall does not pass CAC 30 AU within 18 months [block2005], read by the synthetic CT with its sites (imaging.site_cv, calibrated with it; docs/natural_history/): day 568–580 over 3 site seeds at 0.85e-4, 488–504 at 1.0e-4 (the value calibrated on the tiled readout); the uncalibrated conversion of the earlier 1.5e-4 per (mM²·h) on the fraction of a 5 µm voxel is 3.1e-4 in ionized-Ca products, which makes the wall detectable at about 10 months";
         /// PPi (plus bisphosphonate equivalent) that halves crystal growth.
         ppi_growth_half_uM: f64 = 1.5, unit = "µM", range = [0.001, 1.0e5],
             source = "estimate: PPi binds hydroxyapatite and stops growth [seed-review]; daily PPi reduces aortic Ca ~70% [oneill2011]";
@@ -1257,8 +1257,8 @@ param_group! {
         site_arc_mm: f64 = 1.5, unit = "mm", range = [0.1, 1000.0],
             source = "estimate: a calcium deposit spans 35–40° of the LAD's circumference per cross-section [mehanna2013] (42 ± 80° in reference segments, 115 ± 110° at target lesions [mintz1995]); 1.5 mm is ≈ 45° of the default vessel, 8 sites around it";
         /// Coefficient of variation of the site factors (log-normal, normalised to a mean of 1 over the segment): how unevenly the same wall calcifies from site to site. 0: one site, the patch tiled over the whole segment.
-        site_cv: f64 = 1.25, unit = "1", range = [0.0, 5.0],
-            source = "calibrated: volume-score growth [raggi2011] ≈ +30%/yr — the default haemodialysis patient's volume score grows +25–38% (6 site seeds; +38% for seed 1) in the second year after its reading reaches 30 AU, when its HA mass grows ≈ +45%/yr (docs/natural_history/; the first year follows the wall's own fast growth, ×3–4 in HA mass); no measurement of the mm-scale spread of medial calcification along an artery was found";
+        site_cv: f64 = 1.0, unit = "1", range = [0.0, 5.0],
+            source = "calibrated with mineral.growth_um_per_mM2_h: volume-score growth [raggi2011] ≈ +30%/yr — the default haemodialysis patient's volume score grows +24–28% (3 site seeds) in the second year after its reading reaches 30 AU (docs/natural_history/; the first year follows the wall's own fast growth, ×3–4 in HA mass), +18–20% at site_cv 0.75 and +23–39% at 1.25, when 1.25 reaches 30 AU at day 540–556, before block2005's 18 months; no measurement of the mm-scale spread of medial calcification along an artery was found";
     }
 }
 
