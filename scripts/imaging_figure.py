@@ -225,12 +225,12 @@ def selfcheck():
         m, r = ckd5d_wall(phi)
         got = reading(m, r, 5.0, tiled)["agatston"]
         assert abs(got - want) < 1e-6, (phi, got, want)
-    for phi, want in [(0.01, 0.0), (0.02, 14.18), (0.05, 196.22), (0.1, 541.28), (0.2, 949.72)]:
+    for phi, want in [(0.01, 0.0), (0.02, 3.65), (0.05, 190.96), (0.1, 618.43), (0.2, 1004.80)]:
         m, r = ckd5d_wall(phi)
         got = reading(m, r, 5.0)["agatston"]
         assert abs(got - want) < 0.01, (phi, got, want)
     print("mirror agrees with imaging.rs (uniform 1/5/10/20% on the ckd5d wall: tiled 0/162/388.8/1166.4 AU; "
-          "1/2/5/10/20% with the default sites of seed 1: 0/14.18/196.22/541.28/949.72 AU)")
+          "1/2/5/10/20% with the default sites of seed 1: 0/3.65/190.96/618.43/1004.80 AU)")
 
 
 def figure(run, out):

