@@ -27,6 +27,9 @@ pub struct Territories {
     /// The first voxel (storage order) of each territory: where its cell is
     /// stored. Increasing with the territory index.
     pub anchor: Vec<u32>,
+    /// The mean voxel index `[z, y, x]` of each territory: where its cell is
+    /// reported (`/cells`), inside the territory.
+    pub centre: Vec<[f64; 3]>,
 }
 
 impl Territories {
@@ -45,7 +48,9 @@ impl Territories {
             of_voxel,
             size,
             anchor,
+            centre: Vec::new(),
         }
+        .with_centres(lattice)
     }
 
     /// The territories of a wall for `density_per_mm3` cells in smooth-muscle
@@ -112,6 +117,7 @@ impl Territories {
             of_voxel: Vec::new(),
             size: Vec::new(),
             anchor: Vec::new(),
+            centre: Vec::new(),
         };
         let mut order: Vec<usize> = (0..n_terr).filter(|&t| size[t] > 0).collect();
         order.sort_by_key(|&t| anchor[t]);
@@ -130,7 +136,30 @@ impl Territories {
                 }
             })
             .collect();
-        (kept, n)
+        (kept.with_centres(lattice), n)
+    }
+
+    /// Sets [`Territories::centre`] from the voxels of each territory.
+    fn with_centres(mut self, lattice: &Lattice) -> Self {
+        let mut sum = vec![[0.0f64; 3]; self.size.len()];
+        for (v, &t) in self.of_voxel.iter().enumerate() {
+            if t != NO_TERRITORY {
+                let (z, y, x) = lattice.coords(v);
+                let s = &mut sum[t as usize];
+                s[0] += z as f64;
+                s[1] += y as f64;
+                s[2] += x as f64;
+            }
+        }
+        self.centre = sum
+            .iter()
+            .zip(&self.size)
+            .map(|(s, &n)| {
+                let n = f64::from(n.max(1));
+                [s[0] / n, s[1] / n, s[2] / n]
+            })
+            .collect();
+        self
     }
 
     /// Number of territories.
@@ -182,6 +211,14 @@ mod tests {
             // at every dx: one cell's share of the muscle, 5000 µm³ (the
             // media voxels hold more or less than the 22 µm layers).
             assert_eq!(t.len(), 72, "dx {dx}");
+            // A territory's centre lies in its own voxels.
+            for (i, c) in t.centre.iter().enumerate() {
+                let v = l.index(c[0] as usize, (c[1] + 0.5) as usize, (c[2] + 0.5) as usize);
+                assert_eq!(
+                    t.of_voxel[v], i as u32,
+                    "dx {dx}: territory {i} centre {c:?}"
+                );
+            }
             let muscle_um3: f64 = 4.0 * 22.0 * 400.0 * 10.0 / 72.0;
             assert!((muscle_um3 - 5000.0).abs() < 0.03 * 5000.0);
         }

@@ -200,11 +200,24 @@ impl World {
             Vec::with_capacity(n),
             Vec::with_capacity(n),
         );
+        // A cell is reported at its territory's centre (the mean of its
+        // voxels), its voxel's centre where it has no territory.
+        let at = |i: f64| ((i + 0.5) * dx) as f32;
         for &v in voxels {
-            let (z, y, x) = self.lattice.coords(v as usize);
-            x_um.push(centre(x));
-            y_um.push(centre(y));
-            z_um.push(centre(z));
+            let t = self.territories.of_voxel.get(v as usize).copied();
+            match t.and_then(|t| self.territories.centre.get(t as usize)) {
+                Some(&[z, y, x]) => {
+                    x_um.push(at(x));
+                    y_um.push(at(y));
+                    z_um.push(at(z));
+                }
+                None => {
+                    let (z, y, x) = self.lattice.coords(v as usize);
+                    x_um.push(centre(x));
+                    y_um.push(centre(y));
+                    z_um.push(centre(z));
+                }
+            }
         }
         let floats = d.float_columns();
         let mut columns = CellTable::layout();
