@@ -147,12 +147,7 @@ fn vlen(ctx: &Ctx, s: &str) -> Result<VarLenUnicode, OutputError> {
 /// gives an error naming the path and what is wrong.
 pub fn read_checkpoint(path: &Path) -> Result<(CheckpointMeta, Snapshot), OutputError> {
     let ctx = Ctx::new(path);
-    let file = File::open(path)
-        .map(crate::inherit::opened)
-        .map_err(|e| OutputError::Open {
-            path: path.to_path_buf(),
-            detail: e.to_string(),
-        })?;
+    let file = crate::inherit::open_read(path)?;
     let attr = |name: &str| -> Result<hdf5::Attribute, OutputError> {
         file.attr(name)
             .map_err(|_| ctx.not_found(format!("/@{name}")))

@@ -113,12 +113,7 @@ fn diff_in_blocks(
 }
 
 fn open(path: &Path) -> Result<File, OutputError> {
-    File::open(path)
-        .map(crate::inherit::opened)
-        .map_err(|e| OutputError::Open {
-            path: path.to_path_buf(),
-            detail: e.to_string(),
-        })
+    crate::inherit::open_read(path)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

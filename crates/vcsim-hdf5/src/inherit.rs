@@ -62,6 +62,16 @@ pub(crate) fn keep_from_children(file: &File) {
 #[cfg(not(unix))]
 pub(crate) fn keep_from_children(_file: &File) {}
 
+/// Opens `path` read-only, marked close-on-exec; an error names the path.
+pub(crate) fn open_read(path: &std::path::Path) -> Result<File, crate::OutputError> {
+    File::open(path)
+        .map(opened)
+        .map_err(|e| crate::OutputError::Open {
+            path: path.to_path_buf(),
+            detail: e.to_string(),
+        })
+}
+
 /// `file`, marked close-on-exec: put after every open and create of this crate.
 pub(crate) fn opened(file: File) -> File {
     keep_from_children(&file);

@@ -203,12 +203,7 @@ pub fn write_pooled(path: &Path, p: &Pooled) -> Result<(), OutputError> {
 /// Reads one column of a pooled table as `T`.
 fn read_column<T: H5Type>(path: &Path, group: &str, name: &str) -> Result<Vec<T>, OutputError> {
     let ctx = Ctx::new(path);
-    let file = File::open(path)
-        .map(crate::inherit::opened)
-        .map_err(|e| OutputError::Open {
-            path: path.to_path_buf(),
-            detail: e.to_string(),
-        })?;
+    let file = crate::inherit::open_read(path)?;
     let object = format!("/{group}/{name}");
     let ds = file.dataset(&object).map_err(|_| OutputError::NotFound {
         path: path.to_path_buf(),

@@ -22,12 +22,7 @@ pub struct RunReader {
 impl RunReader {
     /// Opens `path` read-only.
     pub fn open(path: &Path) -> Result<Self, OutputError> {
-        let file = File::open(path)
-            .map(crate::inherit::opened)
-            .map_err(|e| OutputError::Open {
-                path: path.to_path_buf(),
-                detail: e.to_string(),
-            })?;
+        let file = crate::inherit::open_read(path)?;
         let file_bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
         let reader = Self {
             ctx: Ctx::new(path),

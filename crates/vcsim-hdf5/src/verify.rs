@@ -154,12 +154,7 @@ pub fn verify_file(path: &Path) -> Result<VerifyReport, OutputError> {
             detail: "not an HDF5 file (no HDF5 signature at its start)".into(),
         });
     }
-    let file = File::open(path)
-        .map(crate::inherit::opened)
-        .map_err(|e| OutputError::Open {
-            path: path.to_path_buf(),
-            detail: e.to_string(),
-        })?;
+    let file = crate::inherit::open_read(path)?;
     let kind = match file
         .attr("kind")
         .and_then(|a| a.read_scalar::<VarLenUnicode>())
