@@ -63,8 +63,8 @@ fn diff_in_blocks(
     skip_prefixes: &[&str],
     block_values: usize,
 ) -> Result<Vec<String>, OutputError> {
-    let fa = open(a)?;
-    let fb = open(b)?;
+    let fa = crate::inherit::open_read(a)?;
+    let fb = crate::inherit::open_read(b)?;
     let sides = Sides {
         a: Side {
             ctx: Ctx::new(a),
@@ -110,10 +110,6 @@ fn diff_in_blocks(
         }
     }
     Ok(diffs)
-}
-
-fn open(path: &Path) -> Result<File, OutputError> {
-    crate::inherit::open_read(path)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -60,11 +60,10 @@ impl Territories {
     /// gives a layer's block the volume 1/density (rounded, at least one), a
     /// physical length: so the number of territories, one cell's each, does
     /// not depend on dx. The voxels of an axis are shared out as evenly as
-    /// whole voxels allow. Returns the territories and the mean side in
-    /// voxels.
-    pub fn wall(lattice: &Lattice, density_per_mm3: f64, media_um: f64) -> (Self, usize) {
+    /// whole voxels allow.
+    pub fn wall(lattice: &Lattice, density_per_mm3: f64, media_um: f64) -> Self {
         if lattice.unit.is_empty() {
-            return (Self::voxels(lattice), 1);
+            return Self::voxels(lattice);
         }
         let [nz, ny, nx] = lattice.shape;
         let dx = lattice.dx_um;
@@ -78,7 +77,6 @@ impl Territories {
         let blocks =
             |n_vox: usize| ((n_vox as f64 * dx / side_um).round() as usize).clamp(1, n_vox);
         let (ny_b, nz_b) = (blocks(ny), if nz > 1 { blocks(nz) } else { 1 });
-        let n = ny.div_ceil(ny_b);
         let units = lattice
             .unit
             .iter()
@@ -136,7 +134,7 @@ impl Territories {
                 }
             })
             .collect();
-        (kept.with_centres(lattice), n)
+        kept.with_centres(lattice)
     }
 
     /// Sets [`Territories::centre`] from the voxels of each territory.
@@ -200,7 +198,7 @@ mod tests {
     fn territories_tile_the_media_with_the_cell_volume_at_every_dx() {
         for dx in [10.0, 5.0, 2.5, 1.25] {
             let l = wall(dx);
-            let (t, _) = Territories::wall(&l, 2.0e5, 22.0);
+            let t = Territories::wall(&l, 2.0e5, 22.0);
             let media = l.region.iter().filter(|&&r| r == Region::Media).count();
             assert_eq!(t.size.iter().map(|&s| s as usize).sum::<usize>(), media);
             assert!(t.anchor.windows(2).all(|w| w[0] < w[1]));

@@ -200,7 +200,6 @@ pub(super) fn territories(lattice: &Lattice, s: &Scenario) -> Territories {
                 s.cells.density_per_mm3,
                 g.lamellar_unit_um - g.lamina_um,
             )
-            .0
         }
     }
 }
@@ -237,12 +236,12 @@ pub(super) fn place_cells(
         s.simulation.dt_h,
     );
     for &v in &territories.anchor {
-        let fill = match s.mode {
-            Mode::Culture => s.geometry.cell_fill,
-            // A territory is one cell's share of the muscle (1/density).
-            Mode::Tissue => 1.0,
-        };
-        if !Stream::new(seed, 0, u64::from(v), purpose::PLACEMENT).bernoulli(fill) {
+        // In tissue a territory is one cell's share of the muscle
+        // (1/density): every one holds a cell.
+        if s.mode == Mode::Culture
+            && !Stream::new(seed, 0, u64::from(v), purpose::PLACEMENT)
+                .bernoulli(s.geometry.cell_fill)
+        {
             continue;
         }
         let id = cells.next_id();

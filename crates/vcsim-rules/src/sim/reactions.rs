@@ -140,13 +140,8 @@ struct Shared<'a> {
     region: &'a [Region],
     shape: [usize; 3],
     ndim: usize,
-    /// Lamina volume fraction per radial position.
-    lamina: &'a [f32],
-    /// Where a partial lamina sits in its voxel, per radial position
-    /// ([`Lattice::lamina_gaps`](vcsim_core::Lattice::lamina_gaps)).
-    lamina_gaps: &'a [[f32; 2]],
-    /// Voxel edge, µm.
-    dx_um: f64,
+    /// The laminae of the wall, per radial position.
+    laminae: Laminae<'a>,
     voxel_um3: f64,
     territories: &'a Territories,
     sensed: &'a [[f64; N_SENSED]],
@@ -717,7 +712,7 @@ fn nucleation(
         }
         None => {}
     }
-    let lamina = f64::from(s.lamina.get(zyx[2]).copied().unwrap_or(0.0));
+    let lamina = s.laminae.fraction(zyx[2]);
     if lamina > 0.0 {
         let t = threshold();
         if above(t * m.lamina_threshold_factor) {
@@ -730,12 +725,30 @@ fn nucleation(
     out
 }
 
+/// The laminae of a wall as the growth fronts see them: each radial
+/// position's lamina volume fraction and, where a lamina fills its voxel
+/// only in part, the smooth muscle between it and the voxel's faces
+/// ([`Lattice::lamina_gaps`](vcsim_core::Lattice::lamina_gaps)).
+#[derive(Debug, Clone, Copy)]
+struct Laminae<'a> {
+    fraction: &'a [f32],
+    gaps: &'a [[f32; 2]],
+    /// Voxel edge, µm.
+    dx: f64,
+    m: &'a MineralParams,
+}
+
 /// The state of a partial lamina voxel's mineral (0 < lamina fraction
 /// `f` < 1): the voxel keeps its mineral in its lamina strip first, up to
 /// `max_fraction` of the strip; from the strip, fronts advance across the
-/// smooth muscle between the lamina and the voxel's faces (`gaps`, µm).
+/// smooth muscle between the lamina and the voxel's faces.
 #[derive(Debug, Clone, Copy)]
 struct Strip {
+    /// The lamina volume fraction of the voxel.
+    f: f64,
+    /// The lamina touches the voxel's face towards the lumen (`[0]`) and
+    /// away from it (`[1]`).
+    touches: [bool; 2],
     /// The strip is `front_fraction` full: it grows along the lamina into the
     /// neighbours' strips and across its gaps.
     full: bool,
@@ -746,42 +759,71 @@ struct Strip {
     open: u8,
 }
 
-/// [`Strip`] of a voxel holding `phi` at radial position `x`; `None` where
-/// the lamina fills none or all of the voxel.
-#[inline(always)]
-fn strip(
-    phi: f64,
-    x: usize,
-    lamina: &[f32],
-    gaps: &[[f32; 2]],
-    dx: f64,
-    m: &MineralParams,
-) -> Option<Strip> {
-    let f = f64::from(lamina.get(x).copied().unwrap_or(0.0));
-    if f <= 0.0 || f >= 1.0 {
-        return None;
+impl<'a> Laminae<'a> {
+    fn of(lattice: &'a vcsim_core::Lattice, m: &'a MineralParams) -> Self {
+        Self {
+            fraction: &lattice.lamina_fraction,
+            gaps: &lattice.lamina_gaps,
+            dx: lattice.dx_um,
+            m,
+        }
     }
-    let gaps = gaps.get(x).copied().unwrap_or([0.0; 2]).map(f64::from);
-    let full = phi >= m.front_fraction * f;
-    let inside = gaps.iter().filter(|&&g| g > 0.0).count();
-    // How far the fronts have crossed their gaps: the mineral beyond a full
-    // strip, as layers of `max_fraction` on each open side.
-    let advance = if inside > 0 {
-        (phi - m.max_fraction * f).max(0.0) / m.max_fraction * dx / inside as f64
-    } else {
-        0.0
-    };
-    let reached = gaps.map(|g| full && advance >= g);
-    let open = if full {
-        gaps.iter().filter(|&&g| g > 0.0 && advance < g).count() as u8
-    } else {
-        0
-    };
-    Some(Strip {
-        full,
-        reached,
-        open,
-    })
+
+    /// The lamina volume fraction at radial position `x` (0 off the wall).
+    #[inline(always)]
+    fn fraction(&self, x: usize) -> f64 {
+        f64::from(self.fraction.get(x).copied().unwrap_or(0.0))
+    }
+
+    /// [`Strip`] of a voxel holding `phi` at radial position `x`; `None`
+    /// where the lamina fills none or all of the voxel.
+    #[inline(always)]
+    fn strip(&self, phi: f64, x: usize) -> Option<Strip> {
+        let m = self.m;
+        let f = self.fraction(x);
+        if f <= 0.0 || f >= 1.0 {
+            return None;
+        }
+        let gaps = self.gaps.get(x).copied().unwrap_or([0.0; 2]).map(f64::from);
+        let full = phi >= m.front_fraction * f;
+        let inside = gaps.iter().filter(|&&g| g > 0.0).count();
+        // How far the fronts have crossed their gaps: the mineral beyond the
+        // strip (the readouts' `strip_mineral`, one definition), as layers of
+        // `max_fraction` on each open side.
+        let advance = if inside > 0 {
+            let beyond = phi - crate::world::strip_mineral(phi, f, m.max_fraction);
+            beyond / m.max_fraction * self.dx / inside as f64
+        } else {
+            0.0
+        };
+        let open = if full {
+            gaps.iter().filter(|&&g| g > 0.0 && advance < g).count() as u8
+        } else {
+            0
+        };
+        Some(Strip {
+            f,
+            touches: gaps.map(|g| g <= 0.0),
+            full,
+            reached: gaps.map(|g| full && advance >= g),
+            open,
+        })
+    }
+
+    /// The fronts growing into a voxel holding `phi` at radial position `x`
+    /// whose pass 1 flag is `flag`, in whole voxel faces: the whole fronts,
+    /// the strip fronts along a partial lamina (each as wide as the lamina:
+    /// its volume fraction of a face), and the fronts of the voxel's own full
+    /// strip still crossing its gaps.
+    #[inline]
+    fn front_faces(&self, flag: u8, phi: f64, x: usize) -> f64 {
+        let whole = f64::from((flag >> FRONT_SHIFT) & 7);
+        let strips = f64::from(flag >> STRIP_SHIFT);
+        match self.strip(phi, x) {
+            Some(st) => whole + strips * st.f + f64::from(st.open),
+            None => whole,
+        }
+    }
 }
 
 /// The growth fronts at the voxel at `(z, y, x)` (periodic in y and z,
@@ -797,7 +839,7 @@ fn fronts(s: &Shared<'_>, [z, y, x]: [usize; 3], min: f64) -> (u8, u8) {
     let [nz, ny, nx] = s.shape;
     let mineral = s.mineral;
     let phi = |z: usize, y: usize, x: usize| mineral[(z * ny + y) * nx + x];
-    let strip_at = |p: f64, x: usize| strip(p, x, s.lamina, s.lamina_gaps, s.dx_um, s.m);
+    let strip_at = |p: f64, x: usize| s.laminae.strip(p, x);
     let before = |i: usize, n: usize| if i == 0 { n - 1 } else { i - 1 };
     let after = |i: usize, n: usize| if i + 1 == n { 0 } else { i + 1 };
     let mut whole = 0;
@@ -806,9 +848,8 @@ fn fronts(s: &Shared<'_>, [z, y, x]: [usize; 3], min: f64) -> (u8, u8) {
     // face; none into a full strip of this voxel that touches that face (the
     // lamina goes on across the face: its front is this voxel's own).
     let own = strip_at(phi(z, y, x), x);
-    let gaps = s.lamina_gaps.get(x).copied().unwrap_or([0.0; 2]);
     let mut radial = |xn: usize, their_side: usize, my_side: usize| {
-        if own.is_some_and(|st| st.full && gaps[my_side] <= 0.0) {
+        if own.is_some_and(|st| st.full && st.touches[my_side]) {
             return;
         }
         let p = phi(z, y, xn);
@@ -838,31 +879,6 @@ fn fronts(s: &Shared<'_>, [z, y, x]: [usize; 3], min: f64) -> (u8, u8) {
         along(phi(after(z, nz), y, x));
     }
     (whole, strips)
-}
-
-/// The fronts growing into a voxel whose pass 1 flag is `flag`, in whole
-/// voxel faces: the whole fronts, the strip fronts along a partial lamina
-/// (each as wide as the lamina: its volume fraction of a face), and the
-/// fronts of the voxel's own full strip still crossing its gaps.
-#[inline]
-fn front_faces(
-    flag: u8,
-    phi: f64,
-    x: usize,
-    lamina: &[f32],
-    gaps: &[[f32; 2]],
-    dx: f64,
-    m: &MineralParams,
-) -> f64 {
-    let whole = f64::from((flag >> FRONT_SHIFT) & 7);
-    let strips = f64::from(flag >> STRIP_SHIFT);
-    match strip(phi, x, lamina, gaps, dx, m) {
-        Some(st) => {
-            let f = f64::from(lamina[x]);
-            whole + strips * f + f64::from(st.open)
-        }
-        None => whole,
-    }
 }
 
 /// Voxels waiting for their nucleation draw, drawn [`LANES`] at a time.
@@ -969,9 +985,7 @@ impl Stage<World> for ReactionStage {
             region: &w.lattice.region,
             shape: w.lattice.shape,
             ndim: w.lattice.ndim,
-            lamina: &w.lattice.lamina_fraction,
-            lamina_gaps: &w.lattice.lamina_gaps,
-            dx_um: w.lattice.dx_um,
+            laminae: Laminae::of(&w.lattice, m),
             voxel_um3: w.lattice.voxel_um3(),
             territories: &w.territories,
             sensed: &self.scratch.sensed,
@@ -1022,7 +1036,7 @@ impl Stage<World> for ReactionStage {
         let voxel_um3 = w.lattice.voxel_um3();
         let dx = w.lattice.dx_um;
         let nx = w.lattice.shape[2];
-        let (lamina, lamina_gaps) = (&w.lattice.lamina_fraction, &w.lattice.lamina_gaps);
+        let laminae = Laminae::of(&w.lattice, m);
         let nucleus = m.nucleus_um3 / voxel_um3;
         w.mineral
             .par_chunks_mut(VOXEL_CHUNK)
@@ -1046,7 +1060,7 @@ impl Stage<World> for ReactionStage {
                     // its start, plus a new nucleus.
                     let mut dphi = if flag & NUCLEUS != 0 { nucleus } else { 0.0 };
                     if flag & GROWS != 0 {
-                        let fronts = front_faces(flag, phi, v % nx, lamina, lamina_gaps, dx, m);
+                        let fronts = laminae.front_faces(flag, phi, v % nx);
                         let s = model::free_product(
                             f64::from(ca[i]),
                             f64::from(pi[i]),
