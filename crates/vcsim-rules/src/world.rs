@@ -55,9 +55,9 @@ pub struct World {
     /// Volume of one cell in voxels (tissue: `cells.volume_um3` / voxel
     /// volume; culture: `cells.cell_volume_fraction`).
     pub cell_volume_voxels: f64,
-    /// Side, in voxels, of the blocks `calcified_fraction` averages mineral
-    /// over (`mineral.calcified_block_um` / dx, at least 1).
-    pub readout_block: usize,
+    /// Side of the blocks `calcified_fraction` averages mineral over, µm
+    /// (`mineral.calcified_block_um`).
+    pub readout_block_um: f64,
     /// `mineral.cpp_half_g_per_L` (for the saturation indices of the summary).
     pub cpp_half_g_per_L: f64,
     /// `mineral.max_fraction`: a partial lamina voxel's strip holds up to this
@@ -230,7 +230,7 @@ impl Summary {
             n_apoptotic: count(Phenotype::Apoptotic),
             n_apoptotic_body: count(Phenotype::ApoptoticBody),
             n_calcified: count(Phenotype::Calcified),
-            calcified_fraction: ratio(calcified, n_wall),
+            calcified_fraction: calcified,
             mineral_wall_fraction: ratio(mineral_sum, n_wall),
             mineral_volume_um3: mineral_sum * voxel_um3,
             lamina_mineral_share: ratio(lamina_mineral, mineral_sum),
@@ -273,33 +273,120 @@ fn ratio(a: f64, b: f64) -> f64 {
     if b > 0.0 { a / b } else { 0.0 }
 }
 
-/// Wall voxels in blocks of `w.readout_block` voxels a side (a physical
-/// length, `mineral.calcified_block_um`) whose mean mineral fraction over
-/// their wall voxels reaches `threshold`. Blocks start at the wall's first
-/// voxel radially (so they sit at the same place in the wall at every dx).
-/// Summed in a fixed order.
+/// Fraction of the wall's volume in calcified blocks: blocks of
+/// `w.readout_block_um` a side whose mean mineral fraction reaches
+/// `threshold`. The blocks tile the wall as it is physically, whatever the
+/// voxel size:
+///
+/// - radially from the wall's inner edge to its physical outer edge, the end
+///   of the external lamina (a wall of 253 µm is the same at every dx, though
+///   at dx 10 its last voxel reaches 260 µm); a last piece shorter than half a
+///   block joins the block before it, so no block is a sliver of lamina alone;
+/// - each voxel adds its volume and mineral to the blocks it overlaps, its
+///   lamina strip's mineral where the lamina is (`strip_mineral`, between the
+///   voxel's `lamina_gaps`) and the rest spread over its smooth muscle;
+/// - around the section and along it, by voxel centre (same rule for the
+///   last piece).
+///
+/// Summed in voxel order (fixed), so the result does not depend on the
+/// thread count.
 fn calcified_volume(w: &World, threshold: f64) -> f64 {
     let l = &w.lattice;
     let [nz, ny, nx] = l.shape;
-    let n = w.readout_block.max(1);
-    let x0 = (0..nx)
-        .find(|&x| matches!(l.region[x], Region::Media | Region::Lamina))
-        .unwrap_or(0);
-    let (bz, by, bx) = (nz.div_ceil(n), ny.div_ceil(n), nx.div_ceil(n));
-    let mut count = vec![0u32; bz * by * bx];
-    let mut sum = vec![0.0f64; bz * by * bx];
-    for (i, r) in l.region.iter().enumerate() {
-        if !matches!(r, Region::Media | Region::Lamina) {
-            continue;
+    let dx = l.dx_um;
+    let is_wall = |x: usize| matches!(l.region[x], Region::Media | Region::Lamina);
+    let Some(x0) = (0..nx).find(|&x| is_wall(x)) else {
+        return 0.0;
+    };
+    let x1 = (x0..nx)
+        .take_while(|&x| is_wall(x))
+        .last()
+        .map_or(x0, |x| x)
+        + 1;
+    let block = if w.readout_block_um > 0.0 {
+        w.readout_block_um
+    } else {
+        dx
+    };
+    // Each radial voxel's pieces: [start, end) µm from the wall's inner edge
+    // and the mineral (fraction × µm) they hold.
+    let pieces = |x: usize, phi: f64| -> [(f64, f64, f64); 3] {
+        let a = (x - x0) as f64 * dx;
+        let b = a + dx;
+        let f = l.lamina_fraction.get(x).map_or(0.0, |&f| f64::from(f));
+        if f <= 0.0 || f >= 1.0 {
+            return [(a, b, phi * dx), (b, b, 0.0), (b, b, 0.0)];
         }
-        let (z, y, x) = l.coords(i);
-        let b = ((z / n) * by + y / n) * bx + x.saturating_sub(x0) / n;
-        count[b] += 1;
-        sum[b] += w.mineral[i];
+        let [g0, g1] = l.lamina_gaps.get(x).map_or([0.0; 2], |g| g.map(f64::from));
+        let strip = strip_mineral(phi, f, w.max_fraction) * dx;
+        let rest = phi * dx - strip;
+        let muscle = (g0 + g1).max(f64::MIN_POSITIVE);
+        [
+            (a, a + g0, rest * g0 / muscle),
+            (a + g0, b - g1, strip),
+            (b - g1, b, rest * g1 / muscle),
+        ]
+    };
+    // The physical outer edge: the end of the last lamina (the wall's last
+    // voxel when there are no laminae, as in culture).
+    let wall_um = (x0..x1)
+        .filter(|&x| l.lamina_fraction.get(x).is_some_and(|&f| f > 0.0))
+        .map(|x| pieces(x, 0.0)[1].1.min(((x - x0) as f64 + 1.0) * dx))
+        .fold(0.0, f64::max);
+    let wall_um = if wall_um > 0.0 {
+        wall_um
+    } else {
+        (x1 - x0) as f64 * dx
+    };
+    let blocks = |len: f64| ((len / block).round() as usize).max(1);
+    let (bx, by, bz) = (
+        blocks(wall_um),
+        blocks(ny as f64 * dx),
+        blocks(nz as f64 * dx),
+    );
+    let index = |um: f64, n: usize| ((um / block).floor() as usize).min(n - 1);
+    let mut volume = vec![0.0f64; bz * by * bx];
+    let mut mineral = vec![0.0f64; bz * by * bx];
+    for z in 0..nz {
+        let kz = if nz > 1 {
+            index((z as f64 + 0.5) * dx, bz)
+        } else {
+            0
+        };
+        for y in 0..ny {
+            let ky = index((y as f64 + 0.5) * dx, by);
+            let row = (kz * by + ky) * bx;
+            for x in x0..x1 {
+                let phi = w.mineral[l.index(z, y, x)];
+                for (s, e, m) in pieces(x, phi) {
+                    let e_in = e.min(wall_um);
+                    if e_in <= s {
+                        continue;
+                    }
+                    let (first, last) = (index(s, bx), index(e_in - 1e-9 * dx, bx));
+                    for k in first..=last {
+                        let lo = if k == 0 { 0.0 } else { k as f64 * block };
+                        let hi = if k + 1 == bx {
+                            wall_um
+                        } else {
+                            (k + 1) as f64 * block
+                        };
+                        let o = e_in.min(hi) - s.max(lo);
+                        if o > 0.0 {
+                            volume[row + k] += o;
+                            mineral[row + k] += m * o / (e - s);
+                        }
+                    }
+                }
+            }
+        }
     }
-    count
+    let total: f64 = volume.iter().sum();
+    let calcified: f64 = volume
         .iter()
-        .zip(&sum)
-        .filter(|&(&c, &s)| c > 0 && s >= threshold * f64::from(c))
-        .fold(0.0, |acc, (&c, _)| acc + f64::from(c))
+        .zip(&mineral)
+        .filter(|&(&v, &m)| v > 0.0 && m >= threshold * v)
+        .map(|(&v, _)| v)
+        .sum();
+    ratio(calcified, total)
 }

@@ -165,8 +165,7 @@ impl Simulation {
                 lamina_band,
                 cpp_half_g_per_L: s.mineral.cpp_half_g_per_L,
                 max_fraction: s.mineral.max_fraction,
-                readout_block: ((s.mineral.calcified_block_um / s.geometry.dx_um).round() as usize)
-                    .max(1),
+                readout_block_um: s.mineral.calcified_block_um,
                 territories,
                 protein_ng_per_cell: s.culture.protein_ng_per_cell,
             },

@@ -504,25 +504,65 @@ fn readouts_are_physical_blocks_and_bands() {
             }
         }
         let s = w.summary(0.05);
-        let wall = w
-            .lattice
-            .region
-            .iter()
-            .filter(|&&r| matches!(r, Region::Media | Region::Lamina))
-            .count() as f64;
-        let calcified_um3 = s.calcified_fraction * wall * w.lattice.voxel_um3();
-        (calcified_um3, s.lamina_mineral_share, s.lamina_band_share)
+        (
+            s.calcified_fraction,
+            s.lamina_mineral_share,
+            s.lamina_band_share,
+        )
     };
     let (c5, m5, b5) = read(5.0);
     let (c25, m25, b25) = read(2.5);
+    // One 10 × 10 µm block of a wall 3 · 26 + 3 = 81 µm thick and 100 µm
+    // round (its voxels reach 85 and 82.5 µm at dx 5 and 2.5).
+    let expected = 100.0 / (81.0 * 100.0);
     assert!(
-        (c5 - 1000.0).abs() < 1e-9 && (c25 - 1000.0).abs() < 1e-9,
-        "{c5} {c25}"
+        (c5 - expected).abs() < 1e-12 && (c25 - expected).abs() < 1e-12,
+        "{c5} {c25}, expected {expected}"
     );
     // Lamina band: 10 µm round centres 26 µm apart, read from voxels of 2.5
     // and 5 µm: the shares agree to within 5%.
     assert!((b5 - b25).abs() < 0.05 * b25, "{b5} vs {b25}");
     assert!((m5 - m25).abs() < 0.05, "{m5} vs {m25}");
+}
+
+/// The calcified fraction's blocks tile the wall as it is physically: a wall
+/// of 10 units of 25 µm and a 3 µm external lamina is 253 µm at every dx
+/// (its voxels reach 260 µm at dx 10, 255 at 5 and 2.5, 253.75 at 1.25), and
+/// its last 13 µm are one block. Laminae holding a share `s` of their volume
+/// as mineral, the muscle none: at s = 0.2 the ten 10 µm blocks with a whole
+/// lamina hold 6% (calcified) and the last block 4.6% (not); at s = 0.4 the
+/// last block too. The same fractions at every dx (before, the last voxel
+/// or partial block read 3 µm of lamina over 10, 5 or 3.75 µm).
+#[test]
+fn calcified_blocks_tile_the_physical_wall_at_every_dx() {
+    for (s, calcified_um) in [(0.2, 100.0), (0.4, 113.0)] {
+        for dx in [10.0, 5.0, 2.5, 1.25] {
+            let mut sim = wall_at(
+                dx,
+                &[
+                    "geometry.lamellar_units=10",
+                    "geometry.lamellar_unit_um=25.0",
+                    "geometry.circumference_um=100.0",
+                ],
+            );
+            let w = &mut sim.world;
+            let [_, ny, nx] = w.lattice.shape;
+            for x in 0..nx {
+                let f = w.lattice.lamina_at(x);
+                if matches!(w.lattice.region[x], Region::Media | Region::Lamina) {
+                    for y in 0..ny {
+                        w.mineral[w.lattice.index(0, y, x)] = s * f;
+                    }
+                }
+            }
+            let c = w.summary(0.05).calcified_fraction;
+            let expected = calcified_um / 253.0;
+            assert!(
+                (c - expected).abs() < 1e-9,
+                "s {s}, dx {dx}: {c}, expected {expected}"
+            );
+        }
+    }
 }
 
 /// Mineral that fills a stretch of an elastic lamina (3 µm) grows along the
