@@ -381,12 +381,12 @@ fn calcified_volume(w: &World, threshold: f64) -> f64 {
             }
         }
     }
-    let total: f64 = volume.iter().sum();
-    let calcified: f64 = volume
+    // Folds from +0 (an empty `sum` of f64 is −0).
+    let total = volume.iter().fold(0.0, |acc, &v| acc + v);
+    let calcified = volume
         .iter()
         .zip(&mineral)
         .filter(|&(&v, &m)| v > 0.0 && m >= threshold * v)
-        .map(|(&v, _)| v)
-        .sum();
+        .fold(0.0, |acc, (&v, _)| acc + v);
     ratio(calcified, total)
 }

@@ -531,11 +531,11 @@ fn readouts_are_physical_blocks_and_bands() {
 /// its last 13 µm are one block. Laminae holding a share `s` of their volume
 /// as mineral, the muscle none: at s = 0.2 the ten 10 µm blocks with a whole
 /// lamina hold 6% (calcified) and the last block 4.6% (not); at s = 0.4 the
-/// last block too. The same fractions at every dx (before, the last voxel
+/// last block too; a clean wall reads +0. The same fractions at every dx (before, the last voxel
 /// or partial block read 3 µm of lamina over 10, 5 or 3.75 µm).
 #[test]
 fn calcified_blocks_tile_the_physical_wall_at_every_dx() {
-    for (s, calcified_um) in [(0.2, 100.0), (0.4, 113.0)] {
+    for (s, calcified_um) in [(0.0, 0.0), (0.2, 100.0), (0.4, 113.0)] {
         for dx in [10.0, 5.0, 2.5, 1.25] {
             let mut sim = wall_at(
                 dx,
@@ -561,6 +561,7 @@ fn calcified_blocks_tile_the_physical_wall_at_every_dx() {
                 (c - expected).abs() < 1e-9,
                 "s {s}, dx {dx}: {c}, expected {expected}"
             );
+            assert!(c.is_sign_positive(), "a clean wall reads +0, not {c}");
         }
     }
 }
