@@ -26,7 +26,8 @@ pub struct SerumLevels {
     /// Bisphosphonate in plasma, µM.
     pub bisphosphonate_uM: f64,
     /// Active vitamin D (endogenous calcitriol plus an active vitamin D
-    /// drug), relative to normal. Not yet used by the tissue.
+    /// drug), relative to normal. The tissue's VSMCs read the part above 1
+    /// (`tissue::model::vitamin_d_drive`).
     pub active_vitamin_d_rel: f64,
 }
 

@@ -467,6 +467,12 @@ param_group! {
         /// PTH at which its drive is half-maximal.
         pth_half_max_pg_per_mL: f64 = 400.0, unit = "pg/mL", range = [1.0, 1.0e5],
             source = "estimate: between normal (~40) and EVOLVE median (693) PTH [chertow2012]";
+        /// Share of the Runx2 drive from active vitamin D (calcitriol, paricalcitol) above its normal level, at saturation.
+        vitamin_d_weight: f64 = 0.3, unit = "1", range = [0.0, 10.0],
+            source = "[jono1998] calcitriol at pharmacological concentrations raised the calcification and ALP of bovine VSMCs dose-dependently, by lowering their PTHrP; high-dose calcitriol calcifies the media of uremic rats [seed-review] (estimate of size: as PTH's)";
+        /// Active vitamin D above normal (in units of the normal level) at which its drive is half-maximal.
+        vitamin_d_half_excess: f64 = 2.0, unit = "× normal", range = [0.001, 1000.0],
+            source = "estimate: the in-vitro effect is at concentrations far above plasma [jono1998], so there is no drive at or below the normal level; in haemodialysis the usual 0.5 µg/day only restores about the normal level (configs/ckd5d.toml: 1.04 × normal, from 0.08) and adds almost no drive, 2 µg/day reaches 4.0 × normal and 0.18 (Runx2 6.6 against 5.2 without the effect); calcification on usual doses comes through serum Ca and Pi";
         /// PPi that halves the Pi signal (PPi prevents Pi-induced osteogenic differentiation).
         ppi_signal_half_uM: f64 = 20.0, unit = "µM", range = [0.01, 1.0e5],
             source = "[seed-review] PPi prevents Pi-induced osteogenic differentiation (estimate of size)";

@@ -72,9 +72,9 @@ pub fn supply_from(s: &Scenario, v: &SerumLevels) -> [f64; N_SOLUTES] {
 /// The uniform levels with the serum `v` (tissue mode) or the medium (culture).
 pub(super) fn systemic(s: &Scenario, v: &SerumLevels) -> Systemic {
     let iv = &s.interventions;
-    let (pth, toxin) = match s.mode {
-        Mode::Tissue => (v.pth_pg_per_mL, v.toxin_uM),
-        Mode::Culture => (s.culture.pth_pg_per_mL, s.culture.indoxyl_sulfate_uM),
+    let (pth, toxin, vitamin_d) = match s.mode {
+        Mode::Tissue => (v.pth_pg_per_mL, v.toxin_uM, v.active_vitamin_d_rel),
+        Mode::Culture => (s.culture.pth_pg_per_mL, s.culture.indoxyl_sulfate_uM, 0.0),
     };
     Systemic {
         pth_pg_per_mL: pth,
@@ -84,6 +84,7 @@ pub(super) fn systemic(s: &Scenario, v: &SerumLevels) -> Systemic {
         h2o2_ros_nM: iv.h2o2_uM * iv.h2o2_ros_nM_per_uM,
         calcimimetic: v.calcimimetic,
         antioxidant: v.antioxidant,
+        active_vitamin_d_rel: vitamin_d,
     }
 }
 

@@ -1187,6 +1187,7 @@ mod tests {
             h2o2_ros_nM: 5.0,
             calcimimetic: 0.0,
             antioxidant: 0.0,
+            active_vitamin_d_rel: 0.0,
         };
         Rules::new(
             p,

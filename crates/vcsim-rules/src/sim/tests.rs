@@ -630,3 +630,17 @@ fn a_lamina_front_moves_the_same_at_every_dx() {
         );
     }
 }
+
+/// The tissue reads the patient's active vitamin D (calcitriol and its
+/// drugs, relative to normal); a culture medium holds none.
+#[test]
+fn the_tissue_reads_the_patients_active_vitamin_d() {
+    let levels = crate::patient::SerumLevels {
+        active_vitamin_d_rel: 3.5,
+        ..Default::default()
+    };
+    let tissue = scenario(&[]);
+    assert_eq!(build::systemic(&tissue, &levels).active_vitamin_d_rel, 3.5);
+    let culture = scenario(&["mode=\"culture\""]);
+    assert_eq!(build::systemic(&culture, &levels).active_vitamin_d_rel, 0.0);
+}

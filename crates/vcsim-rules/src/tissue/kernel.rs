@@ -242,8 +242,9 @@ pub struct Rules {
     inv_opg_rankl_kd_pM: f64,
     /// `denosumab / Kd` (≥ 0).
     denosumab_term: f64,
-    /// `pth_weight · PTH / (pth_half + PTH)`.
-    pth_term: f64,
+    /// The uniform hormone drive: `pth_weight · PTH / (pth_half + PTH)`
+    /// plus [`model::vitamin_d_drive`].
+    hormone_term: f64,
     // M3: ROS.
     h2o2_ros_nM: f64,
     inv_ros_half_max_nM: f64,
@@ -345,7 +346,8 @@ impl Rules {
             rankl_half_max_pM: p.rankl_half_max_pM,
             inv_opg_rankl_kd_pM: 1.0 / b.opg_rankl_kd_pM,
             denosumab_term: sys.denosumab_nM.max(0.0) / b.denosumab_rankl_kd_nM,
-            pth_term: p.pth_weight * saturating(sys.pth_pg_per_mL, p.pth_half_max_pg_per_mL),
+            hormone_term: p.pth_weight * saturating(sys.pth_pg_per_mL, p.pth_half_max_pg_per_mL)
+                + model::vitamin_d_drive(sys.active_vitamin_d_rel, p),
             h2o2_ros_nM: sys.h2o2_ros_nM,
             inv_ros_half_max_nM: 1.0 / p.ros_half_max_nM,
             akt_activity: 1.0 - iv.akt_inhibition,
@@ -519,7 +521,7 @@ impl Rules {
         } else {
             0.0
         };
-        pi_signal + rankl + self.pth_term
+        pi_signal + rankl + self.hormone_term
     }
 
     /// ROS a cell senses (the field plus exogenous H2O2, at least 0) over
@@ -825,6 +827,43 @@ mod tests {
         }
     }
 
+    /// Active vitamin D drives Runx2 only above its normal level: nothing at
+    /// the low calcitriol of CKD or at normal; at 3 × normal (excess 2, the
+    /// half-maximal excess) half of `vitamin_d_weight`, added to the drive of
+    /// the prepared rules.
+    #[test]
+    fn active_vitamin_d_above_normal_adds_runx2_drive() {
+        let p = CellParams::default();
+        let b = BindingParams::default();
+        let drive = |d: f64| {
+            let sys = Systemic {
+                pth_pg_per_mL: 300.0,
+                active_vitamin_d_rel: d,
+                ..Systemic::NONE
+            };
+            let k = Rules::new(
+                &p,
+                &MineralParams::default(),
+                &InterventionParams::default(),
+                &b,
+                &sys,
+                1.0,
+                1.0,
+            );
+            k.runx2_drive(0.4, 0.0, 0.0)
+        };
+        let none = drive(0.0);
+        assert_eq!(
+            drive(0.3).to_bits(),
+            none.to_bits(),
+            "low calcitriol of CKD"
+        );
+        assert_eq!(drive(1.0).to_bits(), none.to_bits(), "normal level");
+        let half = 1.0 + p.vitamin_d_half_excess;
+        assert!((drive(half) - none - 0.5 * p.vitamin_d_weight).abs() < 1e-12);
+        assert!(drive(10.0) > drive(half) && drive(10.0) - none < p.vitamin_d_weight);
+    }
+
     /// Interventions, systemic levels and Hill coefficients that exercise
     /// every term: whole and fractional powers, drugs on and off.
     fn cases() -> Vec<(CellParams, MineralParams, InterventionParams, Systemic)> {
@@ -840,6 +879,7 @@ mod tests {
                 h2o2_ros_nM: 0.0,
                 calcimimetic: 0.0,
                 antioxidant: 0.0,
+                active_vitamin_d_rel: 0.6,
             },
         );
         let mut fractional = base.clone();
@@ -857,6 +897,7 @@ mod tests {
         drugs.3.bisphosphonate_uM = 2.0;
         drugs.3.denosumab_nM = 0.5;
         drugs.3.h2o2_ros_nM = 100.0;
+        drugs.3.active_vitamin_d_rel = 2.5;
         vec![base, fractional, drugs]
     }
 
@@ -895,7 +936,8 @@ mod tests {
                 let signal = model::pi_signal(pi_in, ppi_eq, mg, &p, &iv);
                 close(k.pi_signal(pi_in, ppi_eq, mg), signal, "pi_signal");
                 let free = model::free_rankl(rankl, opg, sys.denosumab_nM, &b);
-                let drive = model::runx2_drive(signal, free, sys.pth_pg_per_mL, &p);
+                let drive = model::runx2_drive(signal, free, sys.pth_pg_per_mL, &p)
+                    + model::vitamin_d_drive(sys.active_vitamin_d_rel, &p);
                 close(k.runx2_drive(signal, rankl, opg), drive, "runx2_drive");
                 let ros_v = ros + sys.h2o2_ros_nM;
                 let stab = model::ros_stabilisation(ros_v, &p, &iv);

@@ -35,6 +35,9 @@ pub struct Systemic {
     /// Fraction of ROS scavenged by a systemic antioxidant (combined with
     /// `interventions.antioxidant`).
     pub antioxidant: f64,
+    /// Active vitamin D (endogenous calcitriol plus an active vitamin D
+    /// drug), relative to normal; only the part above 1 acts on VSMCs.
+    pub active_vitamin_d_rel: f64,
 }
 
 impl Systemic {
@@ -47,6 +50,7 @@ impl Systemic {
         h2o2_ros_nM: 0.0,
         calcimimetic: 0.0,
         antioxidant: 0.0,
+        active_vitamin_d_rel: 0.0,
     };
 
     /// The tissue interventions with the systemic drugs folded in.

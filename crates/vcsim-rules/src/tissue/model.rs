@@ -76,7 +76,8 @@ pub fn pi_signal(
 /// **M1, M7, M9: Runx2 drive.** The sum of the Pi signal, free RANKL
 /// signalling and PTH (uremic serum):
 ///
-/// `d = s_Pi + rankl_weight · RANKL_free / (rankl_half + RANKL_free) + pth_weight · PTH / (pth_half + PTH)`.
+/// `d = s_Pi + rankl_weight · RANKL_free / (rankl_half + RANKL_free) + pth_weight · PTH / (pth_half + PTH)`
+/// (plus [`vitamin_d_drive`] when a drug raises active vitamin D above normal).
 pub fn runx2_drive(pi_signal: f64, free_rankl_pM: f64, pth_pg_per_mL: f64, p: &CellParams) -> f64 {
     // Free RANKL as total RANKL with no decoy (binding divisor exactly 1).
     let sys = Systemic {
@@ -91,6 +92,23 @@ pub fn runx2_drive(pi_signal: f64, free_rankl_pM: f64, pth_pg_per_mL: f64, p: &C
         1.0,
     )
     .runx2_drive(pi_signal, free_rankl_pM, 0.0)
+}
+
+/// **Active vitamin D drives Runx2 (M9).** Calcitriol and its analogues
+/// above their normal level (`active_vitamin_d_rel` > 1: a drug) add to the
+/// Runx2 drive as PTH does:
+///
+/// `vitamin_d_weight · e / (vitamin_d_half_excess + e)`, `e = max(0, active_vitamin_d_rel − 1)`.
+///
+/// Exactly 0 at or below the normal level, so a patient without an active
+/// vitamin D drug (whose calcitriol is normal or low) is unchanged.
+pub fn vitamin_d_drive(active_vitamin_d_rel: f64, p: &CellParams) -> f64 {
+    let e = active_vitamin_d_rel - 1.0;
+    if e > 0.0 {
+        p.vitamin_d_weight * e / (p.vitamin_d_half_excess + e)
+    } else {
+        0.0
+    }
 }
 
 /// **M3: ROS stabilises Runx2.** ROS blocks Runx2 ubiquitination through

@@ -432,6 +432,24 @@ pub fn rules(s: &Scenario) -> Vec<Rule> {
             ),
         },
         Rule {
+            mechanism: "M9",
+            source: "[jono1998]",
+            signal: "active vitamin D (× normal)",
+            behaviour: "Runx2 production",
+            direction: up,
+            half_max: format!(
+                "1 + {} ({})",
+                p.vitamin_d_half_excess,
+                key!(p.vitamin_d_half_excess)
+            ),
+            hill: "1".into(),
+            function: "vitamin_d_drive",
+            at_low_high: (
+                model::vitamin_d_drive(1.0, p),
+                model::vitamin_d_drive(3.0, p),
+            ),
+        },
+        Rule {
             mechanism: "switch",
             source: "[seed-review] [sun2012]",
             signal: "Runx2 (fold)",
