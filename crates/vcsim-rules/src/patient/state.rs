@@ -26,7 +26,7 @@ pub struct SerumLevels {
     /// Bisphosphonate in plasma, µM.
     pub bisphosphonate_uM: f64,
     /// Active vitamin D (endogenous calcitriol plus an active vitamin D
-    /// drug), relative to normal. The tissue's VSMCs read the part above 1
+    /// drug), relative to normal. The tissue's VSMCs read a level above the normal range
     /// (`tissue::model::vitamin_d_drive`).
     pub active_vitamin_d_rel: f64,
 }

@@ -470,9 +470,12 @@ param_group! {
         /// Share of the Runx2 drive from active vitamin D (calcitriol, paricalcitol) above its normal level, at saturation.
         vitamin_d_weight: f64 = 0.3, unit = "1", range = [0.0, 10.0],
             source = "[jono1998] calcitriol at pharmacological concentrations raised the calcification and ALP of bovine VSMCs dose-dependently, by lowering their PTHrP; high-dose calcitriol calcifies the media of uremic rats [seed-review] (estimate of size: as PTH's)";
-        /// Active vitamin D above normal (in units of the normal level) at which its drive is half-maximal.
+        /// Active vitamin D (relative to normal) above which it drives the VSMCs' Runx2.
+        vitamin_d_threshold_rel: f64 = 1.5, unit = "× normal", range = [0.0, 1000.0],
+            source = "estimate: the upper end of the normal range of 1,25(OH)2D (about 20–60 pg/mL around a mean of ~40); the in-vitro effect is at pharmacological concentrations [jono1998], and the healthy preset's own level (1.076 × normal) must not drive calcification";
+        /// Active vitamin D above vitamin_d_threshold_rel (in units of the normal level) at which its drive is half-maximal.
         vitamin_d_half_excess: f64 = 2.0, unit = "× normal", range = [0.001, 1000.0],
-            source = "estimate: the in-vitro effect is at concentrations far above plasma [jono1998], so there is no drive at or below the normal level; in haemodialysis the usual 0.5 µg/day only restores about the normal level (configs/ckd5d.toml: 1.04 × normal, from 0.08) and adds almost no drive, 2 µg/day reaches 4.0 × normal and 0.18 (Runx2 6.6 against 5.2 without the effect); calcification on usual doses comes through serum Ca and Pi";
+            source = "estimate: in haemodialysis the usual 0.5 µg/day only restores about the normal level (configs/ckd5d.toml: 1.04 × normal, from 0.08) and adds no drive; 2 µg/day reaches 4.0 × normal, an excess of 2.5 and a drive of 0.17 (a little over half the maximum); calcification on usual doses comes through serum Ca and Pi";
         /// PPi that halves the Pi signal (PPi prevents Pi-induced osteogenic differentiation).
         ppi_signal_half_uM: f64 = 20.0, unit = "µM", range = [0.01, 1.0e5],
             source = "[seed-review] PPi prevents Pi-induced osteogenic differentiation (estimate of size)";

@@ -827,10 +827,10 @@ mod tests {
         }
     }
 
-    /// Active vitamin D drives Runx2 only above its normal level: nothing at
-    /// the low calcitriol of CKD or at normal; at 3 × normal (excess 2, the
-    /// half-maximal excess) half of `vitamin_d_weight`, added to the drive of
-    /// the prepared rules.
+    /// Active vitamin D drives Runx2 only above the normal range: nothing at
+    /// the low calcitriol of CKD, at normal or at the healthy preset's 1.076;
+    /// at the threshold plus the half-maximal excess half of
+    /// `vitamin_d_weight`, added to the drive of the prepared rules.
     #[test]
     fn active_vitamin_d_above_normal_adds_runx2_drive() {
         let p = CellParams::default();
@@ -859,7 +859,8 @@ mod tests {
             "low calcitriol of CKD"
         );
         assert_eq!(drive(1.0).to_bits(), none.to_bits(), "normal level");
-        let half = 1.0 + p.vitamin_d_half_excess;
+        assert_eq!(drive(1.076).to_bits(), none.to_bits(), "healthy preset");
+        let half = p.vitamin_d_threshold_rel + p.vitamin_d_half_excess;
         assert!((drive(half) - none - 0.5 * p.vitamin_d_weight).abs() < 1e-12);
         assert!(drive(10.0) > drive(half) && drive(10.0) - none < p.vitamin_d_weight);
     }

@@ -36,7 +36,8 @@ pub struct Systemic {
     /// `interventions.antioxidant`).
     pub antioxidant: f64,
     /// Active vitamin D (endogenous calcitriol plus an active vitamin D
-    /// drug), relative to normal; only the part above 1 acts on VSMCs.
+    /// drug), relative to normal; only a level above the normal range acts
+    /// on VSMCs (`model::vitamin_d_drive`).
     pub active_vitamin_d_rel: f64,
 }
 

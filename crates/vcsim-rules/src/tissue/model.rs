@@ -95,15 +95,15 @@ pub fn runx2_drive(pi_signal: f64, free_rankl_pM: f64, pth_pg_per_mL: f64, p: &C
 }
 
 /// **Active vitamin D drives Runx2 (M9).** Calcitriol and its analogues
-/// above their normal level (`active_vitamin_d_rel` > 1: a drug) add to the
-/// Runx2 drive as PTH does:
+/// above the normal range (`active_vitamin_d_rel` > `vitamin_d_threshold_rel`:
+/// a drug) add to the Runx2 drive as PTH does:
 ///
-/// `vitamin_d_weight · e / (vitamin_d_half_excess + e)`, `e = max(0, active_vitamin_d_rel − 1)`.
+/// `vitamin_d_weight · e / (vitamin_d_half_excess + e)`, `e = max(0, active_vitamin_d_rel − vitamin_d_threshold_rel)`.
 ///
-/// Exactly 0 at or below the normal level, so a patient without an active
-/// vitamin D drug (whose calcitriol is normal or low) is unchanged.
+/// Exactly 0 within the normal range and below it, so a patient without an
+/// active vitamin D drug (whose calcitriol is normal or low) is unchanged.
 pub fn vitamin_d_drive(active_vitamin_d_rel: f64, p: &CellParams) -> f64 {
-    let e = active_vitamin_d_rel - 1.0;
+    let e = active_vitamin_d_rel - p.vitamin_d_threshold_rel;
     if e > 0.0 {
         p.vitamin_d_weight * e / (p.vitamin_d_half_excess + e)
     } else {

@@ -438,15 +438,17 @@ pub fn rules(s: &Scenario) -> Vec<Rule> {
             behaviour: "Runx2 production",
             direction: up,
             half_max: format!(
-                "1 + {} ({})",
+                "{} + {} ({} + {})",
+                p.vitamin_d_threshold_rel,
                 p.vitamin_d_half_excess,
+                key!(p.vitamin_d_threshold_rel),
                 key!(p.vitamin_d_half_excess)
             ),
             hill: "1".into(),
             function: "vitamin_d_drive",
             at_low_high: (
                 model::vitamin_d_drive(1.0, p),
-                model::vitamin_d_drive(3.0, p),
+                model::vitamin_d_drive(4.0, p),
             ),
         },
         Rule {
