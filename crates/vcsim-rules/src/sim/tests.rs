@@ -644,3 +644,33 @@ fn the_tissue_reads_the_patients_active_vitamin_d() {
     let culture = scenario(&["mode=\"culture\""]);
     assert_eq!(build::systemic(&culture, &levels).active_vitamin_d_rel, 0.0);
 }
+
+/// End to end: a patient on 2 µg/day of calcitriol (active vitamin D some
+/// 4 × normal within a day) has more Runx2 in its wall after three days
+/// than the same patient whose VSMCs ignore vitamin D
+/// (`cells.vitamin_d_weight = 0`); its serum is the same either way.
+#[test]
+fn a_calcitriol_dose_raises_the_walls_runx2_through_the_patient() {
+    let run = |weight: &str| {
+        let mut sim = Simulation::new(&scenario(&[
+            "boundary.lumen=\"patient\"",
+            "treatments=[{drug=\"calcitriol\", dose=2.0}]",
+            weight,
+        ]))
+        .expect("builds");
+        for _ in 0..72 {
+            sim.step();
+        }
+        let s = sim.world.summary(0.05);
+        (
+            s.mean_runx2,
+            sim.world.serum.ca_mM,
+            sim.world.serum.calcitriol_rel,
+        )
+    };
+    let (with, ca, d) = run("cells.vitamin_d_weight=0.3");
+    let (without, ca0, d0) = run("cells.vitamin_d_weight=0");
+    assert_eq!((ca, d), (ca0, d0), "the tissue does not feed back on serum");
+    assert!(d > 3.0, "active vitamin D {d} × normal");
+    assert!(with > 1.02 * without, "Runx2 {with} against {without}");
+}
