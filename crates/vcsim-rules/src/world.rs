@@ -298,26 +298,21 @@ fn calcified_volume(w: &World, threshold: f64) -> f64 {
     let Some(x0) = (0..nx).find(|&x| is_wall(x)) else {
         return 0.0;
     };
-    let x1 = (x0..nx)
-        .take_while(|&x| is_wall(x))
-        .last()
-        .map_or(x0, |x| x)
-        + 1;
-    let block = if w.readout_block_um > 0.0 {
-        w.readout_block_um
-    } else {
-        dx
-    };
+    let x1 = (x0..nx).find(|&x| !is_wall(x)).unwrap_or(nx);
+    let block = w.readout_block_um;
+    // A partial lamina voxel's smooth muscle towards the lumen and away from
+    // it, µm ([0, 0] for other voxels).
+    let gaps = |x: usize| l.lamina_gaps.get(x).map_or([0.0; 2], |g| g.map(f64::from));
     // Each radial voxel's pieces: [start, end) µm from the wall's inner edge
     // and the mineral (fraction × µm) they hold.
     let pieces = |x: usize, phi: f64| -> [(f64, f64, f64); 3] {
         let a = (x - x0) as f64 * dx;
         let b = a + dx;
-        let f = l.lamina_fraction.get(x).map_or(0.0, |&f| f64::from(f));
+        let f = l.lamina_at(x);
         if f <= 0.0 || f >= 1.0 {
             return [(a, b, phi * dx), (b, b, 0.0), (b, b, 0.0)];
         }
-        let [g0, g1] = l.lamina_gaps.get(x).map_or([0.0; 2], |g| g.map(f64::from));
+        let [g0, g1] = gaps(x);
         let strip = strip_mineral(phi, f, w.max_fraction) * dx;
         let rest = phi * dx - strip;
         let muscle = (g0 + g1).max(f64::MIN_POSITIVE);
@@ -330,8 +325,8 @@ fn calcified_volume(w: &World, threshold: f64) -> f64 {
     // The physical outer edge: the end of the last lamina (the wall's last
     // voxel when there are no laminae, as in culture).
     let wall_um = (x0..x1)
-        .filter(|&x| l.lamina_fraction.get(x).is_some_and(|&f| f > 0.0))
-        .map(|x| pieces(x, 0.0)[1].1.min(((x - x0) as f64 + 1.0) * dx))
+        .filter(|&x| l.lamina_at(x) > 0.0)
+        .map(|x| (x - x0) as f64 * dx + dx - gaps(x)[1])
         .fold(0.0, f64::max);
     let wall_um = if wall_um > 0.0 {
         wall_um
@@ -339,20 +334,17 @@ fn calcified_volume(w: &World, threshold: f64) -> f64 {
         (x1 - x0) as f64 * dx
     };
     let blocks = |len: f64| ((len / block).round() as usize).max(1);
+    // A 2D section is one block deep.
     let (bx, by, bz) = (
         blocks(wall_um),
         blocks(ny as f64 * dx),
-        blocks(nz as f64 * dx),
+        if nz > 1 { blocks(nz as f64 * dx) } else { 1 },
     );
     let index = |um: f64, n: usize| ((um / block).floor() as usize).min(n - 1);
     let mut volume = vec![0.0f64; bz * by * bx];
     let mut mineral = vec![0.0f64; bz * by * bx];
     for z in 0..nz {
-        let kz = if nz > 1 {
-            index((z as f64 + 0.5) * dx, bz)
-        } else {
-            0
-        };
+        let kz = index((z as f64 + 0.5) * dx, bz);
         for y in 0..ny {
             let ky = index((y as f64 + 0.5) * dx, by);
             let row = (kz * by + ky) * bx;

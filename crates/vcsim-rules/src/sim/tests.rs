@@ -609,10 +609,6 @@ fn a_lamina_front_moves_the_same_at_every_dx() {
         let s = sim.world.summary(0.05);
         (mineral_um3(&sim.world) - start, s.lamina_mineral_share)
     };
-    for dx in [10.0, 5.0, 2.5, 1.25] {
-        let g = grown(dx);
-        println!("DX {dx}: {:.1} {:.4}", g.0, g.1);
-    }
     let (fine, fine_share) = grown(1.25);
     assert!(fine > 100.0, "the front must move: {fine} µm³");
     for dx in [10.0, 5.0, 2.5] {
