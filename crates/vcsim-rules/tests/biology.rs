@@ -51,11 +51,13 @@ fn higher_lumen_phosphate_gives_more_osteogenic_cells_and_more_mineral() {
     assert_eq!(runs[0].n_osteogenic, 0.0);
     assert_eq!(runs[0].mineral_volume_um3, 0.0);
     assert!(runs[1].n_osteogenic <= 0.15 * (runs[1].n_contractile + runs[1].n_osteogenic));
-    // At 1.4 mM a few nuclei may form (0.45 µm³, about four nuclei of
-    // 0.125 µm³, since every territory holds a cell): nothing a readout sees,
-    // and under a thousandth of what 1.8 mM forms.
+    // At 1.4 mM a few nuclei may form (0.2 µm³, about two nuclei of
+    // 0.125 µm³ that hardly grow): nothing a readout sees, and under 1/200 of
+    // what 1.8 mM forms (1/470 at the calibrated growth velocity; it was
+    // under 1/1000 at the 3× faster growth before the natural-history
+    // calibration, since nuclei form alike and only their growth slowed).
     assert_eq!(runs[1].calcified_fraction, 0.0);
-    assert!(runs[1].mineral_volume_um3 < 1e-3 * runs[2].mineral_volume_um3);
+    assert!(runs[1].mineral_volume_um3 < 5e-3 * runs[2].mineral_volume_um3);
     for w in runs[1..].windows(2) {
         assert!(
             w[1].n_osteogenic > w[0].n_osteogenic,
@@ -67,14 +69,15 @@ fn higher_lumen_phosphate_gives_more_osteogenic_cells_and_more_mineral() {
         );
         assert!(w[1].mean_runx2 > w[0].mean_runx2);
     }
-    // High phosphate calcifies a visible part of the wall within a year
-    // (the wall sees ionized Ca, ~1.2 mM: at Pi 2.4 about 2% of it lies in
-    // 10 µm blocks of ≥ 5% mineral after a year; it was > 10% when the wall
-    // saw total Ca).
+    // The rise is steep: 2.4 mM forms several times the mineral of 1.8 mM
+    // (×6 measured). No 10 µm block is 5% mineral yet after one year at either
+    // level: with the growth velocity calibrated on the clinical natural
+    // history (docs/natural_history/) a wall calcifies over years.
     assert!(
-        runs[3].calcified_fraction > 0.01,
-        "{}",
-        runs[3].calcified_fraction
+        runs[3].mineral_volume_um3 > 3.0 * runs[2].mineral_volume_um3,
+        "{} vs {}",
+        runs[3].mineral_volume_um3,
+        runs[2].mineral_volume_um3
     );
 }
 

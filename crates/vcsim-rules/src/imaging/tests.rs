@@ -587,8 +587,12 @@ fn detection_fraction(p: &ImagingParams) -> f64 {
 #[test]
 fn the_worked_example_of_docs_imaging_md() {
     // docs/imaging.md quotes these numbers: keep the two together. First the
-    // default readout: the proximal LAD with the default sites of seed 1.
-    let lad = ImagingParams::default();
+    // readout on the proximal LAD with sites of spread 1 (seed 1), the
+    // spread the example was written for (the default is now 4).
+    let lad = ImagingParams {
+        site_cv: 1.0,
+        ..ImagingParams::default()
+    };
     let uniform = |phi: f64, p: &ImagingParams| {
         let (m, l) = ckd5d_wall(|_, _| phi);
         read_wall(&m, &l, p)
@@ -1042,7 +1046,9 @@ fn a_run_keeps_its_sites_and_another_seed_has_its_own() {
     // The sites are the patient's anatomy: the same at every reading of a
     // run (whatever the mineral), drawn again for another seed.
     let p = ImagingParams::default();
-    let (m1, l) = ckd5d_wall(|_, _| 0.04);
+    // 1%: no site of either seed is full (a factor of 100 would be), so both
+    // segments hold exactly the patch's mineral.
+    let (m1, l) = ckd5d_wall(|_, _| 0.01);
     let (m2, _) = ckd5d_wall(|r, i| {
         if r == Region::Lamina {
             0.3

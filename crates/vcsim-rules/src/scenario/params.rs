@@ -621,8 +621,8 @@ param_group! {
         body_nucleation_per_h: f64 = 1.0e-3, unit = "1/h", range = [0.0, 100.0],
             source = "estimate: apoptotic bodies are efficient nucleation sites [seed-review]";
         /// Nucleation rate per µm³ of elastic lamina per unit relative excess over its (lower) threshold.
-        lamina_nucleation_per_um3_h: f64 = 3.2e-5, unit = "1/(µm³·h)", range = [0.0, 100.0],
-            source = "estimate: medial calcification forms along the elastic laminae [seed-review] [meyer1969]; the earlier 4e-3/h per 5 µm lamina voxel (set so that mineral is enriched along the laminae of a CKD 5D wall, validation experiment 9) per µm³";
+        lamina_nucleation_per_um3_h: f64 = 1.07e-5, unit = "1/(µm³·h)", range = [0.0, 100.0],
+            source = "calibrated with mineral.growth_um_per_mM2_h and imaging.site_cv on the natural history of configs/ckd5d.toml (docs/natural_history/, scripts/calibrate_natural_history.py): the wall's early mineral is mostly lamina nuclei, so this sets the first CT-detectable day (no detectable calcification within 18 months for a typical patient; issue 14) — median day 570 over 6 site seeds at 1.07e-5, 285 at 3.2e-5 with the same growth and spread; 3.2e-5 was the earlier estimate (4e-3/h per 5 µm lamina voxel, set so that mineral is enriched along the laminae of a CKD 5D wall, validation experiment 9); medial calcification forms along the elastic laminae [seed-review] [meyer1969]";
         /// Threshold factor of elastin: the lamina nucleation threshold is this times the vesicle threshold without fetuin-A.
         lamina_threshold_factor: f64 = 0.8, unit = "1", range = [0.01, 100.0],
             source = "estimate: elastin nucleates below the cells' threshold (calcific bands along the internal elastic lamina by age 10–20 [meyer1969]); mineral is enriched along the laminae of a CKD 5D wall (validation experiment 9)";
@@ -636,8 +636,8 @@ param_group! {
         growth_product_mM2: f64 = 0.25, unit = "mM²", range = [0.0, 100.0],
             source = "estimate: growth needs far less supersaturation than nucleation (initiation is slow, growth on an existing nidus fast [block2005]; late OPG does not reverse calcification [min2000]) (0.5 mM² in total Ca; the tissue and the culture cells see ionized Ca (half the total in serum and, by this model's convention, in a serum-supplemented medium), so every Ca level of the model is in ionized Ca: half of the total-Ca value)";
         /// Growth velocity of a mineral surface per mM² of free product above growth_product_mM2 (before PPi and Mg): a particle of volume V grows by velocity × its surface (36π)^(1/3)·V^(2/3); a front moves at the velocity.
-        growth_um_per_mM2_h: f64 = 0.85e-4, unit = "µm/(mM²·h)", range = [0.0, 10.0],
-            source = "calibrated: the default haemodialysis patient (configs/ckd5d.toml) from a clean wall does not pass CAC 30 AU within 18 months [block2005], read by the synthetic CT with its sites (imaging.site_cv, calibrated with it; docs/natural_history/): day 568–580 over 3 site seeds at 0.85e-4, 488–504 at 1.0e-4 (the value calibrated on the tiled readout); the uncalibrated conversion of the earlier 1.5e-4 per (mM²·h) on the fraction of a 5 µm voxel is 3.1e-4 in ionized-Ca products, which makes the wall detectable at about 10 months";
+        growth_um_per_mM2_h: f64 = 2.8e-5, unit = "µm/(mM²·h)", range = [0.0, 10.0],
+            source = "calibrated jointly with mineral.lamina_nucleation_per_um3_h and imaging.site_cv on the natural history of the default haemodialysis patient (configs/ckd5d.toml from a clean wall; docs/natural_history/, scripts/calibrate_natural_history.py, 6 site seeds): first CT-detectable day after 18 months for a typical patient (median 570), no reading above 30 AU within 18 months [block2005] (median day 1394), volume score +20–40% in the year from 300 AU [raggi2011] at the median of a prevalent dialysis cohort [goodman2000] (median +31%, 300 AU on day 2511); the earlier 0.85e-4 (calibrated on block2005 alone) made the wall's HA mass more than double in the year from 300 AU (+114%), reached on day 737; the uncalibrated conversion of the earlier 1.5e-4 per (mM²·h) on the fraction of a 5 µm voxel is 3.1e-4 in ionized-Ca products";
         /// PPi (plus bisphosphonate equivalent) that halves crystal growth.
         ppi_growth_half_uM: f64 = 1.5, unit = "µM", range = [0.001, 1.0e5],
             source = "estimate: PPi binds hydroxyapatite and stops growth [seed-review]; daily PPi reduces aortic Ca ~70% [oneill2011]";
@@ -1266,8 +1266,8 @@ param_group! {
         site_arc_mm: f64 = 1.5, unit = "mm", range = [0.1, 1000.0],
             source = "estimate: a calcium deposit spans 35–40° of the LAD's circumference per cross-section [mehanna2013] (42 ± 80° in reference segments, 115 ± 110° at target lesions [mintz1995]); 1.5 mm is ≈ 45° of the default vessel, 8 sites around it";
         /// Coefficient of variation of the site factors (log-normal, normalised to a mean of 1 over the segment): how unevenly the same wall calcifies from site to site. 0: one site, the patch tiled over the whole segment.
-        site_cv: f64 = 1.0, unit = "1", range = [0.0, 5.0],
-            source = "calibrated with mineral.growth_um_per_mM2_h: volume-score growth [raggi2011] ≈ +30%/yr — the default haemodialysis patient's volume score grows +24–28% (3 site seeds) in the second year after its reading reaches 30 AU (docs/natural_history/; the first year follows the wall's own fast growth, ×3–4 in HA mass), +18–20% at site_cv 0.75 and +23–39% at 1.25, when 1.25 reaches 30 AU at day 540–556, before block2005's 18 months; no measurement of the mm-scale spread of medial calcification along an artery was found";
+        site_cv: f64 = 4.0, unit = "1", range = [0.0, 5.0],
+            source = "calibrated with mineral.growth_um_per_mM2_h and mineral.lamina_nucleation_per_um3_h (docs/imaging.md, scripts/calibrate_natural_history.py): a wider spread makes the volume score grow more gradually (+42% in the year from 300 AU at 3, +55% at 2, +31% at 4; raggi2011 ≈ +30%/yr) but makes the first sites detectable earlier (median day 645 at 3, 570 at 4); no measurement of the mm-scale spread of medial calcification along an artery was found, so this is the readout's least certain number";
     }
 }
 
