@@ -29,8 +29,6 @@ Readings are interpolated linearly between the 30-day frames.
 """
 
 import argparse
-import json
-import math
 import os
 import subprocess
 import sys
@@ -98,7 +96,7 @@ def metrics(days, au, vol):
     return out
 
 
-def summary(values, pct=False, day=False):
+def summary(values, pct=False):
     v = [x for x in values if x is not None]
     if not v:
         return "—"
