@@ -24,6 +24,8 @@ def test_growth_of_a_power_law_score():
     assert abs(m["d300"] - 365.0 * np.sqrt(3.0)) < 1.0
     want = ((np.sqrt(3.0) + 1.0) / np.sqrt(3.0)) ** 2 - 1.0
     assert abs(m["from300"] - want) < 2e-3
+    # Years 2–3 from 300 AU, per year: ((√3 + 3)/(√3 + 1))^(2/2) − 1.
+    assert abs(m["from300_y23"] - ((np.sqrt(3.0) + 3) / (np.sqrt(3.0) + 1)) + 1.0) < 2e-3
     s = np.sqrt(0.3)
     assert abs(m["from30_y2"] - ((s + 2) / (s + 1)) ** 2 + 1.0) < 2e-3
     assert 0.0 < m["detectable"] < 30.0  # the first frame after day 0 is already above 0 AU
