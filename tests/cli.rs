@@ -201,15 +201,17 @@ fn check_prints_a_resolved_config_that_checks_again() {
 #[test]
 fn every_shipped_config_is_valid() {
     let mut n = 0;
-    for entry in std::fs::read_dir(root().join("configs")).expect("configs/") {
-        let path = entry.expect("entry").path();
-        if path.extension().is_some_and(|e| e == "toml") {
-            let o = run(&["check", path.to_str().expect("utf-8")]);
-            assert!(o.status.success(), "{}: {}", path.display(), stderr(&o));
-            n += 1;
+    for dir in ["configs", "configs/histories"] {
+        for entry in std::fs::read_dir(root().join(dir)).expect(dir) {
+            let path = entry.expect("entry").path();
+            if path.extension().is_some_and(|e| e == "toml") {
+                let o = run(&["check", path.to_str().expect("utf-8")]);
+                assert!(o.status.success(), "{}: {}", path.display(), stderr(&o));
+                n += 1;
+            }
         }
     }
-    assert!(n >= 2);
+    assert!(n >= 3);
 }
 
 /// Bad inputs: each must exit with code 1 (or 2 for usage errors), print one

@@ -1,0 +1,80 @@
+#!/usr/bin/env python3
+"""A prevalent dialysis cohort read from one run with a CKD history (issue 14).
+
+    python3 scripts/prevalent_cohort.py RUN.h5 --dialysis-start-day D [--seeds 1 2 3 4 5 6]
+        [--max-vintage-years 8] [--min-au 30]
+
+RUN.h5 is a run with mineral frames (e.g. every 30 days) of a patient who
+reaches dialysis on day D after years of CKD (`dialysis.start_day`). Every
+frame is read again with the CT mirror of `scripts/imaging_figure.py`
+(tested equal to imaging.rs) for each site seed. The patient is then seen
+at dialysis vintages uniform over 0 – `--max-vintage-years`, like the
+patients of a prevalent cohort (the design of raggi2011's control arm:
+haemodialysis patients with CAC ≥ 30 AU at baseline). Printed per seed and
+as median (range): the share of those vintages with ≥ `--min-au` AU, and the
+median growth of the volume score over the next year among them (target:
+≈ +30%/yr, +20–40%, CLINICAL_CALIBRATION §2).
+
+The vintage spread is an assumption, and one run is one patient's history;
+the comparison with raggi2011 is a prediction, not a calibration target.
+Readings are interpolated linearly between frames.
+"""
+
+import argparse
+import os
+import sys
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import calibrate_natural_history as C  # noqa: E402
+import imaging_figure as I  # noqa: E402
+
+
+def cohort(days, au, vol, start_day, max_vintage_years=8.0, min_au=30.0, n=401):
+    """(share of vintages with ≥ min_au, median yearly volume growth among
+    them or None): vintages uniform over [0, max_vintage_years] after
+    `start_day`, cut where a year of follow-up would leave the run."""
+    last = min(start_day + max_vintage_years * 365.0, days[-1] - 365.0)
+    if last < start_day:
+        return 0.0, None
+    t = np.linspace(start_day, last, n)
+    base = np.interp(t, days, au)
+    ok = base >= min_au
+    if not ok.any():
+        return 0.0, None
+    g = np.interp(t[ok] + 365.0, days, vol) / np.interp(t[ok], days, vol) - 1.0
+    return float(ok.mean()), float(np.median(g))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("run")
+    ap.add_argument("--dialysis-start-day", type=float, required=True)
+    ap.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3, 4, 5, 6])
+    ap.add_argument("--max-vintage-years", type=float, default=8.0)
+    ap.add_argument("--min-au", type=float, default=30.0)
+    a = ap.parse_args()
+    if not os.path.exists(a.run):
+        sys.exit(f"prevalent_cohort: {a.run}: no such file")
+    dx, region, days, mineral = C.frames(a.run)
+    shares, growths = [], []
+    print("| site seed | Agatston at dialysis start | share of vintages ≥ 30 AU | median volume growth over a year |")
+    print("|---|---|---|---|")
+    for seed in a.seeds:
+        rs = [I.reading(m, region, dx, I.DEFAULTS, seed) for m in mineral]
+        au = np.array([r["agatston"] for r in rs])
+        vol = np.array([r["volume_mm3"] for r in rs])
+        share, growth = cohort(days, au, vol, a.dialysis_start_day, a.max_vintage_years, a.min_au)
+        shares.append(share)
+        growths.append(growth)
+        at_start = float(np.interp(a.dialysis_start_day, days, au))
+        g = "—" if growth is None else f"{100 * growth:+.0f}%"
+        print(f"| {seed} | {at_start:.0f} | {100 * share:.0f}% | {g} |", flush=True)
+    share = f"{100 * np.median(shares):.0f}% ({100 * min(shares):.0f}% – {100 * max(shares):.0f}%)"
+    print(f"| median (range) | | {share} | {C.summary(growths, pct=True)} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,26 @@
+"""The cohort metric of scripts/prevalent_cohort.py on a curve whose answer
+is known in closed form."""
+
+import numpy as np
+
+import prevalent_cohort as P
+
+
+def test_cohort_of_an_exponential_score_after_the_dialysis_start():
+    # Score 10 AU on day 1000 (dialysis start), ×1.3 a year after it:
+    # 30 AU is reached ln(3)/ln(1.3) = 4.19 years into dialysis, so of the
+    # vintages 0–8 years, (8 − 4.19)/8 = 47.6% have ≥ 30 AU, and every one
+    # of them grows +30% in the next year.
+    days = np.arange(0.0, 1000.0 + 10 * 365.0, 30.0)
+    score = 10.0 * 1.3 ** ((days - 1000.0) / 365.0)
+    share, growth = P.cohort(days, score, score, 1000.0, n=4001)
+    assert abs(share - (8 - np.log(3) / np.log(1.3)) / 8) < 2e-3
+    assert abs(growth - 0.3) < 2e-3
+
+
+def test_cohort_without_calcification_or_follow_up():
+    days = np.arange(0.0, 3000.0, 30.0)
+    zero = np.zeros_like(days)
+    assert P.cohort(days, zero, zero, 500.0) == (0.0, None)
+    # Dialysis starts less than a year before the run ends: no vintage has a year of follow-up.
+    assert P.cohort(days, zero + 100.0, zero + 100.0, days[-1] - 100.0) == (0.0, None)
