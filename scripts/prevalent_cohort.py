@@ -2,20 +2,22 @@
 """A prevalent dialysis cohort read from one run with a CKD history (issue 14).
 
     python3 scripts/prevalent_cohort.py RUN.h5 --dialysis-start-day D [--seeds 1 2 3 4 5 6]
-        [--max-vintage-years 8] [--min-au 30]
+        [--max-vintage-years 8] [--vintage-mean-years M] [--min-au 30]
 
 RUN.h5 is a run with mineral frames (e.g. every 30 days) of a patient who
 reaches dialysis on day D after years of CKD (`dialysis.start_day`). Every
 frame is read again with the CT mirror of `scripts/imaging_figure.py`
 (tested equal to imaging.rs) for each site seed. The patient is then seen
-at dialysis vintages uniform over 0 – `--max-vintage-years`, like the
-patients of a prevalent cohort (the design of raggi2011's control arm:
+at dialysis vintages over 0 – `--max-vintage-years` (uniform, or
+exponential with mean `--vintage-mean-years`: a prevalent population thinned
+by mortality), like the patients of a prevalent cohort (the design of raggi2011's control arm:
 haemodialysis patients with CAC ≥ 30 AU at baseline). Printed per seed and
 as median (range): the share of those vintages with ≥ `--min-au` AU, and the
 median growth of the volume score over the next year among them (target:
 ≈ +30%/yr, +20–40%, CLINICAL_CALIBRATION §2).
 
-The vintage spread is an assumption, and one run is one patient's history;
+The vintage distribution is an assumption that moves the answer a lot
+(docs/natural_history/README.md), and one run is one patient's history;
 the comparison with raggi2011 is a prediction, not a calibration target.
 Readings are interpolated linearly between frames.
 """
@@ -32,20 +34,33 @@ import calibrate_natural_history as C  # noqa: E402
 import imaging_figure as I  # noqa: E402
 
 
-def cohort(days, au, vol, start_day, max_vintage_years=8.0, min_au=30.0, n=401):
+def weighted_median(x, w):
+    """The smallest x whose cumulative weight reaches half the total."""
+    o = np.argsort(x)
+    c = np.cumsum(w[o])
+    return float(x[o][np.searchsorted(c, 0.5 * c[-1])])
+
+
+def cohort(days, au, vol, start_day, max_vintage_years=8.0, min_au=30.0, n=401, vintage_mean_years=None):
     """(share of vintages with ≥ min_au, median yearly volume growth among
-    them or None): vintages uniform over [0, max_vintage_years] after
-    `start_day`, cut where a year of follow-up would leave the run."""
+    them or None): vintages over [0, max_vintage_years] after `start_day`,
+    uniform or, with `vintage_mean_years`, exponential with that mean (a
+    prevalent population thinned by mortality), cut where a year of
+    follow-up would leave the run."""
     last = min(start_day + max_vintage_years * 365.0, days[-1] - 365.0)
     if last < start_day:
         return 0.0, None
     t = np.linspace(start_day, last, n)
+    if vintage_mean_years is None:
+        w = np.ones_like(t)
+    else:
+        w = np.exp(-(t - start_day) / (365.0 * vintage_mean_years))
     base = np.interp(t, days, au)
     ok = base >= min_au
     if not ok.any():
         return 0.0, None
     g = np.interp(t[ok] + 365.0, days, vol) / np.interp(t[ok], days, vol) - 1.0
-    return float(ok.mean()), float(np.median(g))
+    return float(w[ok].sum() / w.sum()), weighted_median(g, w[ok])
 
 
 def main():
@@ -55,10 +70,24 @@ def main():
     ap.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3, 4, 5, 6])
     ap.add_argument("--max-vintage-years", type=float, default=8.0)
     ap.add_argument("--min-au", type=float, default=30.0)
+    ap.add_argument("--vintage-mean-years", type=float, default=None,
+                    help="exponential vintages with this mean (default: uniform)")
     a = ap.parse_args()
     if not os.path.exists(a.run):
         sys.exit(f"prevalent_cohort: {a.run}: no such file")
-    dx, region, days, mineral = C.frames(a.run)
+    try:
+        dx, region, days, mineral = C.frames(a.run)
+    except (OSError, KeyError) as e:
+        sys.exit(f"prevalent_cohort: {a.run}: not a vcsim run with mineral frames ({e})")
+    if len(days) < 2:
+        sys.exit(f"prevalent_cohort: {a.run}: needs mineral frames over the run (simulation.frame_every_h)")
+    covered = (min(a.dialysis_start_day + a.max_vintage_years * 365.0, days[-1] - 365.0) - a.dialysis_start_day) / 365.0
+    if covered < 0:
+        sys.exit(f"prevalent_cohort: {a.run} ends on day {days[-1]:.0f}, less than a year after the "
+                 f"dialysis start (day {a.dialysis_start_day:g})")
+    shape = "uniform" if a.vintage_mean_years is None else f"exponential, mean {a.vintage_mean_years:g} years"
+    note = "" if covered >= a.max_vintage_years - 1e-9 else f" (the run ends on day {days[-1]:.0f}: a year of follow-up reaches only these)"
+    print(f"Vintages 0–{covered:.1f} years after day {a.dialysis_start_day:g} ({shape}){note}.\n")
     shares, growths = [], []
     print("| site seed | Agatston at dialysis start | share of vintages ≥ 30 AU | median volume growth over a year |")
     print("|---|---|---|---|")
@@ -66,7 +95,8 @@ def main():
         rs = [I.reading(m, region, dx, I.DEFAULTS, seed) for m in mineral]
         au = np.array([r["agatston"] for r in rs])
         vol = np.array([r["volume_mm3"] for r in rs])
-        share, growth = cohort(days, au, vol, a.dialysis_start_day, a.max_vintage_years, a.min_au)
+        share, growth = cohort(days, au, vol, a.dialysis_start_day, a.max_vintage_years, a.min_au,
+                               vintage_mean_years=a.vintage_mean_years)
         shares.append(share)
         growths.append(growth)
         at_start = float(np.interp(a.dialysis_start_day, days, au))

@@ -24,3 +24,23 @@ def test_cohort_without_calcification_or_follow_up():
     assert P.cohort(days, zero, zero, 500.0) == (0.0, None)
     # Dialysis starts less than a year before the run ends: no vintage has a year of follow-up.
     assert P.cohort(days, zero + 100.0, zero + 100.0, days[-1] - 100.0) == (0.0, None)
+
+
+def test_exponential_vintages_weight_the_short_ones():
+    # Score 100 AU at the start of dialysis growing x1.5 a year for 3 years
+    # and x1.1 after: uniform vintages over 0-8 years see mostly the slow
+    # phase, vintages with a mean of 1 year mostly the fast one.
+    days = np.arange(0.0, 10 * 365.0, 10.0)
+    y = days / 365.0
+    score = 100.0 * np.where(y < 3, 1.5 ** y, 1.5 ** 3 * 1.1 ** (y - 3))
+    share, uniform = P.cohort(days, score, score, 0.0, n=4001)
+    assert share == 1.0
+    assert abs(uniform - 0.1) < 1e-3
+    share, short = P.cohort(days, score, score, 0.0, n=4001, vintage_mean_years=1.0)
+    assert share == 1.0
+    assert abs(short - 0.5) < 1e-3
+
+
+def test_weighted_median():
+    assert P.weighted_median(np.array([3.0, 1.0, 2.0]), np.ones(3)) == 2.0
+    assert P.weighted_median(np.array([1.0, 2.0, 3.0]), np.array([0.1, 0.1, 5.0])) == 3.0
