@@ -90,15 +90,37 @@ def metrics(days, au, vol):
     s = out["d30"]
     out["from30_y2"] = (at(vol, s + 730) / at(vol, s + 365) - 1
                         if s is not None and s + 730 <= days[-1] else None)
-    vint = np.linspace(0.0, min(8 * 365.0, days[-1] - 365.0), 401)
-    base = np.interp(vint, days, au)
-    ok = base >= 30.0
-    if ok.any():
-        g = np.interp(vint[ok] + 365, days, vol) / np.interp(vint[ok], days, vol) - 1
-        out["cohort"] = float(np.median(g))
-    else:
-        out["cohort"] = None
+    out["cohort"] = cohort(days, au, vol, 0.0)[1]
     return out
+
+
+def weighted_median(x, w):
+    """The smallest x whose cumulative weight reaches half the total."""
+    o = np.argsort(x)
+    c = np.cumsum(w[o])
+    return float(x[o][np.searchsorted(c, 0.5 * c[-1])])
+
+
+def cohort(days, au, vol, start_day, max_vintage_years=8.0, min_au=30.0, n=401, vintage_mean_years=None):
+    """A prevalent cohort from one patient: (share of vintages with ≥ min_au,
+    median yearly volume growth among them or None). Vintages over
+    [0, max_vintage_years] after `start_day` (the start of dialysis),
+    uniform or, with `vintage_mean_years`, exponential with that mean (a
+    prevalent population thinned by mortality), cut where a year of
+    follow-up would leave the run."""
+    last = min(start_day + max_vintage_years * 365.0, days[-1] - 365.0)
+    if last < start_day:
+        return 0.0, None
+    t = np.linspace(start_day, last, n)
+    base = np.interp(t, days, au)
+    ok = base >= min_au
+    if not ok.any():
+        return 0.0, None
+    g = np.interp(t[ok] + 365.0, days, vol) / np.interp(t[ok], days, vol) - 1.0
+    if vintage_mean_years is None:
+        return float(ok.mean()), float(np.median(g))
+    w = np.exp(-(t - start_day) / (365.0 * vintage_mean_years))
+    return float(w[ok].sum() / w.sum()), weighted_median(g, w[ok])
 
 
 def summary(values, pct=False):

@@ -58,43 +58,24 @@ def delays(shape, delay_years, seed):
 
 def reading(fr, k, factors, delay_days, site_length_mm):
     """Agatston and volume score at frame k."""
-    p = fr.p
-    length, h = p["segment_length_mm"], p["slice_mm"]
-    n_slices = max(1, math.ceil(length / h - 1e-9))
-    n_axial = factors.shape[0]
-    n = fr.images(0)[1]
     t = fr.days[k]
-    area_px = p["pixel_mm"] ** 2
-    agatston = volume = 0.0
-    for s in range(n_slices):
-        z0, z1 = s * h, min((s + 1) * h, length)
-        img = np.zeros((n, n))
-        for j in range(min(int(z0 / site_length_mm), n_axial - 1), n_axial):
-            za = max(z0, j * site_length_mm)
-            if za >= z1:
-                break
-            zb = z1 if j + 1 == n_axial else min(z1, (j + 1) * site_length_mm)
-            for i in range(fr.n_arc):
-                src = t - delay_days[j, i]
-                if src < 0:
-                    continue
-                kk = int(np.searchsorted(fr.days, src + 1e-9, side="right") - 1)
-                im, _, full = fr.images(kk)
-                img += (zb - za) * min(factors[j, i], full) * im[i]
-        hu = p["baseline_hu"] + img
-        for comp in I.lesions(hu, p["threshold_hu"]):
-            area = len(comp) * area_px
-            if area >= p["min_lesion_area_mm2"] * (1 - 1e-12):
-                peak = max(hu[rc] for rc in comp)
-                agatston += area * (1 + sum(peak >= b for b in (200, 300, 400)))
-                volume += len(comp) * area_px * h
+
+    def site(j, i):
+        src = t - delay_days[j, i]
+        if src < 0:
+            return None
+        im, _, full = fr.images(int(np.searchsorted(fr.days, src + 1e-9, side="right") - 1))
+        return min(factors[j, i], full), im[i]
+
+    n = fr.images(0)[1]
+    slices = I.slices_from_sites(fr.p, site_length_mm, factors.shape[0], fr.n_arc, n, site)
+    agatston, volume, _ = I.scores(slices, fr.p)
     return agatston, volume
 
 
 def site_factors(fr, seed):
+    """The site length and factors of `seed` (imaging.rs's sites)."""
     ls, _, _, f = I.site_factors(fr.p, 2 * math.pi * fr.r_mid, seed)
-    if f.shape[1] != fr.n_arc:  # site_cv 0: one site over the whole segment
-        f = np.full((f.shape[0], fr.n_arc), f[0, 0])
     return ls, f
 
 

@@ -142,6 +142,15 @@ def excess_slices(mineral, region, dx_um, p, seed=1):
     ls, n_axial, n_arc, f = site_factors(p, 2 * math.pi * r_mid, seed)
     images, n, _ = site_images(mineral, region, dx_um, p, n_arc)
     full = full_factor(mineral, region, dx_um, p)
+    return slices_from_sites(p, ls, n_axial, n_arc, n, lambda j, i: (min(f[j, i], full), images[i]))
+
+
+def slices_from_sites(p, ls, n_axial, n_arc, n, site):
+    """Excess HU of every slice: each site (j, i) adds `weight × image` per mm
+    of its length inside the slice, `site(j, i)` giving (weight, image) or
+    None for a site that holds nothing."""
+    length, h = p["segment_length_mm"], p["slice_mm"]
+    n_slices = max(1, math.ceil(length / h - 1e-9))
     out = []
     for k in range(n_slices):
         z0, z1 = k * h, min((k + 1) * h, length)
@@ -153,7 +162,9 @@ def excess_slices(mineral, region, dx_um, p, seed=1):
             zb = z1 if j + 1 == n_axial else min(z1, (j + 1) * ls)
             if zb > za:
                 for i in range(n_arc):
-                    img += (zb - za) * min(f[j, i], full) * images[i]
+                    wi = site(j, i)
+                    if wi is not None:
+                        img += (zb - za) * wi[0] * wi[1]
         out.append(img)
     return out
 
@@ -181,10 +192,8 @@ def lesions(hu, threshold):
     return out
 
 
-def reading(mineral, region, dx_um, p=DEFAULTS, seed=1):
-    """Agatston, volume, mass, detectable and peak HU of the segment, and
-    the image of its brightest slice."""
-    slices = excess_slices(mineral, region, dx_um, p, seed)
+def scores(slices, p):
+    """Agatston (AU), volume (mm³) and mass (mg) of the slices' excess HU."""
     area_px = p["pixel_mm"] ** 2
     voxel = area_px * p["slice_mm"]
     agatston = volume = mass = 0.0
@@ -198,6 +207,14 @@ def reading(mineral, region, dx_um, p=DEFAULTS, seed=1):
                 agatston += area * (1 + sum(peak >= b for b in (200, 300, 400)))
                 volume += len(comp) * voxel
                 mass += p["c_ha_mg_per_cm3_per_hu"] * values.sum() * voxel * 1e-3
+    return agatston, volume, mass
+
+
+def reading(mineral, region, dx_um, p=DEFAULTS, seed=1):
+    """Agatston, volume, mass, detectable and peak HU of the segment, and
+    the image of its brightest slice."""
+    slices = excess_slices(mineral, region, dx_um, p, seed)
+    agatston, volume, mass = scores(slices, p)
     brightest = max(range(len(slices)), key=lambda k: slices[k].max())
     return dict(
         agatston=agatston,

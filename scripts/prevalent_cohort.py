@@ -34,35 +34,6 @@ import calibrate_natural_history as C  # noqa: E402
 import imaging_figure as I  # noqa: E402
 
 
-def weighted_median(x, w):
-    """The smallest x whose cumulative weight reaches half the total."""
-    o = np.argsort(x)
-    c = np.cumsum(w[o])
-    return float(x[o][np.searchsorted(c, 0.5 * c[-1])])
-
-
-def cohort(days, au, vol, start_day, max_vintage_years=8.0, min_au=30.0, n=401, vintage_mean_years=None):
-    """(share of vintages with ≥ min_au, median yearly volume growth among
-    them or None): vintages over [0, max_vintage_years] after `start_day`,
-    uniform or, with `vintage_mean_years`, exponential with that mean (a
-    prevalent population thinned by mortality), cut where a year of
-    follow-up would leave the run."""
-    last = min(start_day + max_vintage_years * 365.0, days[-1] - 365.0)
-    if last < start_day:
-        return 0.0, None
-    t = np.linspace(start_day, last, n)
-    if vintage_mean_years is None:
-        w = np.ones_like(t)
-    else:
-        w = np.exp(-(t - start_day) / (365.0 * vintage_mean_years))
-    base = np.interp(t, days, au)
-    ok = base >= min_au
-    if not ok.any():
-        return 0.0, None
-    g = np.interp(t[ok] + 365.0, days, vol) / np.interp(t[ok], days, vol) - 1.0
-    return float(w[ok].sum() / w.sum()), weighted_median(g, w[ok])
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("run")
@@ -95,7 +66,7 @@ def main():
         rs = [I.reading(m, region, dx, I.DEFAULTS, seed) for m in mineral]
         au = np.array([r["agatston"] for r in rs])
         vol = np.array([r["volume_mm3"] for r in rs])
-        share, growth = cohort(days, au, vol, a.dialysis_start_day, a.max_vintage_years, a.min_au,
+        share, growth = C.cohort(days, au, vol, a.dialysis_start_day, a.max_vintage_years, a.min_au,
                                vintage_mean_years=a.vintage_mean_years)
         shares.append(share)
         growths.append(growth)

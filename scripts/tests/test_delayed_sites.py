@@ -7,20 +7,22 @@ import delayed_sites as D
 import imaging_figure as I
 
 
-def walls(phis):
+def frames():
+    """Four frames of the ckd5d wall (0, 2, 5, 10% mineral, 30 days apart)
+    with sites of spread 1, seed 1: (frames, mineral, region, p, site length, factors)."""
+    days = np.array([0.0, 30.0, 60.0, 90.0])
     ms = []
-    for phi in phis:
+    for phi in [0.0, 0.02, 0.05, 0.1]:
         m, region = I.ckd5d_wall(phi)
         ms.append(m)
-    return ms, region
-
-
-def test_no_delay_is_the_models_readout():
-    days = np.array([0.0, 30.0, 60.0, 90.0])
-    ms, region = walls([0.0, 0.02, 0.05, 0.1])
     p = dict(I.DEFAULTS, site_cv=1.0)
     fr = D.Frames(days, ms, region, 5.0, p)
     ls, f = D.site_factors(fr, 1)
+    return fr, ms, region, p, ls, f
+
+
+def test_no_delay_is_the_models_readout():
+    fr, ms, region, p, ls, f = frames()
     zero = np.zeros_like(f)
     for k, m in enumerate(ms):
         got = D.reading(fr, k, f, zero, ls)
@@ -31,11 +33,7 @@ def test_no_delay_is_the_models_readout():
 
 
 def test_a_delay_of_one_frame_reads_the_frame_before_and_a_late_start_reads_nothing():
-    days = np.array([0.0, 30.0, 60.0, 90.0])
-    ms, region = walls([0.0, 0.02, 0.05, 0.1])
-    p = dict(I.DEFAULTS, site_cv=1.0)
-    fr = D.Frames(days, ms, region, 5.0, p)
-    ls, f = D.site_factors(fr, 1)
+    fr, ms, region, p, ls, f = frames()
     one = np.full_like(f, 30.0)
     for k in range(1, 4):
         got = D.reading(fr, k, f, one, ls)

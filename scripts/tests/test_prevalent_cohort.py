@@ -1,9 +1,9 @@
-"""The cohort metric of scripts/prevalent_cohort.py on a curve whose answer
-is known in closed form."""
+"""The cohort metric of scripts/prevalent_cohort.py (calibrate_natural_history.cohort,
+also the calibration's) on curves whose answers are known in closed form."""
 
 import numpy as np
 
-import prevalent_cohort as P
+import calibrate_natural_history as C
 
 
 def test_cohort_of_an_exponential_score_after_the_dialysis_start():
@@ -13,7 +13,7 @@ def test_cohort_of_an_exponential_score_after_the_dialysis_start():
     # of them grows +30% in the next year.
     days = np.arange(0.0, 1000.0 + 10 * 365.0, 30.0)
     score = 10.0 * 1.3 ** ((days - 1000.0) / 365.0)
-    share, growth = P.cohort(days, score, score, 1000.0, n=4001)
+    share, growth = C.cohort(days, score, score, 1000.0, n=4001)
     assert abs(share - (8 - np.log(3) / np.log(1.3)) / 8) < 2e-3
     assert abs(growth - 0.3) < 2e-3
 
@@ -21,9 +21,9 @@ def test_cohort_of_an_exponential_score_after_the_dialysis_start():
 def test_cohort_without_calcification_or_follow_up():
     days = np.arange(0.0, 3000.0, 30.0)
     zero = np.zeros_like(days)
-    assert P.cohort(days, zero, zero, 500.0) == (0.0, None)
+    assert C.cohort(days, zero, zero, 500.0) == (0.0, None)
     # Dialysis starts less than a year before the run ends: no vintage has a year of follow-up.
-    assert P.cohort(days, zero + 100.0, zero + 100.0, days[-1] - 100.0) == (0.0, None)
+    assert C.cohort(days, zero + 100.0, zero + 100.0, days[-1] - 100.0) == (0.0, None)
 
 
 def test_exponential_vintages_weight_the_short_ones():
@@ -33,14 +33,14 @@ def test_exponential_vintages_weight_the_short_ones():
     days = np.arange(0.0, 10 * 365.0, 10.0)
     y = days / 365.0
     score = 100.0 * np.where(y < 3, 1.5 ** y, 1.5 ** 3 * 1.1 ** (y - 3))
-    share, uniform = P.cohort(days, score, score, 0.0, n=4001)
+    share, uniform = C.cohort(days, score, score, 0.0, n=4001)
     assert share == 1.0
     assert abs(uniform - 0.1) < 1e-3
-    share, short = P.cohort(days, score, score, 0.0, n=4001, vintage_mean_years=1.0)
+    share, short = C.cohort(days, score, score, 0.0, n=4001, vintage_mean_years=1.0)
     assert share == 1.0
     assert abs(short - 0.5) < 1e-3
 
 
 def test_weighted_median():
-    assert P.weighted_median(np.array([3.0, 1.0, 2.0]), np.ones(3)) == 2.0
-    assert P.weighted_median(np.array([1.0, 2.0, 3.0]), np.array([0.1, 0.1, 5.0])) == 3.0
+    assert C.weighted_median(np.array([3.0, 1.0, 2.0]), np.ones(3)) == 2.0
+    assert C.weighted_median(np.array([1.0, 2.0, 3.0]), np.array([0.1, 0.1, 5.0])) == 3.0
