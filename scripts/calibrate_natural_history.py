@@ -2,14 +2,17 @@
 on the natural history of the default haemodialysis patient (issue 14).
 
     python3 scripts/calibrate_natural_history.py [--growth 2.8e-5 1.7e-5 1.4e-5]
-        [--cv 2 3 4] [--seeds 1 2 3 4 5 6] [--years 12] [--out target/calibration] [--set KEY=VALUE]...
+        [--cv 2 3 4] [--spread 0 1460] [--seeds 1 2 3 4 5 6] [--years 12] [--out target/calibration]
+        [--set KEY=VALUE]...
 
 For each `mineral.growth_um_per_mM2_h` it runs `configs/ckd5d.toml` from a
 clean wall (release build, a mineral frame every 30 days; runs already in
 `--out` are reused), then reads every frame with the CT readout of
 `scripts/imaging_figure.py` (the Python mirror of imaging.rs, tested equal
-to it) for each `imaging.site_cv` and site seed (the seed draws the sites
-only: every seed reads the same simulated wall). Per combination it prints
+to it) for each `imaging.site_cv`, `imaging.site_onset_spread_days` and
+site seed (the seed draws the sites and their onsets only: every seed reads
+the same simulated wall; the frames are the readout's past states, every
+30 days as `imaging.history_every_days`). Per combination it prints
 the median and range over the seeds of:
 
 - first day with a detectable reading (Agatston > 0): the issue's "no
@@ -137,6 +140,8 @@ def main():
     ap.add_argument("--growth", type=float, nargs="+", default=[2.8e-5, 1.7e-5, 1.4e-5])
     ap.add_argument("--cv", type=float, nargs="+", default=[2.0, 3.0, 4.0])
     ap.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3, 4, 5, 6])
+    ap.add_argument("--spread", type=float, nargs="+", default=[I.DEFAULTS["site_onset_spread_days"]],
+                    help="imaging.site_onset_spread_days (days)")
     ap.add_argument("--years", type=float, default=12.0)
     ap.add_argument("--out", default=os.path.join(ROOT, "target", "calibration"))
     ap.add_argument("--binary", default=os.path.join(ROOT, "target", "release", "vcsim"))
@@ -144,20 +149,21 @@ def main():
                     help="another parameter of every run (part of its file name)")
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
-    print("| growth (µm/(mM²·h)) | site_cv | first detectable day | first day > 30 AU | day of 300 AU "
+    if I.DEFAULTS["history_every_days"] != 30.0:
+        sys.exit("calibrate_natural_history: the runs' frames (every 30 days) must be the readout's past states")
+    print("| growth (µm/(mM²·h)) | site_cv | onset spread (d) | first detectable day | first day > 30 AU | day of 300 AU "
           "| volume, year from 300 AU | volume, years 2–3 from 300 AU (per year) | volume, 2nd year from 30 AU | prevalent cohort (vintage 0–8 y, ≥ 30 AU) |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for g in a.growth:
         dx, region, days, mineral = frames(run(g, a.years, a.out, a.binary, a.set))
-        for cv in a.cv:
+        for cv, spread in [(cv, sp) for cv in a.cv for sp in a.spread]:
             rows = []
+            h = I.History(days, mineral, region, dx, dict(I.DEFAULTS, site_cv=cv, site_onset_spread_days=spread))
             for seed in a.seeds:
-                p = dict(I.DEFAULTS, site_cv=cv)
-                rs = [I.reading(m, region, dx, p, seed) for m in mineral]
-                rows.append(metrics(days, np.array([r["agatston"] for r in rs]),
-                                    np.array([r["volume_mm3"] for r in rs])))
+                rs = [h.reading(k, seed) for k in range(len(days))]
+                rows.append(metrics(days, np.array([r[0] for r in rs]), np.array([r[1] for r in rs])))
             col = lambda k: [r[k] for r in rows]  # noqa: E731
-            print(f"| {g:g} | {cv:g} | {summary(col('detectable'))} | {summary(col('d30'))} | {summary(col('d300'))} "
+            print(f"| {g:g} | {cv:g} | {spread:g} | {summary(col('detectable'))} | {summary(col('d30'))} | {summary(col('d300'))} "
                   f"| {summary(col('from300'), pct=True)} | {summary(col('from300_y23'), pct=True)} "
                   f"| {summary(col('from30_y2'), pct=True)} "
                   f"| {summary(col('cohort'), pct=True)} |", flush=True)

@@ -29,10 +29,13 @@ DEFAULTS = dict(
     min_lesion_area_mm2=1.0,
     site_length_mm=3.0,
     site_arc_mm=1.5,
-    site_cv=4.0,
+    site_cv=3.5,
+    site_onset_spread_days=2190.0,
+    history_every_days=30.0,
 )
 LAMINA, MEDIA = 1, 2
 IMAGING_SITE = 21  # crates/vcsim-rules/src/purpose.rs
+IMAGING_ONSET = 22
 M32 = 0xFFFFFFFF
 
 
@@ -167,6 +170,75 @@ def slices_from_sites(p, ls, n_axial, n_arc, n, site):
                         img += (zb - za) * wi[0] * wi[1]
         out.append(img)
     return out
+
+
+def onset_delays(p, n_axial, n_arc, seed):
+    """`onset_delay_h` / 24: each site's onset delay, days, uniform over
+    [0, site_onset_spread_days] from the site's own stream."""
+    d = np.empty((n_axial, n_arc))
+    for j in range(n_axial):
+        for i in range(n_arc):
+            d[j, i] = p["site_onset_spread_days"] * 24.0 * stream_uniforms(seed, j, i, IMAGING_ONSET, 1)[0] / 24.0
+    return d
+
+
+class History:
+    """The wall's states at `days` (e.g. a run's mineral frames) with their
+    site images, computed once: what imaging.rs's `History` keeps when the
+    frames fall on its interval (`history_every_days`) from day 0."""
+
+    def __init__(self, days, mineral, region, dx_um, p):
+        self.days, self.mineral, self.region, self.dx, self.p = np.asarray(days, float), mineral, region, dx_um, p
+        wall = (region == LAMINA) | (region == MEDIA)
+        cols = np.nonzero(wall.any(axis=0))[0]
+        self.r_mid = 0.5 * p["vessel_diameter_mm"] + 0.5 * (cols.min() + cols.max() + 1) * dx_um * 1e-3
+        self.n_arc = max(1, int(np.floor(2 * math.pi * self.r_mid / p["site_arc_mm"] + 0.5)))
+        self._cache = {}
+
+    def images(self, k):
+        """(site images at factor 1, image size, Σ mineral × radius, Σ radius) of state k."""
+        if k not in self._cache:
+            im, n, _ = site_images(self.mineral[k], self.region, self.dx, self.p, self.n_arc)
+            wall = (self.region == LAMINA) | (self.region == MEDIA)
+            nx = self.region.shape[1]
+            r = 0.5 * self.p["vessel_diameter_mm"] + (np.arange(nx) + 0.5) * self.dx * 1e-3
+            w = np.where(wall, r[None, :], 0.0)
+            self._cache[k] = (im, n, (np.where(wall, self.mineral[k], 0.0) * w).sum(), w.sum())
+        return self._cache[k]
+
+    def sources(self, k, delay_days):
+        """`History::sources` at state k: [(state, coefficient)], the wall at
+        days[k] − delay, linear between the states around it."""
+        t, src = self.days, self.days[k] - delay_days
+        if src >= t[k]:
+            return [(k, 1.0)]
+        if src <= t[0]:
+            return [(0, 1.0)]
+        a = int(np.searchsorted(t, src, side="right")) - 1
+        w = (src - t[a]) / (t[a + 1] - t[a])
+        return [(a, 1.0 - w), (a + 1, w)]
+
+    def slices(self, k, seed, delays=None):
+        """Excess HU of every slice at state k with the sites of `seed`, each
+        site showing the wall its delay earlier (`delays` in days, default
+        the readout's own: `onset_delays`)."""
+        ls, n_axial, n_arc, f = site_factors(self.p, 2 * math.pi * self.r_mid, seed)
+        assert n_arc == self.n_arc
+        if delays is None:
+            delays = onset_delays(self.p, n_axial, n_arc, seed)
+        n = self.images(0)[1]
+
+        def site(j, i):
+            src = [(self.images(s), c) for s, c in self.sources(k, delays[j, i]) if c != 0.0]
+            m = sum(c * im[2] for im, c in src)
+            full = src[0][0][3] / m if m > 0 else math.inf
+            return min(f[j, i], full), sum(c * im[0][i] for im, c in src)
+
+        return slices_from_sites(self.p, ls, n_axial, n_arc, n, site)
+
+    def reading(self, k, seed, delays=None):
+        """Agatston (AU), volume (mm³) and mass (mg) at state k."""
+        return scores(self.slices(k, seed, delays), self.p)
 
 
 def lesions(hu, threshold):

@@ -52,6 +52,10 @@ def main():
         sys.exit(f"prevalent_cohort: {a.run}: not a vcsim run with mineral frames ({e})")
     if len(days) < 2:
         sys.exit(f"prevalent_cohort: {a.run}: needs mineral frames over the run (simulation.frame_every_h)")
+    every = I.DEFAULTS["history_every_days"]
+    if I.DEFAULTS["site_onset_spread_days"] > 0 and not np.allclose(np.diff(days), every):
+        sys.exit(f"prevalent_cohort: {a.run}: the delayed sites read the wall every {every:g} days; "
+                 f"run with simulation.frame_every_h={24 * every:g}")
     covered = (min(a.dialysis_start_day + a.max_vintage_years * 365.0, days[-1] - 365.0) - a.dialysis_start_day) / 365.0
     if covered < 0:
         sys.exit(f"prevalent_cohort: {a.run} ends on day {days[-1]:.0f}, less than a year after the "
@@ -62,10 +66,11 @@ def main():
     shares, growths = [], []
     print("| site seed | Agatston at dialysis start | share of vintages ≥ 30 AU | median volume growth over a year |")
     print("|---|---|---|---|")
+    h = I.History(days, mineral, region, dx, I.DEFAULTS)
     for seed in a.seeds:
-        rs = [I.reading(m, region, dx, I.DEFAULTS, seed) for m in mineral]
-        au = np.array([r["agatston"] for r in rs])
-        vol = np.array([r["volume_mm3"] for r in rs])
+        rs = [h.reading(k, seed) for k in range(len(days))]
+        au = np.array([r[0] for r in rs])
+        vol = np.array([r[1] for r in rs])
         share, growth = C.cohort(days, au, vol, a.dialysis_start_day, a.max_vintage_years, a.min_au,
                                vintage_mean_years=a.vintage_mean_years)
         shares.append(share)

@@ -40,10 +40,12 @@
 //!
 //! Nothing here changes the simulation: the readout reads the mineral field.
 
+pub use crate::history::{History, StateImages};
 use crate::purpose;
 use crate::records::ClinicalRecord;
 use crate::scenario::params::{HA_DENSITY_MG_PER_CM3, ImagingParams};
 use crate::world::World;
+use std::borrow::Cow;
 use vcsim_core::{Region, Stream};
 
 /// Lower HU bounds of the Agatston density weights 2, 3 and 4 (weight 1
@@ -298,255 +300,447 @@ pub fn synthetic_ct_with(patch: &Patch, p: &ImagingParams, sites: &Sites) -> CtI
     render(patch, p, sites, sites.factors.len() > 1)
 }
 
-/// [`synthetic_ct_with`], slice by slice (`by_site` false: every sample of
-/// every slice with its site's factor, the readout before sites when there
-/// is one site) or site by site (`by_site` true: each site's image at
-/// factor 1, scaled; the same image up to rounding, tested).
-fn render(patch: &Patch, p: &ImagingParams, sites: &Sites, by_site: bool) -> CtImage {
-    let [nz, ny, nx] = patch.shape;
-    assert_eq!(patch.mineral.len(), nz * ny * nx, "mineral: one per voxel");
-    assert_eq!(patch.region.len(), nz * ny * nx, "region: one per voxel");
-    assert!(
-        sites.n_axial >= 1 && sites.n_arc >= 1 && sites.length_mm > 0.0,
-        "sites: at least one, of positive length"
-    );
-    assert_eq!(
-        sites.factors.len(),
-        sites.n_axial * sites.n_arc,
-        "sites: one factor per site"
-    );
+/// The sampling of the segment that does not depend on the mineral: the
+/// wall's samples, the pixels they fall in and the pieces of every slice.
+struct Geometry {
+    /// Radial range `[lo, hi)` of the wall voxels.
+    lo: usize,
+    hi: usize,
+    /// Angles per arc site.
+    per_site: usize,
+    /// Patch column of every angle.
+    columns: Vec<usize>,
+    /// Pixel of every (angle, radial voxel, shell) sample.
+    pixels: Vec<u32>,
+    /// Radius of every (radial voxel, shell), mm.
+    radii: Vec<f64>,
+    /// Radial shells per voxel.
+    n_r: usize,
+    dtheta: f64,
+    dr: f64,
+    /// mm³ of mineral → HU above baseline in one CT voxel.
+    hu_per_mm3: f64,
+    /// The pieces of every slice in each axial site: `(site, length of
+    /// every patch row within the piece)`.
+    pieces: Vec<Vec<(usize, Vec<f64>)>>,
+    /// Σ radius over the wall voxels, mm (the wall's volume on the cylinder,
+    /// up to a constant).
+    volume_r: f64,
+}
+
+/// The empty image of the segment of `p` around `patch`.
+fn empty_image(patch: &Patch, p: &ImagingParams) -> CtImage {
+    let nx = patch.shape[2];
     let dx = patch.dx_um * 1e-3; // mm
     let pix = p.pixel_mm;
-    let h = p.slice_mm;
-    let length = p.segment_length_mm;
-    let r_lumen = 0.5 * p.vessel_diameter_mm;
-    let n_slices = ((length / h) - 1e-9).ceil().max(1.0) as usize;
-    let r_max = r_lumen + nx as f64 * dx;
+    let n_slices = ((p.segment_length_mm / p.slice_mm) - 1e-9).ceil().max(1.0) as usize;
+    let r_max = 0.5 * p.vessel_diameter_mm + nx as f64 * dx;
     let n = 2 * ((r_max / pix + 0.5).ceil() as usize + 1) + 1;
-    let mut ct = CtImage::filled(n, n_slices, pix, h, p.baseline_hu);
-    let Some((lo, hi)) = patch.wall_range() else {
-        return ct;
-    };
-    // Angles map to patch columns by the arc length at mid-wall.
-    let r_mid = r_lumen + 0.5 * (lo + hi) as f64 * dx;
-    let circumference = 2.0 * std::f64::consts::PI * r_mid;
-    let fine = pix / 32.0;
-    // Every arc site gets the same number of angles (`per_site`), so each
-    // holds exactly its share of the circumference.
-    let n_arc = sites.n_arc;
-    let per_site = ((circumference / dx.min(fine)).ceil() as usize).div_ceil(n_arc);
-    let n_theta = per_site * n_arc;
-    let arc = circumference / n_theta as f64;
-    let n_r = (dx / fine).ceil().max(1.0) as usize;
-    let dr = dx / n_r as f64;
-    let period_y = ny as f64 * dx;
-    let period_z = nz as f64 * dx;
-    // Pixel of every (angle, radial shell) sample and the patch column of
-    // every angle: the same in every slice. Angle `k` lies in arc site
-    // `k / per_site`.
-    let dtheta = arc / r_mid;
-    let radii: Vec<f64> = (lo..hi)
-        .flat_map(|ix| (0..n_r).map(move |j| r_lumen + ix as f64 * dx + (j as f64 + 0.5) * dr))
-        .collect();
-    let half = (n / 2) as f64;
-    let mut columns = Vec::with_capacity(n_theta);
-    let mut pixels = Vec::with_capacity(n_theta * (hi - lo) * n_r);
-    for k in 0..n_theta {
-        let s = (k as f64 + 0.5) * arc;
-        let iy = (((s % period_y) / dx) as usize).min(ny - 1);
-        columns.push(iy);
-        let theta = s / r_mid;
-        let (sin, cos) = theta.sin_cos();
-        for &r in &radii {
-            let col = ((r * cos / pix + 0.5).floor() + half) as usize;
-            let row = ((r * sin / pix + 0.5).floor() + half) as usize;
-            pixels.push((row * n + col) as u32);
-        }
-    }
-    // mm³ of mineral → HU above baseline in one CT voxel.
-    let hu_per_mm3 = HA_DENSITY_MG_PER_CM3 / (ct.voxel_mm3() * p.c_ha_mg_per_cm3_per_hu);
-    // A site holds at most a full wall: its factor at most 1/φ̄, φ̄ the
-    // patch's mineral volume fraction over its wall as it lies on the
-    // cylinder (each voxel weighted by its radius).
-    let full = {
-        let (mut mineral, mut volume) = (0.0, 0.0);
-        for (v, (&m, &r)) in patch.mineral.iter().zip(patch.region).enumerate() {
-            if is_wall(r) {
-                let radius = r_lumen + ((v % nx) as f64 + 0.5) * dx;
-                mineral += m * radius;
-                volume += radius;
+    CtImage::filled(n, n_slices, pix, p.slice_mm, p.baseline_hu)
+}
+
+impl Geometry {
+    /// The sampling of `ct` (the empty image of [`empty_image`]) for the
+    /// wall of `patch` and `sites`; `None` without wall.
+    fn new(patch: &Patch, p: &ImagingParams, sites: &Sites, ct: &CtImage) -> Option<Self> {
+        let [nz, ny, nx] = patch.shape;
+        assert_eq!(patch.mineral.len(), nz * ny * nx, "mineral: one per voxel");
+        assert_eq!(patch.region.len(), nz * ny * nx, "region: one per voxel");
+        assert!(
+            sites.n_axial >= 1 && sites.n_arc >= 1 && sites.length_mm > 0.0,
+            "sites: at least one, of positive length"
+        );
+        assert_eq!(
+            sites.factors.len(),
+            sites.n_axial * sites.n_arc,
+            "sites: one factor per site"
+        );
+        let (lo, hi) = patch.wall_range()?;
+        let dx = patch.dx_um * 1e-3; // mm
+        let pix = p.pixel_mm;
+        let h = p.slice_mm;
+        let length = p.segment_length_mm;
+        let r_lumen = 0.5 * p.vessel_diameter_mm;
+        let (n, n_slices) = (ct.n, ct.n_slices);
+        // Angles map to patch columns by the arc length at mid-wall.
+        let r_mid = r_lumen + 0.5 * (lo + hi) as f64 * dx;
+        let circumference = 2.0 * std::f64::consts::PI * r_mid;
+        let fine = pix / 32.0;
+        // Every arc site gets the same number of angles (`per_site`), so each
+        // holds exactly its share of the circumference.
+        let n_arc = sites.n_arc;
+        let per_site = ((circumference / dx.min(fine)).ceil() as usize).div_ceil(n_arc);
+        let n_theta = per_site * n_arc;
+        let arc = circumference / n_theta as f64;
+        let n_r = (dx / fine).ceil().max(1.0) as usize;
+        let dr = dx / n_r as f64;
+        let period_y = ny as f64 * dx;
+        let period_z = nz as f64 * dx;
+        // Pixel of every (angle, radial shell) sample and the patch column of
+        // every angle: the same in every slice. Angle `k` lies in arc site
+        // `k / per_site`.
+        let dtheta = arc / r_mid;
+        let radii: Vec<f64> = (lo..hi)
+            .flat_map(|ix| (0..n_r).map(move |j| r_lumen + ix as f64 * dx + (j as f64 + 0.5) * dr))
+            .collect();
+        let half = (n / 2) as f64;
+        let mut columns = Vec::with_capacity(n_theta);
+        let mut pixels = Vec::with_capacity(n_theta * (hi - lo) * n_r);
+        for k in 0..n_theta {
+            let s = (k as f64 + 0.5) * arc;
+            let iy = (((s % period_y) / dx) as usize).min(ny - 1);
+            columns.push(iy);
+            let theta = s / r_mid;
+            let (sin, cos) = theta.sin_cos();
+            for &r in &radii {
+                let col = ((r * cos / pix + 0.5).floor() + half) as usize;
+                let row = ((r * sin / pix + 0.5).floor() + half) as usize;
+                pixels.push((row * n + col) as u32);
             }
         }
-        if mineral > 0.0 {
-            volume / mineral
+        let hu_per_mm3 = HA_DENSITY_MG_PER_CM3 / (ct.voxel_mm3() * p.c_ha_mg_per_cm3_per_hu);
+        let mut volume_r = 0.0;
+        for (v, &r) in patch.region.iter().enumerate() {
+            if is_wall(r) {
+                volume_r += r_lumen + ((v % nx) as f64 + 0.5) * dx;
+            }
+        }
+        // The pieces of every slice in each axial site, and the length of every
+        // patch row within each piece.
+        let pieces: Vec<Vec<(usize, Vec<f64>)>> = (0..n_slices)
+            .map(|slice| {
+                let z0 = slice as f64 * h;
+                let z1 = ((slice + 1) as f64 * h).min(length);
+                let first = ((z0 / sites.length_mm) as usize).min(sites.n_axial - 1);
+                let mut pieces = Vec::new();
+                for j in first..sites.n_axial {
+                    let za = z0.max(j as f64 * sites.length_mm);
+                    if za >= z1 {
+                        break;
+                    }
+                    // The last site runs to the end of the segment.
+                    let zb = if j + 1 == sites.n_axial {
+                        z1
+                    } else {
+                        z1.min((j + 1) as f64 * sites.length_mm)
+                    };
+                    if zb > za {
+                        let weights: Vec<f64> = (0..nz)
+                            .map(|iz| {
+                                row_measure(zb, iz, period_z, dx)
+                                    - row_measure(za, iz, period_z, dx)
+                            })
+                            .collect();
+                        pieces.push((j, weights));
+                    }
+                }
+                pieces
+            })
+            .collect();
+        Some(Self {
+            lo,
+            hi,
+            per_site,
+            columns,
+            pixels,
+            radii,
+            n_r,
+            dtheta,
+            dr,
+            hu_per_mm3,
+            pieces,
+            volume_r,
+        })
+    }
+
+    /// Σ mineral fraction × radius over the wall voxels of `mineral` (with
+    /// the patch's `region`; see `volume_r`).
+    fn mineral_r(&self, patch: &Patch, mineral: &[f64], r_lumen: f64) -> f64 {
+        let nx = patch.shape[2];
+        let dx = patch.dx_um * 1e-3;
+        let mut sum = 0.0;
+        for (v, (&m, &r)) in mineral.iter().zip(patch.region).enumerate() {
+            if is_wall(r) {
+                sum += m * (r_lumen + ((v % nx) as f64 + 0.5) * dx);
+            }
+        }
+        sum
+    }
+
+    /// How much the factor of a site of a wall with `mineral_r` can be: a
+    /// site holds at most a full wall (its factor at most 1/φ̄, φ̄ the
+    /// mineral volume fraction over the wall as it lies on the cylinder).
+    fn full(&self, mineral_r: f64) -> f64 {
+        if mineral_r > 0.0 {
+            self.volume_r / mineral_r
         } else {
             f64::INFINITY
         }
-    };
-    // The pieces of every slice in each axial site, and the length of every
-    // patch row within each piece.
-    let pieces: Vec<Vec<(usize, Vec<f64>)>> = (0..n_slices)
-        .map(|slice| {
-            let z0 = slice as f64 * h;
-            let z1 = ((slice + 1) as f64 * h).min(length);
-            let first = ((z0 / sites.length_mm) as usize).min(sites.n_axial - 1);
-            let mut pieces = Vec::new();
-            for j in first..sites.n_axial {
-                let za = z0.max(j as f64 * sites.length_mm);
-                if za >= z1 {
-                    break;
-                }
-                // The last site runs to the end of the segment.
-                let zb = if j + 1 == sites.n_axial {
-                    z1
-                } else {
-                    z1.min((j + 1) as f64 * sites.length_mm)
-                };
-                if zb > za {
-                    let weights: Vec<f64> = (0..nz)
-                        .map(|iz| {
-                            row_measure(zb, iz, period_z, dx) - row_measure(za, iz, period_z, dx)
-                        })
-                        .collect();
-                    pieces.push((j, weights));
-                }
-            }
-            pieces
-        })
-        .collect();
-    let mut total_mm3 = 0.0;
-    if !by_site {
-        // Slice by slice, every sample with its site's factor (what the
-        // readout did before sites when there is one site). The distinct
-        // patch columns that each arc site reads:
-        let site_columns: Vec<Vec<usize>> = columns
-            .chunks(per_site)
-            .map(|c| {
-                let mut c = c.to_vec();
-                c.sort_unstable();
-                c.dedup();
-                c
-            })
-            .collect();
-        let one_site = sites.n_axial == 1 && n_arc == 1;
-        let mut previous: Option<(&Vec<f64>, usize, f64)> = None;
-        let mut axial = vec![0.0; ny * nx];
-        for (slice, pieces) in pieces.iter().enumerate() {
-            let base = slice * n * n;
-            // With one site, a slice that sees the patch rows in the same
-            // lengths as the one before is the same image (the usual case:
-            // slices ≫ the patch).
-            if one_site
-                && let (Some((w, from, mm3)), Some((_, weights))) = (previous, pieces.first())
-                && w == weights
-            {
-                let (done, rest) = ct.hu.split_at_mut(base);
-                rest[..n * n].copy_from_slice(&done[from * n * n..(from + 1) * n * n]);
-                total_mm3 += mm3;
-                continue;
-            }
-            let img = &mut ct.hu[base..base + n * n];
-            let mut slice_mm3 = 0.0;
-            for (j, weights) in pieces {
-                for (i, cols) in site_columns.iter().enumerate() {
-                    let f = sites.factor(*j, i).min(full);
-                    // Mineral length (fraction × mm along the axis) of every
-                    // wall voxel of the columns this site reads, summed over
-                    // the patch rows.
-                    for &iy in cols {
+    }
+
+    /// The images of the wall `mineral` (with the patch's regions): for
+    /// every arc site and patch row, the pixels its samples give per mm
+    /// along the axis at factor 1.
+    fn state_images(&self, patch: &Patch, mineral: &[f64], p: &ImagingParams) -> StateImages {
+        let [nz, ny, nx] = patch.shape;
+        let n_arc = self.columns.len() / self.per_site;
+        let n_px = self
+            .pixels
+            .iter()
+            .map(|&px| px as usize + 1)
+            .max()
+            .unwrap_or(0);
+        let mut dense = vec![0.0; n_px];
+        let mut rows = Vec::with_capacity(n_arc * nz);
+        let mut volumes = Vec::with_capacity(n_arc * nz);
+        let (lo, hi, n_r) = (self.lo, self.hi, self.n_r);
+        for i in 0..n_arc {
+            for iz in 0..nz {
+                let mut base = Vec::new();
+                if self.pieces.iter().flatten().any(|(_, w)| w[iz] != 0.0) {
+                    for k in i * self.per_site..(i + 1) * self.per_site {
+                        let iy = self.columns[k];
                         for ix in lo..hi {
-                            let mut a = 0.0;
-                            for (iz, &w) in weights.iter().enumerate() {
-                                let v = (iz * ny + iy) * nx + ix;
-                                if w != 0.0 && is_wall(patch.region[v]) {
-                                    a += w * (f * patch.mineral[v]);
-                                }
-                            }
-                            axial[iy * nx + ix] = a;
-                        }
-                    }
-                    for k in i * per_site..(i + 1) * per_site {
-                        let iy = columns[k];
-                        for ix in lo..hi {
-                            let a = axial[iy * nx + ix];
-                            if a == 0.0 {
+                            let v = (iz * ny + iy) * nx + ix;
+                            let phi = mineral[v];
+                            if phi == 0.0 || !is_wall(patch.region[v]) {
                                 continue;
                             }
                             let sample = (k * (hi - lo) + ix - lo) * n_r;
-                            let shells = &radii[(ix - lo) * n_r..(ix - lo + 1) * n_r];
+                            let shells = &self.radii[(ix - lo) * n_r..(ix - lo + 1) * n_r];
                             for (jr, &r) in shells.iter().enumerate() {
-                                // Fraction × the shell element's volume r·dθ·dr·dz.
-                                let v = a * r * dtheta * dr;
-                                img[pixels[sample + jr] as usize] += v * hu_per_mm3;
-                                slice_mm3 += v;
+                                dense[self.pixels[sample + jr] as usize] +=
+                                    phi * r * self.dtheta * self.dr;
                             }
                         }
                     }
+                    for (px, d) in dense.iter_mut().enumerate() {
+                        if *d != 0.0 {
+                            base.push((px as u32, *d));
+                            *d = 0.0;
+                        }
+                    }
                 }
-            }
-            total_mm3 += slice_mm3;
-            if one_site && let Some((_, weights)) = pieces.first() {
-                previous = Some((weights, slice, slice_mm3));
+                volumes.push(base.iter().map(|&(_, b)| b).sum());
+                rows.push(base);
             }
         }
-    } else {
-        // Site by site and row by row: the samples of arc site i reading
-        // patch row iz give, per mm along the axis, an image B at factor 1,
-        // and f·B at factor f. The same numbers as the slice-by-slice path up
-        // to rounding, at a fraction of its cost (each sample is visited
-        // once, not once per slice).
-        let mut slice_mm3 = vec![0.0; n_slices];
-        let mut dense = vec![0.0; n * n];
-        for i in 0..n_arc {
+        StateImages {
+            rows,
+            volumes,
+            mineral_r: self.mineral_r(patch, mineral, 0.5 * p.vessel_diameter_mm),
+        }
+    }
+
+    /// Adds to `ct` the mineral of every site: site `(j, i)` holds
+    /// `Σ c × state` over its `sources(j, i)` (state index into `states`,
+    /// coefficient `c`; a coefficient 0 adds nothing), times its factor, at
+    /// most what fills its wall.
+    fn compose(
+        &self,
+        ct: &mut CtImage,
+        sites: &Sites,
+        states: &[&StateImages],
+        sources: &[[(usize, f64); 2]],
+    ) {
+        let n = ct.n;
+        let nz = self
+            .pieces
+            .iter()
+            .flatten()
+            .map(|(_, w)| w.len())
+            .max()
+            .unwrap_or(0);
+        let mut slice_mm3 = vec![0.0; ct.n_slices];
+        let factor = |j: usize, i: usize| {
+            let src = &sources[j * sites.n_arc + i];
+            let mineral_r: f64 = src
+                .iter()
+                .filter(|&&(_, c)| c != 0.0)
+                .map(|&(k, c)| c * states[k].mineral_r)
+                .sum();
+            sites.factor(j, i).min(self.full(mineral_r))
+        };
+        for i in 0..sites.n_arc {
             for iz in 0..nz {
-                if !pieces.iter().flatten().any(|(_, w)| w[iz] != 0.0) {
+                if !self.pieces.iter().flatten().any(|(_, w)| w[iz] != 0.0) {
                     continue;
                 }
-                for k in i * per_site..(i + 1) * per_site {
-                    let iy = columns[k];
-                    for ix in lo..hi {
-                        let v = (iz * ny + iy) * nx + ix;
-                        let phi = patch.mineral[v];
-                        if phi == 0.0 || !is_wall(patch.region[v]) {
-                            continue;
-                        }
-                        let sample = (k * (hi - lo) + ix - lo) * n_r;
-                        let shells = &radii[(ix - lo) * n_r..(ix - lo + 1) * n_r];
-                        for (jr, &r) in shells.iter().enumerate() {
-                            dense[pixels[sample + jr] as usize] += phi * r * dtheta * dr;
-                        }
-                    }
-                }
-                let mut base = Vec::new();
-                for (px, d) in dense.iter_mut().enumerate() {
-                    if *d != 0.0 {
-                        base.push((px, *d));
-                        *d = 0.0;
-                    }
-                }
-                if base.is_empty() {
-                    continue;
-                }
-                let volume: f64 = base.iter().map(|&(_, b)| b).sum();
-                for (slice, pieces) in pieces.iter().enumerate() {
+                for (slice, pieces) in self.pieces.iter().enumerate() {
                     let img = &mut ct.hu[slice * n * n..(slice + 1) * n * n];
                     for (j, weights) in pieces {
                         let w = weights[iz];
                         if w == 0.0 {
                             continue;
                         }
-                        let scale = w * sites.factor(*j, i).min(full);
-                        for &(px, b) in &base {
-                            img[px] += scale * b * hu_per_mm3;
+                        let f = factor(*j, i);
+                        for &(k, c) in &sources[j * sites.n_arc + i] {
+                            let row = i * nz + iz;
+                            let state = states[k];
+                            if c == 0.0 || state.rows[row].is_empty() {
+                                continue;
+                            }
+                            let scale = w * f * c;
+                            for &(px, b) in &state.rows[row] {
+                                img[px as usize] += scale * b * self.hu_per_mm3;
+                            }
+                            slice_mm3[slice] += scale * state.volumes[row];
                         }
-                        slice_mm3[slice] += scale * volume;
                     }
                 }
             }
         }
-        total_mm3 = slice_mm3.iter().sum();
+        ct.mineral_mm3 = slice_mm3.iter().sum();
+    }
+}
+
+/// [`synthetic_ct_with`], slice by slice (`by_site` false: every sample of
+/// every slice with its site's factor, the readout before sites when there
+/// is one site) or site by site (`by_site` true: each site's image at
+/// factor 1, scaled; the same image up to rounding, tested).
+fn render(patch: &Patch, p: &ImagingParams, sites: &Sites, by_site: bool) -> CtImage {
+    let mut ct = empty_image(patch, p);
+    let Some(g) = Geometry::new(patch, p, sites, &ct) else {
+        return ct;
+    };
+    if by_site {
+        // Site by site and row by row: the samples of arc site i reading
+        // patch row iz give, per mm along the axis, an image B at factor 1,
+        // and f·B at factor f. The same numbers as the slice-by-slice path up
+        // to rounding, at a fraction of its cost (each sample is visited
+        // once, not once per slice).
+        let now = g.state_images(patch, patch.mineral, p);
+        let sources = vec![[(0, 1.0), (0, 0.0)]; sites.factors.len()];
+        g.compose(&mut ct, sites, &[&now], &sources);
+        return ct;
+    }
+    let [_, ny, nx] = patch.shape;
+    let (n, n_arc, per_site, n_r) = (ct.n, sites.n_arc, g.per_site, g.n_r);
+    let (lo, hi) = (g.lo, g.hi);
+    let full = g.full(g.mineral_r(patch, patch.mineral, 0.5 * p.vessel_diameter_mm));
+    let mut total_mm3 = 0.0;
+    // Slice by slice, every sample with its site's factor (what the
+    // readout did before sites when there is one site). The distinct
+    // patch columns that each arc site reads:
+    let site_columns: Vec<Vec<usize>> = g
+        .columns
+        .chunks(per_site)
+        .map(|c| {
+            let mut c = c.to_vec();
+            c.sort_unstable();
+            c.dedup();
+            c
+        })
+        .collect();
+    let one_site = sites.n_axial == 1 && n_arc == 1;
+    let mut previous: Option<(&Vec<f64>, usize, f64)> = None;
+    let mut axial = vec![0.0; ny * nx];
+    for (slice, pieces) in g.pieces.iter().enumerate() {
+        let base = slice * n * n;
+        // With one site, a slice that sees the patch rows in the same
+        // lengths as the one before is the same image (the usual case:
+        // slices ≫ the patch).
+        if one_site
+            && let (Some((w, from, mm3)), Some((_, weights))) = (previous, pieces.first())
+            && w == weights
+        {
+            let (done, rest) = ct.hu.split_at_mut(base);
+            rest[..n * n].copy_from_slice(&done[from * n * n..(from + 1) * n * n]);
+            total_mm3 += mm3;
+            continue;
+        }
+        let img = &mut ct.hu[base..base + n * n];
+        let mut slice_mm3 = 0.0;
+        for (j, weights) in pieces {
+            for (i, cols) in site_columns.iter().enumerate() {
+                let f = sites.factor(*j, i).min(full);
+                // Mineral length (fraction × mm along the axis) of every
+                // wall voxel of the columns this site reads, summed over
+                // the patch rows.
+                for &iy in cols {
+                    for ix in lo..hi {
+                        let mut a = 0.0;
+                        for (iz, &w) in weights.iter().enumerate() {
+                            let v = (iz * ny + iy) * nx + ix;
+                            if w != 0.0 && is_wall(patch.region[v]) {
+                                a += w * (f * patch.mineral[v]);
+                            }
+                        }
+                        axial[iy * nx + ix] = a;
+                    }
+                }
+                for k in i * per_site..(i + 1) * per_site {
+                    let iy = g.columns[k];
+                    for ix in lo..hi {
+                        let a = axial[iy * nx + ix];
+                        if a == 0.0 {
+                            continue;
+                        }
+                        let sample = (k * (hi - lo) + ix - lo) * n_r;
+                        let shells = &g.radii[(ix - lo) * n_r..(ix - lo + 1) * n_r];
+                        for (jr, &r) in shells.iter().enumerate() {
+                            // Fraction × the shell element's volume r·dθ·dr·dz.
+                            let v = a * r * g.dtheta * g.dr;
+                            img[g.pixels[sample + jr] as usize] += v * g.hu_per_mm3;
+                            slice_mm3 += v;
+                        }
+                    }
+                }
+            }
+        }
+        total_mm3 += slice_mm3;
+        if one_site && let Some((_, weights)) = pieces.first() {
+            previous = Some((weights, slice, slice_mm3));
+        }
     }
     ct.mineral_mm3 = total_mm3;
+    ct
+}
+
+/// The onset delay of site `(j, i)`, h: uniform over
+/// `[0, imaging.site_onset_spread_days]`, from the site's own stream of the
+/// run's `seed`.
+pub fn onset_delay_h(p: &ImagingParams, seed: u64, j: usize, i: usize) -> f64 {
+    let mut s = Stream::new(seed, j as u64, i as u64, purpose::IMAGING_ONSET);
+    p.site_onset_spread_days * 24.0 * s.uniform()
+}
+
+/// The synthetic CT of the segment at `time_h` whose sites also differ in
+/// their onset: site `(j, i)` holds the wall as it was [`onset_delay_h`]
+/// earlier (read from `history`; the current `patch` when the delay is 0),
+/// times its factor, at most a full wall.
+pub fn synthetic_ct_delayed(
+    patch: &Patch,
+    history: &History,
+    p: &ImagingParams,
+    seed: u64,
+    time_h: f64,
+) -> CtImage {
+    let sites = Sites::of(patch, p, seed);
+    let mut ct = empty_image(patch, p);
+    let Some(g) = Geometry::new(patch, p, &sites, &ct) else {
+        return ct;
+    };
+    let mut sources = Vec::with_capacity(sites.factors.len());
+    for j in 0..sites.n_axial {
+        for i in 0..sites.n_arc {
+            sources.push(history.sources(time_h, onset_delay_h(p, seed, j, i)));
+        }
+    }
+    let now = g.state_images(patch, patch.mineral, p);
+    let mut needed = vec![false; history.times_h().len() + 1];
+    for &(k, c) in sources.iter().flatten() {
+        if c != 0.0 {
+            needed[k] = true;
+        }
+    }
+    let past: Vec<Option<Cow<StateImages>>> = (0..history.times_h().len())
+        .map(|k| needed[k + 1].then(|| history.images(k, p, |m| g.state_images(patch, m, p))))
+        .collect();
+    let states: Vec<&StateImages> = std::iter::once(&now)
+        .chain(past.iter().map(|s| s.as_deref().unwrap_or(&now)))
+        .collect();
+    g.compose(&mut ct, &sites, &states, &sources);
     ct
 }
 
@@ -627,8 +821,28 @@ pub fn score(ct: &CtImage, p: &ImagingParams) -> Scores {
 /// segment of `p`, the sites of its wall drawn from the run's `seed`. Pure:
 /// depends on its arguments only.
 pub fn clinical_reading(patch: &Patch, p: &ImagingParams, seed: u64) -> ClinicalRecord {
-    let ct = synthetic_ct(patch, p, seed);
-    let s = score(&ct, p);
+    record_of(&synthetic_ct(patch, p, seed), patch, p)
+}
+
+/// The clinical reading at `time_h` with delayed sites
+/// ([`synthetic_ct_delayed`]).
+pub fn clinical_reading_delayed(
+    patch: &Patch,
+    history: &History,
+    p: &ImagingParams,
+    seed: u64,
+    time_h: f64,
+) -> ClinicalRecord {
+    record_of(
+        &synthetic_ct_delayed(patch, history, p, seed, time_h),
+        patch,
+        p,
+    )
+}
+
+/// The record of the CT image `ct` of the segment around `patch`.
+fn record_of(ct: &CtImage, patch: &Patch, p: &ImagingParams) -> ClinicalRecord {
+    let s = score(ct, p);
     let wall_thickness_um = patch
         .wall_range()
         .map_or(0.0, |(lo, hi)| (hi - lo) as f64 * patch.dx_um);
@@ -654,9 +868,15 @@ impl World {
     /// sites of the vessel drawn from the run's `seed` (`simulation.seed`;
     /// see [`clinical_reading`]).
     pub fn clinical(&self, p: &ImagingParams, seed: u64) -> ClinicalRecord {
+        let patch = Patch::of(self);
+        let record = if p.site_onset_spread_days > 0.0 && self.history.is_on() {
+            clinical_reading_delayed(&patch, &self.history, p, seed, self.time_h())
+        } else {
+            clinical_reading(&patch, p, seed)
+        };
         ClinicalRecord {
             time_h: self.time_h(),
-            ..clinical_reading(&Patch::of(self), p, seed)
+            ..record
         }
     }
 

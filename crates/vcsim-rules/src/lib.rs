@@ -44,6 +44,7 @@
 
 pub mod error;
 pub mod experiment;
+pub mod history;
 pub mod imaging;
 pub mod invariants;
 pub mod patient;

@@ -21,6 +21,9 @@ pub const PATIENT: Purpose = Purpose(20);
 /// the scored vessel (keyed on the site: its axial index in the place of the
 /// step, its arc index as the id).
 pub const IMAGING_SITE: Purpose = Purpose(21);
+/// The onset delays of the imaging readout's sites (keyed as
+/// [`IMAGING_SITE`]).
+pub const IMAGING_ONSET: Purpose = Purpose(22);
 /// Removal of an apoptotic body by phagocytes (keyed on the cell).
 pub const BODY_REMOVAL: Purpose = Purpose(7);
 /// A free territory gaining a new cell (keyed on the territory's anchor voxel).

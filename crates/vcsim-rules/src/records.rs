@@ -236,9 +236,9 @@ series_record! {
     peak_hu: "HU",
     /// Largest connected area at or above threshold in one slice, counted or not (how close to detection).
     max_lesion_area_mm2: "mm²",
-    /// Hydroxyapatite actually in the wall of the segment (3.16 g/cm³ × mineral volume), for comparison with mass_mg.
+    /// Hydroxyapatite actually in the wall of the segment (3.16 g/cm³ × mineral volume, each site at its own onset), for comparison with mass_mg.
     ha_mass_mg: "mg",
-    /// Mean hydroxyapatite volume fraction of the simulated wall (lamina and media voxels).
+    /// Mean hydroxyapatite volume fraction of the simulated wall (lamina and media voxels) now.
     wall_mineral_fraction: "1",
     /// Radial extent of the simulated wall (first to last lamina or media voxel), scaled onto the vessel.
     wall_thickness_um: "µm",

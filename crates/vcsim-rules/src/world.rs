@@ -71,6 +71,9 @@ pub struct World {
     pub territories: crate::territory::Territories,
     /// Protein per cell, ng (culture readout).
     pub protein_ng_per_cell: f64,
+    /// The wall's past states that the imaging readout's delayed sites read
+    /// (empty unless `imaging.site_onset_spread_days` > 0 in tissue mode).
+    pub history: crate::history::History,
 }
 
 impl World {

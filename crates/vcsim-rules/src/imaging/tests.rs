@@ -494,14 +494,27 @@ fn a_world_reads_its_own_wall() {
         }
     }
     let w = &sim.world;
-    let r = w.clinical(&s.imaging, seed);
     let patch = Patch {
         mineral: &w.mineral,
         region: &w.lattice.region,
         shape: w.lattice.shape,
         dx_um: w.lattice.dx_um,
     };
-    assert_eq!(r, clinical_reading(&patch, &s.imaging, seed));
+    // With the default delayed sites every site still shows the starting
+    // (clean) wall at time 0; without delays the reading is the patch's.
+    assert!(s.imaging.site_onset_spread_days > 0.0 && w.history.is_on());
+    let delayed = w.clinical(&s.imaging, seed);
+    assert_eq!(
+        delayed,
+        clinical_reading_delayed(&patch, &w.history, &s.imaging, seed, 0.0)
+    );
+    assert_eq!(delayed.ha_mass_mg, 0.0);
+    let p0 = ImagingParams {
+        site_onset_spread_days: 0.0,
+        ..s.imaging.clone()
+    };
+    let r = w.clinical(&p0, seed);
+    assert_eq!(r, clinical_reading(&patch, &p0, seed));
     // 4 units of 26 µm and the external lamina of 3 µm: 107 µm, 11 voxels of 10 µm.
     assert!(close(r.wall_thickness_um, 110.0, 1e-12), "{r:?}");
     assert!(r.ha_mass_mg > 0.0 && r.peak_hu > s.imaging.baseline_hu);
@@ -1122,4 +1135,130 @@ fn site_by_site_renders_what_slice_by_slice_renders() {
         );
         assert!(close(a.mass_mg, b.mass_mg, 1e-12) && close(a.peak_hu, b.peak_hu, 1e-12));
     }
+}
+
+/// `p` with delayed sites: onsets spread over `spread_days`, past states
+/// every `every_days`.
+fn delayed(p: ImagingParams, spread_days: f64, every_days: f64) -> ImagingParams {
+    ImagingParams {
+        site_onset_spread_days: spread_days,
+        history_every_days: every_days,
+        ..p
+    }
+}
+
+#[test]
+fn without_past_states_delayed_sites_read_the_current_wall() {
+    // No history kept (spread 0): every site reads the wall now, exactly as
+    // the readout without delays (the same arithmetic, so the same bits).
+    let (m, l) = ckd5d_wall(|r, i| {
+        if r == Region::Lamina {
+            0.3
+        } else {
+            0.01 * (i % 7) as f64
+        }
+    });
+    let p = ImagingParams::default();
+    let off = History::new(&delayed(p.clone(), 0.0, 30.0), true);
+    assert!(!off.is_on());
+    let now = synthetic_ct(&wall_patch(&m, &l), &p, SEED);
+    let d = synthetic_ct_delayed(&wall_patch(&m, &l), &off, &p, SEED, 5000.0);
+    assert!(now == d);
+    assert!(now.mineral_mm3 > 0.0);
+}
+
+#[test]
+fn a_delayed_site_holds_the_wall_as_it_was_its_delay_earlier() {
+    // Uniform walls: 0 at day 0, 2% at day 30, 5% now (day 60). Site (j, i)
+    // with delay d holds its factor times the wall at 60 − d (linear between
+    // the kept states), at most a full wall: its share of the segment's
+    // wall volume (length_j / length / n_arc) times min(f·φ, 1).
+    let p = delayed(ImagingParams::default(), 60.0, 30.0);
+    let (zero, l) = ckd5d_wall(|_, _| 0.0);
+    let (two, _) = ckd5d_wall(|_, _| 0.02);
+    let (five, _) = ckd5d_wall(|_, _| 0.05);
+    let (one, _) = ckd5d_wall(|_, _| 1.0);
+    let mut h = History::new(&p, true);
+    assert!(h.is_on());
+    h.record(0.0, &zero);
+    h.record(719.0, &two); // not yet a new interval: not kept
+    h.record(720.0, &two);
+    assert_eq!(h.times_h(), &[0.0, 720.0]);
+    let t = 1440.0;
+    let ct = synthetic_ct_delayed(&wall_patch(&five, &l), &h, &p, SEED, t);
+    // The wall volume of the segment, mm³.
+    let wall = synthetic_ct(&wall_patch(&one, &l), &tiled(p.clone()), SEED).mineral_mm3;
+    let sites = Sites::of(&wall_patch(&five, &l), &p, SEED);
+    let (mut want, mut delays) = (0.0, Vec::new());
+    for j in 0..sites.n_axial {
+        let len = ((j + 1) as f64 * sites.length_mm).min(p.segment_length_mm)
+            - j as f64 * sites.length_mm;
+        for i in 0..sites.n_arc {
+            let d = onset_delay_h(&p, SEED, j, i);
+            delays.push(d);
+            let src = t - d;
+            let phi = if src >= 720.0 {
+                0.02 + 0.03 * (src - 720.0) / 720.0
+            } else {
+                0.02 * src / 720.0
+            };
+            let share = len / p.segment_length_mm / sites.n_arc as f64;
+            want += wall * share * (sites.factor(j, i) * phi).min(1.0);
+        }
+    }
+    assert!(
+        close(ct.mineral_mm3, want, 1e-9),
+        "{} vs {want}",
+        ct.mineral_mm3
+    );
+    // Less than the current wall's reading (most sites show the past), and
+    // the delays cover [0, spread] evenly.
+    let now = synthetic_ct(&wall_patch(&five, &l), &p, SEED);
+    assert!(ct.mineral_mm3 < 0.8 * now.mineral_mm3);
+    let n = delays.len() as f64;
+    let mean = delays.iter().sum::<f64>() / n;
+    assert!(delays.iter().all(|&d| (0.0..1440.0).contains(&d)));
+    assert!((mean - 720.0).abs() < 3.0 * 1440.0 / (12.0 * n).sqrt());
+    // Another seed: other delays, the same mineral on average.
+    let other = synthetic_ct_delayed(&wall_patch(&five, &l), &h, &p, 7, t);
+    assert!(other.hu != ct.hu);
+}
+
+#[test]
+fn the_history_keeps_one_state_per_interval_back_to_the_spread() {
+    let p = delayed(ImagingParams::default(), 100.0, 30.0);
+    let mut h = History::new(&p, true);
+    let mut kept_max = 0;
+    for day in 0..=400u32 {
+        let t = f64::from(day) * 24.0;
+        h.record(t, &[f64::from(day)]);
+        let times = h.times_h();
+        kept_max = kept_max.max(times.len());
+        // One state per 30 days, from the start.
+        assert!(times.iter().all(|&x| (x / 720.0).fract() == 0.0));
+        // The oldest kept is at or before t − 100 d (or the start), and
+        // the one after it was after t − 100 d when the last was kept.
+        let last = *times.last().expect("kept");
+        if t > 2400.0 {
+            assert!(
+                times[0] <= t - 2400.0 && times[1] > last - 2400.0,
+                "{t}: {times:?}"
+            );
+        } else {
+            assert_eq!(times[0], 0.0);
+        }
+        assert_eq!(h.flat(), times.iter().map(|x| x / 24.0).collect::<Vec<_>>());
+    }
+    assert!(kept_max <= 6, "{kept_max}");
+    // A checkpoint's columns restore the same history; bad ones are refused.
+    let mut r = History::new(&p, true);
+    r.restore(h.times_h().to_vec(), h.flat(), 1)
+        .expect("restores");
+    assert_eq!((r.times_h(), r.flat()), (h.times_h(), h.flat()));
+    assert!(r.restore(vec![0.0, 720.0], vec![1.0], 1).is_err());
+    assert!(r.restore(vec![720.0, 0.0], vec![1.0, 2.0], 1).is_err());
+    // Culture mode or no spread: nothing is kept.
+    let mut off = History::new(&p, false);
+    off.record(0.0, &[1.0]);
+    assert!(off.times_h().is_empty());
 }

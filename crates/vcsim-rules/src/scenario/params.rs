@@ -615,8 +615,8 @@ param_group! {
         vesicle_rankl_hill: f64 = 2.0, unit = "1", range = [0.1, 10.0],
             source = "estimate: a switch-like response (RANK-bearing cells appear only where OPG is missing [min2000])";
         /// Nucleation rate of one osteogenic cell's matrix vesicles (anywhere in its territory) per unit relative excess over the threshold.
-        vesicle_nucleation_per_h: f64 = 3.0e-4, unit = "1/h", range = [0.0, 100.0],
-            source = "estimate: at CKD 5D serum an osteogenic cell waits months for its first nucleus";
+        vesicle_nucleation_per_h: f64 = 1.5e-3, unit = "1/h", range = [0.0, 100.0],
+            source = "calibrated with imaging.site_cv and imaging.site_onset_spread_days on the natural history of configs/ckd5d.toml (docs/natural_history/, scripts/calibrate_natural_history.py): 5× the earlier estimate 3e-4 (at CKD 5D serum an osteogenic cell waits months for its first nucleus), so that the media's own nuclei keep an established wall growing (volume score +22%/yr in years 2–3 from 300 AU, +11% at 3e-4 [raggi2011]); the laminae still calcify first (validation experiment 9)";
         /// Nucleation rate of one apoptotic cell or body (anywhere in its territory) per unit relative excess over the threshold.
         body_nucleation_per_h: f64 = 1.0e-3, unit = "1/h", range = [0.0, 100.0],
             source = "estimate: apoptotic bodies are efficient nucleation sites [seed-review]";
@@ -1266,8 +1266,14 @@ param_group! {
         site_arc_mm: f64 = 1.5, unit = "mm", range = [0.1, 1000.0],
             source = "estimate: a calcium deposit spans 35–40° of the LAD's circumference per cross-section [mehanna2013] (42 ± 80° in reference segments, 115 ± 110° at target lesions [mintz1995]); 1.5 mm is ≈ 45° of the default vessel, 8 sites around it";
         /// Coefficient of variation of the site factors (log-normal, normalised to a mean of 1 over the segment): how unevenly the same wall calcifies from site to site. 0: one site, the patch tiled over the whole segment.
-        site_cv: f64 = 4.0, unit = "1", range = [0.0, 5.0],
+        site_cv: f64 = 3.5, unit = "1", range = [0.0, 5.0],
             source = "calibrated with mineral.growth_um_per_mM2_h and mineral.lamina_nucleation_per_um3_h (docs/imaging.md, scripts/calibrate_natural_history.py): a wider spread makes the volume score grow more gradually (+42% in the year from 300 AU at 3, +55% at 2, +31% at 4; raggi2011 ≈ +30%/yr) but makes the first sites detectable earlier (median day 645 at 3, 570 at 4); no measurement of the mm-scale spread of medial calcification along an artery was found, so this is the readout's least certain number";
+        /// Spread of the sites' onsets: site (j, i) shows the patch as it was `d` earlier, `d` uniform over [0, this] and drawn once from the run's seed (the sites of a vessel do not start calcifying together; before the run's start a site shows the starting wall). 0: every site shows the current patch.
+        site_onset_spread_days: f64 = 2190.0, unit = "d", range = [0.0, 36500.0],
+            source = "calibrated with mineral.vesicle_nucleation_per_h and imaging.site_cv on the natural history of configs/ckd5d.toml (docs/natural_history/, scripts/calibrate_natural_history.py, 6 site seeds): lesions of one vessel start over years (new lesions appear on follow-up CT while old ones grow); 6 years keeps the volume score growing +20–40%/yr for three years from 300 AU [raggi2011] (at 0 the growth falls to +11%/yr after the first year); no measurement of the spread of onsets along an artery was found";
+        /// Interval of the wall's past states that delayed sites read (a site between two of them reads their linear interpolation in time; used only when site_onset_spread_days > 0).
+        history_every_days: f64 = 30.0, unit = "d", range = [1.0, 3650.0],
+            source = "convention: a numerical setting, the readout's time resolution of the past; the wall changes over months (docs/natural_history/ compares 30 with 10 days)";
     }
 }
 

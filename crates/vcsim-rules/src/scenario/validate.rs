@@ -29,6 +29,13 @@ impl Scenario {
         self.dialysis.validate(&mut errs);
         self.imaging.validate(&mut errs);
         self.validate_patient(&mut errs);
+        let im = &self.imaging;
+        if im.site_onset_spread_days > 1000.0 * im.history_every_days {
+            errs.push(format!(
+                "imaging.site_onset_spread_days = {} must be at most 1000 × imaging.history_every_days = {} (the readout keeps the wall's past states over the spread, one per interval)",
+                im.site_onset_spread_days, im.history_every_days
+            ));
+        }
         let t = &self.solutes;
         if t.ros.decay_per_h <= 0.0 || t.ros.decay_per_h.is_nan() {
             errs.push(format!(

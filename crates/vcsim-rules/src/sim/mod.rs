@@ -144,6 +144,8 @@ impl Simulation {
         });
         let n_fields = FIELDS.len();
         let n_voxels = lattice.len();
+        let mut history = crate::history::History::new(&s.imaging, s.mode == Mode::Tissue);
+        history.record(0.0, &vec![0.0; n_voxels]);
         Ok(Self {
             world: World {
                 lattice,
@@ -168,6 +170,7 @@ impl Simulation {
                 readout_block_um: s.mineral.calcified_block_um,
                 territories,
                 protein_ng_per_cell: s.culture.protein_ng_per_cell,
+                history,
             },
             pipeline,
             seed,
@@ -191,6 +194,8 @@ impl Simulation {
         };
         self.pipeline.step_with(&mut self.world, &ctx, hook);
         self.world.step += 1;
+        let w = &mut self.world;
+        w.history.record(w.step as f64 * w.dt_h, &w.mineral);
         ctx
     }
 

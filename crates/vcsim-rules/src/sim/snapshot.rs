@@ -9,7 +9,7 @@ use crate::world::*;
 use vcsim_core::{CellStore, Column, Snapshot};
 
 /// another version are refused.
-pub const SNAPSHOT_VERSION: u32 = 4;
+pub const SNAPSHOT_VERSION: u32 = 5;
 
 impl World {
     /// The whole evolving state as named arrays (the lattice, the rules and
@@ -46,6 +46,11 @@ impl World {
         for (name, col) in d.float_columns() {
             s.push(&format!("cells/{name}"), Column::F32(col.to_vec()));
         }
+        s.push(
+            "imaging/history_time_h",
+            Column::F64(self.history.times_h().to_vec()),
+        );
+        s.push("imaging/history_mineral", Column::F64(self.history.flat()));
         s
     }
 }
@@ -95,6 +100,25 @@ impl Simulation {
         })?;
         sim.world.cells = CellStore::from_parts(n, ids, voxels, data, next_id)
             .map_err(|e| BuildError::Checkpoint(e.to_string()))?;
+        let times = snap.take_f64("imaging/history_time_h", None).map_err(err)?;
+        let flat = snap
+            .take_f64("imaging/history_mineral", Some(times.len() * n))
+            .map_err(err)?;
+        if sim.world.history.is_on() == times.is_empty() {
+            return Err(BuildError::Checkpoint(format!(
+                "imaging history: {} states, where the scenario {} one",
+                times.len(),
+                if sim.world.history.is_on() {
+                    "keeps"
+                } else {
+                    "keeps none"
+                }
+            )));
+        }
+        sim.world
+            .history
+            .restore(times, flat, n)
+            .map_err(BuildError::Checkpoint)?;
         sim.world.step = snap.step;
         Ok(sim)
     }
@@ -124,6 +148,8 @@ mod snapshot_tests {
                 "culture.phosphate_mM=3.0".into(),
                 "mineral.vesicle_nucleation_per_h=0.01".into(),
                 "culture.medium_change_days=1.0".into(),
+                "imaging.site_onset_spread_days=4.0".into(),
+                "imaging.history_every_days=1.0".into(),
             ];
             let o: Vec<Override> = sets
                 .iter()
@@ -153,11 +179,19 @@ mod snapshot_tests {
                         .chain(&w.exchanged)
                         .chain(&w.serum.values())
                         .chain(&w.bone.values())
+                        .chain(&w.clinical(&s.imaging, 1).values())
                         .map(|v| v.to_bits())
                         .collect(),
                 )
             };
             assert_eq!(bits(&whole.world), bits(&resumed.world), "{mode}");
+            assert_eq!(
+                whole.world.history.times_h(),
+                resumed.world.history.times_h()
+            );
+            if mode == "tissue" {
+                assert!(whole.world.history.times_h().len() >= 5);
+            }
         }
     }
 
