@@ -182,6 +182,16 @@ def onset_delays(p, n_axial, n_arc, seed):
     return d
 
 
+def frames_on_history(days, p):
+    """Whether a run's frame days are the readout's past states: every
+    `history_every_days` from day 0, and a last frame (the run's end) at
+    most one interval after the one before it. Then `History` reads what
+    imaging.rs read at every frame."""
+    d = np.diff(np.asarray(days, float))
+    every = p["history_every_days"]
+    return len(days) > 0 and days[0] == 0 and np.allclose(d[:-1], every) and (d.size == 0 or 0 < d[-1] <= every + 1e-9)
+
+
 class History:
     """The wall's states at `days` (e.g. a run's mineral frames) with their
     site images, computed once: what imaging.rs's `History` keeps when the
@@ -283,9 +293,14 @@ def scores(slices, p):
 
 
 def reading(mineral, region, dx_um, p=DEFAULTS, seed=1):
-    """Agatston, volume, mass, detectable and peak HU of the segment, and
-    the image of its brightest slice."""
-    slices = excess_slices(mineral, region, dx_um, p, seed)
+    """Agatston, volume, mass, detectable and peak HU of the segment (every
+    site showing `mineral`: no onset delays), and the image of its brightest
+    slice."""
+    return reading_of(excess_slices(mineral, region, dx_um, p, seed), p)
+
+
+def reading_of(slices, p):
+    """`reading` of the excess-HU slices of a segment."""
     agatston, volume, mass = scores(slices, p)
     brightest = max(range(len(slices)), key=lambda k: slices[k].max())
     return dict(
@@ -333,15 +348,24 @@ def figure(run, out):
     with h5py.File(run, "r") as f:
         cfg = tomllib.loads(f.attrs["config"])
         dx = float(f.attrs["spacing_um"])
-        mineral = np.asarray(f["fields/mineral"][-1], dtype=float)
+        frames = [np.asarray(m, dtype=float) for m in f["fields/mineral"]]
         region = np.asarray(f["grid/region"])
-        t_h = float(np.asarray(f["fields/time_h"])[-1]) if "time_h" in f["fields"] else float("nan")
+        days = np.asarray(f["fields/time_h"]) / 24.0
+    mineral, t_h = frames[-1], days[-1] * 24.0
     p = dict(DEFAULTS)
     p.update({k: float(v) for k, v in cfg.get("imaging", {}).items()})
     seed = int(cfg.get("simulation", {}).get("seed", 1))
     tiled = dict(p, site_cv=0.0)
     wall = (region == LAMINA) | (region == MEDIA)
-    base = reading(mineral, region, dx, p, seed)
+    # The model's reading: with onset delays, each site shows an earlier
+    # frame (the frames must fall on the history's interval, from day 0).
+    if p["site_onset_spread_days"] > 0 and frames_on_history(days, p):
+        base = reading_of(History(days, frames, region, dx, p).slices(len(days) - 1, seed), p)
+    elif p["site_onset_spread_days"] > 0:
+        sys.exit(f"imaging_figure: {run}: with delayed sites the frames must be every "
+                 f"{p['history_every_days']:g} days (simulation.frame_every_h = {24 * p['history_every_days']:g})")
+    else:
+        base = reading(mineral, region, dx, p, seed)
     scales = np.linspace(0.25, 8.0, 32)
     curve = [reading(np.minimum(mineral * k, 1.0), region, dx, p, seed) for k in scales]
     curve_tiled = [reading(np.minimum(mineral * k, 1.0), region, dx, tiled) for k in scales]
@@ -370,7 +394,8 @@ def figure(run, out):
     ax[2].plot(100 * np.array(mean), [c["volume_mm3"] for c in curve_tiled], ":", color="C1", label="volume, tiled")
     ax[2].axvline(100 * mineral[wall].mean(), color="gray", ls="--", label="this run")
     ax[2].set(xlabel="mean wall mineral fraction, % (the run's pattern × k)", ylabel="score",
-              title=f"{p['segment_length_mm']:.0f} mm segment, {p['slice_mm']:g} mm slices\nsites: cv {p['site_cv']:g}, seed {seed}")
+              title=f"{p['segment_length_mm']:.0f} mm segment, {p['slice_mm']:g} mm slices\n"
+                    f"sites: cv {p['site_cv']:g}, seed {seed}; no onset delays")
     ax[2].legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(out, dpi=110)

@@ -137,10 +137,12 @@ def main():
                   f"HA mass {mass[i0]:.1f} mg). Growth year by year from then "
                   "(target: volume score ≈ +30%/yr, Agatston +25–35%/yr [raggi2011]):", "", *header,
                   *growth_rows(t, i0, series, a.years)]
-    lines += ["", "The three targets (first detectable day, first day above 30 AU, growth in the year from 300 AU) "
-              "are calibration targets of `mineral.growth_um_per_mM2_h`, `mineral.lamina_nucleation_per_um3_h` "
-              "and `imaging.site_cv`, set together over six site seeds "
-              "([imaging.md](../imaging.md#sites-calibration-and-sensitivity)); this page is seed 1."]
+    lines += ["", "The targets (first detectable day, first day above 30 AU, growth in the year from 300 AU and "
+              "over the two years after it) are calibration targets of `mineral.growth_um_per_mM2_h`, "
+              "`mineral.lamina_nucleation_per_um3_h`, `mineral.vesicle_nucleation_per_h`, `imaging.site_cv` and "
+              "`imaging.site_onset_spread_days`, set together over six site seeds "
+              "([README.md](README.md), [imaging.md](../imaging.md#sites-calibration-and-sensitivity)); "
+              "this page is seed 1."]
     if first is not None:
         lines += ["", "Growth year by year from the first detectable reading (Agatston > 0):", "", *header,
                   *growth_rows(t, int(np.argmax(det)), series, a.years)]

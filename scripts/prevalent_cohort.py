@@ -53,7 +53,7 @@ def main():
     if len(days) < 2:
         sys.exit(f"prevalent_cohort: {a.run}: needs mineral frames over the run (simulation.frame_every_h)")
     every = I.DEFAULTS["history_every_days"]
-    if I.DEFAULTS["site_onset_spread_days"] > 0 and not np.allclose(np.diff(days), every):
+    if I.DEFAULTS["site_onset_spread_days"] > 0 and not I.frames_on_history(days, I.DEFAULTS):
         sys.exit(f"prevalent_cohort: {a.run}: the delayed sites read the wall every {every:g} days; "
                  f"run with simulation.frame_every_h={24 * every:g}")
     covered = (min(a.dialysis_start_day + a.max_vintage_years * 365.0, days[-1] - 365.0) - a.dialysis_start_day) / 365.0

@@ -116,3 +116,12 @@ def test_the_mirror_reads_what_the_binary_writes_with_delayed_sites(vcsim, tmp_p
     # The delays matter: the current wall alone reads more at the end.
     now = imaging_figure.reading(mineral[-1], region, dx, dict(p, site_onset_spread_days=0.0), 3)
     assert now["mass_mg"] > 1.05 * mass[-1] or now["peak_hu"] > peak[-1]
+
+
+def test_frames_on_history():
+    p = imaging_figure.DEFAULTS
+    assert imaging_figure.frames_on_history([0.0, 30.0, 60.0, 75.0], p)
+    assert imaging_figure.frames_on_history([0.0, 30.0, 60.0], p)
+    assert not imaging_figure.frames_on_history([0.0, 10.0, 20.0], p)
+    assert not imaging_figure.frames_on_history([0.0, 30.0, 45.0, 75.0], p)
+    assert not imaging_figure.frames_on_history([5.0, 35.0], p)

@@ -63,6 +63,9 @@ impl History {
         if times_h.windows(2).any(|w| w[1] <= w[0]) || times_h.iter().any(|t| !t.is_finite()) {
             return Err("imaging history: times must be finite and increasing".into());
         }
+        if flat.iter().any(|m| !(0.0..=1.0).contains(m)) {
+            return Err("imaging history: mineral fractions must be in [0, 1]".into());
+        }
         self.states = if n == 0 {
             vec![Vec::new(); times_h.len()]
         } else {

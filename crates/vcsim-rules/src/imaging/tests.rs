@@ -1231,7 +1231,7 @@ fn the_history_keeps_one_state_per_interval_back_to_the_spread() {
     let mut kept_max = 0;
     for day in 0..=400u32 {
         let t = f64::from(day) * 24.0;
-        h.record(t, &[f64::from(day)]);
+        h.record(t, &[f64::from(day) / 1000.0]);
         let times = h.times_h();
         kept_max = kept_max.max(times.len());
         // One state per 30 days, from the start.
@@ -1247,7 +1247,10 @@ fn the_history_keeps_one_state_per_interval_back_to_the_spread() {
         } else {
             assert_eq!(times[0], 0.0);
         }
-        assert_eq!(h.flat(), times.iter().map(|x| x / 24.0).collect::<Vec<_>>());
+        assert_eq!(
+            h.flat(),
+            times.iter().map(|x| x / 24.0 / 1000.0).collect::<Vec<_>>()
+        );
     }
     assert!(kept_max <= 6, "{kept_max}");
     // A checkpoint's columns restore the same history; bad ones are refused.
@@ -1256,7 +1259,8 @@ fn the_history_keeps_one_state_per_interval_back_to_the_spread() {
         .expect("restores");
     assert_eq!((r.times_h(), r.flat()), (h.times_h(), h.flat()));
     assert!(r.restore(vec![0.0, 720.0], vec![1.0], 1).is_err());
-    assert!(r.restore(vec![720.0, 0.0], vec![1.0, 2.0], 1).is_err());
+    assert!(r.restore(vec![720.0, 0.0], vec![1.0, 0.5], 1).is_err());
+    assert!(r.restore(vec![0.0, 720.0], vec![0.5, f64::NAN], 1).is_err());
     // Culture mode or no spread: nothing is kept.
     let mut off = History::new(&p, false);
     off.record(0.0, &[1.0]);
