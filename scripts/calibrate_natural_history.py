@@ -53,7 +53,8 @@ def run(growth, years, out, binary, sets=()):
     if not os.path.exists(path):
         subprocess.run([binary, "run", "ckd5d", "-o", path + ".part", "--force", "--progress", "none",
                         "--set", f"simulation.duration_days={365 * years}",
-                        "--set", "simulation.frame_every_h=720",
+                        # Frames on the readout's past states (imaging_figure.History).
+                        "--set", f"simulation.frame_every_h={24 * I.DEFAULTS['history_every_days']:g}",
                         "--set", f"mineral.growth_um_per_mM2_h={growth}",
                         *[x for kv in sets for x in ("--set", kv)]], check=True)
         os.replace(path + ".part", path)
@@ -149,8 +150,6 @@ def main():
                     help="another parameter of every run (part of its file name)")
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
-    if I.DEFAULTS["history_every_days"] != 30.0:
-        sys.exit("calibrate_natural_history: the runs' frames (every 30 days) must be the readout's past states")
     print("| growth (µm/(mM²·h)) | site_cv | onset spread (d) | first detectable day | first day > 30 AU | day of 300 AU "
           "| volume, year from 300 AU | volume, years 2–3 from 300 AU (per year) | volume, 2nd year from 30 AU | prevalent cohort (vintage 0–8 y, ≥ 30 AU) |")
     print("|---|---|---|---|---|---|---|---|---|---|")

@@ -122,27 +122,39 @@ def site_images(mineral, region, dx_um, p, n_arc):
     return images, n, circ
 
 
-def full_factor(mineral, region, dx_um, p):
-    """1/φ̄: the factor that fills a site's wall (φ̄ weighted by radius)."""
+def wall_moments(mineral, region, dx_um, p):
+    """(Σ φ × radius, Σ radius) over the wall voxels: the wall's mineral and
+    volume on the cylinder, up to the same constant."""
     wall = (region == LAMINA) | (region == MEDIA)
     nx = mineral.shape[1]
     r = 0.5 * p["vessel_diameter_mm"] + (np.arange(nx) + 0.5) * dx_um * 1e-3
     w = np.where(wall, r[None, :], 0.0)
-    m = (np.where(wall, mineral, 0.0) * w).sum()
-    return w.sum() / m if m > 0 else math.inf
+    return (np.where(wall, mineral, 0.0) * w).sum(), w.sum()
+
+
+def full_factor(mineral, region, dx_um, p):
+    """1/φ̄: the factor that fills a site's wall (φ̄ weighted by radius)."""
+    m, w = wall_moments(mineral, region, dx_um, p)
+    return w / m if m > 0 else math.inf
+
+
+def mid_wall_circumference(region, dx_um, p):
+    """Circumference at mid-wall on the vessel of `p`, mm (None without wall)."""
+    cols = np.nonzero(((region == LAMINA) | (region == MEDIA)).any(axis=0))[0]
+    if cols.size == 0:
+        return None
+    return 2 * math.pi * (0.5 * p["vessel_diameter_mm"] + 0.5 * (cols.min() + cols.max() + 1) * dx_um * 1e-3)
 
 
 def excess_slices(mineral, region, dx_um, p, seed=1):
     """Excess HU of every slice of the segment (2D patch) with the sites of `seed`."""
     length, h = p["segment_length_mm"], p["slice_mm"]
     n_slices = max(1, math.ceil(length / h - 1e-9))
-    wall = (region == LAMINA) | (region == MEDIA)
-    cols = np.nonzero(wall.any(axis=0))[0]
-    if cols.size == 0:
+    circ = mid_wall_circumference(region, dx_um, p)
+    if circ is None:
         n = site_images(mineral, region, dx_um, p, 1)[1]
         return [np.zeros((n, n)) for _ in range(n_slices)]
-    r_mid = 0.5 * p["vessel_diameter_mm"] + 0.5 * (cols.min() + cols.max() + 1) * dx_um * 1e-3
-    ls, n_axial, n_arc, f = site_factors(p, 2 * math.pi * r_mid, seed)
+    ls, n_axial, n_arc, f = site_factors(p, circ, seed)
     images, n, _ = site_images(mineral, region, dx_um, p, n_arc)
     full = full_factor(mineral, region, dx_um, p)
     return slices_from_sites(p, ls, n_axial, n_arc, n, lambda j, i: (min(f[j, i], full), images[i]))
@@ -178,7 +190,7 @@ def onset_delays(p, n_axial, n_arc, seed):
     d = np.empty((n_axial, n_arc))
     for j in range(n_axial):
         for i in range(n_arc):
-            d[j, i] = p["site_onset_spread_days"] * 24.0 * stream_uniforms(seed, j, i, IMAGING_ONSET, 1)[0] / 24.0
+            d[j, i] = p["site_onset_spread_days"] * stream_uniforms(seed, j, i, IMAGING_ONSET, 1)[0]
     return d
 
 
@@ -199,21 +211,16 @@ class History:
 
     def __init__(self, days, mineral, region, dx_um, p):
         self.days, self.mineral, self.region, self.dx, self.p = np.asarray(days, float), mineral, region, dx_um, p
-        wall = (region == LAMINA) | (region == MEDIA)
-        cols = np.nonzero(wall.any(axis=0))[0]
-        self.r_mid = 0.5 * p["vessel_diameter_mm"] + 0.5 * (cols.min() + cols.max() + 1) * dx_um * 1e-3
-        self.n_arc = max(1, int(np.floor(2 * math.pi * self.r_mid / p["site_arc_mm"] + 0.5)))
+        self.circumference = mid_wall_circumference(region, dx_um, p)
+        # The arcs do not depend on the seed (one arc when site_cv is 0).
+        self.n_arc = site_factors(p, self.circumference, 1)[2]
         self._cache = {}
 
     def images(self, k):
         """(site images at factor 1, image size, Σ mineral × radius, Σ radius) of state k."""
         if k not in self._cache:
             im, n, _ = site_images(self.mineral[k], self.region, self.dx, self.p, self.n_arc)
-            wall = (self.region == LAMINA) | (self.region == MEDIA)
-            nx = self.region.shape[1]
-            r = 0.5 * self.p["vessel_diameter_mm"] + (np.arange(nx) + 0.5) * self.dx * 1e-3
-            w = np.where(wall, r[None, :], 0.0)
-            self._cache[k] = (im, n, (np.where(wall, self.mineral[k], 0.0) * w).sum(), w.sum())
+            self._cache[k] = (im, n, *wall_moments(self.mineral[k], self.region, self.dx, self.p))
         return self._cache[k]
 
     def sources(self, k, delay_days):
@@ -232,7 +239,7 @@ class History:
         """Excess HU of every slice at state k with the sites of `seed`, each
         site showing the wall its delay earlier (`delays` in days, default
         the readout's own: `onset_delays`)."""
-        ls, n_axial, n_arc, f = site_factors(self.p, 2 * math.pi * self.r_mid, seed)
+        ls, n_axial, n_arc, f = site_factors(self.p, self.circumference, seed)
         assert n_arc == self.n_arc
         if delays is None:
             delays = onset_delays(self.p, n_axial, n_arc, seed)

@@ -125,3 +125,16 @@ def test_frames_on_history():
     assert not imaging_figure.frames_on_history([0.0, 10.0, 20.0], p)
     assert not imaging_figure.frames_on_history([0.0, 30.0, 45.0, 75.0], p)
     assert not imaging_figure.frames_on_history([5.0, 35.0], p)
+
+
+def test_delayed_sites_with_one_site():
+    """site_cv 0 is one site (imaging.rs's Sites::uniform): the history reads
+    it with one arc, and without delay it is the tiled reading."""
+    import numpy as np
+
+    h, ms, region, p = _frames()
+    h = imaging_figure.History(h.days, ms, region, 5.0, dict(p, site_cv=0.0))
+    assert h.n_arc == 1
+    got = h.reading(3, 1, np.zeros((1, 1)))
+    want = imaging_figure.reading(ms[3], region, 5.0, dict(p, site_cv=0.0), 1)
+    assert want["agatston"] > 0 and abs(got[0] - want["agatston"]) < 1e-9 * want["agatston"]

@@ -306,6 +306,12 @@ struct Geometry {
     /// Radial range `[lo, hi)` of the wall voxels.
     lo: usize,
     hi: usize,
+    /// Patch rows along the axis.
+    nz: usize,
+    /// Pixels of a slice.
+    n_px: usize,
+    /// Radius of the centre of each radial voxel index on the cylinder, mm.
+    voxel_radius: Vec<f64>,
     /// Angles per arc site.
     per_site: usize,
     /// Patch column of every angle.
@@ -399,10 +405,11 @@ impl Geometry {
             }
         }
         let hu_per_mm3 = HA_DENSITY_MG_PER_CM3 / (ct.voxel_mm3() * p.c_ha_mg_per_cm3_per_hu);
+        let voxel_radius: Vec<f64> = (0..nx).map(|ix| r_lumen + (ix as f64 + 0.5) * dx).collect();
         let mut volume_r = 0.0;
         for (v, &r) in patch.region.iter().enumerate() {
             if is_wall(r) {
-                volume_r += r_lumen + ((v % nx) as f64 + 0.5) * dx;
+                volume_r += voxel_radius[v % nx];
             }
         }
         // The pieces of every slice in each axial site, and the length of every
@@ -440,6 +447,9 @@ impl Geometry {
         Some(Self {
             lo,
             hi,
+            nz,
+            n_px: n * n,
+            voxel_radius,
             per_site,
             columns,
             pixels,
@@ -454,14 +464,13 @@ impl Geometry {
     }
 
     /// Σ mineral fraction × radius over the wall voxels of `mineral` (with
-    /// the patch's `region`; see `volume_r`).
-    fn mineral_r(&self, patch: &Patch, mineral: &[f64], r_lumen: f64) -> f64 {
-        let nx = patch.shape[2];
-        let dx = patch.dx_um * 1e-3;
+    /// the voxels' `region`; see `volume_r`).
+    fn mineral_r(&self, region: &[Region], mineral: &[f64]) -> f64 {
+        let nx = self.voxel_radius.len();
         let mut sum = 0.0;
-        for (v, (&m, &r)) in mineral.iter().zip(patch.region).enumerate() {
+        for (v, (&m, &r)) in mineral.iter().zip(region).enumerate() {
             if is_wall(r) {
-                sum += m * (r_lumen + ((v % nx) as f64 + 0.5) * dx);
+                sum += m * self.voxel_radius[v % nx];
             }
         }
         sum
@@ -481,16 +490,10 @@ impl Geometry {
     /// The images of the wall `mineral` (with the patch's regions): for
     /// every arc site and patch row, the pixels its samples give per mm
     /// along the axis at factor 1.
-    fn state_images(&self, patch: &Patch, mineral: &[f64], p: &ImagingParams) -> StateImages {
+    fn state_images(&self, patch: &Patch, mineral: &[f64]) -> StateImages {
         let [nz, ny, nx] = patch.shape;
         let n_arc = self.columns.len() / self.per_site;
-        let n_px = self
-            .pixels
-            .iter()
-            .map(|&px| px as usize + 1)
-            .max()
-            .unwrap_or(0);
-        let mut dense = vec![0.0; n_px];
+        let mut dense = vec![0.0; self.n_px];
         let mut rows = Vec::with_capacity(n_arc * nz);
         let mut volumes = Vec::with_capacity(n_arc * nz);
         let (lo, hi, n_r) = (self.lo, self.hi, self.n_r);
@@ -528,7 +531,7 @@ impl Geometry {
         StateImages {
             rows,
             volumes,
-            mineral_r: self.mineral_r(patch, mineral, 0.5 * p.vessel_diameter_mm),
+            mineral_r: self.mineral_r(patch.region, mineral),
         }
     }
 
@@ -543,14 +546,7 @@ impl Geometry {
         states: &[&StateImages],
         sources: &[[(usize, f64); 2]],
     ) {
-        let n = ct.n;
-        let nz = self
-            .pieces
-            .iter()
-            .flatten()
-            .map(|(_, w)| w.len())
-            .max()
-            .unwrap_or(0);
+        let (n, nz) = (ct.n, self.nz);
         let mut slice_mm3 = vec![0.0; ct.n_slices];
         let factor = |j: usize, i: usize| {
             let src = &sources[j * sites.n_arc + i];
@@ -574,8 +570,8 @@ impl Geometry {
                             continue;
                         }
                         let f = factor(*j, i);
+                        let row = i * nz + iz;
                         for &(k, c) in &sources[j * sites.n_arc + i] {
-                            let row = i * nz + iz;
                             let state = states[k];
                             if c == 0.0 || state.rows[row].is_empty() {
                                 continue;
@@ -609,7 +605,7 @@ fn render(patch: &Patch, p: &ImagingParams, sites: &Sites, by_site: bool) -> CtI
         // and f·B at factor f. The same numbers as the slice-by-slice path up
         // to rounding, at a fraction of its cost (each sample is visited
         // once, not once per slice).
-        let now = g.state_images(patch, patch.mineral, p);
+        let now = g.state_images(patch, patch.mineral);
         let sources = vec![[(0, 1.0), (0, 0.0)]; sites.factors.len()];
         g.compose(&mut ct, sites, &[&now], &sources);
         return ct;
@@ -617,7 +613,7 @@ fn render(patch: &Patch, p: &ImagingParams, sites: &Sites, by_site: bool) -> CtI
     let [_, ny, nx] = patch.shape;
     let (n, n_arc, per_site, n_r) = (ct.n, sites.n_arc, g.per_site, g.n_r);
     let (lo, hi) = (g.lo, g.hi);
-    let full = g.full(g.mineral_r(patch, patch.mineral, 0.5 * p.vessel_diameter_mm));
+    let full = g.full(g.mineral_r(patch.region, patch.mineral));
     let mut total_mm3 = 0.0;
     // Slice by slice, every sample with its site's factor (what the
     // readout did before sites when there is one site). The distinct
@@ -727,7 +723,7 @@ pub fn synthetic_ct_delayed(
             sources.push(history.sources(time_h, onset_delay_h(p, seed, j, i)));
         }
     }
-    let now = g.state_images(patch, patch.mineral, p);
+    let now = g.state_images(patch, patch.mineral);
     let mut needed = vec![false; history.times_h().len() + 1];
     for &(k, c) in sources.iter().flatten() {
         if c != 0.0 {
@@ -735,7 +731,7 @@ pub fn synthetic_ct_delayed(
         }
     }
     let past: Vec<Option<Cow<StateImages>>> = (0..history.times_h().len())
-        .map(|k| needed[k + 1].then(|| history.images(k, p, |m| g.state_images(patch, m, p))))
+        .map(|k| needed[k + 1].then(|| history.images(k, p, |m| g.state_images(patch, m))))
         .collect();
     let states: Vec<&StateImages> = std::iter::once(&now)
         .chain(past.iter().map(|s| s.as_deref().unwrap_or(&now)))

@@ -534,6 +534,27 @@ fn the_imaging_section_is_declared_and_validated() {
     assert!(e.to_string().contains("imaging.site_cv = -0.5"), "{e}");
     let s = Scenario::from_toml("[imaging]\nsite_cv = 0.0\n", "t", &[]).expect("ok");
     assert_eq!(s.imaging.site_cv, 0.0);
+    // The past states the delayed sites read are bounded: at most 1000
+    // intervals over the spread.
+    let e = Scenario::from_toml(
+        "[imaging]\nsite_onset_spread_days = 2000.0\nhistory_every_days = 1.0\n",
+        "t",
+        &[],
+    )
+    .expect_err("too many past states");
+    assert!(
+        e.to_string()
+            .contains("imaging.site_onset_spread_days = 2000")
+            && e.to_string()
+                .contains("1000 × imaging.history_every_days = 1"),
+        "{e}"
+    );
+    Scenario::from_toml(
+        "[imaging]\nsite_onset_spread_days = 1000.0\nhistory_every_days = 1.0\n",
+        "t",
+        &[],
+    )
+    .expect("at the bound");
     assert_eq!(
         ClinicalRecord::NAMES.len(),
         ClinicalRecord::default().values().len()

@@ -215,5 +215,27 @@ mod snapshot_tests {
         }
         let e = Simulation::from_snapshot(&s, snap).expect_err("bad code");
         assert!(e.to_string().contains("phenotype"), "{e}");
+        // A checkpoint with past states for a scenario that keeps none (and
+        // the other way round) is refused, as are bad past states.
+        let none = Scenario::from_toml(
+            "[geometry]\nlamellar_units = 2\ncircumference_um = 60.0\n[imaging]\nsite_onset_spread_days = 0.0\n",
+            "t",
+            &[],
+        )
+        .expect("valid");
+        assert!(sim.world.history.is_on());
+        let e = Simulation::from_snapshot(&none, sim.world.snapshot()).expect_err("has history");
+        assert!(e.to_string().contains("imaging history"), "{e}");
+        let off = Simulation::new(&none).expect("builds");
+        let e = Simulation::from_snapshot(&s, off.world.snapshot()).expect_err("no history");
+        assert!(e.to_string().contains("imaging history"), "{e}");
+        let mut snap = sim.world.snapshot();
+        for (n, c) in &mut snap.columns {
+            if n == "imaging/history_mineral" {
+                *c = Column::F64(vec![2.0; sim.world.lattice.len()]);
+            }
+        }
+        let e = Simulation::from_snapshot(&s, snap).expect_err("fraction above 1");
+        assert!(e.to_string().contains("[0, 1]"), "{e}");
     }
 }
