@@ -39,6 +39,35 @@ def test_committed_full_report_is_consistent():
     assert f"{sum(r['pass'] for r in records)} of {len(records)} claims pass" in summary
 
 
+def test_committed_report_judges_every_replicate():
+    """Each claim of the full report is also judged on every replicate of its
+    experiment (the quick suite runs one, so it carries none)."""
+    import tomllib
+
+    directory = ROOT / "docs" / "validation"
+    replicates = {}
+    for p in (ROOT / "configs" / "experiments").glob("*.toml"):
+        e = tomllib.loads(p.read_text())
+        replicates[e["name"]] = e.get("replicates", 1)
+    for r in validation.load_report(directory):
+        n = replicates[r["experiment"]]
+        if n == 1:
+            assert "replicates" not in r, r
+            continue
+        check = r["replicates"]
+        assert check["n"] == n and 0 <= check["hold"] <= n, r
+        if "value" in r:
+            # JSON has no infinity: a non-finite value (a ratio over 0) is null.
+            lo, hi = check["range"]
+            assert None in (lo, hi) or lo <= hi, r
+        else:
+            assert "range" not in check, r
+
+
+def test_quick_report_has_no_replicate_checks(quick_report):
+    assert all("replicates" not in r for r in validation.load_report(quick_report))
+
+
 def test_figures_are_drawn(quick_report):
     pytest.importorskip("matplotlib")
     paths = validation.figures(quick_report)

@@ -324,6 +324,63 @@ pub struct ClaimResult {
     /// Why the claim is known not to hold yet, if it is open.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub open: Option<String>,
+    /// The number the claim is judged on: the readout (at_most, at_least),
+    /// the ratio or the reduction; none for an ordering.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<f64>,
+    /// The claim judged on each replicate (seed) alone, the arms paired by
+    /// seed: how robust the verdict on the means is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replicates: Option<ReplicateCheck>,
+}
+
+/// A claim judged seed by seed ([`with_replicates`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReplicateCheck {
+    /// Replicates judged.
+    pub n: usize,
+    /// Replicates on which the claim holds.
+    pub hold: usize,
+    /// Smallest and largest per-replicate value (no values for an ordering).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub range: Option<[f64; 2]>,
+}
+
+impl ReplicateCheck {
+    /// `"2 of 3 hold (0.1712–0.2301)"`, the summary's wording.
+    pub fn describe(&self) -> String {
+        let mut s = format!("{} of {} hold", self.hold, self.n);
+        if let Some([lo, hi]) = self.range {
+            s.push_str(&format!(" ({lo:.4}–{hi:.4})"));
+        }
+        s
+    }
+}
+
+/// Adds to each claim of `results` (the verdicts on the replicate means) how
+/// it fares on each replicate alone: `per_seed[s]` are the results of
+/// [`evaluate`] on seed `s`'s curves, in the same claim order. The verdict
+/// itself stays the one on the means.
+pub fn with_replicates(results: &mut [ClaimResult], per_seed: &[Vec<ClaimResult>]) {
+    for (i, r) in results.iter_mut().enumerate() {
+        let seeds: Vec<&ClaimResult> = per_seed.iter().filter_map(|s| s.get(i)).collect();
+        if seeds.is_empty() {
+            continue;
+        }
+        let values: Vec<f64> = seeds.iter().filter_map(|s| s.value).collect();
+        let range = (values.len() == seeds.len()).then(|| {
+            values
+                .iter()
+                .fold([f64::INFINITY, f64::NEG_INFINITY], |[lo, hi], &v| {
+                    [lo.min(v), hi.max(v)]
+                })
+        });
+        r.replicates = Some(ReplicateCheck {
+            n: seeds.len(),
+            hold: seeds.iter().filter(|s| s.pass).count(),
+            range,
+        });
+    }
 }
 
 /// Evaluates every claim of `e` on the arms' curves. In `direction_only`
@@ -339,7 +396,7 @@ pub fn evaluate(
         .map(|c| {
             let get = |arm: &str, r: &str| curves.get(arm).and_then(|a| a.readout(r));
             let fmt = |v: f64| format!("{v:.4}");
-            let (expected, simulated, pass) = match c.kind {
+            let (expected, simulated, pass, value) = match c.kind {
                 ClaimKind::AtMost | ClaimKind::AtLeast => {
                     let arm = c.arm.clone().unwrap_or_default();
                     let value = c.value.unwrap_or(f64::NAN);
@@ -349,7 +406,12 @@ pub fn evaluate(
                     } else {
                         ("≥", got >= value)
                     };
-                    (format!("{} of {arm} {op} {value}", c.readout), fmt(got), ok)
+                    (
+                        format!("{} of {arm} {op} {value}", c.readout),
+                        fmt(got),
+                        ok,
+                        Some(got),
+                    )
                 }
                 ClaimKind::Ratio | ClaimKind::Reduction => {
                     let arm = c.arm.clone().unwrap_or_default();
@@ -391,6 +453,7 @@ pub fn evaluate(
                         ),
                         format!("{label} {} ({} / {})", fmt(x), fmt(a), fmt(b)),
                         ok,
+                        Some(x),
                     )
                 }
                 ClaimKind::Increasing | ClaimKind::Decreasing => {
@@ -423,6 +486,7 @@ pub fn evaluate(
                         ),
                         vals.iter().map(|v| fmt(*v)).collect::<Vec<_>>().join(" → "),
                         ok,
+                        None,
                     )
                 }
             };
@@ -435,6 +499,8 @@ pub fn evaluate(
                 how: c.how.clone(),
                 readout: c.readout.clone(),
                 open: c.open.clone(),
+                value,
+                replicates: None,
             }
         })
         .collect()
@@ -482,5 +548,41 @@ how = "test"
         let r = &evaluate(&e, &curves(0.0, 0.0), false)[0];
         assert!(!r.pass, "{}", r.simulated);
         assert!(r.simulated.contains("NaN"), "{}", r.simulated);
+    }
+
+    /// Each claim is also judged seed by seed: how many replicates hold
+    /// and the range of their values, while the verdict stays the means'.
+    #[test]
+    fn replicates_are_judged_one_by_one() {
+        let e = Experiment::from_toml(TEXT, "t.toml").expect("valid");
+        // Seed 1: b/a = 1.5 holds; seed 2: 0.75 does not; the means 1.2/1.05 hold.
+        let seeds = [curves(1.0, 1.5), curves(1.1, 0.825)];
+        let mut mean = evaluate(&e, &curves(1.05, 1.1625), false);
+        let per_seed: Vec<_> = seeds.iter().map(|c| evaluate(&e, c, false)).collect();
+        with_replicates(&mut mean, &per_seed);
+        let r = &mean[0];
+        assert!(r.pass);
+        let check = r.replicates.as_ref().expect("judged per replicate");
+        assert_eq!((check.n, check.hold), (2, 1));
+        let [lo, hi] = check.range.expect("a ratio has values");
+        assert!(
+            (lo - 0.75).abs() < 1e-12 && (hi - 1.5).abs() < 1e-12,
+            "{lo} {hi}"
+        );
+        assert_eq!(check.describe(), "1 of 2 hold (0.7500–1.5000)");
+        // An ordering has no value and so no range.
+        let text = TEXT
+            .replace(
+                "kind = \"ratio\"\narm = \"b\"\nreference = \"a\"",
+                "kind = \"increasing\"\narms = [\"a\", \"b\"]",
+            )
+            .replace("min = 1.0\n", "");
+        let e = Experiment::from_toml(&text, "t.toml").expect("valid ordering");
+        let mut mean = evaluate(&e, &curves(1.05, 1.1625), false);
+        assert_eq!(mean[0].value, None);
+        let per_seed: Vec<_> = seeds.iter().map(|c| evaluate(&e, c, false)).collect();
+        with_replicates(&mut mean, &per_seed);
+        let check = mean[0].replicates.as_ref().expect("judged");
+        assert_eq!((check.n, check.hold, check.range), (2, 1, None));
     }
 }
