@@ -1,8 +1,14 @@
 #!/usr/bin/env python3
 """Grid-convergence study (issue 14, part 1): runs presets at several voxel
-sizes and compares four readouts with the finest grid.
+sizes and compares four readouts with the finest grid; with `--dt`, the same
+for the time step at one voxel size.
 
     python3 scripts/convergence.py [--dx 10 5 2.5] [--seeds 1] [--out docs/convergence]
+    python3 scripts/convergence.py --dx 5 --dt 4 2 1 0.5 0.25 --name timestep
+
+Runs are kept in --runs (target/convergence) and reused only when their
+resolved configuration is the one asked for; after a change of the model's
+code that keeps every parameter, pass --fresh.
 
 Readouts (from the run's HDF5 file):
 - calcified fraction of the wall at the end (/timeseries/calcified_fraction,
@@ -36,13 +42,55 @@ READOUTS = [
 ]
 
 
-def run(binary, case, days, dx, seed, out_dir):
-    path = os.path.join(out_dir, f"{case}_{days:g}d_dx{dx}_s{seed}.h5")
+def settings(case, days, dx, dt, seed):
+    """The `--set` arguments of one run."""
+    sets = [f"geometry.dx_um={dx}", f"simulation.duration_days={days}",
+            f"simulation.seed={seed}", f"simulation.frame_every_h={days * 24}"]
+    if dt is not None:
+        sets.append(f"simulation.dt_h={dt}")
+    return [x for s in sets for x in ("--set", s)]
+
+
+def resolved(binary, case, sets):
+    """The fully resolved configuration `vcsim check` gives for a run (its
+    leading comment lines dropped), as a run file records it."""
+    out = subprocess.run([binary, "check", case, *sets], check=True, capture_output=True, text=True).stdout
+    lines = out.splitlines(keepends=True)
+    while lines and lines[0].startswith("#"):
+        lines.pop(0)
+    return "".join(lines)
+
+
+def cached(path, binary, case, days, sets):
+    """Whether the run file at `path` can be reused: it exists, reached the
+    end of the run and was made with the configuration asked for (a file
+    from before a change of a default, or of other settings, is not)."""
     if not os.path.exists(path):
-        cmd = [binary, "run", case, "-o", path, "--force", "--progress", "none",
-               "--threads", "1",
-               "--set", f"geometry.dx_um={dx}", "--set", f"simulation.duration_days={days}",
-               "--set", f"simulation.seed={seed}", "--set", f"simulation.frame_every_h={days * 24}"]
+        return False
+    try:
+        with h5py.File(path, "r") as h:
+            config = h.attrs["config"]
+            end_h = float(h["timeseries"]["time_h"][-1])
+    except (OSError, KeyError, IndexError):
+        return False
+    if end_h < days * 24 - 1e-6:
+        return False
+    if isinstance(config, bytes):
+        config = config.decode()
+    return config == resolved(binary, case, sets)
+
+
+def run(binary, case, days, dx, dt, seed, out_dir, fresh=False):
+    """The run file of one case at voxel size `dx` and time step `dt` (None:
+    the preset's), made unless a file made with the same configuration
+    exists (and `fresh` is not set)."""
+    step = "" if dt is None else f"_dt{dt:g}"
+    path = os.path.join(out_dir, f"{case}_{days:g}d_dx{dx}{step}_s{seed}.h5")
+    sets = settings(case, days, dx, dt, seed)
+    if fresh or not cached(path, binary, case, days, sets):
+        if os.path.exists(path) and not fresh:
+            print(f"{os.path.basename(path)}: made with another configuration, run again", file=sys.stderr)
+        cmd = [binary, "run", case, "-o", path, "--force", "--progress", "none", "--threads", "1", *sets]
         subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
     return path
 
@@ -73,39 +121,62 @@ def main():
     ap.add_argument("--seeds", type=int, default=1)
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--out", default=os.path.join(ROOT, "docs", "convergence"))
-    ap.add_argument("--runs", default=os.path.join(ROOT, "target", "convergence"))
+    ap.add_argument("--runs", default=os.path.join(ROOT, "target", "convergence"),
+                    help="where the runs are kept; one is reused only if its resolved configuration "
+                    "is the one asked for")
+    ap.add_argument("--fresh", action="store_true",
+                    help="run everything again (after a change of the model's code that keeps every parameter)")
     ap.add_argument("--binary", default=os.path.join(ROOT, "target", "release", "vcsim"))
     ap.add_argument("--cases", nargs="+", metavar="PRESET:DAYS",
                     help="presets and durations (default: ckd4:730 ckd5d:365)")
+    ap.add_argument("--dt", type=float, nargs="+",
+                    help="time steps, h: study the time step at the one voxel size of --dx "
+                    "(default: the preset's step, and the study is over --dx)")
     ap.add_argument("--name", default="convergence", help="base name of the table and figure")
     a = ap.parse_args()
     cases = [(c.split(":")[0], float(c.split(":")[1])) for c in a.cases] if a.cases else CASES
+    if a.dt and len(a.dx) != 1:
+        ap.error("--dt studies the time step at one voxel size: give a single --dx")
+    if a.dt and any(not 0 < d <= 24 for d in a.dt):
+        ap.error("--dt: every time step must be in (0, 24] h")
     os.makedirs(a.out, exist_ok=True)
     os.makedirs(a.runs, exist_ok=True)
-    jobs = [(c, d, dx, s) for c, d in cases for dx in a.dx for s in range(1, a.seeds + 1)]
-    # Finest grids first: they take longest.
+    # The study's axis: the voxel size, or the time step at one voxel size.
+    if a.dt:
+        axis, unit, values = "dt", "h", a.dt
+        setting = lambda v: (a.dx[0], v)
+    else:
+        axis, unit, values = "dx", "µm", a.dx
+        setting = lambda v: (v, None)
+    jobs = [(c, d, v, s) for c, d in cases for v in values for s in range(1, a.seeds + 1)]
+    # Finest first: they take longest.
     jobs.sort(key=lambda j: j[2])
     with ThreadPoolExecutor(a.jobs) as ex:
-        paths = list(ex.map(lambda j: run(a.binary, j[0], j[1], j[2], j[3], a.runs), jobs))
+        paths = list(ex.map(lambda j: run(a.binary, j[0], j[1], *setting(j[2]), j[3], a.runs, a.fresh), jobs))
     res = {}
-    for (c, _, dx, s), p in zip(jobs, paths):
-        res.setdefault((c, dx), []).append(readouts(p))
-    finest = min(a.dx)
-    lines = ["# Grid convergence", "",
-             "Generated by `python3 scripts/convergence.py --dx " + " ".join(f"{d:g}" for d in a.dx)
-             + f" --seeds {a.seeds}" + (" --cases " + " ".join(a.cases) + f" --name {a.name}" if a.cases else "")
-             + "` (release build, 2D section of 10 µm).", "",
-             "Each readout at every dx, with its difference to the finest grid "
-             f"(dx {finest:g} µm). ✓: within 10% (or 0.5 percentage points below 5%), the issue's criterion.", ""]
+    for (c, _, v, s), p in zip(jobs, paths):
+        res.setdefault((c, v), []).append(readouts(p))
+    finest = min(values)
+    command = ("python3 scripts/convergence.py --dx " + " ".join(f"{d:g}" for d in a.dx)
+               + ((" --dt " + " ".join(f"{d:g}" for d in a.dt)) if a.dt else "")
+               + f" --seeds {a.seeds}" + ((" --cases " + " ".join(a.cases)) if a.cases else "")
+               + (f" --name {a.name}" if a.cases or a.dt else ""))
+    title = "Time-step convergence" if a.dt else "Grid convergence"
+    what = (f"the finest step (dt {finest:g} h) at dx {a.dx[0]:g} µm" if a.dt
+            else f"the finest grid (dx {finest:g} µm)")
+    lines = [f"# {title}", "",
+             f"Generated by `{command}` (release build, 2D section of 10 µm).", "",
+             f"Each readout at every {axis}, with its difference to {what}. "
+             "✓: within 10% (or 0.5 percentage points below 5%), the issue's criterion.", ""]
     ok_all = True
     for c, days in cases:
         lines += [f"## {c}, {days / 365:g} year(s)", "",
-                  "| readout | " + " | ".join(f"dx {d:g} µm" for d in a.dx) + " |",
-                  "|---|" + "---|" * len(a.dx)]
+                  "| readout | " + " | ".join(f"{axis} {d:g} {unit}" for d in values) + " |",
+                  "|---|" + "---|" * len(values)]
         for key, label, frac in READOUTS:
             ref = np.nanmean([r[key] for r in res[(c, finest)]])
             cells = []
-            for d in a.dx:
+            for d in values:
                 vals = [r[key] for r in res[(c, d)]]
                 v = np.nanmean(vals) if not all(np.isnan(vals)) else float("nan")
                 sd = np.nanstd(vals) if len(vals) > 1 and not all(np.isnan(vals)) else None
@@ -119,7 +190,7 @@ def main():
                         txt += " ✓" if good else " ✗"
                 cells.append(txt)
             lines.append(f"| {label} | " + " | ".join(cells) + " |")
-        n = [np.mean([r["n_cells"] for r in res[(c, d)]]) for d in a.dx]
+        n = [np.mean([r["n_cells"] for r in res[(c, d)]]) for d in values]
         lines.append("| cells in the section at the start | " + " | ".join(f"{x:.0f}" for x in n) + " |")
         lines.append("")
     lines += ["All readouts within the criterion: " + ("yes" if ok_all else "no (✗ above)"), ""]
@@ -130,16 +201,19 @@ def main():
         fig, axes = plt.subplots(1, len(READOUTS), figsize=(4 * len(READOUTS), 3.4))
         for ax, (key, label, _) in zip(axes, READOUTS):
             for c, _ in cases:
-                y = [np.nanmean([r[key] for r in res[(c, d)]]) for d in a.dx]
-                ax.plot(a.dx, y, "o-", label=c)
+                y = [np.nanmean([r[key] for r in res[(c, d)]]) for d in values]
+                ax.plot(values, y, "o-", label=c)
             ax.set_xscale("log")
+            ax.minorticks_off()
+            ax.set_xticks(values)
+            ax.set_xticklabels([f"{v:g}" for v in values])
             ax.invert_xaxis()
-            ax.set_xlabel("dx (µm)")
+            ax.set_xlabel(f"{axis} ({unit})")
             ax.set_title(label, fontsize=10)
         axes[0].legend()
         fig.tight_layout()
         fig.savefig(os.path.join(a.out, f"{a.name}.png"), dpi=110)
-        lines += [f"![readouts against dx]({a.name}.png)", ""]
+        lines += [f"![readouts against {axis}]({a.name}.png)", ""]
     except ImportError:
         print("matplotlib missing: no figure", file=sys.stderr)
     with open(os.path.join(a.out, f"{a.name}.md"), "w") as f:
