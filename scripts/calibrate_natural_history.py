@@ -43,20 +43,23 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import imaging_figure as I  # noqa: E402
+import runcache  # noqa: E402
 
 ROOT = os.path.dirname(HERE)
 
 
 def run(growth, years, out, binary, sets=()):
+    """The ckd5d run with this growth velocity and `sets`, made unless a run
+    with the same resolved configuration is kept (scripts/runcache.py)."""
     tag = "".join("_" + kv.split("=", 1)[0].split(".")[-1] + "=" + kv.split("=", 1)[1] for kv in sets)
     path = os.path.join(out, f"ckd5d_growth_{growth:g}{tag}_{years:g}y.h5")
-    if not os.path.exists(path):
-        subprocess.run([binary, "run", "ckd5d", "-o", path + ".part", "--force", "--progress", "none",
-                        "--set", f"simulation.duration_days={365 * years}",
-                        # Frames on the readout's past states (imaging_figure.History).
-                        "--set", f"simulation.frame_every_h={24 * I.DEFAULTS['history_every_days']:g}",
-                        "--set", f"mineral.growth_um_per_mM2_h={growth}",
-                        *[x for kv in sets for x in ("--set", kv)]], check=True)
+    args = [x for kv in (f"simulation.duration_days={365 * years}",
+                         # Frames on the readout's past states (imaging_figure.History).
+                         f"simulation.frame_every_h={24 * I.DEFAULTS['history_every_days']:g}",
+                         f"mineral.growth_um_per_mM2_h={growth}", *sets) for x in ("--set", kv)]
+    if not runcache.reusable(path, binary, "ckd5d", args, 365 * years):
+        subprocess.run([binary, "run", "ckd5d", "-o", path + ".part", "--force", "--progress", "none", *args],
+                       check=True)
         os.replace(path + ".part", path)
     return path
 

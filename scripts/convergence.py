@@ -31,6 +31,9 @@ from concurrent.futures import ThreadPoolExecutor
 import h5py
 import numpy as np
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import runcache  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CASES = [("ckd4", 730.0), ("ckd5d", 365.0)]
 READOUTS = [
@@ -51,35 +54,6 @@ def settings(case, days, dx, dt, seed):
     return [x for s in sets for x in ("--set", s)]
 
 
-def resolved(binary, case, sets):
-    """The fully resolved configuration `vcsim check` gives for a run (its
-    leading comment lines dropped), as a run file records it."""
-    out = subprocess.run([binary, "check", case, *sets], check=True, capture_output=True, text=True).stdout
-    lines = out.splitlines(keepends=True)
-    while lines and lines[0].startswith("#"):
-        lines.pop(0)
-    return "".join(lines)
-
-
-def cached(path, binary, case, days, sets):
-    """Whether the run file at `path` can be reused: it exists, reached the
-    end of the run and was made with the configuration asked for (a file
-    from before a change of a default, or of other settings, is not)."""
-    if not os.path.exists(path):
-        return False
-    try:
-        with h5py.File(path, "r") as h:
-            config = h.attrs["config"]
-            end_h = float(h["timeseries"]["time_h"][-1])
-    except (OSError, KeyError, IndexError):
-        return False
-    if end_h < days * 24 - 1e-6:
-        return False
-    if isinstance(config, bytes):
-        config = config.decode()
-    return config == resolved(binary, case, sets)
-
-
 def run(binary, case, days, dx, dt, seed, out_dir, fresh=False):
     """The run file of one case at voxel size `dx` and time step `dt` (None:
     the preset's), made unless a file made with the same configuration
@@ -87,7 +61,7 @@ def run(binary, case, days, dx, dt, seed, out_dir, fresh=False):
     step = "" if dt is None else f"_dt{dt:g}"
     path = os.path.join(out_dir, f"{case}_{days:g}d_dx{dx}{step}_s{seed}.h5")
     sets = settings(case, days, dx, dt, seed)
-    if fresh or not cached(path, binary, case, days, sets):
+    if fresh or not runcache.reusable(path, binary, case, sets, days):
         if os.path.exists(path) and not fresh:
             print(f"{os.path.basename(path)}: made with another configuration, run again", file=sys.stderr)
         cmd = [binary, "run", case, "-o", path, "--force", "--progress", "none", "--threads", "1", *sets]
