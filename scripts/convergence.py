@@ -54,12 +54,30 @@ def settings(case, days, dx, dt, seed):
     return [x for s in sets for x in ("--set", s)]
 
 
+def case_label(case):
+    """A case's name in file names and tables: a preset's name, or a scenario
+    file's name without its directory and `.toml`."""
+    return os.path.splitext(os.path.basename(case))[0] if case.endswith(".toml") else case
+
+
+def parse_case(text):
+    """`PRESET:DAYS` or `FILE.toml:DAYS` → (case, days)."""
+    case, sep, days = text.rpartition(":")
+    try:
+        value = float(days)
+    except ValueError:
+        value = float("nan")
+    if not sep or not case or not (value > 0):
+        raise argparse.ArgumentTypeError(f"'{text}': expected PRESET:DAYS or FILE.toml:DAYS with DAYS > 0")
+    return case, value
+
+
 def run(binary, case, days, dx, dt, seed, out_dir, fresh=False):
     """The run file of one case at voxel size `dx` and time step `dt` (None:
     the preset's), made unless a file made with the same configuration
     exists (and `fresh` is not set)."""
     step = "" if dt is None else f"_dt{dt:g}"
-    path = os.path.join(out_dir, f"{case}_{days:g}d_dx{dx}{step}_s{seed}.h5")
+    path = os.path.join(out_dir, f"{case_label(case)}_{days:g}d_dx{dx}{step}_s{seed}.h5")
     sets = settings(case, days, dx, dt, seed)
     if fresh or not runcache.reusable(path, binary, case, sets, days):
         if os.path.exists(path) and not fresh:
@@ -101,14 +119,15 @@ def main():
     ap.add_argument("--fresh", action="store_true",
                     help="run everything again (after a change of the model's code that keeps every parameter)")
     ap.add_argument("--binary", default=os.path.join(ROOT, "target", "release", "vcsim"))
-    ap.add_argument("--cases", nargs="+", metavar="PRESET:DAYS",
-                    help="presets and durations (default: ckd4:730 ckd5d:365)")
+    ap.add_argument("--cases", nargs="+", metavar="PRESET:DAYS", type=parse_case,
+                    help="presets or scenario files and durations, e.g. ckd4:730 or my.toml:365 "
+                    "(default: ckd4:730 ckd5d:365)")
     ap.add_argument("--dt", type=float, nargs="+",
                     help="time steps, h: study the time step at the one voxel size of --dx "
                     "(default: the preset's step, and the study is over --dx)")
     ap.add_argument("--name", default="convergence", help="base name of the table and figure")
     a = ap.parse_args()
-    cases = [(c.split(":")[0], float(c.split(":")[1])) for c in a.cases] if a.cases else CASES
+    cases = a.cases or CASES
     if a.dt and len(a.dx) != 1:
         ap.error("--dt studies the time step at one voxel size: give a single --dx")
     if a.dt and any(not 0 < d <= 24 for d in a.dt):
@@ -133,7 +152,8 @@ def main():
     finest = min(values)
     command = ("python3 scripts/convergence.py --dx " + " ".join(f"{d:g}" for d in a.dx)
                + ((" --dt " + " ".join(f"{d:g}" for d in a.dt)) if a.dt else "")
-               + f" --seeds {a.seeds}" + ((" --cases " + " ".join(a.cases)) if a.cases else "")
+               + f" --seeds {a.seeds}"
+               + ((" --cases " + " ".join(f"{c}:{d:g}" for c, d in a.cases)) if a.cases else "")
                + (f" --name {a.name}" if a.cases or a.dt else ""))
     title = "Time-step convergence" if a.dt else "Grid convergence"
     what = (f"the finest step (dt {finest:g} h) at dx {a.dx[0]:g} µm" if a.dt
@@ -144,7 +164,7 @@ def main():
              "✓: within 10% (or 0.5 percentage points below 5%), the issue's criterion.", ""]
     ok_all = True
     for c, days in cases:
-        lines += [f"## {c}, {days / 365:g} year(s)", "",
+        lines += [f"## {case_label(c)}, {days / 365:g} year(s)", "",
                   "| readout | " + " | ".join(f"{axis} {d:g} {unit}" for d in values) + " |",
                   "|---|" + "---|" * len(values)]
         for key, label, frac in READOUTS:
@@ -176,7 +196,7 @@ def main():
         for ax, (key, label, _) in zip(axes, READOUTS):
             for c, _ in cases:
                 y = [np.nanmean([r[key] for r in res[(c, d)]]) for d in values]
-                ax.plot(values, y, "o-", label=c)
+                ax.plot(values, y, "o-", label=case_label(c))
             ax.set_xscale("log")
             ax.minorticks_off()
             ax.set_xticks(values)

@@ -13,9 +13,9 @@ from conftest import ROOT
 SCRIPT = ROOT / "scripts" / "convergence.py"
 
 
-def study(vcsim, tmp_path, *args):
+def study(vcsim, tmp_path, *args, cases=("smoke:2",)):
     return subprocess.run(
-        [sys.executable, str(SCRIPT), "--cases", "smoke:2", "--binary", str(vcsim),
+        [sys.executable, str(SCRIPT), "--cases", *cases, "--binary", str(vcsim),
          "--runs", str(tmp_path / "runs"), "--out", str(tmp_path / "out"), *args],
         capture_output=True, text=True,
     )
@@ -65,3 +65,16 @@ def test_runs_are_reused_only_with_the_configuration_asked_for(vcsim, tmp_path):
     made = path.stat().st_mtime_ns
     r = study(vcsim, tmp_path, *args, "--fresh")
     assert r.returncode == 0 and path.stat().st_mtime_ns != made, "--fresh runs again"
+
+
+def test_a_scenario_file_is_a_case_too(vcsim, tmp_path):
+    """A user checks their own scenario: FILE.toml:DAYS, named by the file."""
+    pytest.importorskip("matplotlib")
+    mine = tmp_path / "my_wall.toml"
+    mine.write_text((ROOT / "configs" / "smoke.toml").read_text().replace('name = "smoke"', 'name = "my wall"'))
+    r = study(vcsim, tmp_path, "--dx", "10", "--dt", "4", "--name", "mine", cases=(f"{mine}:2",))
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "runs" / "my_wall_2d_dx10.0_dt4_s1.h5").exists()
+    assert "## my_wall, " in (tmp_path / "out" / "mine.md").read_text()
+    r = study(vcsim, tmp_path, "--dx", "10", cases=("smoke",))
+    assert r.returncode == 2 and "PRESET:DAYS" in r.stderr
