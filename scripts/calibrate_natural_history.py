@@ -35,7 +35,6 @@ Readings are interpolated linearly between the 30-day frames.
 
 import argparse
 import os
-import subprocess
 import sys
 
 import numpy as np
@@ -57,11 +56,7 @@ def run(growth, years, out, binary, sets=()):
                          # Frames on the readout's past states (imaging_figure.History).
                          f"simulation.frame_every_h={24 * I.DEFAULTS['history_every_days']:g}",
                          f"mineral.growth_um_per_mM2_h={growth}", *sets) for x in ("--set", kv)]
-    if not runcache.reusable(path, binary, "ckd5d", args, 365 * years):
-        subprocess.run([binary, "run", "ckd5d", "-o", path + ".part", "--force", "--progress", "none", *args],
-                       check=True)
-        os.replace(path + ".part", path)
-    return path
+    return runcache.ensure(binary, "ckd5d", path, args, 365 * years)
 
 
 def frames(path):

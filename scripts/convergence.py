@@ -24,7 +24,6 @@ or 0.5 percentage points when the value is below 5%.
 """
 import argparse
 import os
-import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 
@@ -45,7 +44,7 @@ READOUTS = [
 ]
 
 
-def settings(case, days, dx, dt, seed):
+def settings(days, dx, dt, seed):
     """The `--set` arguments of one run."""
     sets = [f"geometry.dx_um={dx}", f"simulation.duration_days={days}",
             f"simulation.seed={seed}", f"simulation.frame_every_h={days * 24}"]
@@ -78,13 +77,7 @@ def run(binary, case, days, dx, dt, seed, out_dir, fresh=False):
     exists (and `fresh` is not set)."""
     step = "" if dt is None else f"_dt{dt:g}"
     path = os.path.join(out_dir, f"{case_label(case)}_{days:g}d_dx{dx}{step}_s{seed}.h5")
-    sets = settings(case, days, dx, dt, seed)
-    if fresh or not runcache.reusable(path, binary, case, sets, days):
-        if os.path.exists(path) and not fresh:
-            print(f"{os.path.basename(path)}: made with another configuration, run again", file=sys.stderr)
-        cmd = [binary, "run", case, "-o", path, "--force", "--progress", "none", "--threads", "1", *sets]
-        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
-    return path
+    return runcache.ensure(binary, case, path, settings(days, dx, dt, seed), days, fresh, ("--threads", "1"))
 
 
 def readouts(path):

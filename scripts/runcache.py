@@ -7,6 +7,7 @@ seen: the studies take --fresh for that.)"""
 
 import os
 import subprocess
+import sys
 
 import h5py
 
@@ -37,3 +38,16 @@ def reusable(path, binary, case, sets, days):
     if isinstance(config, bytes):
         config = config.decode()
     return end_h >= days * 24 - 1e-6 and config == resolved(binary, case, sets)
+
+
+def ensure(binary, case, path, sets, days, fresh=False, extra=()):
+    """The run file at `path` of `case` with the `--set` arguments `sets`,
+    made (with `extra` arguments, e.g. a thread count) unless a reusable one
+    is kept or `fresh` asks to run again."""
+    if not fresh and reusable(path, binary, case, sets, days):
+        return path
+    if os.path.exists(path) and not fresh:
+        print(f"{os.path.basename(path)}: made with another configuration, run again", file=sys.stderr)
+    subprocess.run([str(binary), "run", case, "-o", str(path), "--force", "--progress", "none", *extra, *sets],
+                   check=True, stdout=subprocess.DEVNULL)
+    return path

@@ -119,12 +119,14 @@ fn run_experiment(e: &Experiment, quick: bool) -> Result<Curves> {
         .par_iter()
         .map(|&(a, s)| run_arm(e, a, s, quick))
         .collect();
-    let curves_of = |days: &[f64], rows: &[Vec<f64>]| ArmCurves {
+    // Summed rows over `n` replicates → curves (n = 1: one replicate's own,
+    // exactly, as x / 1 = x).
+    let curves_of = |days: &[f64], rows: &[Vec<f64>], n: f64| ArmCurves {
         day: days.to_vec(),
         series: Summary::NAMES
             .iter()
             .enumerate()
-            .map(|(k, name)| (name.to_string(), rows.iter().map(|r| r[k]).collect()))
+            .map(|(k, name)| (name.to_string(), rows.iter().map(|r| r[k] / n).collect()))
             .collect(),
     };
     let mut mean = BTreeMap::new();
@@ -139,7 +141,7 @@ fn run_experiment(e: &Experiment, quick: bool) -> Result<Curves> {
                 Ok(x) => x,
                 Err(err) => bail!("{err:#}"),
             };
-            per_seed[(job.1 - 1) as usize].insert(arm.name.clone(), curves_of(days, rows));
+            per_seed[(job.1 - 1) as usize].insert(arm.name.clone(), curves_of(days, rows, 1.0));
             match &mut sum {
                 None => sum = Some((days.clone(), rows.clone())),
                 Some((_, acc)) => {
@@ -152,19 +154,7 @@ fn run_experiment(e: &Experiment, quick: bool) -> Result<Curves> {
             }
         }
         let Some((days, rows)) = sum else { continue };
-        // The same arithmetic as before the per-replicate check (sum, then
-        // divide), so the means stay bit for bit.
-        let series = Summary::NAMES
-            .iter()
-            .enumerate()
-            .map(|(k, name)| {
-                (
-                    name.to_string(),
-                    rows.iter().map(|r| r[k] / replicates as f64).collect(),
-                )
-            })
-            .collect();
-        mean.insert(arm.name.clone(), ArmCurves { day: days, series });
+        mean.insert(arm.name.clone(), curves_of(&days, &rows, replicates as f64));
     }
     Ok(Curves { mean, per_seed })
 }
