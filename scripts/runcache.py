@@ -47,7 +47,8 @@ def ensure(binary, case, path, sets, days, fresh=False, extra=()):
     if not fresh and reusable(path, binary, case, sets, days):
         return path
     if os.path.exists(path) and not fresh:
-        print(f"{os.path.basename(path)}: made with another configuration, run again", file=sys.stderr)
+        print(f"{os.path.basename(path)}: unfinished or made with another configuration; running it again",
+              file=sys.stderr)
     subprocess.run([str(binary), "run", case, "-o", str(path), "--force", "--progress", "none", *extra, *sets],
                    check=True, stdout=subprocess.DEVNULL)
     return path

@@ -59,7 +59,7 @@ def test_runs_are_reused_only_with_the_configuration_asked_for(vcsim, tmp_path):
         h.attrs["config"] = h.attrs["config"].replace("dt_h = 4.0", "dt_h = 4.5")
     r = study(vcsim, tmp_path, *args)
     assert r.returncode == 0, r.stderr
-    assert "made with another configuration" in r.stderr
+    assert "made with another configuration; running it again" in r.stderr
     with h5py.File(path, "r") as h:
         assert "dt_h = 4.0" in h.attrs["config"]
     made = path.stat().st_mtime_ns
@@ -78,3 +78,23 @@ def test_a_scenario_file_is_a_case_too(vcsim, tmp_path):
     assert "## my_wall, " in (tmp_path / "out" / "mine.md").read_text()
     r = study(vcsim, tmp_path, "--dx", "10", cases=("smoke",))
     assert r.returncode == 2 and "PRESET:DAYS" in r.stderr
+
+
+def test_a_run_that_stopped_early_is_made_again(vcsim, tmp_path):
+    """A kept file that did not reach the end of its run (here: stopped at
+    step 3 of 12) is not reused, though its configuration is the one asked for."""
+    pytest.importorskip("matplotlib")
+    path = tmp_path / "runs" / "smoke_2d_dx10.0_dt4_s1.h5"
+    path.parent.mkdir()
+    sets = ["--set", "geometry.dx_um=10.0", "--set", "simulation.duration_days=2.0",
+            "--set", "simulation.seed=1", "--set", "simulation.frame_every_h=48.0",
+            "--set", "simulation.dt_h=4.0"]
+    subprocess.run([str(vcsim), "run", "smoke", "-o", str(path), "--progress", "none",
+                    "--stop-at-step", "3", *sets], check=True, capture_output=True)
+    with h5py.File(path, "r") as h:
+        assert h["timeseries"]["time_h"][-1] < 48.0
+    r = study(vcsim, tmp_path, "--dx", "10", "--dt", "4", "--name", "t")
+    assert r.returncode == 0, r.stderr
+    assert "running it again" in r.stderr
+    with h5py.File(path, "r") as h:
+        assert h["timeseries"]["time_h"][-1] == 48.0, "the run was made again, to its end"
