@@ -74,6 +74,11 @@ pub struct World {
     /// The wall's past states that the imaging readout's delayed sites read
     /// (empty unless `imaging.site_onset_spread_days` > 0 in tissue mode).
     pub history: crate::history::History,
+    /// Tissue: each voxel's PPi hydrolysis by its cell's TNAP this step, 1/h,
+    /// written by the reactions and taken into the implicit solve of the
+    /// transport (a sink there, so the steady state does not depend on dt).
+    /// Not part of the state: rewritten every step.
+    pub ppi_sink: Vec<f32>,
 }
 
 impl World {

@@ -427,14 +427,92 @@ struct FieldPlan {
     /// ([`Kernels::fused_xy`]): one z plane, at most [`THIN_PLANE_LINES`]
     /// voxels along x, and both axes active.
     fused: bool,
+    /// Set for a field that takes per-voxel sinks ([`DiffusionSolver::with_sinks`]):
+    /// its x lines are solved with the sinks and the decay on the diagonal.
+    sink: Option<SinkPlan>,
+}
+
+/// The x solve of a field with per-voxel sinks: `(1 + dt·(k + σ_v) − dt·D·∂²/∂x²) u_new = u_old`
+/// on each x line, the boundary terms as in [`Axis::new`].
+#[derive(Debug, Clone, Copy)]
+struct SinkPlan {
+    /// `D·dt/dx²`.
+    r: f64,
+    /// The field's uniform decay times dt (implicit here, not the exact factor).
+    k_dt: f64,
+    /// The faces of the x axis (neither periodic).
+    lo: Boundary,
+    hi: Boundary,
 }
 
 impl FieldPlan {
     /// Whether the run of `axis` solves this field (x and y of a fused
-    /// field are solved in the fused run instead).
+    /// field are solved in the fused run instead; x of a field with sinks
+    /// in the sink run).
     fn runs(&self, axis: usize) -> bool {
-        self.axes[axis].is_some() && (axis == 2 || !self.fused)
+        self.axes[axis].is_some()
+            && (axis == 2 || !self.fused)
+            && !(axis == 0 && self.sink.is_some())
     }
+}
+
+/// Solves one x row of a field with sinks in place: `u` the row (f32),
+/// `sigma` its sinks (1/h), `g` the face values; returns the face amounts
+/// (`2r·(g − u_new)` on each Dirichlet face). `work` holds 2·n f64.
+fn sink_row(
+    p: &SinkPlan,
+    dt: f64,
+    u: &mut [f32],
+    sigma: &[f32],
+    g: [f64; 2],
+    work: &mut [f64],
+) -> [f64; 2] {
+    let n = u.len();
+    let (cp, y) = work.split_at_mut(n);
+    let r = p.r;
+    let weight = |b: Boundary| {
+        if b == Boundary::Dirichlet {
+            2.0 * r
+        } else {
+            0.0
+        }
+    };
+    let (wl, wh) = (weight(p.lo), weight(p.hi));
+    let mut prev_c = 0.0;
+    let mut prev_y = 0.0;
+    for k in 0..n {
+        let mut b = 1.0 + p.k_dt + dt * f64::from(sigma[k]).max(0.0);
+        let mut d = f64::from(u[k]);
+        let a = if k > 0 { -r } else { 0.0 };
+        let c = if k + 1 < n { -r } else { 0.0 };
+        if k > 0 {
+            b += r;
+        } else {
+            b += wl;
+            d += wl * g[0];
+        }
+        if k + 1 < n {
+            b += r;
+        } else {
+            b += wh;
+            d += wh * g[1];
+        }
+        let m = 1.0 / (b - a * prev_c);
+        prev_c = c * m;
+        prev_y = (d - a * prev_y) * m;
+        cp[k] = prev_c;
+        y[k] = prev_y;
+    }
+    for k in (0..n.saturating_sub(1)).rev() {
+        y[k] -= cp[k] * y[k + 1];
+    }
+    for (v, x) in u.iter_mut().zip(y.iter()) {
+        *v = *x as f32;
+    }
+    [
+        wl * g[0] - wl * f64::from(u[0]),
+        wh * g[1] - wh * f64::from(u[n - 1]),
+    ]
 }
 
 /// The LOD solver for a fixed lattice, set of fields and time step.
@@ -457,6 +535,9 @@ pub struct DiffusionSolver {
     sweeps: Vec<[Option<Sweep>; 3]>,
     /// Scratch f64 per work item.
     scratch_len: usize,
+    /// Per field: `D·dt/dx²`, decay × dt, the x faces, the kind and the name
+    /// (what [`Self::with_sinks`] needs).
+    sink_specs: Vec<(f64, f64, [Boundary; 2], FieldKind, String)>,
 }
 
 impl DiffusionSolver {
@@ -470,6 +551,7 @@ impl DiffusionSolver {
         let [nz, ny, nx] = lattice.shape;
         let lens = [nx, ny, nz];
         let mut fields = Vec::with_capacity(specs.len());
+        let mut specs_kept = Vec::with_capacity(specs.len());
         for s in specs {
             if !(s.diffusion_um2_per_h.is_finite() && s.diffusion_um2_per_h >= 0.0) {
                 return Err(SolverError(format!(
@@ -534,7 +616,15 @@ impl DiffusionSolver {
                 decay,
                 axes,
                 fused: false,
+                sink: None,
             });
+            specs_kept.push((
+                s.diffusion_um2_per_h * dt_h / (lattice.dx_um * lattice.dx_um),
+                s.decay_per_h * dt_h,
+                s.boundary[0],
+                s.kind,
+                s.name.clone(),
+            ));
         }
         let nf = fields.len();
         Ok(Self {
@@ -548,6 +638,7 @@ impl DiffusionSolver {
             ptrs: vec![SharedPtr(std::ptr::null_mut()); nf],
             sweeps: vec![[None; 3]; nf],
             scratch_len: 0,
+            sink_specs: specs_kept,
         }
         .with_fused_xy(true))
     }
@@ -616,9 +707,74 @@ impl DiffusionSolver {
                 && self.shape[0] == 1
                 && nx <= THIN_PLANE_LINES
                 && plan.axes[0].is_some()
-                && plan.axes[1].is_some();
+                && plan.axes[1].is_some()
+                && plan.sink.is_none();
         }
         self.with_buffers()
+    }
+
+    /// The same solver with per-voxel first-order sinks on the fields
+    /// `fields` ([`Self::step_with_sinks`]). Such a field's x lines are
+    /// solved with its uniform decay and the voxel's sink on the diagonal,
+    /// `(1 + dt·(k + σ_v) − dt·D·∂²/∂x²) u = u_old` (backward Euler), and
+    /// not with the exact decay factor: at steady state a voxel then loses
+    /// exactly `(k + σ_v)·u` per hour whatever the step, where a sink applied
+    /// apart from the implicit solve (exactly over the step, then diffusion)
+    /// acts as `(1 − e^(−σ·dt))/dt`. Its y and z sweeps are unchanged.
+    /// Refused for a quasi-steady field or a periodic x axis.
+    pub fn with_sinks(mut self, fields: &[usize]) -> Result<Self, SolverError> {
+        let on = self.fields.iter().any(|p| p.fused);
+        for &f in fields {
+            let Some((r, k_dt, [lo, hi], kind, name)) = self.sink_specs.get(f).cloned() else {
+                return Err(SolverError(format!("no field {f} to give sinks")));
+            };
+            if kind != FieldKind::Transient {
+                return Err(SolverError(format!(
+                    "field '{name}': only a transient field takes per-voxel sinks"
+                )));
+            }
+            if lo == Boundary::Periodic || hi == Boundary::Periodic {
+                return Err(SolverError(format!(
+                    "field '{name}': per-voxel sinks need a non-periodic x axis"
+                )));
+            }
+            let plan = &mut self.fields[f];
+            plan.sink = Some(SinkPlan { r, k_dt, lo, hi });
+            // The exact decay was folded into the x axis (the first active
+            // one whenever any is: all axes share D), which this field no
+            // longer runs: y and z were built with scale 1.
+        }
+        Ok(self.with_fused_xy(on))
+    }
+
+    /// Advances every field by one time step, the fields of
+    /// [`Self::with_sinks`] with the per-voxel sinks `sinks` (1/h, one per
+    /// voxel; negative values count as 0). A field given no sinks this step
+    /// is solved with sinks of 0 (its decay still implicit).
+    pub fn step_with_sinks(
+        &mut self,
+        store: &mut FieldStore,
+        sinks: &[(usize, &[f32])],
+    ) -> Result<(), SolverError> {
+        let n = self.shape.iter().product::<usize>();
+        for &(f, s) in sinks {
+            match self.fields.get(f) {
+                Some(p) if p.sink.is_some() => {}
+                _ => {
+                    return Err(SolverError(format!(
+                        "field {f} was not set up for sinks (DiffusionSolver::with_sinks)"
+                    )));
+                }
+            }
+            if s.len() != n {
+                return Err(SolverError(format!(
+                    "field {f}: {} sinks for {n} voxels",
+                    s.len()
+                )));
+            }
+        }
+        self.step_inner(store, sinks);
+        Ok(())
     }
 
     /// Whether any field's x and y sweeps run fused.
@@ -662,8 +818,13 @@ impl DiffusionSolver {
         self.flux[f]
     }
 
-    /// Advances every field by one time step.
+    /// Advances every field by one time step (a field of [`Self::with_sinks`]
+    /// with sinks of 0).
     pub fn step(&mut self, store: &mut FieldStore) {
+        self.step_inner(store, &[]);
+    }
+
+    fn step_inner(&mut self, store: &mut FieldStore, sinks: &[(usize, &[f32])]) {
         let [nz, ny, nx] = self.shape;
         let kernels = self.kernels;
         let scratch_len = self.scratch_len;
@@ -746,8 +907,41 @@ impl DiffusionSolver {
                 }
             }
         }
-        // Item i: rows 16·i .. 16·(i+1) of all nz·ny rows.
+        // Fields with sinks: their x rows, in items of 16 rows; face amounts
+        // summed per item, then item by item in order.
         let rows = nz * ny;
+        let dt = self.dt_h;
+        for (f, plan) in fields.iter().enumerate() {
+            let Some(sp) = &plan.sink else { continue };
+            let sigma = sinks.iter().find(|(g, _)| *g == f).map(|(_, s)| *s);
+            let zeros;
+            let sigma = match sigma {
+                Some(s) => s,
+                None => {
+                    zeros = vec![0.0f32; rows * nx];
+                    &zeros[..]
+                }
+            };
+            let g = [0, 1].map(|side| store.dirichlet(f, crate::Face { axis: 0, side }));
+            let values = store.values_mut(f);
+            let items: Vec<[f64; 2]> = values
+                .par_chunks_mut(ROWS_PER_ITEM * nx.max(1))
+                .zip(sigma.par_chunks(ROWS_PER_ITEM * nx.max(1)))
+                .map(|(u, s)| {
+                    let mut work = vec![0.0; 2 * nx];
+                    let mut acc = [0.0; 2];
+                    for (row, srow) in u.chunks_mut(nx).zip(s.chunks(nx)) {
+                        let a = sink_row(sp, dt, row, srow, g, &mut work);
+                        acc = [acc[0] + a[0], acc[1] + a[1]];
+                    }
+                    acc
+                })
+                .collect();
+            flux[f][0] = items
+                .iter()
+                .fold([0.0; 2], |acc, v| [acc[0] + v[0], acc[1] + v[1]]);
+        }
+        // Item i: rows 16·i .. 16·(i+1) of all nz·ny rows.
         run(0, flux, &|i, ptr, ax, sx, t| unsafe {
             let r0 = i * ROWS_PER_ITEM;
             let count = ROWS_PER_ITEM.min(rows - r0);
@@ -767,7 +961,7 @@ impl DiffusionSolver {
             kernels.lanes(ptr.at(l0), lanes, w, az, sz, t)
         });
         for (f, plan) in self.fields.iter().enumerate() {
-            if plan.axes.iter().all(Option::is_none) && plan.decay != 1.0 {
+            if plan.axes.iter().all(Option::is_none) && plan.decay != 1.0 && plan.sink.is_none() {
                 let d = plan.decay;
                 store.values_mut(f).par_chunks_mut(1 << 14).for_each(|c| {
                     for v in c {
@@ -1258,5 +1452,241 @@ mod equivalence {
                 );
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod sink_tests {
+    use super::tests_support::*;
+    use super::*;
+    use crate::field::Face;
+    use crate::lattice::Region;
+
+    /// A wall of `nx` voxels along x (lumen face Dirichlet `g`, outer face
+    /// no flux), `ny` along y (no flux): 2D.
+    fn wall(nx: usize, ny: usize, d: f64, k: f64) -> (Lattice, FieldSpec) {
+        let lat = Lattice::uniform(2, [1, ny, nx], 5.0, Region::Media);
+        (lat, spec(d, k, [[D, N], [N, N], [N, N]]))
+    }
+
+    /// The discrete steady state of `D·∂²u/∂x² − (k + σ)·u = 0` on the wall
+    /// (the solver's own stencil and faces), by dense elimination.
+    fn steady(nx: usize, d: f64, dx: f64, sink: &[f64], g: f64) -> Vec<f64> {
+        let q = d / (dx * dx);
+        let mut a = vec![vec![0.0; nx]; nx];
+        let mut rhs = vec![0.0; nx];
+        for i in 0..nx {
+            a[i][i] = sink[i];
+            if i > 0 {
+                a[i][i] += q;
+                a[i][i - 1] -= q;
+            } else {
+                a[i][i] += 2.0 * q;
+                rhs[i] = 2.0 * q * g;
+            }
+            if i + 1 < nx {
+                a[i][i] += q;
+                a[i][i + 1] -= q;
+            }
+        }
+        // Gaussian elimination (diagonally dominant, no pivoting needed).
+        for c in 0..nx {
+            for r in c + 1..nx {
+                let m = a[r][c] / a[c][c];
+                if m != 0.0 {
+                    for j in c..nx {
+                        a[r][j] -= m * a[c][j];
+                    }
+                    rhs[r] -= m * rhs[c];
+                }
+            }
+        }
+        let mut x = vec![0.0; nx];
+        for r in (0..nx).rev() {
+            let s: f64 = (r + 1..nx).map(|j| a[r][j] * x[j]).sum();
+            x[r] = (rhs[r] - s) / a[r][r];
+        }
+        x
+    }
+
+    fn run_to_steady(solver: &mut DiffusionSolver, fs: &mut FieldStore, sinks: Option<&[f32]>) {
+        for _ in 0..4000 {
+            match sinks {
+                Some(s) => solver.step_with_sinks(fs, &[(0, s)]).expect("sinks"),
+                None => solver.step(fs),
+            }
+        }
+    }
+
+    /// With the sinks in the implicit solve the steady state is that of
+    /// `D∇²u − (k + σ)u = 0` at every time step; applying the same loss
+    /// as an exact decay before the solve (as a split reaction does) acts
+    /// as the weaker `(1 − e^(−(k+σ)·dt))/dt`, so its steady state moves
+    /// with dt. PPi in the wall: D = 2000 µm²/h, k = 0.1/h, TNAP 0.35/h.
+    #[test]
+    fn implicit_sinks_give_the_steady_state_of_any_time_step() {
+        let (nx, ny, d, k, tnap, g) = (50, 3, 2000.0, 0.1, 0.35f32, 2.0);
+        let (lat, sp) = wall(nx, ny, d, k);
+        // TNAP in the inner 30 voxels only (osteogenic cells), none beyond.
+        let sigma: Vec<f32> = (0..lat.len())
+            .map(|i| if i % nx < 30 { tnap } else { 0.0 })
+            .collect();
+        let total: Vec<f64> = (0..nx).map(|x| k + f64::from(sigma[x])).collect();
+        let exact = steady(nx, d, 5.0, &total, g);
+        for dt in [0.25, 1.0, 4.0] {
+            let mut solver = DiffusionSolver::new(&lat, std::slice::from_ref(&sp), dt)
+                .and_then(|s| s.with_sinks(&[0]))
+                .expect("solver");
+            let mut fs = FieldStore::new(vec![sp.clone()], lat.len());
+            fs.set_dirichlet(0, Face { axis: 0, side: 0 }, g);
+            run_to_steady(&mut solver, &mut fs, Some(&sigma));
+            for y in 0..ny {
+                for x in 0..nx {
+                    let got = f64::from(fs.values(0)[y * nx + x]);
+                    assert!(
+                        (got - exact[x]).abs() <= 2e-6 * exact[0],
+                        "dt {dt}, x {x}: {got} vs {}",
+                        exact[x]
+                    );
+                }
+            }
+        }
+        // The split scheme: the whole loss as an exact decay factor before
+        // the solve (uniform, so that the existing path can run it).
+        let deep = nx - 1;
+        let uniform = k + f64::from(tnap);
+        for dt in [1.0, 4.0] {
+            let split = spec(d, uniform, [[D, N], [N, N], [N, N]]);
+            let mut solver =
+                DiffusionSolver::new(&lat, std::slice::from_ref(&split), dt).expect("solver");
+            let mut fs = FieldStore::new(vec![split.clone()], lat.len());
+            fs.set_dirichlet(0, Face { axis: 0, side: 0 }, g);
+            run_to_steady(&mut solver, &mut fs, None);
+            let effective = (1.0 - (-uniform * dt).exp()) / dt;
+            let expect_split = steady(nx, d, 5.0, &vec![effective; nx], g);
+            let expect_true = steady(nx, d, 5.0, &vec![uniform; nx], g);
+            let got = f64::from(fs.values(0)[deep]);
+            assert!(
+                (got / expect_split[deep] - 1.0).abs() < 1e-4,
+                "dt {dt}: {got} vs {}",
+                expect_split[deep]
+            );
+            assert!(
+                got / expect_true[deep] > 1.05,
+                "dt {dt}: the split sink is weaker: {got} vs {}",
+                expect_true[deep]
+            );
+        }
+    }
+
+    /// Over one step the amount changes by what entered through the faces
+    /// minus what the sinks and decay took (backward Euler: at the new
+    /// values), and 1 or 2 threads give the same bits.
+    #[test]
+    fn sinks_balance_the_mass_and_do_not_depend_on_threads() {
+        let (nx, dt, k) = (40, 1.5, 0.1);
+        let lat = Lattice::uniform(2, [1, 1, nx], 5.0, Region::Media);
+        let sp = spec(2000.0, k, [[D, D], [N, N], [N, N]]);
+        let sigma: Vec<f32> = (0..nx).map(|i| ((i * 37) % 11) as f32 * 0.07).collect();
+        let run = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .expect("pool");
+            pool.install(|| {
+                let mut solver = DiffusionSolver::new(&lat, std::slice::from_ref(&sp), dt)
+                    .and_then(|s| s.with_sinks(&[0]))
+                    .expect("solver");
+                let mut fs = irregular_store(&lat, std::slice::from_ref(&sp));
+                let before: f64 = fs.values(0).iter().map(|&v| f64::from(v)).sum();
+                solver
+                    .step_with_sinks(&mut fs, &[(0, &sigma)])
+                    .expect("step");
+                let after: Vec<f32> = fs.values(0).to_vec();
+                (before, after, solver.boundary_flux(0))
+            })
+        };
+        let (before, after, flux) = run(1);
+        let lost: f64 = after
+            .iter()
+            .zip(&sigma)
+            .map(|(&u, &s)| dt * (k + f64::from(s)) * f64::from(u))
+            .sum();
+        let now: f64 = after.iter().map(|&v| f64::from(v)).sum();
+        let entered = flux[0][0] + flux[0][1];
+        assert!(
+            entered.abs() > 1.0,
+            "the faces exchange something: {entered}"
+        );
+        assert!(
+            (now - before - entered + lost).abs() < 1e-4 * before,
+            "{now} − {before} vs {entered} − {lost}"
+        );
+        let (_, again, flux2) = run(2);
+        assert_eq!(after, again);
+        assert_eq!(flux, flux2);
+    }
+
+    /// Without decay and with sinks of 0 the sink path solves the same
+    /// equations as the ordinary sweeps (to rounding); `step` on a field
+    /// with sinks is `step_with_sinks` with sinks of 0.
+    #[test]
+    fn zero_sinks_are_plain_diffusion() {
+        let (lat, sp) = wall(30, 4, 800.0, 0.0);
+        let plain_fs = |_: ()| {
+            let mut fs = irregular_store(&lat, std::slice::from_ref(&sp));
+            fs.set_dirichlet(0, Face { axis: 0, side: 0 }, 3.0);
+            fs
+        };
+        let mut a = plain_fs(());
+        let mut b = plain_fs(());
+        let mut c = plain_fs(());
+        let mut plain = DiffusionSolver::new(&lat, std::slice::from_ref(&sp), 2.0).expect("solver");
+        let mut sunk = DiffusionSolver::new(&lat, std::slice::from_ref(&sp), 2.0)
+            .and_then(|s| s.with_sinks(&[0]))
+            .expect("solver");
+        let zeros = vec![0.0f32; lat.len()];
+        for _ in 0..5 {
+            plain.step(&mut a);
+            sunk.step_with_sinks(&mut b, &[(0, &zeros)]).expect("step");
+        }
+        let mut sunk2 = DiffusionSolver::new(&lat, std::slice::from_ref(&sp), 2.0)
+            .and_then(|s| s.with_sinks(&[0]))
+            .expect("solver");
+        for _ in 0..5 {
+            sunk2.step(&mut c);
+        }
+        assert_eq!(b.values(0), c.values(0));
+        for (x, y) in a.values(0).iter().zip(b.values(0)) {
+            assert!((x - y).abs() <= 1e-5 * x.abs().max(1.0), "{x} vs {y}");
+        }
+    }
+
+    #[test]
+    fn sinks_are_refused_where_they_cannot_apply() {
+        let lat = Lattice::uniform(2, [1, 4, 6], 5.0, Region::Media);
+        let periodic = spec(100.0, 0.0, [[P, P], [N, N], [N, N]]);
+        let err = DiffusionSolver::new(&lat, &[periodic], 1.0)
+            .and_then(|s| s.with_sinks(&[0]))
+            .expect_err("periodic x");
+        assert!(err.0.contains("non-periodic x"), "{err}");
+        let sp = spec(100.0, 0.0, [[D, N], [N, N], [N, N]]);
+        let mut plain = DiffusionSolver::new(&lat, std::slice::from_ref(&sp), 1.0).expect("solver");
+        let mut fs = FieldStore::new(vec![sp.clone()], lat.len());
+        let s = vec![0.0f32; lat.len()];
+        let err = plain
+            .step_with_sinks(&mut fs, &[(0, &s)])
+            .expect_err("not set up");
+        assert!(err.0.contains("not set up for sinks"), "{err}");
+        let mut sunk = plain.clone().with_sinks(&[0]).expect("sinks");
+        let err = sunk
+            .step_with_sinks(&mut fs, &[(0, &s[1..])])
+            .expect_err("length");
+        assert!(err.0.contains("sinks for 24 voxels"), "{err}");
+        assert!(
+            DiffusionSolver::new(&lat, &[sp], 1.0)
+                .and_then(|s| s.with_sinks(&[3]))
+                .is_err()
+        );
     }
 }

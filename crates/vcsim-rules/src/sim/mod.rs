@@ -93,7 +93,12 @@ impl Simulation {
         let supplied = supply_from(s, &levels);
         let specs = field_specs(s, &supplied);
         let dt_h = s.simulation.dt_h;
+        // Tissue: the cells' PPi hydrolysis is a sink of the implicit solve.
         let solver = DiffusionSolver::new(&lattice, &specs, dt_h)
+            .and_then(|v| match s.mode {
+                Mode::Tissue => v.with_sinks(&[PPI]),
+                Mode::Culture => Ok(v),
+            })
             .map_err(|e| BuildError::Solutes(e.to_string()))?;
         let seed = s.simulation.seed;
         let fields = FieldStore::new(specs, lattice.len());
@@ -171,6 +176,7 @@ impl Simulation {
                 territories,
                 protein_ng_per_cell: s.culture.protein_ng_per_cell,
                 history,
+                ppi_sink: vec![0.0; n_voxels],
             },
             pipeline,
             seed,

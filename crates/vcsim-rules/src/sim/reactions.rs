@@ -149,6 +149,9 @@ struct Shared<'a> {
     /// A cell's volume in voxels.
     cell_volume_voxels: f64,
     isa: Isa,
+    /// Tissue: PPi hydrolysis goes to the transport's implicit solve as a
+    /// sink (`World::ppi_sink`); culture: it is applied here, exactly.
+    ppi_sink_in_transport: bool,
 }
 
 /// A range of cell rows: the part of the cell table one work item of the
@@ -221,6 +224,8 @@ struct Block<'a> {
     rankl: &'a mut [f32],
     opg: &'a mut [f32],
     flags: &'a mut [u8],
+    /// The voxels' PPi sinks for the transport (tissue).
+    sink: &'a mut [f32],
 }
 
 impl<'a> Block<'a> {
@@ -232,6 +237,7 @@ impl<'a> Block<'a> {
         let (rankl0, rankl1) = self.rankl.split_at_mut(at);
         let (opg0, opg1) = self.opg.split_at_mut(at);
         let (flags0, flags1) = self.flags.split_at_mut(at);
+        let (sink0, sink1) = self.sink.split_at_mut(at);
         (
             Block {
                 start: self.start,
@@ -241,6 +247,7 @@ impl<'a> Block<'a> {
                 rankl: rankl0,
                 opg: opg0,
                 flags: flags0,
+                sink: sink0,
             },
             Block {
                 start: self.start + at,
@@ -250,6 +257,7 @@ impl<'a> Block<'a> {
                 rankl: rankl1,
                 opg: opg1,
                 flags: flags1,
+                sink: sink1,
             },
         )
     }
@@ -325,6 +333,10 @@ fn react_voxels(b: Block<'_>, s: &Shared<'_>, c: &CellsRead<'_>) {
         let v = b.start + i;
         let mut ros_level = 0.0;
         let mut site = None;
+        // PPi as the transport left it: what nucleation reads where the
+        // hydrolysis is the transport's sink (secretion is added below).
+        let ppi_left = b.ppi[i];
+        b.sink[i] = 0.0;
         let t = s.territories.of_voxel[v];
         if t != NO_TERRITORY {
             let row = s.row_of[t as usize];
@@ -343,7 +355,12 @@ fn react_voxels(b: Block<'_>, s: &Shared<'_>, c: &CellsRead<'_>) {
                 let ph = c.phenotype[r];
                 if ph.is_viable() {
                     let alp = f64::from(c.alp[r]);
-                    b.ppi[i] = k.ppi_step(f64::from(b.ppi[i]), alp) as f32;
+                    if s.ppi_sink_in_transport {
+                        b.ppi[i] = (f64::from(b.ppi[i]) + k.ppi_secreted()) as f32;
+                        b.sink[i] = k.ppi_hydrolysis_rate(alp) as f32;
+                    } else {
+                        b.ppi[i] = k.ppi_step(f64::from(b.ppi[i]), alp) as f32;
+                    }
                     b.rankl[i] += k.rankl_secreted(f64::from(c.runx2[r])) as f32;
                     b.opg[i] += k.opg_secreted(ph) as f32;
                     ros_level = k.cell_ros;
@@ -369,7 +386,11 @@ fn react_voxels(b: Block<'_>, s: &Shared<'_>, c: &CellsRead<'_>) {
             v,
             zyx,
             b.pi[i],
-            b.ppi[i],
+            if s.ppi_sink_in_transport {
+                ppi_left
+            } else {
+                b.ppi[i]
+            },
             ros_sensed,
             (b.rankl[i], b.opg[i]),
             site,
@@ -992,6 +1013,7 @@ impl Stage<World> for ReactionStage {
             row_of: &self.scratch.row_of,
             cell_volume_voxels: w.cell_volume_voxels,
             isa: Isa::detect(),
+            ppi_sink_in_transport: self.tissue,
         };
         // Pass 1a: the cells, from what their territories hold.
         react_rows(
@@ -1018,6 +1040,7 @@ impl Stage<World> for ReactionStage {
                 rankl,
                 opg,
                 flags: &mut self.flags,
+                sink: &mut w.ppi_sink,
             },
             &shared,
             &CellsRead {

@@ -15,7 +15,19 @@ impl Stage<World> for TransportStage {
         "transport"
     }
     fn run(&mut self, w: &mut World, _: &StepContext) {
-        self.solver.step(&mut w.fields);
+        match self.mode {
+            Mode::Tissue => {
+                // The solver was built with sinks on PPI and the sinks have
+                // one value per voxel (World::new): this cannot fail.
+                if let Err(e) = self
+                    .solver
+                    .step_with_sinks(&mut w.fields, &[(PPI, &w.ppi_sink)])
+                {
+                    unreachable!("the PPi sinks fit the solver: {e}");
+                }
+            }
+            Mode::Culture => self.solver.step(&mut w.fields),
+        }
         match self.mode {
             Mode::Tissue => {
                 for f in 0..FIELDS.len() {

@@ -644,6 +644,13 @@ impl Rules {
         }
     }
 
+    /// PPi a viable cell secretes over the step, µM (tissue: its hydrolysis
+    /// is a sink of the transport's implicit solve, [`Self::ppi_hydrolysis_rate`]).
+    #[inline(always)]
+    pub fn ppi_secreted(&self) -> f64 {
+        self.ppi_secretion_uM_per_h * self.dt
+    }
+
     /// **M6**: PPi hydrolysis by the ALP (TNAP) of a cell with expression
     /// `alp`, 1/h (levamisole lowers it).
     #[inline(always)]
