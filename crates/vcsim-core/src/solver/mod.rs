@@ -457,18 +457,18 @@ impl FieldPlan {
 }
 
 /// Solves one x row of a field with sinks in place: `u` the row (f32),
-/// `sigma` its sinks (1/h), `g` the face values; returns the face amounts
-/// (`2r·(g − u_new)` on each Dirichlet face). `work` holds 2·n f64.
+/// `sigma` its sinks (1/h; none: 0), `g` the face values; returns the face
+/// amounts (`2r·(g − u_new)` on each Dirichlet face). `work` holds 2·n f64.
 fn sink_row(
     p: &SinkPlan,
     dt: f64,
     u: &mut [f32],
-    sigma: &[f32],
+    sigma: Option<&[f32]>,
     g: [f64; 2],
     work: &mut [f64],
 ) -> [f64; 2] {
     let n = u.len();
-    let (cp, y) = work.split_at_mut(n);
+    let (cp, y) = work[..2 * n].split_at_mut(n);
     let r = p.r;
     let weight = |b: Boundary| {
         if b == Boundary::Dirichlet {
@@ -481,7 +481,8 @@ fn sink_row(
     let mut prev_c = 0.0;
     let mut prev_y = 0.0;
     for k in 0..n {
-        let mut b = 1.0 + p.k_dt + dt * f64::from(sigma[k]).max(0.0);
+        let sink = sigma.map_or(0.0, |s| f64::from(s[k]).max(0.0));
+        let mut b = 1.0 + p.k_dt + dt * sink;
         let mut d = f64::from(u[k]);
         let a = if k > 0 { -r } else { 0.0 };
         let c = if k + 1 < n { -r } else { 0.0 };
@@ -538,6 +539,8 @@ pub struct DiffusionSolver {
     /// Per field: `D·dt/dx²`, decay × dt, the x faces, the kind and the name
     /// (what [`Self::with_sinks`] needs).
     sink_specs: Vec<(f64, f64, [Boundary; 2], FieldKind, String)>,
+    /// Face amounts per item of 16 x rows of a field with sinks, `[side]`.
+    sink_flux: Vec<[f64; 2]>,
 }
 
 impl DiffusionSolver {
@@ -639,6 +642,7 @@ impl DiffusionSolver {
             sweeps: vec![[None; 3]; nf],
             scratch_len: 0,
             sink_specs: specs_kept,
+            sink_flux: Vec::new(),
         }
         .with_fused_xy(true))
     }
@@ -662,10 +666,21 @@ impl DiffusionSolver {
     /// and `scratch_len` for the widest sweep.
     fn with_buffers(mut self) -> Self {
         let most = (0..3).map(|a| self.axis_items(a)).max().unwrap_or(0);
+        let [nz, ny, _] = self.shape;
+        self.sink_flux = if self.fields.iter().any(|p| p.sink.is_some()) {
+            vec![[0.0; 2]; (nz * ny).div_ceil(ROWS_PER_ITEM)]
+        } else {
+            Vec::new()
+        };
         self.item_flux = vec![[0.0; 2]; self.fields.len() * most];
         let mut len = 0;
         let nx = self.shape[2];
         for plan in &self.fields {
+            if plan.sink.is_some() {
+                // The x rows of a field with sinks (`sink_row`), whose items
+                // are x-run items of 16 rows.
+                len = len.max(2 * nx);
+            }
             if let (true, Some(ay)) = (plan.fused, &plan.axes[1]) {
                 len = len.max(fused_scratch(nx, ay.n, ay.seg));
             }
@@ -911,32 +926,34 @@ impl DiffusionSolver {
         // summed per item, then item by item in order.
         let rows = nz * ny;
         let dt = self.dt_h;
+        let item_len = ROWS_PER_ITEM * nx.max(1);
         for (f, plan) in fields.iter().enumerate() {
             let Some(sp) = &plan.sink else { continue };
             let sigma = sinks.iter().find(|(g, _)| *g == f).map(|(_, s)| *s);
-            let zeros;
-            let sigma = match sigma {
-                Some(s) => s,
-                None => {
-                    zeros = vec![0.0f32; rows * nx];
-                    &zeros[..]
-                }
-            };
             let g = [0, 1].map(|side| store.dirichlet(f, crate::Face { axis: 0, side }));
-            let values = store.values_mut(f);
-            let items: Vec<[f64; 2]> = values
-                .par_chunks_mut(ROWS_PER_ITEM * nx.max(1))
-                .zip(sigma.par_chunks(ROWS_PER_ITEM * nx.max(1)))
-                .map(|(u, s)| {
-                    let mut work = vec![0.0; 2 * nx];
-                    let mut acc = [0.0; 2];
-                    for (row, srow) in u.chunks_mut(nx).zip(s.chunks(nx)) {
-                        let a = sink_row(sp, dt, row, srow, g, &mut work);
-                        acc = [acc[0] + a[0], acc[1] + a[1]];
-                    }
-                    acc
-                })
-                .collect();
+            let items = &mut self.sink_flux;
+            // Item i: rows 16·i .. 16·(i+1), with their sinks; the thread's
+            // scratch (at least 2·nx, `with_buffers`) holds the elimination.
+            store
+                .values_mut(f)
+                .par_chunks_mut(item_len)
+                .zip(items.par_iter_mut())
+                .enumerate()
+                .for_each(|(i, (u, acc))| {
+                    let s = sigma.map(|s| &s[i * item_len..(i * item_len + u.len())]);
+                    *acc = with_scratch(scratch_len, |t| {
+                        // SAFETY: the thread's scratch holds `scratch_len` f64
+                        // (+ alignment), and no other borrow of it is live.
+                        let work = unsafe { std::slice::from_raw_parts_mut(t, scratch_len) };
+                        let mut acc = [0.0; 2];
+                        for (k, row) in u.chunks_mut(nx).enumerate() {
+                            let srow = s.map(|s| &s[k * nx..(k + 1) * nx]);
+                            let a = sink_row(sp, dt, row, srow, g, work);
+                            acc = [acc[0] + a[0], acc[1] + a[1]];
+                        }
+                        acc
+                    });
+                });
             flux[f][0] = items
                 .iter()
                 .fold([0.0; 2], |acc, v| [acc[0] + v[0], acc[1] + v[1]]);
