@@ -171,7 +171,7 @@ param_group! {
             source = "scenario choice";
         /// Length of one step. Ions are quasi-steady over minutes and the phenotype switch takes days, so 1 h resolves both.
         dt_h: f64 = 1.0, unit = "h", range = [0.01, 24.0],
-            source = "estimate: ions are quasi-steady over minutes and the phenotype switch takes days, so a 1 h tick resolves both; the scheme is first order in dt: at 1 h the readouts of ckd4 (2 y) and ckd5d (1 and 4 y) are within 2% of those at 0.25–0.5 h, except a CKD 4 wall's mineral (−7%; docs/convergence/README.md)";
+            source = "estimate: ions are quasi-steady over minutes and the phenotype switch takes days, so a 1 h tick resolves both; the scheme is first order in dt: at 1 h the readouts of ckd4 (2 y) and ckd5d (1 and 4 y) are within 3% of those at 0.25–0.5 h (docs/convergence/README.md)";
         /// Seed of every random stream of the run (`--seed` overrides it).
         seed: u64 = 1, unit = "1", range = [0, u64::MAX],
             source = "scenario choice";
