@@ -536,9 +536,9 @@ pub struct DiffusionSolver {
     sweeps: Vec<[Option<Sweep>; 3]>,
     /// Scratch f64 per work item.
     scratch_len: usize,
-    /// Per field: `D·dt/dx²`, decay × dt, the x faces, the kind and the name
-    /// (what [`Self::with_sinks`] needs).
-    sink_specs: Vec<(f64, f64, [Boundary; 2], FieldKind, String)>,
+    /// Per field: the x solve it would have with sinks, its kind and its
+    /// name (what [`Self::with_sinks`] needs to set it up or refuse it).
+    sink_specs: Vec<(SinkPlan, FieldKind, String)>,
     /// Face amounts per item of 16 x rows of a field with sinks, `[side]`.
     sink_flux: Vec<[f64; 2]>,
 }
@@ -622,9 +622,12 @@ impl DiffusionSolver {
                 sink: None,
             });
             specs_kept.push((
-                s.diffusion_um2_per_h * dt_h / (lattice.dx_um * lattice.dx_um),
-                s.decay_per_h * dt_h,
-                s.boundary[0],
+                SinkPlan {
+                    r: s.diffusion_um2_per_h * dt_h / (lattice.dx_um * lattice.dx_um),
+                    k_dt: s.decay_per_h * dt_h,
+                    lo: s.boundary[0][0],
+                    hi: s.boundary[0][1],
+                },
                 s.kind,
                 s.name.clone(),
             ));
@@ -740,21 +743,20 @@ impl DiffusionSolver {
     pub fn with_sinks(mut self, fields: &[usize]) -> Result<Self, SolverError> {
         let on = self.fields.iter().any(|p| p.fused);
         for &f in fields {
-            let Some((r, k_dt, [lo, hi], kind, name)) = self.sink_specs.get(f).cloned() else {
+            let Some((x_solve, kind, name)) = self.sink_specs.get(f) else {
                 return Err(SolverError(format!("no field {f} to give sinks")));
             };
-            if kind != FieldKind::Transient {
+            if *kind != FieldKind::Transient {
                 return Err(SolverError(format!(
                     "field '{name}': only a transient field takes per-voxel sinks"
                 )));
             }
-            if lo == Boundary::Periodic || hi == Boundary::Periodic {
+            if x_solve.lo == Boundary::Periodic || x_solve.hi == Boundary::Periodic {
                 return Err(SolverError(format!(
                     "field '{name}': per-voxel sinks need a non-periodic x axis"
                 )));
             }
-            let plan = &mut self.fields[f];
-            plan.sink = Some(SinkPlan { r, k_dt, lo, hi });
+            self.fields[f].sink = Some(*x_solve);
             // The exact decay was folded into the x axis (the first active
             // one whenever any is: all axes share D), which this field no
             // longer runs: y and z were built with scale 1.
@@ -995,6 +997,31 @@ mod tests_support {
     use super::*;
     use crate::field::Face;
 
+    /// Solves `A x = rhs` by Gaussian elimination with partial pivoting.
+    pub(super) fn dense_solve(mut a: Vec<Vec<f64>>, mut rhs: Vec<f64>) -> Vec<f64> {
+        let n = rhs.len();
+        for c in 0..n {
+            let p = (c..n)
+                .max_by(|&i, &j| a[i][c].abs().total_cmp(&a[j][c].abs()))
+                .expect("non-empty");
+            a.swap(c, p);
+            rhs.swap(c, p);
+            for r in c + 1..n {
+                let m = a[r][c] / a[c][c];
+                for k in c..n {
+                    a[r][k] -= m * a[c][k];
+                }
+                rhs[r] -= m * rhs[c];
+            }
+        }
+        let mut x = vec![0.0; n];
+        for r in (0..n).rev() {
+            let s: f64 = (r + 1..n).map(|k| a[r][k] * x[k]).sum();
+            x[r] = (rhs[r] - s) / a[r][r];
+        }
+        x
+    }
+
     pub(super) const D: Boundary = Boundary::Dirichlet;
     pub(super) const N: Boundary = Boundary::NoFlux;
     pub(super) const P: Boundary = Boundary::Periodic;
@@ -1035,31 +1062,6 @@ mod tests {
     use super::*;
     use crate::field::Face;
     use crate::lattice::Region;
-
-    /// Solves `A x = rhs` by Gaussian elimination with partial pivoting.
-    fn dense_solve(mut a: Vec<Vec<f64>>, mut rhs: Vec<f64>) -> Vec<f64> {
-        let n = rhs.len();
-        for c in 0..n {
-            let p = (c..n)
-                .max_by(|&i, &j| a[i][c].abs().total_cmp(&a[j][c].abs()))
-                .expect("non-empty");
-            a.swap(c, p);
-            rhs.swap(c, p);
-            for r in c + 1..n {
-                let m = a[r][c] / a[c][c];
-                for k in c..n {
-                    a[r][k] -= m * a[c][k];
-                }
-                rhs[r] -= m * rhs[c];
-            }
-        }
-        let mut x = vec![0.0; n];
-        for r in (0..n).rev() {
-            let s: f64 = (r + 1..n).map(|k| a[r][k] * x[k]).sum();
-            x[r] = (rhs[r] - s) / a[r][r];
-        }
-        x
-    }
 
     /// The LOD step built from scratch: dense matrices per line, f32 storage
     /// between axes. Returns the face amounts `[axis][side]`.
@@ -1506,24 +1508,7 @@ mod sink_tests {
                 a[i][i + 1] -= q;
             }
         }
-        // Gaussian elimination (diagonally dominant, no pivoting needed).
-        for c in 0..nx {
-            for r in c + 1..nx {
-                let m = a[r][c] / a[c][c];
-                if m != 0.0 {
-                    for j in c..nx {
-                        a[r][j] -= m * a[c][j];
-                    }
-                    rhs[r] -= m * rhs[c];
-                }
-            }
-        }
-        let mut x = vec![0.0; nx];
-        for r in (0..nx).rev() {
-            let s: f64 = (r + 1..nx).map(|j| a[r][j] * x[j]).sum();
-            x[r] = (rhs[r] - s) / a[r][r];
-        }
-        x
+        dense_solve(a, rhs)
     }
 
     fn run_to_steady(solver: &mut DiffusionSolver, fs: &mut FieldStore, sinks: Option<&[f32]>) {
