@@ -98,10 +98,6 @@ fn ppi_around_osteogenic_cells_does_not_depend_on_the_time_step() {
     );
 }
 
-/// Runs a scenario and checks, every 50 steps, that the calcium and
-/// phosphate totals (free and particle-bound in the fields, in mineral,
-/// inside cells, in the medium) change exactly by what entered through
-/// the boundaries or medium changes.
 /// Half an f32 ulp of every voxel of field `f`, summed: the most one f32
 /// store of the field can move its total away from the f64 solution.
 fn storage_half_ulps(w: &World, f: usize) -> f64 {
@@ -112,14 +108,16 @@ fn storage_half_ulps(w: &World, f: usize) -> f64 {
         .sum()
 }
 
-/// Runs `steps` steps and checks, every 50, that calcium and phosphate
-/// change only by what crossed the walls (`exchanged`), to `tolerance` of
-/// their totals, plus, where `open` walls exchange with serum, the f32
+/// Runs a scenario for `steps` steps and checks, every 50, that the
+/// calcium and phosphate totals (free and particle-bound in the fields, in
+/// mineral, inside cells, in the medium) change only by what entered
+/// through the boundaries or medium changes (`exchanged`), to `tolerance`
+/// of their totals, plus, where `open` walls exchange with serum, the f32
 /// storage of the transported fields: the boundary flux is that of the
 /// f64 solve, while the fields keep its f32 rounding. Near a steady state
 /// the solve lands on the same values every step, so the store rounds them
 /// the same way every step: a drift in one direction, at most half an ulp
-/// per voxel and step.
+/// per voxel and step ([`storage_half_ulps`]).
 fn check_mass_balance(sets: &[&str], steps: usize, tolerance: f64, open: bool) -> (f64, f64) {
     let s = scenario(sets);
     let mut sim = Simulation::new(&s).expect("builds");
