@@ -281,8 +281,30 @@ pub enum Site {
     },
     /// An apoptotic cell or body.
     Body,
-    /// An elastic lamina.
-    Lamina,
+    /// An elastic lamina, with the ROS (nM) and free RANKL (pM) of its voxel:
+    /// the activity of the cells around it, which elastin's nucleation
+    /// follows ([`lamina_activity`]).
+    Lamina {
+        /// ROS (H2O2) in the voxel, nM.
+        ros_nM: f64,
+        /// Free RANKL in the voxel, pM.
+        free_rankl_pM: f64,
+    },
+}
+
+/// **Elastin degradation follows the cells (M11).** The factor of a
+/// lamina's nucleation rate from the activity of the cells around it:
+/// `1 + c · (A − 1)` with
+/// `A = (1 + vesicle_ros_gain · ROS / (vesicle_ros_half_nM + ROS)) · (1 + vesicle_rankl_gain · H(free RANKL; vesicle_rankl_half_pM, vesicle_rankl_hill))`,
+/// the release factor of the cells' matrix vesicles, and
+/// `c = lamina_cell_coupling` (0: elastin nucleates whatever the cells do).
+/// Elastin calcifies where it is degraded, and the MMP-2 and cathepsin S
+/// that degrade it are the cells' [pai2011].
+pub fn lamina_activity(ros_nM: f64, free_rankl_pM: f64, m: &MineralParams) -> f64 {
+    let ros = 1.0 + m.vesicle_ros_gain * saturating(ros_nM, m.vesicle_ros_half_nM);
+    let rankl = 1.0
+        + m.vesicle_rankl_gain * hill(free_rankl_pM, m.vesicle_rankl_half_pM, m.vesicle_rankl_hill);
+    1.0 + m.lamina_cell_coupling * (ros * rankl - 1.0)
 }
 
 /// **Nucleation (M5, M6, M11).** Rate at which a nucleus forms at a site
@@ -294,7 +316,7 @@ pub enum Site {
 ///   × (1 + vesicle_rankl_gain · H(RANKL_free; vesicle_rankl_half_pM, vesicle_rankl_hill)) (RANKL → RANK
 ///   signalling raises vesicle release and the pro-calcific factors of RANK-bearing cells, M7);
 /// - apoptotic body: product, base threshold;
-/// - lamina: product, base threshold × lamina_threshold_factor.
+/// - lamina: product, base threshold × lamina_threshold_factor, rate × [`lamina_activity`].
 ///
 /// Next to existing mineral nothing nucleates: mineral grows into its
 /// neighbours as a front ([`growth_rate`]).
@@ -335,8 +357,12 @@ pub fn nucleation_rate(
             free_rankl_pM,
         ),
         Site::Body => m.body_nucleation_per_h * excess(free_product, base_threshold),
-        Site::Lamina => {
+        Site::Lamina {
+            ros_nM,
+            free_rankl_pM,
+        } => {
             m.lamina_nucleation_per_um3_h
+                * lamina_activity(ros_nM, free_rankl_pM, m)
                 * excess(free_product, base_threshold * m.lamina_threshold_factor)
         }
     }
@@ -442,6 +468,45 @@ fn prepared(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The lamina's factor from the cells: 1 with no ROS and no free RANKL;
+    /// 1 + gain/2 at each half-maximum; the two multiply; `lamina_cell_coupling`
+    /// scales the rise; nucleation rate follows the factor.
+    #[test]
+    fn lamina_activity_has_the_vesicles_factors() {
+        let m = MineralParams::default();
+        let close = |a: f64, b: f64| assert!((a - b).abs() < 1e-12 * b.abs(), "{a} vs {b}");
+        close(lamina_activity(0.0, 0.0, &m), 1.0);
+        let ros = 1.0 + 0.5 * m.vesicle_ros_gain;
+        let rankl = 1.0 + 0.5 * m.vesicle_rankl_gain;
+        close(lamina_activity(m.vesicle_ros_half_nM, 0.0, &m), ros);
+        close(lamina_activity(0.0, m.vesicle_rankl_half_pM, &m), rankl);
+        close(
+            lamina_activity(m.vesicle_ros_half_nM, m.vesicle_rankl_half_pM, &m),
+            ros * rankl,
+        );
+        let half = MineralParams {
+            lamina_cell_coupling: 0.5,
+            ..m
+        };
+        close(
+            lamina_activity(m.vesicle_ros_half_nM, 0.0, &half),
+            1.0 + 0.5 * (ros - 1.0),
+        );
+        let off = MineralParams {
+            lamina_cell_coupling: 0.0,
+            ..m
+        };
+        close(lamina_activity(1.0e4, 1.0e4, &off), 1.0);
+        let at = |ros_nM: f64| {
+            let site = Site::Lamina {
+                ros_nM,
+                free_rankl_pM: 0.0,
+            };
+            nucleation_rate(site, 3.0, 1.0, 0.5, &m)
+        };
+        close(at(m.vesicle_ros_half_nM), ros * at(0.0));
+    }
 
     fn defaults() -> (CellParams, MineralParams, InterventionParams, BindingParams) {
         Default::default()

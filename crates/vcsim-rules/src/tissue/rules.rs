@@ -63,6 +63,14 @@ pub fn rules(s: &Scenario) -> Vec<Rule> {
         };
         model::nucleation_rate(site, 3.0, thr, fetuin, m)
     };
+    // Lamina nucleation at product 2.5 mM² for (ROS nM, free RANKL pM).
+    let lamina = |ros_nM: f64, free_rankl_pM: f64| {
+        let site = Site::Lamina {
+            ros_nM,
+            free_rankl_pM,
+        };
+        model::nucleation_rate(site, 2.5, thr, 0.1, m)
+    };
     vec![
         Rule {
             mechanism: "M1",
@@ -480,7 +488,41 @@ pub fn rules(s: &Scenario) -> Vec<Rule> {
             hill: "1".into(),
             function: "nucleation_rate (lamina)",
             // Outside a lamina a voxel without a cell does not nucleate at all.
-            at_low_high: (0.0, model::nucleation_rate(Site::Lamina, 2.5, thr, 0.1, m)),
+            at_low_high: (0.0, lamina(0.0, 0.0)),
+        },
+        Rule {
+            mechanism: "M11",
+            source: "[pai2011]",
+            signal: "ROS (nM) at an elastic lamina",
+            behaviour: "lamina nucleation (elastin degraded by the cells' MMP-2, cathepsin S)",
+            direction: up,
+            half_max: format!(
+                "{}, up to × {} ({} × {})",
+                quote!(m.vesicle_ros_half_nM),
+                1.0 + m.lamina_cell_coupling * m.vesicle_ros_gain,
+                key!(m.lamina_cell_coupling),
+                key!(m.vesicle_ros_gain)
+            ),
+            hill: "1".into(),
+            function: "nucleation_rate (lamina)",
+            at_low_high: (lamina(0.0, 0.0), lamina(500.0, 0.0)),
+        },
+        Rule {
+            mechanism: "M11",
+            source: "[pai2011] [min2000]",
+            signal: "free RANKL (pM) at an elastic lamina",
+            behaviour: "lamina nucleation (elastin degraded by RANK-bearing cells)",
+            direction: up,
+            half_max: format!(
+                "{}, up to × {} ({} × {})",
+                quote!(m.vesicle_rankl_half_pM),
+                1.0 + m.lamina_cell_coupling * m.vesicle_rankl_gain,
+                key!(m.lamina_cell_coupling),
+                key!(m.vesicle_rankl_gain)
+            ),
+            hill: quote!(m.vesicle_rankl_hill),
+            function: "nucleation_rate (lamina)",
+            at_low_high: (lamina(0.0, 0.0), lamina(0.0, 100.0)),
         },
     ]
 }
