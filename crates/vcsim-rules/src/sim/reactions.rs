@@ -1296,7 +1296,7 @@ mod nucleation_tests {
     use crate::scenario::{Override, Scenario};
     use crate::sim::Simulation;
     use crate::tissue::cells::Phenotype;
-    use crate::world::ROS;
+    use crate::world::{OPG, RANKL, ROS};
 
     /// Vesicle release senses the ROS the cells sensed (the solved field),
     /// not the ROS sources written for the next solve: with no ROS sources
@@ -1349,25 +1349,34 @@ mod nucleation_tests {
         assert!(low > 20, "too few nuclei to compare: {low}");
         assert!(high as f64 > 2.0 * low as f64, "{high} vs {low}");
     }
-    /// Elastin's nucleation follows the cells around it: with only the
-    /// laminae nucleating, a wall whose ROS field is held at 500 nM forms
-    /// about (1 + 3 · 500/550) ≈ 3.7 times the lamina nuclei of one held at
-    /// 0 (the H2O2 of the serum added to both); with
-    /// `mineral.lamina_cell_coupling = 0` the two walls draw the same nuclei.
+
+    /// Elastin's nucleation follows the cells around it. With only the
+    /// laminae nucleating (no serum H2O2, no OPG made), a wall whose ROS
+    /// field is held at 500 nM forms about 1 + 3 · 500/550 ≈ 3.7 times the
+    /// lamina nuclei of one held at 0, and one whose RANKL is held at
+    /// 100 pM about 1 + 5 · H(100; 20, 2) ≈ 5.8 times (now 3.9× and 5.7×,
+    /// 91 nuclei at rest); with `mineral.lamina_cell_coupling = 0` the walls
+    /// draw the same nuclei.
     #[test]
-    fn lamina_nucleation_follows_the_ros_of_the_cells_around_it() {
-        let nuclei = |ros_nM: f32, coupling: f64| {
+    fn lamina_nucleation_follows_the_ros_and_rankl_of_the_cells_around_it() {
+        let nuclei = |ros_nM: f32, rankl_pM: f32, coupling: f64| {
             let o: Vec<Override> = [
                 "boundary.lumen=\"serum\"".to_string(),
                 "serum.phosphate_mM=3.0".into(),
                 "serum.calcium_mM=5.2".into(),
                 "interventions.nox4_expression=0.0".into(),
+                "interventions.opg_expression=0.0".into(),
+                // No RANKL but what the test holds (the cells' would rise
+                // with their Runx2, which ROS raises).
+                "cells.rankl_basal_pM_per_h=0.0".into(),
+                "cells.rankl_runx2_pM_per_h=0.0".into(),
                 "geometry.lamellar_units=3".into(),
-                "geometry.circumference_um=2000.0".into(),
-                // Only the laminae nucleate, fast enough to count in two steps.
+                "geometry.circumference_um=8000.0".into(),
+                // Only the laminae nucleate, fast enough to count in two
+                // steps and slow enough that few voxels draw two nuclei.
                 "mineral.vesicle_nucleation_per_h=0.0".into(),
                 "mineral.body_nucleation_per_h=0.0".into(),
-                "mineral.lamina_nucleation_per_um3_h=2.0e-4".into(),
+                "mineral.lamina_nucleation_per_um3_h=2.0e-5".into(),
                 format!("mineral.lamina_cell_coupling={coupling}"),
             ]
             .iter()
@@ -1380,17 +1389,26 @@ mod nucleation_tests {
             let count = |sim: &Simulation| sim.world.mineral.iter().filter(|&&m| m > 0.0).count();
             let before = count(&sim);
             for _ in 0..2 {
-                for v in sim.world.fields.values_mut(ROS) {
-                    *v = ros_nM;
+                for (f, level) in [(ROS, ros_nM), (RANKL, rankl_pM), (OPG, 0.0)] {
+                    for v in sim.world.fields.values_mut(f) {
+                        *v = level;
+                    }
                 }
                 sim.step();
             }
             count(&sim) - before
         };
-        let (low, high) = (nuclei(0.0, 1.0), nuclei(500.0, 1.0));
+        let low = nuclei(0.0, 0.0, 1.0);
         assert!(low > 20, "too few nuclei to compare: {low}");
-        let ratio = high as f64 / low as f64;
-        assert!((2.5..5.0).contains(&ratio), "{high} vs {low}: × {ratio}");
-        assert_eq!(nuclei(0.0, 0.0), nuclei(500.0, 0.0));
+        let ratio = |n: usize| n as f64 / low as f64;
+        let ros = nuclei(500.0, 0.0, 1.0);
+        assert!((3.0..4.5).contains(&ratio(ros)), "ROS: {ros} vs {low}");
+        let rankl = nuclei(0.0, 100.0, 1.0);
+        assert!(
+            (4.8..7.0).contains(&ratio(rankl)),
+            "RANKL: {rankl} vs {low}"
+        );
+        let off = nuclei(0.0, 0.0, 0.0);
+        assert_eq!(nuclei(500.0, 100.0, 0.0), off);
     }
 }
