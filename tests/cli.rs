@@ -1569,3 +1569,78 @@ fn svg_snapshots_one_per_frame() {
     }
     assert!(!svg.join("frame_0003.svg").exists());
 }
+
+/// `vcsim validate --export-arms` writes each arm's resolved configuration;
+/// `vcsim run` of it gives the suite's own curve of that arm, bit for bit
+/// (quick suite: one replicate, so the suite's mean is that run), and a
+/// `later` arm gets the configuration it switches to.
+#[test]
+fn exported_validation_arms_run_as_the_suite_runs_them() {
+    let dir = std::env::temp_dir().join(format!("vcsim-export-arms-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let arms = dir.join("arms");
+    let report = dir.join("report");
+    let (a, r) = (
+        arms.to_str().expect("utf-8"),
+        report.to_str().expect("utf-8"),
+    );
+    let o = run(&[
+        "validate",
+        "--quick",
+        "--only",
+        "extra",
+        "--only",
+        "opg",
+        "--export-arms",
+        a,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    for f in [
+        "extra.runx2_overexpression.toml",
+        "opg.opg_ko_late_opg.later.toml",
+    ] {
+        assert!(arms.join(f).exists(), "{f} written");
+    }
+    assert!(!report.exists(), "--export-arms runs nothing");
+    let later =
+        std::fs::read_to_string(arms.join("opg.opg_ko_late_opg.later.toml")).expect("later");
+    assert!(later.contains("from day 272"), "{later}");
+    assert!(
+        later.contains("opg_expression = 1.0"),
+        "the later setting is in it"
+    );
+    let o = run(&["validate", "--quick", "--only", "extra", "-o", r]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let curves: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(report.join("curves.json")).expect("curves"))
+            .expect("JSON");
+    let arm = &curves["extra"]["arms"]["runx2_overexpression"];
+    let out = dir.join("runx2.h5");
+    let toml = arms.join("extra.runx2_overexpression.toml");
+    let o = run(&[
+        "run",
+        toml.to_str().expect("utf-8"),
+        "-o",
+        out.to_str().expect("utf-8"),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let rd = vcsim_hdf5::RunReader::open(&out).expect("open");
+    for name in ["mean_runx2", "ca_deposit_ug_per_mg_protein", "n_osteogenic"] {
+        let ours = *rd.series(name).expect(name).last().expect("rows");
+        let suite = arm["series"][name]
+            .as_array()
+            .and_then(|v| v.last())
+            .and_then(serde_json::Value::as_f64)
+            .expect("the suite's curve");
+        assert_eq!(
+            ours.to_bits(),
+            suite.to_bits(),
+            "{name}: run {ours}, suite {suite}"
+        );
+    }
+    // A bad experiment name is refused before anything is written.
+    let o = run(&["validate", "--only", "no_such", "--export-arms", a]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("no_such"), "{}", stderr(&o));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -187,6 +187,10 @@ enum Command {
         /// Worker threads (default: all cores).
         #[arg(long)]
         threads: Option<usize>,
+        /// Write every arm's fully resolved configuration to this directory (one TOML per
+        /// arm, for `vcsim run`) and run nothing.
+        #[arg(long, value_name = "DIR")]
+        export_arms: Option<PathBuf>,
     },
 }
 
@@ -456,8 +460,12 @@ fn main() -> ExitCode {
             quick,
             only,
             threads,
-        } => validate::validate(dir.as_deref(), &output, quick, &only, threads)
-            .map(|()| ExitCode::SUCCESS),
+            export_arms,
+        } => match export_arms {
+            Some(to) => validate::export_arms(dir.as_deref(), &to, quick, &only),
+            None => validate::validate(dir.as_deref(), &output, quick, &only, threads),
+        }
+        .map(|()| ExitCode::SUCCESS),
         Command::Inspect {
             file,
             json,

@@ -216,6 +216,51 @@ fn summary_markdown(experiments: &[Experiment], results: &[ClaimResult], quick: 
     md
 }
 
+/// `vcsim validate --export-arms DIR`: writes the fully resolved
+/// configuration of every arm of the selected experiments (replicate 1, its
+/// seed 1) as `DIR/<experiment>.<arm>.toml`, which `vcsim run` runs as the
+/// suite does; an arm with a `later` change also gets
+/// `<experiment>.<arm>.later.toml`, the configuration the suite switches the
+/// running simulation to on that day. Runs nothing.
+pub fn export_arms(dir: Option<&Path>, out: &Path, quick: bool, only: &[String]) -> Result<()> {
+    let experiments = load_experiments(dir, only)?;
+    std::fs::create_dir_all(out)
+        .with_context(|| format!("cannot create the output directory '{}'", out.display()))?;
+    let mut n = 0;
+    for e in &experiments {
+        for a in &e.arms {
+            let head = format!(
+                "# Arm '{}' of the validation experiment '{}' ({}), replicate 1{}.\n\
+                 # Written by `vcsim validate --export-arms`; `vcsim run` runs it as the suite does.\n",
+                a.name,
+                e.name,
+                e.title,
+                if quick { ", quick suite" } else { "" }
+            );
+            let path = out.join(format!("{}.{}.toml", e.name, a.name));
+            write(&path, &(head + &e.scenario(a, 1, quick)?.to_toml()))?;
+            crate::elog!("vcsim validate: wrote '{}'", path.display());
+            n += 1;
+            if let (Some(l), Some(s)) = (&a.later, e.later_scenario(a, 1, quick)?) {
+                let path = out.join(format!("{}.{}.later.toml", e.name, a.name));
+                let head = format!(
+                    "# Arm '{}' of the validation experiment '{}' from day {}: the suite switches the\n\
+                     # running simulation of {}.{}.toml to this configuration then (it sets {:?}).\n",
+                    a.name, e.name, l.day, e.name, a.name, l.set
+                );
+                write(&path, &(head + &s.to_toml()))?;
+                crate::elog!("vcsim validate: wrote '{}'", path.display());
+                n += 1;
+            }
+        }
+    }
+    crate::elog!(
+        "vcsim validate: {n} arm configurations in '{}'",
+        out.display()
+    );
+    Ok(())
+}
+
 /// `vcsim validate`.
 pub fn validate(
     dir: Option<&Path>,
