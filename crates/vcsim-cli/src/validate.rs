@@ -227,6 +227,13 @@ pub fn export_arms(dir: Option<&Path>, out: &Path, quick: bool, only: &[String])
     std::fs::create_dir_all(out)
         .with_context(|| format!("cannot create the output directory '{}'", out.display()))?;
     let mut n = 0;
+    let mut put = |file: String, head: String, s: &vcsim_rules::Scenario| -> Result<()> {
+        let path = out.join(file);
+        write(&path, &(head + &s.to_toml()))?;
+        crate::elog!("vcsim validate: wrote '{}'", path.display());
+        n += 1;
+        Ok(())
+    };
     for e in &experiments {
         for a in &e.arms {
             let head = format!(
@@ -237,20 +244,18 @@ pub fn export_arms(dir: Option<&Path>, out: &Path, quick: bool, only: &[String])
                 e.title,
                 if quick { ", quick suite" } else { "" }
             );
-            let path = out.join(format!("{}.{}.toml", e.name, a.name));
-            write(&path, &(head + &e.scenario(a, 1, quick)?.to_toml()))?;
-            crate::elog!("vcsim validate: wrote '{}'", path.display());
-            n += 1;
+            put(
+                format!("{}.{}.toml", e.name, a.name),
+                head,
+                &e.scenario(a, 1, quick)?,
+            )?;
             if let (Some(l), Some(s)) = (&a.later, e.later_scenario(a, 1, quick)?) {
-                let path = out.join(format!("{}.{}.later.toml", e.name, a.name));
                 let head = format!(
                     "# Arm '{}' of the validation experiment '{}' from day {}: the suite switches the\n\
                      # running simulation of {}.{}.toml to this configuration then (it sets {:?}).\n",
                     a.name, e.name, l.day, e.name, a.name, l.set
                 );
-                write(&path, &(head + &s.to_toml()))?;
-                crate::elog!("vcsim validate: wrote '{}'", path.display());
-                n += 1;
+                put(format!("{}.{}.later.toml", e.name, a.name), head, &s)?;
             }
         }
     }
