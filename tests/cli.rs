@@ -214,6 +214,29 @@ fn every_shipped_config_is_valid() {
     assert!(n >= 3);
 }
 
+#[test]
+fn every_shipped_sweep_file_plans() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut n = 0;
+    for entry in std::fs::read_dir(root().join("configs/sweeps")).expect("configs/sweeps") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            let out = dir.path().join(path.file_stem().expect("stem"));
+            let o = run(&[
+                "sweep",
+                "plan",
+                path.to_str().expect("utf-8"),
+                "-o",
+                out.to_str().expect("utf-8"),
+            ]);
+            assert!(o.status.success(), "{}: {}", path.display(), stderr(&o));
+            assert!(out.join("manifest.json").exists(), "{}", path.display());
+            n += 1;
+        }
+    }
+    assert!(n >= 5);
+}
+
 /// Bad inputs: each must exit with code 1 (or 2 for usage errors), print one
 /// message containing the given fragments, and never panic.
 #[test]
