@@ -125,6 +125,51 @@ def cohort(days, au, vol, start_day, max_vintage_years=8.0, min_au=30.0, n=401, 
     return float(w[ok].sum() / w.sum()), weighted_median(g, w[ok])
 
 
+def _pooled(patients, max_vintage_years, min_au, n, vintage_mean_years):
+    """(number of patients with follow-up, weight ≥ min_au, and for the
+    vintages ≥ min_au: growths, baseline scores, weights) of `pooled_cohort`."""
+    gs, bs, ws, total, above = [], [], [], 0, 0.0
+    for days, au, vol, start_day in patients:
+        last = min(start_day + max_vintage_years * 365.0, days[-1] - 365.0)
+        if last < start_day:
+            continue
+        t = np.linspace(start_day, last, n)
+        w = np.ones(n) if vintage_mean_years is None else np.exp(-(t - start_day) / (365.0 * vintage_mean_years))
+        w = w / w.sum()
+        total += 1
+        base = np.interp(t, days, au)
+        ok = base >= min_au
+        if not ok.any():
+            continue
+        above += float(w[ok].sum())
+        gs.append(np.interp(t[ok] + 365.0, days, vol) / np.interp(t[ok], days, vol) - 1.0)
+        bs.append(base[ok])
+        ws.append(w[ok])
+    return total, above, gs, bs, ws
+
+
+def pooled_cohort(patients, max_vintage_years=8.0, min_au=30.0, n=401, vintage_mean_years=None):
+    """A prevalent cohort of several patients: `patients` is a list of
+    (days, au, vol, start_day), one per patient. Each patient is one person
+    of the population, seen at one vintage: its vintages (as in `cohort`)
+    carry weights that sum to 1 per patient. Returns (the population's share
+    with ≥ min_au, the weighted median yearly volume growth among them or
+    None)."""
+    total, above, gs, _, ws = _pooled(patients, max_vintage_years, min_au, n, vintage_mean_years)
+    if not gs:
+        return 0.0, None
+    return above / total, weighted_median(np.concatenate(gs), np.concatenate(ws))
+
+
+def pooled_baseline(patients, max_vintage_years=8.0, min_au=30.0, n=401, vintage_mean_years=None):
+    """The weighted median Agatston score at baseline of the patients of
+    `pooled_cohort` with ≥ min_au (None if none)."""
+    _, _, _, bs, ws = _pooled(patients, max_vintage_years, min_au, n, vintage_mean_years)
+    if not bs:
+        return None
+    return weighted_median(np.concatenate(bs), np.concatenate(ws))
+
+
 def summary(values, pct=False):
     v = [x for x in values if x is not None]
     if not v:

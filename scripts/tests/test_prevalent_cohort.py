@@ -44,3 +44,45 @@ def test_exponential_vintages_weight_the_short_ones():
 def test_weighted_median():
     assert C.weighted_median(np.array([3.0, 1.0, 2.0]), np.ones(3)) == 2.0
     assert C.weighted_median(np.array([1.0, 2.0, 3.0]), np.array([0.1, 0.1, 5.0])) == 3.0
+
+
+def test_pooled_cohort_counts_each_patient_once():
+    # Three patients, all above 30 AU at every vintage, growing +10%, +30%
+    # and +50% a year: the population's median is +30%. A fourth patient
+    # who never reaches 30 AU lowers the share to 3/4 but not the growth.
+    days = np.arange(0.0, 1000.0 + 10 * 365.0, 10.0)
+    y = (days - 1000.0) / 365.0
+    pts = [(days, 50.0 * (1 + r) ** y, 50.0 * (1 + r) ** y, 1000.0) for r in (0.1, 0.3, 0.5)]
+    share, growth = C.pooled_cohort(pts, n=801)
+    assert abs(share - 1.0) < 1e-12
+    assert abs(growth - 0.3) < 2e-3
+    zero = np.zeros_like(days)
+    share, growth = C.pooled_cohort(pts + [(days, zero, zero, 1000.0)], n=801)
+    assert abs(share - 0.75) < 1e-12
+    assert abs(growth - 0.3) < 2e-3
+    # Patient B reaches 30 AU 4.29 years into dialysis (4 AU × 1.6 a year):
+    # 46% of its vintages count, at +60%, against all of A's at +10%. The
+    # population's median is A's: A is above 30 AU for more of its time.
+    b = 4.0 * 1.6 ** y
+    share, growth = C.pooled_cohort([pts[0], (days, b, b, 1000.0)], n=4001)
+    assert abs(share - (1.0 + (8 - np.log(7.5) / np.log(1.6)) / 8) / 2) < 1e-3
+    assert abs(growth - 0.1) < 2e-3
+
+
+def test_pooled_cohort_of_one_patient_is_the_cohort():
+    days = np.arange(0.0, 1000.0 + 10 * 365.0, 30.0)
+    score = 10.0 * 1.3 ** ((days - 1000.0) / 365.0)
+    one = C.cohort(days, score, score, 1000.0, n=4001)
+    pooled = C.pooled_cohort([(days, score, score, 1000.0)], n=4001)
+    assert abs(one[0] - pooled[0]) < 1e-12
+    assert abs(one[1] - pooled[1]) < 2e-3
+    assert C.pooled_cohort([(days, 0 * score, 0 * score, 1000.0)]) == (0.0, None)
+
+
+def test_pooled_baseline_is_the_median_score_of_those_counted():
+    # One patient at 100 AU throughout, one at 10 AU (never counted): the
+    # baseline of those ≥ 30 AU is 100.
+    days = np.arange(0.0, 5000.0, 30.0)
+    one = np.full_like(days, 100.0)
+    assert C.pooled_baseline([(days, one, one, 1000.0), (days, one / 10, one / 10, 1000.0)]) == 100.0
+    assert C.pooled_baseline([(days, one / 10, one / 10, 1000.0)]) is None
