@@ -170,6 +170,24 @@ def pooled_baseline(patients, max_vintage_years=8.0, min_au=30.0, n=401, vintage
     return weighted_median(np.concatenate(bs), np.concatenate(ws))
 
 
+def ratio_after(days, au, level, months):
+    """Score `months` after the score first reaches `level`, over the score
+    then (both interpolated linearly between frames); None if the score
+    never reaches `level` or the run ends before the follow-up."""
+    above = np.nonzero(au >= level)[0]
+    if len(above) == 0:
+        return None
+    k = above[0]
+    if k == 0:
+        t0 = days[0]
+    else:
+        t0 = days[k - 1] + (level - au[k - 1]) / (au[k] - au[k - 1]) * (days[k] - days[k - 1])
+    t1 = t0 + months * 365.25 / 12.0
+    if t1 > days[-1]:
+        return None
+    return float(np.interp(t1, days, au) / np.interp(t0, days, au))
+
+
 def summary(values, pct=False):
     v = [x for x in values if x is not None]
     if not v:

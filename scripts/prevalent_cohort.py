@@ -104,6 +104,10 @@ def main():
     ap.add_argument("--vintage-mean-years", type=float, nargs="+", default=None,
                     help="exponential vintages with this mean, up to the (first) longest vintage; "
                          "several values: one table each (default: uniform)")
+    ap.add_argument("--from-au", type=float, default=None, metavar="AU",
+                    help="also print the Agatston score --months after it first reaches AU, as a ratio "
+                         "(e.g. 125 with --months 20: the young dialysis patients of goodman2000)")
+    ap.add_argument("--months", type=float, default=20.0)
     a = ap.parse_args()
     loaded = [load(r, a.dialysis_start_day, min(a.max_vintage_years)) for r in a.runs]
     end = min(days[-1] for days, _ in loaded)
@@ -124,6 +128,24 @@ def main():
         designs = [(a.max_vintage_years[0], mean) for mean in a.vintage_mean_years]
     for max_years, mean_years in designs:
         table(readings, at_start, a, max_years, mean_years, end)
+    if a.from_au is not None:
+        print(f"Agatston {a.months:g} months after it first reaches {a.from_au:g} AU, as a ratio to then "
+              "(median (range) over patients):\n")
+        print("| site seed | ratio |")
+        print("|---|---|")
+        meds = []
+        for seed, patients in zip(a.seeds, readings):
+            r = [C.ratio_after(days, au, a.from_au, a.months) for days, au, _, _ in patients]
+            ok = [x for x in r if x is not None]
+            meds.append(float(np.median(ok)) if ok else None)
+            if not ok:
+                print(f"| {seed} | — (no patient reaches {a.from_au:g} AU with {a.months:g} months to follow) |")
+                continue
+            missing = "" if len(ok) == len(r) else f" ({len(r) - len(ok)} none)"
+            print(f"| {seed} | {np.median(ok):.2f} ({min(ok):.2f} – {max(ok):.2f}){missing} |")
+        v = [x for x in meds if x is not None]
+        if v:
+            print(f"| median (range) | {np.median(v):.2f} ({min(v):.2f} – {max(v):.2f}) |")
 
 
 if __name__ == "__main__":

@@ -86,3 +86,14 @@ def test_pooled_baseline_is_the_median_score_of_those_counted():
     one = np.full_like(days, 100.0)
     assert C.pooled_baseline([(days, one, one, 1000.0), (days, one / 10, one / 10, 1000.0)]) == 100.0
     assert C.pooled_baseline([(days, one / 10, one / 10, 1000.0)]) is None
+
+
+def test_ratio_after_a_level():
+    # 10 AU × 1.5 a year: 125 AU is reached, and 20 months later the score
+    # is 1.5^(20/12) = 1.966 times as high.
+    days = np.arange(0.0, 12 * 365.25, 1.0)
+    au = 10.0 * 1.5 ** (days / 365.25)
+    assert abs(C.ratio_after(days, au, 125.0, 20.0) - 1.5 ** (20 / 12)) < 1e-3
+    # Never reached, or reached too late for the follow-up.
+    assert C.ratio_after(days, au, 1e6, 20.0) is None
+    assert C.ratio_after(days, au, au[-100], 20.0) is None
