@@ -110,19 +110,12 @@ def cohort(days, au, vol, start_day, max_vintage_years=8.0, min_au=30.0, n=401, 
     uniform or, with `vintage_mean_years`, exponential with that mean (a
     prevalent population thinned by mortality), cut where a year of
     follow-up would leave the run."""
-    last = min(start_day + max_vintage_years * 365.0, days[-1] - 365.0)
-    if last < start_day:
+    _, share, gs, _, ws = _pooled([(days, au, vol, start_day)], max_vintage_years, min_au, n, vintage_mean_years)
+    if not gs:
         return 0.0, None
-    t = np.linspace(start_day, last, n)
-    base = np.interp(t, days, au)
-    ok = base >= min_au
-    if not ok.any():
-        return 0.0, None
-    g = np.interp(t[ok] + 365.0, days, vol) / np.interp(t[ok], days, vol) - 1.0
     if vintage_mean_years is None:
-        return float(ok.mean()), float(np.median(g))
-    w = np.exp(-(t - start_day) / (365.0 * vintage_mean_years))
-    return float(w[ok].sum() / w.sum()), weighted_median(g, w[ok])
+        return share, float(np.median(gs[0]))
+    return share, weighted_median(gs[0], ws[0])
 
 
 def _pooled(patients, max_vintage_years, min_au, n, vintage_mean_years):
@@ -135,13 +128,13 @@ def _pooled(patients, max_vintage_years, min_au, n, vintage_mean_years):
             continue
         t = np.linspace(start_day, last, n)
         w = np.ones(n) if vintage_mean_years is None else np.exp(-(t - start_day) / (365.0 * vintage_mean_years))
-        w = w / w.sum()
         total += 1
         base = np.interp(t, days, au)
         ok = base >= min_au
         if not ok.any():
             continue
-        above += float(w[ok].sum())
+        above += float(w[ok].sum() / w.sum())
+        w = w / w.sum()
         gs.append(np.interp(t[ok] + 365.0, days, vol) / np.interp(t[ok], days, vol) - 1.0)
         bs.append(base[ok])
         ws.append(w[ok])

@@ -26,8 +26,10 @@ import math
 import os
 import sys
 
-import h5py
 import numpy as np
+
+from vcsim_analysis import open_run
+from vcsim_analysis.sweep import wilson_interval
 
 TARGETS = {"ckd3": "~25%", "ckd4": "~35%", "ckd5d": "> 50%"}
 
@@ -35,15 +37,12 @@ TARGETS = {"ckd3": "~25%", "ckd4": "~35%", "ckd5d": "> 50%"}
 def onset_day(path):
     """First simulated day with a detectable CT reading (inf: never), and the
     last day read."""
-    with h5py.File(path, "r") as f:
-        if "clinical" not in f:
-            raise KeyError(f"{path}: no /clinical group (a culture run, or a file older than the CT readout)")
-        t = f["clinical/time_h"][...] / 24.0
-        d = f["clinical/detectable"][...]
-    ok = np.isfinite(d)
-    t, d = t[ok], d[ok]
-    hit = np.nonzero(d >= 0.5)[0]
-    return (float(t[hit[0]]) if len(hit) else math.inf), float(t[-1])
+    c = open_run(path).clinical
+    if "detectable" not in c:
+        raise KeyError(f"{path}: no /clinical readings (a culture run, or a file older than the CT readout)")
+    days = c.index.to_numpy() / 24.0
+    hit = np.nonzero(c["detectable"].to_numpy() >= 0.5)[0]
+    return (float(days[hit[0]]) if len(hit) else math.inf), float(days[-1])
 
 
 def prevalence_at(onsets, days):
@@ -55,15 +54,6 @@ def prevalence_over(onsets, days):
     """Share of a stage's patients seen at a time uniform over [0, days]
     who are detectable: mean over patients of max(0, days − onset)/days."""
     return float(np.mean([max(0.0, days - o) / days for o in onsets]))
-
-
-def wilson(k, n):
-    z = 1.959963984540054
-    p = k / n
-    den = 1 + z * z / n
-    c = (p + z * z / (2 * n)) / den
-    h = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
-    return max(0.0, c - h), min(1.0, c + h)
 
 
 def main():
@@ -82,7 +72,7 @@ def main():
                 sys.exit(f"prevalence_by_stage: {path}: missing (run the sweep to the end)")
             try:
                 stages.setdefault(row["stage"], []).append(onset_day(path))
-            except (OSError, KeyError) as e:
+            except (OSError, KeyError, ValueError) as e:
                 sys.exit(f"prevalence_by_stage: {e}")
     print("| stage | patients | target | " + " | ".join(f"{d:g} y: at / over 0–{d:g} y" for d in a.dwell) + " |")
     print("|---|---|---|" + "---|" * len(a.dwell))
@@ -96,7 +86,7 @@ def main():
                 cells.append("— (runs end earlier)")
                 continue
             k = sum(o <= days for o in onsets)
-            lo, hi = wilson(k, len(onsets))
+            lo, hi = wilson_interval(k, len(onsets))
             cells.append(f"{100 * prevalence_at(onsets, days):.0f}% ({100 * lo:.0f}–{100 * hi:.0f}%) / "
                          f"{100 * prevalence_over(onsets, days):.0f}%")
         print(f"| {stage} | {len(onsets)} | {TARGETS.get(stage, '')} | " + " | ".join(cells) + " |")

@@ -15,5 +15,3 @@ def test_prevalence_at_and_over_a_dwell_time():
     assert abs(P.prevalence_at(onsets, 2 * y) - 1 / 3) < 1e-12
     assert abs(P.prevalence_over(onsets, 4 * y) - 1 / 3) < 1e-12
     assert P.prevalence_over(onsets, 0.5 * y) == 0.0
-    lo, hi = P.wilson(1, 3)
-    assert 0.0 < lo < 1 / 3 < hi < 1.0
