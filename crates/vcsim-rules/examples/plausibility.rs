@@ -1,8 +1,13 @@
 //! Plausibility of the patient model: every preset × every drug at its usual
 //! dose (and no drug), one year after the spin-up, hour by hour. Each hourly
 //! serum value (intradialytic hours included) must stay inside the human
-//! ranges of `docs/plausibility.md`; prints a Markdown table preset × drug
-//! with pass/fail and the worst excursion.
+//! ranges of `docs/plausibility.md`; prints Markdown tables preset × drug
+//! with pass/fail and the worst excursion: one for the drugs people are given
+//! (at their label doses), one for the research agents, whose doses come from
+//! animal experiments because no human regimen exists.
+//!
+//! Exits with status 1 when a row of the first table fails (the check), 2 on
+//! a bad argument; the research agents' rows are reported, not judged.
 //!
 //! Run: `cargo run --release -p vcsim-rules --example plausibility [days] [section.key=value ...]`.
 
@@ -18,8 +23,9 @@ const PRESETS: [(&str, &str); 5] = [
     ("ckd5d", include_str!("../../../configs/ckd5d.toml")),
 ];
 
-/// Every drug at its usual dose (units of `Drug::unit`).
-const DRUGS: [(&str, f64); 13] = [
+/// Drugs people are given, at their usual (label) doses, in units of
+/// `Drug::unit`; "none" is the untreated preset.
+const DRUGS: [(&str, f64); 10] = [
     ("none", 0.0),
     ("sevelamer", 4.8),
     ("lanthanum_carbonate", 2.25),
@@ -29,11 +35,13 @@ const DRUGS: [(&str, f64); 13] = [
     ("cinacalcet", 60.0),
     ("bisphosphonate", 10.0),
     ("denosumab", 60.0),
-    ("antioxidant", 0.5),
-    ("bmp7", 10.0),
-    ("exogenous_ppi", 3.0),
     ("calcitriol", 0.5),
 ];
+
+/// Research agents: no human regimen exists, so their doses come from animal
+/// experiments (TEMPOL-like scavenging, the mouse BMP-7 dose of davies2003,
+/// a daily PPi bolus after the rat experiments of oneill2011).
+const RESEARCH: [(&str, f64); 3] = [("antioxidant", 0.5), ("bmp7", 10.0), ("exogenous_ppi", 3.0)];
 
 /// (name, unit, low, high): the human ranges of docs/plausibility.md.
 const RANGES: [(&str, &str, f64, f64); 7] = [
@@ -98,22 +106,15 @@ fn run(text: &str, days: u64, sets: &[Override]) -> Result<Outcome, String> {
     Ok(out)
 }
 
-fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let days: u64 = args.first().and_then(|a| a.parse().ok()).unwrap_or(365);
-    // Further arguments: `section.key=value` overrides (for exploring).
-    let sets: Vec<Override> = args
-        .iter()
-        .skip(1)
-        .map(|a| Override::parse(a).expect("section.key=value"))
-        .collect();
+/// Counts of one table: (pass, fail, not given).
+fn table(drugs: &[(&str, f64)], days: u64, sets: &[Override]) -> (u32, u32, u32) {
     println!(
         "| preset | drug (dose) | result | worst excursion | Ca mM | iCa mM | Pi mM | PTH pg/mL | FGF23 RU/mL | Mg mM | T50 min |"
     );
     println!("|---|---|---|---|---|---|---|---|---|---|---|");
     let (mut pass, mut fail, mut skip) = (0, 0, 0);
     for (preset, text) in PRESETS {
-        for (drug, dose) in DRUGS {
+        for &(drug, dose) in drugs {
             let scenario = if drug == "none" {
                 text.to_string()
             } else {
@@ -124,7 +125,7 @@ fn main() {
             } else {
                 format!("{drug} ({dose})")
             };
-            match run(&scenario, days, &sets) {
+            match run(&scenario, days, sets) {
                 Ok(o) => {
                     let ok = o.worst == 0.0;
                     if ok {
@@ -157,7 +158,41 @@ fn main() {
             }
         }
     }
+    (pass, fail, skip)
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let days: u64 = match args.first() {
+        None => 365,
+        Some(a) => match a.parse() {
+            Ok(d) if d > 0 => d,
+            _ => {
+                eprintln!("plausibility: days = {a:?}: expected a whole number of days ≥ 1");
+                std::process::exit(2);
+            }
+        },
+    };
+    // Further arguments: `section.key=value` overrides (for exploring).
+    let mut sets = Vec::new();
+    for a in args.iter().skip(1) {
+        match Override::parse(a) {
+            Ok(o) => sets.push(o),
+            Err(e) => {
+                eprintln!("plausibility: {a:?}: {e}");
+                std::process::exit(2);
+            }
+        }
+    }
+    println!("## Drugs people are given, at their usual doses\n");
+    let (pass, fail, skip) = table(&DRUGS, days, &sets);
     println!(
-        "\n{pass} pass, {fail} fail, {skip} not given ({days} days after the spin-up, hourly values)."
+        "\n{pass} pass, {fail} fail, {skip} not given ({days} days after the spin-up, hourly values).\n"
     );
+    println!("## Research agents (doses from animal experiments; reported, not judged)\n");
+    let (rp, rf, rs) = table(&RESEARCH, days, &sets);
+    println!("\n{rp} pass, {rf} fail, {rs} not given.");
+    if fail > 0 {
+        std::process::exit(1);
+    }
 }
