@@ -6,8 +6,13 @@
 //! (at their label doses), one for the research agents, whose doses come from
 //! animal experiments because no human regimen exists.
 //!
+//! A third table runs the same drugs through the CKD history of
+//! `configs/histories/ckd4_to_hd.toml` (CKD 4 → haemodialysis, then down to
+//! the residual eGFR floor), over its whole duration.
+//!
 //! Exits with status 1 when a row of the first table fails (the check), 2 on
-//! a bad argument; the research agents' rows are reported, not judged.
+//! a bad argument; the history's and the research agents' rows are reported,
+//! not judged (docs/plausibility.md says why).
 //!
 //! Run: `cargo run --release -p vcsim-rules --example plausibility [days] [section.key=value ...]`.
 
@@ -22,6 +27,13 @@ const PRESETS: [(&str, &str); 5] = [
     ("ckd5", include_str!("../../../configs/ckd5.toml")),
     ("ckd5d", include_str!("../../../configs/ckd5d.toml")),
 ];
+
+/// CKD histories, run over their whole duration: the transitions (kidney
+/// function falling, dialysis starting) with each drug from day 0.
+const HISTORIES: [(&str, &str); 1] = [(
+    "ckd4_to_hd",
+    include_str!("../../../configs/histories/ckd4_to_hd.toml"),
+)];
 
 /// Drugs people are given, at their usual (label) doses, in units of
 /// `Drug::unit`; "none" is the untreated preset.
@@ -62,8 +74,10 @@ struct Outcome {
     span: [(f64, f64); 7],
 }
 
-fn run(text: &str, days: u64, sets: &[Override]) -> Result<Outcome, String> {
+/// Runs `text` for `days` (None: the scenario's own duration).
+fn run(text: &str, days: Option<u64>, sets: &[Override]) -> Result<Outcome, String> {
     let sc = Scenario::from_toml(text, "plausibility", sets).map_err(|e| e.to_string())?;
+    let days = days.unwrap_or(sc.simulation.duration_days.ceil() as u64);
     let p = Patient::new(&sc, &PatientFactors::ONE);
     p.check().map_err(|e| e.to_string())?;
     let mut st = p.initial_state();
@@ -106,14 +120,19 @@ fn run(text: &str, days: u64, sets: &[Override]) -> Result<Outcome, String> {
     Ok(out)
 }
 
-/// Counts of one table: (pass, fail, not given).
-fn table(drugs: &[(&str, f64)], days: u64, sets: &[Override]) -> (u32, u32, u32) {
+/// Counts of one table of `presets` × `drugs`: (pass, fail, not given).
+fn table(
+    presets: &[(&str, &str)],
+    drugs: &[(&str, f64)],
+    days: Option<u64>,
+    sets: &[Override],
+) -> (u32, u32, u32) {
     println!(
         "| preset | drug (dose) | result | worst excursion | Ca mM | iCa mM | Pi mM | PTH pg/mL | FGF23 RU/mL | Mg mM | T50 min |"
     );
     println!("|---|---|---|---|---|---|---|---|---|---|---|");
     let (mut pass, mut fail, mut skip) = (0, 0, 0);
-    for (preset, text) in PRESETS {
+    for &(preset, text) in presets {
         for &(drug, dose) in drugs {
             let scenario = if drug == "none" {
                 text.to_string()
@@ -185,12 +204,17 @@ fn main() {
         }
     }
     println!("## Drugs people are given, at their usual doses\n");
-    let (pass, fail, skip) = table(&DRUGS, days, &sets);
+    let (pass, fail, skip) = table(&PRESETS, &DRUGS, Some(days), &sets);
     println!(
         "\n{pass} pass, {fail} fail, {skip} not given ({days} days after the spin-up, hourly values).\n"
     );
+    println!(
+        "## The same drugs through a CKD history (its whole duration; reported, not judged yet)\n"
+    );
+    let (hp, hf, hs) = table(&HISTORIES, &DRUGS, None, &sets);
+    println!("\n{hp} pass, {hf} fail, {hs} not given.\n");
     println!("## Research agents (doses from animal experiments; reported, not judged)\n");
-    let (rp, rf, rs) = table(&RESEARCH, days, &sets);
+    let (rp, rf, rs) = table(&PRESETS, &RESEARCH, Some(days), &sets);
     println!("\n{rp} pass, {rf} fail, {rs} not given.");
     if fail > 0 {
         std::process::exit(1);
