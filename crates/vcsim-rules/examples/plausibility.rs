@@ -19,14 +19,15 @@
 use vcsim_rules::patient::{Patient, PatientFactors};
 use vcsim_rules::{Override, Scenario};
 
-/// The presets, with their scenario text.
-const PRESETS: [(&str, &str); 5] = [
-    ("healthy", include_str!("../../../configs/healthy.toml")),
-    ("ckd3", include_str!("../../../configs/ckd3.toml")),
-    ("ckd4", include_str!("../../../configs/ckd4.toml")),
-    ("ckd5", include_str!("../../../configs/ckd5.toml")),
-    ("ckd5d", include_str!("../../../configs/ckd5d.toml")),
-];
+/// The patient presets (the built-in scenarios, without the `smoke` test
+/// scenario), with their scenario text.
+fn presets() -> Vec<(&'static str, &'static str)> {
+    vcsim_rules::presets::SCENARIOS
+        .iter()
+        .copied()
+        .filter(|(name, _)| *name != "smoke")
+        .collect()
+}
 
 /// CKD histories, run over their whole duration: the transitions (kidney
 /// function falling, dialysis starting) with each drug from day 0.
@@ -204,7 +205,7 @@ fn main() {
         }
     }
     println!("## Drugs people are given, at their usual doses\n");
-    let (pass, fail, skip) = table(&PRESETS, &DRUGS, Some(days), &sets);
+    let (pass, fail, skip) = table(&presets(), &DRUGS, Some(days), &sets);
     println!(
         "\n{pass} pass, {fail} fail, {skip} not given ({days} days after the spin-up, hourly values).\n"
     );
@@ -214,9 +215,51 @@ fn main() {
     let (hp, hf, hs) = table(&HISTORIES, &DRUGS, None, &sets);
     println!("\n{hp} pass, {hf} fail, {hs} not given.\n");
     println!("## Research agents (doses from animal experiments; reported, not judged)\n");
-    let (rp, rf, rs) = table(&PRESETS, &RESEARCH, Some(days), &sets);
+    let (rp, rf, rs) = table(&presets(), &RESEARCH, Some(days), &sets);
     println!("\n{rp} pass, {rf} fail, {rs} not given.");
     if fail > 0 {
         std::process::exit(1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The check can fail: dialysate Ca of 2 mM takes a dialysis patient's
+    /// total Ca above 2.75 mM within weeks, and the worst excursion names it;
+    /// the untreated preset stays inside every range.
+    #[test]
+    fn the_check_flags_an_excursion_and_passes_the_preset() {
+        let ckd5d = presets()
+            .into_iter()
+            .find(|(n, _)| *n == "ckd5d")
+            .expect("ckd5d preset")
+            .1;
+        let ok = run(ckd5d, Some(60), &[]).expect("runs");
+        assert_eq!(ok.worst, 0.0, "{}", ok.what);
+        let high = Override::parse("dialysis.dialysate_calcium_mM=2.0").expect("override");
+        let bad = run(ckd5d, Some(60), &[high]).expect("runs");
+        assert!(bad.worst > 0.0);
+        assert!(
+            bad.what.starts_with("Ca ") && bad.what.contains("> 2.75"),
+            "{}",
+            bad.what
+        );
+    }
+
+    /// A drug refused by the model is "not given", not a pass.
+    #[test]
+    fn a_refused_drug_is_an_error() {
+        let text = format!(
+            "{}\n[[treatments]]\ndrug = \"bisphosphonate\"\ndose = 10\n",
+            presets()
+                .into_iter()
+                .find(|(n, _)| *n == "ckd5d")
+                .expect("ckd5d")
+                .1
+        );
+        let e = run(&text, Some(1), &[]).err().expect("refused");
+        assert!(e.contains("eGFR"), "{e}");
     }
 }
